@@ -1,0 +1,118 @@
+# Ward: one Makefile, no generated build system.  Each part keeps its own
+# fragment (<part>/module.mk) that adds its library, programs and tests.
+#
+#   make            build every program into build/
+#   make deps       install the Debian packages the build and tests need
+#   make check      deps, build, all tests; last line "N passed, N failed"
+#   make check SAN=1  the same under AddressSanitizer + UBSan (build/san/)
+#   make asan       build the sanitizer variant only
+#   make lint       cppcheck + clang-format check
+#   make bench      benchmarks under tests/bench/
+#   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS)
+#   make run        the main job: wardd with the default policy, foreground
+
+CC      ?= cc
+PKGS    := libudev libmagic openssl libarchive zlib libxml-2.0 sqlite3 \
+           libseccomp libsystemd poppler-glib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SAN),1)
+BUILD   ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1
+HARDEN  := -fstack-protector-strong
+else
+BUILD   ?= build
+SANFLAGS :=
+OPT     := -O2
+HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fcf-protection
+endif
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-missing-field-initializers
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(SANFLAGS) -fPIE -pthread \
+           -I. $(PKG_CFLAGS) -DWARD_LOCALEDIR='"$(LOCALEDIR)"'
+LDFLAGS += -Wl,--as-needed -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -pthread $(SANFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+
+PREFIX    ?= /usr/local
+LOCALEDIR ?= $(PREFIX)/share/locale
+
+# Quiet by default; V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PROGRAMS :=
+LIBS     :=
+UNIT_TESTS :=
+TOOLS    :=
+FUZZERS  :=
+BENCHES  :=
+
+all: programs
+
+# Each fragment appends to PROGRAMS, LIBS, UNIT_TESTS, TOOLS, FUZZERS, BENCHES.
+include common/module.mk
+include classify/module.mk
+include policy/module.mk
+include kmod-free/module.mk
+include agent/module.mk
+include wardctl/module.mk
+include tests/module.mk
+
+programs: $(PROGRAMS) $(TOOLS)
+
+# Objects: one per source file, mirrored under $(BUILD)/obj/.
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# A part's library: $(BUILD)/libward-<part>.a from its objects.
+$(BUILD)/libward-%.a:
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# Unit tests: tests/unit/test_<name>.c linked with the libraries the part's
+# fragment lists as prerequisites of $(BUILD)/tests/test_<name>.
+$(BUILD)/tests/test_%: tests/unit/test_%.c
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS) -lcmocka
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+deps:
+	@packaging/deps.sh
+
+asan:
+	$(MAKE) SAN=1 all
+
+check: deps
+	$(MAKE) all $(UNIT_TESTS)
+	WARD_BUILD=$(BUILD) SAN=$(SAN) tests/run.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -I. \
+	  $$(git ls-files '*.c' '*.h')
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+bench: all $(BENCHES)
+	WARD_BUILD=$(BUILD) tests/bench/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS) run
+
+run: deps all
+	packaging/run.sh
+
+clean:
+	rm -rf build
+
+.PHONY: all programs deps asan check lint bench fuzz run clean

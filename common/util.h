@@ -1,0 +1,31 @@
+/* Small helpers every part uses: whole reads and writes that survive EINTR
+ * and short counts, bounded string copies, clocks and hex. */
+#ifndef WARD_UTIL_H
+#define WARD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Write all of buf; returns 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* Read up to len bytes, retrying short reads until EOF; returns the count
+ * read or -errno. */
+ssize_t read_full(int fd, void *buf, size_t len);
+
+/* Copy src into dst of size dstsize, always NUL-terminated; truncates at a
+ * UTF-8 character boundary.  Returns true if nothing was cut. */
+bool str_copy(char *dst, size_t dstsize, const char *src);
+/* The same for a counted source. */
+bool str_copy_n(char *dst, size_t dstsize, const char *src, size_t srclen);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+uint64_t monotonic_ms(void);
+/* Nanoseconds on CLOCK_MONOTONIC. */
+uint64_t monotonic_ns(void);
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void hex_encode(const unsigned char *bytes, size_t len, char *out);
+
+#endif

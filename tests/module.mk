@@ -1,0 +1,1 @@
+# Test tools: small C programs integration tests use.

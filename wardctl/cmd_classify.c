@@ -1,0 +1,11 @@
+/* wardctl classify commands: not yet built. */
+#include <stdio.h>
+
+#include "wardctl/commands.h"
+
+int cmd_classify(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "wardctl: %s: not available in this build\n", argv[0]);
+	return 2;
+}
