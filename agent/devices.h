@@ -1,0 +1,85 @@
+/* Removable storage as udev sees it: a libudev monitor ("udev" netlink
+ * source, subsystem "block", disks and partitions) plus an enumeration of
+ * what is present at start.  The context keeps the table of removable
+ * media currently present, keyed by dev_t, so the mount layer can map a
+ * mount to its medium and a "change" without media can be reported as the
+ * medium going away.  No threads inside: the daemon polls devices_fd() and
+ * calls devices_dispatch(). */
+#ifndef WARD_AGENT_DEVICES_H
+#define WARD_AGENT_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/device.h"
+
+struct udev;
+struct devices;
+
+enum devices_action {
+	DEVICES_ADDED,	 /* new medium (add, or change with media present) */
+	DEVICES_CHANGED, /* known medium, properties changed (e.g. reformatted) */
+	DEVICES_REMOVED, /* remove, or change with no media */
+};
+
+struct devices_event {
+	enum devices_action action;
+	dev_t devnum;	     /* the block device's major:minor */
+	dev_t parent_devnum; /* the whole disk for a partition, else devnum */
+	bool is_partition;
+	struct ward_device device; /* identity; a partition carries its disk's USB identity */
+	char syspath[256];	   /* /sys/devices/.../block/sdb/sdb1 */
+};
+
+/* Called once per event; the event is valid only during the call. */
+typedef void (*devices_cb)(const struct devices_event *event, void *arg);
+
+/* Open the monitor (enabled, non-blocking).  Returns 0 or -errno. */
+int devices_open(struct devices **out);
+void devices_free(struct devices *devices);
+
+/* The monitor's fd for poll(2) (POLLIN). */
+int devices_fd(const struct devices *devices);
+/* The libudev context, for helpers that need one (usbauth). */
+struct udev *devices_udev(const struct devices *devices);
+
+/* Report every removable medium already present as DEVICES_ADDED.  Call
+ * after devices_open() (so nothing is missed in between).  Returns 0 or
+ * -errno. */
+int devices_enumerate(struct devices *devices, devices_cb cb, void *arg);
+/* Drain the monitor: one callback per relevant event.  Non-removable
+ * devices are ignored.  Returns the number of events reported or -errno. */
+int devices_dispatch(struct devices *devices, devices_cb cb, void *arg);
+
+/* A removable medium currently present, by its block device number; NULL
+ * if none.  The pointer is valid until the next dispatch. */
+const struct ward_device *devices_lookup(const struct devices *devices, dev_t devnum);
+/* The same, by device node path ("/dev/sdb1", "/dev/loop3"); on a match
+ * sets *devnum if non-NULL. */
+const struct ward_device *devices_lookup_node(const struct devices *devices, const char *devnode,
+					      dev_t *devnum);
+/* How many removable media are present. */
+size_t devices_count(const struct devices *devices);
+
+/* --- Pure helpers, exposed for unit tests and for other sources of
+ * properties.  get(key, ctx) returns a udev property value or NULL; attr(name,
+ * ctx) a sysfs attribute ("removable", "size") or NULL. */
+typedef const char *(*devices_prop_fn)(const char *key, void *ctx);
+
+/* Whether these properties describe removable mass storage: ID_BUS=usb with
+ * ID_USB_DRIVER usb-storage or uas, SD/MMC (ID_DRIVE_FLASH_SD, ID_BUS=mmc,
+ * an mmcblk sysname), or sysfs removable=1 (attr of the disk). */
+bool devices_props_removable(devices_prop_fn prop, devices_prop_fn attr, const char *sysname,
+			     void *ctx);
+/* Fill *out from properties (ID_VENDOR_ID, ID_MODEL_ID, ID_SERIAL_SHORT,
+ * ID_VENDOR_ENC decoded / ID_VENDOR, ID_MODEL_ENC / ID_MODEL,
+ * ID_USB_INTERFACES, ID_FS_TYPE, ID_FS_UUID, ID_FS_LABEL_ENC / ID_FS_LABEL,
+ * DEVNAME) and size (sysfs "size" in 512-byte sectors). */
+void devices_props_identity(devices_prop_fn prop, devices_prop_fn attr, void *ctx,
+			    struct ward_device *out);
+/* Decode udev's \xNN escapes (ID_VENDOR_ENC, ID_FS_LABEL_ENC) into out;
+ * trailing blanks are trimmed.  Returns false if out was too small. */
+bool devices_decode_enc(const char *enc, char *out, size_t size);
+
+#endif
