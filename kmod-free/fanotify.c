@@ -1,0 +1,358 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "kmod-free/fanotify.h"
+
+/* Older userspace headers may lack the newer flags; the values are ABI. */
+#ifndef FAN_MARK_EVICTABLE
+#define FAN_MARK_EVICTABLE 0x00000200
+#endif
+#ifndef FAN_MARK_IGNORE
+#define FAN_MARK_IGNORE 0x00000400
+#endif
+#ifndef FAN_ENABLE_AUDIT
+#define FAN_ENABLE_AUDIT 0x00000040
+#endif
+#ifndef FAN_AUDIT
+#define FAN_AUDIT 0x10
+#endif
+
+#define GROUP_FLAGS                                                                                \
+	(FAN_CLASS_CONTENT | FAN_UNLIMITED_QUEUE | FAN_UNLIMITED_MARKS | FAN_CLOEXEC | FAN_NONBLOCK)
+#define MEDIUM_MASK (FAN_OPEN_PERM | FAN_CLOSE_WRITE)
+#define INTERNAL_MASK (FAN_OPEN_PERM)
+
+int fan_group_open(struct fan_group *group)
+{
+	static const struct {
+		unsigned int init_flags;
+		unsigned int event_flags;
+		unsigned int caps;
+	} tries[] = {
+	    {FAN_ENABLE_AUDIT, O_NOATIME, FAN_CAP_AUDIT | FAN_CAP_NOATIME},
+	    {0, O_NOATIME, FAN_CAP_NOATIME},
+	    {0, 0, 0},
+	};
+	int err = -EINVAL;
+
+	group->fd = -1;
+	group->caps = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(tries); i++) {
+		int fd = fanotify_init(GROUP_FLAGS | tries[i].init_flags,
+				       O_RDONLY | O_LARGEFILE | O_CLOEXEC | tries[i].event_flags);
+		if (fd >= 0) {
+			group->fd = fd;
+			group->caps = tries[i].caps;
+			break;
+		}
+		err = -errno;
+		/* EPERM without CAP_SYS_ADMIN will not get better by dropping
+		 * audit or O_NOATIME... unless it is CAP_AUDIT_WRITE that is
+		 * missing, so keep trying on EPERM and EINVAL alike. */
+		if (err != -EPERM && err != -EINVAL)
+			return err;
+	}
+	if (group->fd < 0)
+		return err;
+
+	/* Probe the mark flags on our own directory: an ignore mark with
+	 * nothing to ignore is added then removed at once. */
+	int probe = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (probe >= 0) {
+		/* FAN_MARK_IGNORE on a directory needs FAN_MARK_IGNORED_SURV_MODIFY. */
+		if (fanotify_mark(group->fd,
+				  FAN_MARK_ADD | FAN_MARK_IGNORE | FAN_MARK_IGNORED_SURV_MODIFY,
+				  FAN_OPEN_PERM, probe, NULL) == 0) {
+			group->caps |= FAN_CAP_MARK_IGNORE;
+			fanotify_mark(group->fd, FAN_MARK_REMOVE | FAN_MARK_IGNORE, FAN_OPEN_PERM,
+				      probe, NULL);
+		}
+		if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_EVICTABLE, FAN_CLOSE_NOWRITE,
+				  probe, NULL) == 0) {
+			group->caps |= FAN_CAP_MARK_EVICTABLE;
+			fanotify_mark(group->fd, FAN_MARK_REMOVE, FAN_CLOSE_NOWRITE, probe, NULL);
+		}
+		close(probe);
+	}
+	return 0;
+}
+
+void fan_group_close(struct fan_group *group)
+{
+	if (group->fd >= 0)
+		close(group->fd);
+	group->fd = -1;
+}
+
+int fan_mark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope *scope)
+{
+	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MEDIUM_MASK, AT_FDCWD,
+			  mount_point) == 0) {
+		*scope = FAN_SCOPE_FILESYSTEM;
+		return 0;
+	}
+	/* Filesystem marks are refused for some filesystems (e.g. ones with
+	 * no fsid on older kernels); a mount mark still sees every open
+	 * through this mount. */
+	int err = errno;
+	if (err != EINVAL && err != EXDEV && err != ENODEV && err != EOPNOTSUPP)
+		return -err;
+	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_MOUNT, MEDIUM_MASK, AT_FDCWD,
+			  mount_point) != 0)
+		return -errno;
+	*scope = FAN_SCOPE_MOUNT;
+	return 0;
+}
+
+static int unmark(const struct fan_group *group, unsigned int type, uint64_t mask,
+		  const char *mount_point)
+{
+	if (fanotify_mark(group->fd, FAN_MARK_REMOVE | type, mask, AT_FDCWD, mount_point) == 0)
+		return 0;
+	/* ENOENT: no such mark (it went with its superblock or mount);
+	 * also ENOENT when the mount point itself is gone. */
+	if (errno == ENOENT)
+		return 0;
+	return -errno;
+}
+
+int fan_unmark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope scope)
+{
+	unsigned int type = scope == FAN_SCOPE_FILESYSTEM ? FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT;
+	return unmark(group, type, MEDIUM_MASK, mount_point);
+}
+
+bool fan_fstype_is_internal(const char *fstype)
+{
+	/* Block-backed filesystems a workstation keeps documents on.  Anything
+	 * else (proc, sysfs, tmpfs, overlay, nsfs, fuse.*, nfs, ...) is left
+	 * alone: marking a pseudo filesystem costs every process a round trip
+	 * for nothing, and a network filesystem is not a source this agent
+	 * can classify cheaply. */
+	static const char *const internal[] = {
+	    "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs", "bcachefs",
+	};
+	if (!fstype)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(internal); i++)
+		if (strcmp(fstype, internal[i]) == 0)
+			return true;
+	return false;
+}
+
+int fan_mark_internal(const struct fan_group *group, const char *mount_point)
+{
+	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, INTERNAL_MASK, AT_FDCWD,
+			  mount_point) != 0)
+		return -errno;
+	return 0;
+}
+
+int fan_unmark_internal(const struct fan_group *group, const char *mount_point)
+{
+	return unmark(group, FAN_MARK_FILESYSTEM, INTERNAL_MASK, mount_point);
+}
+
+int fan_ignore_inode(const struct fan_group *group, int fd, uint64_t extra_mask)
+{
+	unsigned int flags = FAN_MARK_ADD;
+	uint64_t mask = FAN_OPEN_PERM | extra_mask;
+
+	/* Never FAN_MARK_IGNORED_SURV_MODIFY: the first modification of the
+	 * inode clears the ignore mask, so a file that becomes marked is
+	 * classified again. */
+	flags |= (group->caps & FAN_CAP_MARK_IGNORE) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK;
+	if (group->caps & FAN_CAP_MARK_EVICTABLE)
+		flags |= FAN_MARK_EVICTABLE;
+	if (fanotify_mark(group->fd, flags, mask, fd, NULL) == 0)
+		return 0;
+	/* EEXIST: the inode already has a non-evictable mark in this group
+	 * (cannot happen with Ward's marks, but be tolerant): add the ignore
+	 * mask to that mark instead. */
+	if (errno == EEXIST && (flags & FAN_MARK_EVICTABLE)) {
+		flags &= ~(unsigned int)FAN_MARK_EVICTABLE;
+		if (fanotify_mark(group->fd, flags, mask, fd, NULL) == 0)
+			return 0;
+	}
+	return -errno;
+}
+
+int fan_flush_ignores(const struct fan_group *group)
+{
+	/* FAN_MARK_FLUSH without a type flushes inode marks: Ward's only
+	 * inode marks are ignore marks. */
+	if (fanotify_mark(group->fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) != 0)
+		return -errno;
+	return 0;
+}
+
+ssize_t fan_read(const struct fan_group *group, void *buf, size_t size)
+{
+	for (;;) {
+		ssize_t n = read(group->fd, buf, size);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return 0;
+		return -errno;
+	}
+}
+
+void fan_batch_init(struct fan_batch *batch, const void *buf, size_t len)
+{
+	batch->buf = buf;
+	batch->len = len;
+	batch->off = 0;
+	batch->error = 0;
+}
+
+bool fan_batch_next(struct fan_batch *batch, struct fan_event *ev)
+{
+	size_t left = batch->len - batch->off;
+	struct fanotify_event_metadata md;
+
+	if (batch->error || left == 0)
+		return false;
+	if (left < FAN_EVENT_METADATA_LEN) {
+		batch->error = -EPROTO;
+		return false;
+	}
+	memcpy(&md, batch->buf + batch->off, sizeof(md));
+	if (md.vers != FANOTIFY_METADATA_VERSION || md.event_len < FAN_EVENT_METADATA_LEN ||
+	    md.event_len > left) {
+		batch->error = -EPROTO;
+		return false;
+	}
+	batch->off += md.event_len;
+	ev->fd = md.fd;
+	ev->pid = md.pid;
+	ev->mask = md.mask;
+	return true;
+}
+
+int fan_respond(const struct fan_group *group, int event_fd, enum fan_verdict verdict, bool audit)
+{
+	struct fanotify_response r = {
+	    .fd = event_fd,
+	    .response = verdict == FAN_VERDICT_ALLOW ? FAN_ALLOW : FAN_DENY,
+	};
+	if (audit && (group->caps & FAN_CAP_AUDIT))
+		r.response |= FAN_AUDIT;
+	for (;;) {
+		ssize_t n = write(group->fd, &r, sizeof(r));
+		if (n == (ssize_t)sizeof(r))
+			return 0;
+		if (n >= 0)
+			return -EIO;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+int fan_fd_path(int fd, char *buf, size_t size)
+{
+	char link[32];
+	ssize_t n;
+
+	if (size == 0)
+		return -ENAMETOOLONG;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, size);
+	if (n < 0) {
+		buf[0] = '\0';
+		return -errno;
+	}
+	if ((size_t)n >= size) {
+		buf[size - 1] = '\0';
+		return -ENAMETOOLONG;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Read a small /proc file relative to dirfd into buf (NUL-terminated). */
+static ssize_t read_small(int dirfd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read_full(fd, buf, size - 1);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	return n;
+}
+
+/* The value after "Key:\t" in /proc/PID/status text, or NULL. */
+static const char *status_field(const char *status, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = status;
+
+	while (p && *p) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == ':')
+			return p + klen + 1;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+int fan_opener_read(pid_t pid, struct fan_opener *out)
+{
+	char path[32], status[2048];
+	_cleanup_close_ int dirfd = -1;
+	const char *v;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	out->pid = pid;
+	out->uid = out->euid = out->loginuid = (uid_t)-1;
+	out->gid = (gid_t)-1;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+
+	/* status: the first ~10 lines hold what we need; 2 KiB covers them. */
+	n = read_small(dirfd, "status", status, sizeof(status));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	if ((v = status_field(status, "PPid")))
+		out->ppid = (pid_t)strtol(v, NULL, 10);
+	if ((v = status_field(status, "Uid"))) {
+		char *end;
+		out->uid = (uid_t)strtoul(v, &end, 10);
+		out->euid = (uid_t)strtoul(end, NULL, 10);
+	}
+	if ((v = status_field(status, "Gid")))
+		out->gid = (gid_t)strtoul(v, NULL, 10);
+
+	if (read_small(dirfd, "comm", out->comm, sizeof(out->comm)) > 0)
+		out->comm[strcspn(out->comm, "\n")] = '\0';
+
+	char lu[24];
+	if (read_small(dirfd, "loginuid", lu, sizeof(lu)) > 0)
+		out->loginuid = (uid_t)strtoul(lu, NULL, 10);
+
+	n = readlinkat(dirfd, "exe", out->exe, sizeof(out->exe) - 1);
+	if (n > 0)
+		out->exe[n] = '\0';
+	else
+		out->exe[0] = '\0';
+	return 0;
+}
