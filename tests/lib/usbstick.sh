@@ -1,0 +1,552 @@
+# USB test bed: loop-backed exFAT/ext4 images that udev announces as USB
+# mass-storage sticks, through real udev events, so that wardd (libudev)
+# sees them exactly as it sees a real stick.  Source this file, then:
+#
+#   testbed_init                    trap EXIT/INT/TERM, start udevd if needed
+#   testbed_on_exit "CMD"           run CMD at exit, before the sticks go
+#                                   (e.g. stop wardd); do not set your own
+#                                   EXIT trap, it would replace the bed's
+#   stick_insert NAME [--fs exfat|ext4] [--size 64M] [--vendor-id 0781]
+#                [--product-id 5567] [--serial 4C530001] [--vendor SanDisk]
+#                [--model Cruzer] [--label LABEL] [--announce add|change]
+#                [--no-mount]
+#   stick_mount NAME / stick_unmount NAME
+#   stick_remove NAME               unmount, "remove" event, detach (a pull)
+#   stick_dev NAME                  /dev/loopN
+#   stick_mnt NAME                  /media/ward-test-$$/NAME (when mounted)
+#   stick_uuid NAME / stick_fs NAME / stick_image NAME
+#   testbed_cleanup                 what the trap runs; safe to call twice
+#
+# How a loop device becomes a "USB stick": before udev processes the device,
+# a rule /run/udev/rules.d/61-ward-test-<pid>-NAME.rules matching exactly
+# that loop device (KERNEL=="loopN") sets the properties udev's usb_id
+# builtin sets for a real stick (ID_BUS=usb, ID_USB_DRIVER=usb-storage,
+# ID_VENDOR_ID, ...) and WARD_TEST=1.  It sorts after
+# 60-persistent-storage.rules, so udev's blkid builtin has already added
+# ID_FS_TYPE/ID_FS_UUID/ID_FS_LABEL to the same event.
+#
+#   --announce add     (default) attach, let udev process the kernel's own
+#                      "change" without the rule, then install the rule and
+#                      send an "add" through the kernel (udevadm trigger): the
+#                      agent sees one USB "add", like a real stick.
+#   --announce change  install the rule, then attach: the kernel's own
+#                      "change" (backing file set) carries the USB
+#                      properties, as it does for a loop device in the wild.
+#
+# A pull: unmount, a "remove" event through the kernel (udevadm trigger
+# --action=remove; udev sends it with every property from its database,
+# as for a real stick), remove the rule, detach the loop device.
+#
+# udevd: there is no systemd here, so the bed starts a private
+# systemd-udevd when none answers, in its own session (so ^C or a test
+# timeout killing the test's process group does not kill it under another
+# test).  Test scripts may run concurrently: each registers under
+# /run/ward-testbed/users/<pid>; the last one to leave stops the udevd the
+# bed started, by the PID recorded in /run/ward-testbed/udevd.pid.  A udevd
+# someone else started is never stopped.
+#
+# Every function returns non-zero and says why on stderr when it fails.
+
+TESTBED_STATE=${TESTBED_STATE:-/run/ward-testbed}
+TESTBED_RULES_DIR=${TESTBED_RULES_DIR:-/run/udev/rules.d}
+TESTBED_MEDIA=/media/ward-test-$$
+TESTBED_TIMEOUT=${TESTBED_TIMEOUT:-10}
+TESTBED_DIR=
+TESTBED_STARTED_UDEVD=
+TESTBED_EXIT_HOOKS=()
+TESTBED_ACTIVE=
+
+_tb_err() { echo "usbstick: $*" >&2; }
+
+_tb_udevd_bin() {
+	local p
+	for p in /lib/systemd/systemd-udevd /usr/lib/systemd/systemd-udevd; do
+		[ -x "$p" ] && { echo "$p"; return 0; }
+	done
+	_tb_err "systemd-udevd not found in /lib/systemd or /usr/lib/systemd; install the udev package"
+	return 1
+}
+
+_tb_udevd_alive() { udevadm control --ping --timeout=2 >/dev/null 2>&1; }
+
+# True when PID names a live process (a zombie is not live: init here does
+# not always reap at once).
+_tb_pid_alive() {
+	local pid=$1 state
+	[ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+	state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# Serialises every bed's udevd bookkeeping and loop device selection.
+_tb_lock() {
+	mkdir -p "$TESTBED_STATE/users" || return 1
+	exec {TESTBED_LOCK_FD}>"$TESTBED_STATE/lock" || return 1
+	flock -w 60 "$TESTBED_LOCK_FD" || {
+		_tb_err "could not lock $TESTBED_STATE/lock within 60s; is a test bed hung?"
+		exec {TESTBED_LOCK_FD}>&-
+		return 1
+	}
+}
+_tb_unlock() { exec {TESTBED_LOCK_FD}>&-; }
+
+# Starts udevd when none answers; registers this script as a user.  Runs
+# under the lock.
+_tb_udevd_acquire() {
+	local bin pid i
+	echo $$ >"$TESTBED_STATE/users/$$" || return 1
+	_tb_udevd_alive && return 0
+	bin=$(_tb_udevd_bin) || return 1
+	# Not holding our lock: udevd outlives this script.
+	setsid "$bin" </dev/null >>"$TESTBED_STATE/udevd.log" 2>&1 {TESTBED_LOCK_FD}>&- &
+	pid=$!
+	for ((i = 0; i < TESTBED_TIMEOUT * 10; i++)); do
+		_tb_udevd_alive && break
+		_tb_pid_alive "$pid" || break
+		sleep 0.1
+	done
+	if ! _tb_udevd_alive; then
+		_tb_err "systemd-udevd (pid $pid) did not answer a ping within ${TESTBED_TIMEOUT}s; see $TESTBED_STATE/udevd.log"
+		kill "$pid" 2>/dev/null
+		return 1
+	fi
+	echo "$pid" >"$TESTBED_STATE/udevd.pid"
+	TESTBED_STARTED_UDEVD=$pid
+}
+
+# Unregisters this script; the last user stops the udevd the bed started.
+# Runs under the lock.
+_tb_udevd_release() {
+	local f pid i
+	rm -f "$TESTBED_STATE/users/$$"
+	for f in "$TESTBED_STATE"/users/*; do
+		[ -e "$f" ] || continue
+		_tb_pid_alive "${f##*/}" && return 0
+		rm -f "$f"
+	done
+	[ -f "$TESTBED_STATE/udevd.pid" ] || return 0
+	pid=$(cat "$TESTBED_STATE/udevd.pid")
+	if _tb_pid_alive "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd-udevd ]; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < 50; i++)); do
+			_tb_pid_alive "$pid" || break
+			sleep 0.1
+		done
+		if _tb_pid_alive "$pid"; then
+			_tb_err "systemd-udevd (pid $pid) ignored SIGTERM for 5s; killing it"
+			kill -KILL "$pid" 2>/dev/null
+		fi
+		# Reap it when it is our own child.
+		wait "$pid" 2>/dev/null
+	fi
+	rm -f "$TESTBED_STATE/udevd.pid"
+}
+
+testbed_init() {
+	[ -n "$TESTBED_ACTIVE" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		_tb_err "the USB test bed needs root (loop devices, mounts, udev rules)"
+		return 1
+	fi
+	local c
+	for c in udevadm losetup mkfs.exfat mkfs.ext4 mount.exfat-fuse blkid flock setsid; do
+		command -v "$c" >/dev/null 2>&1 || {
+			_tb_err "$c not found; run packaging/deps.sh"
+			return 1
+		}
+	done
+	TESTBED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ward-testbed.$$.XXXXXX") || return 1
+	mkdir -p "$TESTBED_DIR/sticks" || return 1
+	TESTBED_ACTIVE=1
+	trap testbed_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	_tb_lock || return 1
+	_tb_udevd_acquire
+	local rc=$?
+	_tb_unlock
+	return $rc
+}
+
+testbed_on_exit() { TESTBED_EXIT_HOOKS+=("$1"); }
+
+_tb_check_name() {
+	case $1 in
+	'' | *[!A-Za-z0-9_-]*)
+		_tb_err "stick name '$1' must be letters, digits, '-' or '_'"
+		return 1 ;;
+	esac
+}
+
+_tb_stick() { echo "$TESTBED_DIR/sticks/$1"; }
+
+# _tb_get NAME KEY: one recorded fact of a stick.
+_tb_get() {
+	local f
+	f=$(_tb_stick "$1")/$2
+	[ -f "$f" ] || return 1
+	cat "$f"
+}
+_tb_set() { echo "$3" >"$(_tb_stick "$1")/$2"; }
+
+_tb_known() {
+	_tb_check_name "$1" || return 1
+	[ -n "$TESTBED_DIR" ] && [ -d "$(_tb_stick "$1")" ] || {
+		_tb_err "no stick named '$1' (call testbed_init, then stick_insert $1)"
+		return 1
+	}
+}
+
+stick_dev() { _tb_known "$1" && _tb_get "$1" dev; }
+stick_mnt() { _tb_known "$1" && _tb_get "$1" mnt; }
+stick_uuid() { _tb_known "$1" && _tb_get "$1" uuid; }
+stick_fs() { _tb_known "$1" && _tb_get "$1" fs; }
+stick_image() { _tb_known "$1" && _tb_get "$1" image; }
+
+# udev's view of a device: "KEY=VALUE" lines from its database.
+_tb_udev_props() { udevadm info --query=property --name="$1" 2>/dev/null; }
+
+# _tb_wait_udev DEV KEY=VAL...: until udev's database for DEV has every
+# KEY=VAL (a key given as KEY=! must be absent).
+_tb_wait_udev() {
+	local dev=$1 i props kv ok
+	shift
+	for ((i = 0; i < TESTBED_TIMEOUT * 20; i++)); do
+		props=$(_tb_udev_props "$dev")
+		ok=1
+		for kv in "$@"; do
+			if [ "${kv#*=}" = '!' ]; then
+				grep -q "^${kv%%=*}=" <<<"$props" && ok=
+			else
+				grep -qxF "$kv" <<<"$props" || ok=
+			fi
+			[ -z "$ok" ] && break
+		done
+		[ -n "$ok" ] && return 0
+		sleep 0.05
+	done
+	_tb_err "udev did not record $* for $dev within ${TESTBED_TIMEOUT}s; udev has:"
+	sed 's/^/usbstick:   /' <<<"$props" >&2
+	return 1
+}
+
+_tb_reload() {
+	udevadm control --reload || {
+		_tb_err "udevadm control --reload failed: is systemd-udevd running?"
+		return 1
+	}
+}
+
+# Escapes a value for a udev rule's double-quoted string.
+_tb_rule_str() {
+	local v=${1//\\/\\\\}
+	echo "${v//\"/\\\"}"
+}
+
+# _tb_write_rule NAME KERNEL: the rule that makes loopN a USB stick.
+_tb_write_rule() {
+	local name=$1 kernel=$2 s=$TESTBED_DIR/sticks/$1 rule vendor model serial port
+	rule=$(_tb_get "$name" rule)
+	vendor=$(_tb_get "$name" vendor)
+	model=$(_tb_get "$name" model)
+	serial=$(_tb_get "$name" serial)
+	port=$(_tb_get "$name" port)
+	mkdir -p "$TESTBED_RULES_DIR" || return 1
+	cat >"$rule.tmp" <<EOF || return 1
+# Ward test bed (tests/lib/usbstick.sh, pid $$): $kernel is USB stick "$name".
+# Removed when the stick is pulled or the test exits.
+SUBSYSTEM=="block", KERNEL=="$kernel", ENV{ID_BUS}="usb", ENV{ID_USB_DRIVER}="usb-storage", \\
+  ENV{ID_TYPE}="disk", ENV{ID_INSTANCE}="0:0", ENV{ID_USB_INTERFACES}=":080650:", \\
+  ENV{ID_USB_INTERFACE_NUM}="00", ENV{ID_REVISION}="1.00", \\
+  ENV{ID_VENDOR_ID}="$(_tb_rule_str "$(cat "$s/vendor_id")")", \\
+  ENV{ID_MODEL_ID}="$(_tb_rule_str "$(cat "$s/product_id")")", \\
+  ENV{ID_SERIAL_SHORT}="$(_tb_rule_str "$serial")", \\
+  ENV{ID_VENDOR}="$(_tb_rule_str "${vendor// /_}")", ENV{ID_VENDOR_ENC}="$(_tb_rule_str "${vendor// /\\x20}")", \\
+  ENV{ID_MODEL}="$(_tb_rule_str "${model// /_}")", ENV{ID_MODEL_ENC}="$(_tb_rule_str "${model// /\\x20}")", \\
+  ENV{ID_SERIAL}="$(_tb_rule_str "${vendor// /_}_${model// /_}_${serial}-0:0")", \\
+  ENV{ID_PATH}="pci-0000:00:14.0-usb-0:$port:1.0-scsi-0:0:0:0", \\
+  ENV{WARD_TEST}="1", ENV{WARD_TEST_STICK}="$(_tb_rule_str "$name")"
+EOF
+	mv -f "$rule.tmp" "$rule"
+}
+
+# The port number a stick pretends to sit in: 1 + how many sticks exist.
+_tb_next_port() {
+	local n=0 d
+	for d in "$TESTBED_DIR"/sticks/*; do
+		[ -d "$d" ] && n=$((n + 1))
+	done
+	echo $((n))
+}
+
+_tb_make_image() {
+	local name=$1 fs=$2 size=$3 label=$4 img
+	img=$TESTBED_DIR/$name.img
+	truncate -s "$size" "$img" || return 1
+	case $fs in
+	exfat) mkfs.exfat -L "$label" "$img" >"$TESTBED_DIR/$name.mkfs.log" 2>&1 ;;
+	ext4) mkfs.ext4 -q -F -L "$label" "$img" >"$TESTBED_DIR/$name.mkfs.log" 2>&1 ;;
+	esac || {
+		_tb_err "mkfs.$fs on $img failed:"
+		cat "$TESTBED_DIR/$name.mkfs.log" >&2
+		return 1
+	}
+	echo "$img"
+}
+
+# Attaches IMG to a free loop device; prints /dev/loopN.  With a rule
+# writer (change announce), the rule for loopN is written first under the
+# lock, so the kernel's own "change" carries it.
+_tb_attach_with_rule() {
+	local name=$1 img=$2 dev try
+	for try in 1 2 3 4 5; do
+		dev=$(losetup -f) || {
+			_tb_err "no free loop device (losetup -f failed)"
+			return 1
+		}
+		_tb_set "$name" dev "$dev"
+		_tb_write_rule "$name" "${dev#/dev/}" && _tb_reload || return 1
+		if losetup "$dev" "$img" 2>"$TESTBED_DIR/$name.losetup.log"; then
+			echo "$dev"
+			return 0
+		fi
+		# Someone took it between -f and attach: drop the rule, try again.
+		rm -f "$(_tb_get "$name" rule)"
+		_tb_reload
+	done
+	_tb_err "could not attach $img to a loop device after 5 tries:"
+	cat "$TESTBED_DIR/$name.losetup.log" >&2
+	return 1
+}
+
+stick_insert() {
+	local name=$1 fs=exfat size=64M vendor_id=0781 product_id=5567 serial=4C530001
+	local vendor=SanDisk model=Cruzer label= announce=add mount=1 s img dev uuid rc
+	_tb_check_name "$name" || return 1
+	shift
+	[ -n "$TESTBED_ACTIVE" ] || {
+		_tb_err "stick_insert $name: call testbed_init first"
+		return 1
+	}
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--fs | --size | --vendor-id | --product-id | --serial | --vendor | --model | --label | --announce)
+			[ $# -ge 2 ] || {
+				_tb_err "stick_insert $name: $1 needs a value"
+				return 1
+			}
+			case $1 in
+			--fs) fs=$2 ;;
+			--size) size=$2 ;;
+			--vendor-id) vendor_id=$2 ;;
+			--product-id) product_id=$2 ;;
+			--serial) serial=$2 ;;
+			--vendor) vendor=$2 ;;
+			--model) model=$2 ;;
+			--label) label=$2 ;;
+			--announce) announce=$2 ;;
+			esac
+			shift 2 ;;
+		--no-mount) mount= ; shift ;;
+		*)
+			_tb_err "stick_insert $name: unknown option '$1'"
+			return 1 ;;
+		esac
+	done
+	case $fs in exfat | ext4) ;; *)
+		_tb_err "stick_insert $name: --fs must be exfat or ext4, not '$fs'"
+		return 1 ;;
+	esac
+	case $announce in add | change) ;; *)
+		_tb_err "stick_insert $name: --announce must be add or change, not '$announce'"
+		return 1 ;;
+	esac
+	if ! [[ $vendor_id =~ ^[0-9a-f]{4}$ && $product_id =~ ^[0-9a-f]{4}$ ]]; then
+		_tb_err "stick_insert $name: vendor and product ids are 4 lower-case hex digits (got '$vendor_id' '$product_id')"
+		return 1
+	fi
+	[ -n "$label" ] || label=$(echo "${name^^}" | tr -c 'A-Z0-9_\n' _ | cut -c1-11)
+	s=$(_tb_stick "$name")
+	[ -e "$s" ] && {
+		_tb_err "stick_insert: a stick named '$name' is already inserted"
+		return 1
+	}
+	mkdir -p "$s" || return 1
+	_tb_set "$name" fs "$fs"
+	_tb_set "$name" vendor_id "$vendor_id"
+	_tb_set "$name" product_id "$product_id"
+	_tb_set "$name" serial "$serial"
+	_tb_set "$name" vendor "$vendor"
+	_tb_set "$name" model "$model"
+	_tb_set "$name" label "$label"
+	_tb_set "$name" port "$(_tb_next_port)"
+	_tb_set "$name" rule "$TESTBED_RULES_DIR/61-ward-test-$$-$name.rules"
+
+	img=$(_tb_make_image "$name" "$fs" "$size" "$label") || return 1
+	_tb_set "$name" image "$img"
+	uuid=$(blkid -p -o value -s UUID "$img") || {
+		_tb_err "blkid found no filesystem UUID on $img after mkfs.$fs"
+		return 1
+	}
+	_tb_set "$name" uuid "$uuid"
+
+	_tb_lock || return 1
+	if [ "$announce" = change ]; then
+		dev=$(_tb_attach_with_rule "$name" "$img")
+		rc=$?
+	else
+		dev=$(losetup -f --show "$img" 2>"$TESTBED_DIR/$name.losetup.log")
+		rc=$?
+		[ $rc -ne 0 ] && {
+			_tb_err "losetup -f --show $img failed:"
+			cat "$TESTBED_DIR/$name.losetup.log" >&2
+		}
+	fi
+	_tb_unlock
+	[ $rc -eq 0 ] || return 1
+	_tb_set "$name" dev "$dev"
+
+	if [ "$announce" = change ]; then
+		_tb_wait_udev "$dev" "WARD_TEST_STICK=$name" "ID_FS_UUID=$uuid" "ID_FS_TYPE=$fs" ||
+			return 1
+	else
+		# The kernel's "change" for the attach, processed without the
+		# rule, must be behind us before the rule exists.
+		_tb_wait_udev "$dev" "ID_FS_UUID=$uuid" "WARD_TEST_STICK=!" || return 1
+		_tb_write_rule "$name" "${dev#/dev/}" && _tb_reload || return 1
+		udevadm trigger --action=add --settle "$dev" || {
+			_tb_err "udevadm trigger --action=add $dev failed"
+			return 1
+		}
+		_tb_wait_udev "$dev" "WARD_TEST_STICK=$name" "ID_FS_UUID=$uuid" "ID_FS_TYPE=$fs" ||
+			return 1
+	fi
+	if [ -n "$mount" ]; then
+		stick_mount "$name" || return 1
+	fi
+	return 0
+}
+
+stick_mount() {
+	local name=$1 dev fs mnt
+	_tb_known "$name" || return 1
+	[ -f "$(_tb_stick "$name")/mnt" ] && {
+		_tb_err "stick_mount $name: already mounted on $(_tb_get "$name" mnt)"
+		return 1
+	}
+	dev=$(_tb_get "$name" dev) || {
+		_tb_err "stick_mount $name: the stick is not attached"
+		return 1
+	}
+	fs=$(_tb_get "$name" fs)
+	mnt=$TESTBED_MEDIA/$name
+	mkdir -p "$mnt" || return 1
+	case $fs in
+	# FUSE, as on the county's workstations: no exfat kernel driver.
+	exfat) mount.exfat-fuse -o rw "$dev" "$mnt" ;;
+	ext4) mount -t ext4 -o rw,nosuid,nodev "$dev" "$mnt" ;;
+	esac >"$TESTBED_DIR/$name.mount.log" 2>&1 || {
+		_tb_err "mounting $dev ($fs) on $mnt failed:"
+		cat "$TESTBED_DIR/$name.mount.log" >&2
+		rmdir "$mnt" 2>/dev/null
+		return 1
+	}
+	_tb_set "$name" mnt "$mnt"
+}
+
+# _tb_umount MNT: unmount, retrying while busy, lazily as a last resort.
+_tb_umount() {
+	local mnt=$1 i
+	for ((i = 0; i < 20; i++)); do
+		mountpoint -q "$mnt" || return 0
+		umount "$mnt" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	_tb_err "$mnt still busy after 2s; detaching it lazily (umount -l). Who holds it:"
+	fuser -vm "$mnt" >&2 2>&1
+	umount -l "$mnt"
+}
+
+stick_unmount() {
+	local name=$1 mnt
+	_tb_known "$name" || return 1
+	mnt=$(_tb_get "$name" mnt) || return 0
+	_tb_umount "$mnt" || {
+		_tb_err "stick_unmount $name: could not unmount $mnt"
+		return 1
+	}
+	rm -f "$(_tb_stick "$name")/mnt"
+	rmdir "$mnt" 2>/dev/null
+	rmdir "$TESTBED_MEDIA" 2>/dev/null
+	return 0
+}
+
+# _tb_detach DEV IMG: detach DEV if it still holds IMG; waits until it did.
+_tb_detach() {
+	local dev=$1 img=$2 i
+	for ((i = 0; i < 50; i++)); do
+		[ -n "$(losetup -j "$img" 2>/dev/null)" ] || return 0
+		losetup -d "$dev" 2>/dev/null
+		sleep 0.1
+	done
+	_tb_err "$dev still holds $img after 5s:"
+	losetup -j "$img" >&2
+	return 1
+}
+
+stick_remove() {
+	local name=$1 s dev img rule rc=0
+	_tb_known "$name" || return 1
+	s=$(_tb_stick "$name")
+	stick_unmount "$name" || rc=1
+	dev=$(_tb_get "$name" dev)
+	img=$(_tb_get "$name" image)
+	rule=$(_tb_get "$name" rule)
+	if [ -n "$dev" ] && [ -n "$img" ] && [ -n "$(losetup -j "$img" 2>/dev/null)" ]; then
+		# The pull: udev sends "remove" with what it knew of the stick.
+		if [ -n "$rule" ] && [ -f "$rule" ] && _tb_udevd_alive; then
+			udevadm trigger --action=remove --settle "$dev" || {
+				_tb_err "udevadm trigger --action=remove $dev failed"
+				rc=1
+			}
+		fi
+	fi
+	if [ -n "$rule" ] && [ -f "$rule" ]; then
+		rm -f "$rule" "$rule.tmp"
+		_tb_udevd_alive && { _tb_reload || rc=1; }
+	fi
+	if [ -n "$dev" ] && [ -n "$img" ]; then
+		_tb_detach "$dev" "$img" || rc=1
+	fi
+	_tb_udevd_alive && udevadm settle --timeout="$TESTBED_TIMEOUT" 2>/dev/null
+	rm -f "$img"
+	rm -rf "$s"
+	return $rc
+}
+
+testbed_cleanup() {
+	local rc=$? hook d
+	[ -n "$TESTBED_ACTIVE" ] || return $rc
+	TESTBED_ACTIVE=
+	set +e
+	trap - INT TERM
+	for hook in "${TESTBED_EXIT_HOOKS[@]}"; do
+		eval "$hook"
+	done
+	TESTBED_EXIT_HOOKS=()
+	for d in "$TESTBED_DIR"/sticks/*; do
+		[ -d "$d" ] || continue
+		stick_remove "${d##*/}"
+	done
+	# A rule written before its stick's directory existed cannot be,
+	# but one whose stick_remove failed half-way may be.
+	rm -f "$TESTBED_RULES_DIR"/61-ward-test-$$-*.rules*
+	rmdir "$TESTBED_MEDIA" 2>/dev/null
+	[ -d "$TESTBED_MEDIA" ] && _tb_err "$TESTBED_MEDIA left behind: $(ls -A "$TESTBED_MEDIA")"
+	rm -rf "$TESTBED_DIR"
+	if _tb_lock; then
+		_tb_udevd_release
+		_tb_unlock
+	fi
+	return $rc
+}
