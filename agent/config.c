@@ -1,0 +1,159 @@
+#include "agent/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+
+void config_defaults(struct agent_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	str_copy(cfg->policy_dir, sizeof(cfg->policy_dir), WARDD_DEFAULT_POLICY_DIR);
+	str_copy(cfg->state_dir, sizeof(cfg->state_dir), WARDD_DEFAULT_STATE_DIR);
+	str_copy(cfg->runtime_dir, sizeof(cfg->runtime_dir), WARDD_DEFAULT_RUNTIME_DIR);
+	cfg->deadline_ms = WARDD_DEFAULT_DEADLINE_MS;
+	cfg->workers = WARDD_DEFAULT_WORKERS;
+	cfg->log_target = LOG_TO_STDERR;
+	cfg->verbose = false;
+}
+
+static int parse_uint(const char *value, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)value[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int set_path(char *dst, size_t dstsize, const char *key, const char *value, char *err,
+		    size_t errsize)
+{
+	if (value[0] != '/') {
+		snprintf(err, errsize, "%s must be an absolute path, not '%s'", key, value);
+		return -1;
+	}
+	if (!str_copy(dst, dstsize, value)) {
+		snprintf(err, errsize, "%s is too long", key);
+		return -1;
+	}
+	return 0;
+}
+
+int config_set(struct agent_config *cfg, const char *key, const char *value, char *err,
+	       size_t errsize)
+{
+	if (strcmp(key, "policy_dir") == 0)
+		return set_path(cfg->policy_dir, sizeof(cfg->policy_dir), key, value, err, errsize);
+	if (strcmp(key, "state_dir") == 0)
+		return set_path(cfg->state_dir, sizeof(cfg->state_dir), key, value, err, errsize);
+	if (strcmp(key, "runtime_dir") == 0)
+		return set_path(cfg->runtime_dir, sizeof(cfg->runtime_dir), key, value, err,
+				errsize);
+	if (strcmp(key, "deadline_ms") == 0) {
+		if (parse_uint(value, 10, 60000, &cfg->deadline_ms) < 0) {
+			snprintf(err, errsize, "deadline_ms must be 10..60000, not '%s'", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "workers") == 0) {
+		if (parse_uint(value, 1, WARDD_MAX_WORKERS, &cfg->workers) < 0) {
+			snprintf(err, errsize, "workers must be 1..%d, not '%s'", WARDD_MAX_WORKERS,
+				 value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "log") == 0) {
+		if (strcmp(value, "stderr") == 0)
+			cfg->log_target = LOG_TO_STDERR;
+		else if (strcmp(value, "syslog") == 0 || strcmp(value, "journal") == 0)
+			cfg->log_target = LOG_TO_SYSLOG;
+		else {
+			snprintf(err, errsize, "log must be stderr or syslog, not '%s'", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "verbose") == 0) {
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
+			cfg->verbose = true;
+		else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
+			cfg->verbose = false;
+		else {
+			snprintf(err, errsize, "verbose must be yes or no, not '%s'", value);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errsize, "unknown setting '%s'", key);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int config_load(const char *path, struct agent_config *cfg, char *err, size_t errsize)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char line[PATH_MAX + 64];
+	unsigned lineno = 0;
+
+	if (!f) {
+		snprintf(err, errsize, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char msg[256];
+		char *hash, *eq, *key, *value;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errsize, "%s:%u: line too long", path, lineno);
+			return -1;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		key = trim(line);
+		if (!*key)
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			snprintf(err, errsize, "%s:%u: expected 'key = value'", path, lineno);
+			return -1;
+		}
+		*eq = '\0';
+		value = trim(eq + 1);
+		key = trim(key);
+		if (config_set(cfg, key, value, msg, sizeof(msg)) < 0) {
+			snprintf(err, errsize, "%s:%u: %s", path, lineno, msg);
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errsize, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

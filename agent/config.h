@@ -1,0 +1,50 @@
+/* wardd's configuration: a tiny "key = value" file, one setting a line,
+ * '#' starts a comment.  Keys: policy_dir, state_dir, runtime_dir,
+ * deadline_ms, workers, log (stderr | syslog), verbose (yes | no).
+ * Unknown keys are errors, so a typo never silently weakens the agent. */
+#ifndef WARD_AGENT_CONFIG_H
+#define WARD_AGENT_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/log.h"
+
+#define WARDD_DEFAULT_CONFIG "/etc/ward/wardd.conf"
+#define WARDD_DEFAULT_POLICY_DIR "/etc/ward/policy"
+#define WARDD_DEFAULT_STATE_DIR "/var/lib/ward"
+#define WARDD_DEFAULT_RUNTIME_DIR "/run/ward"
+#define WARDD_DEFAULT_DEADLINE_MS 2000
+#define WARDD_DEFAULT_WORKERS 4
+#define WARDD_MAX_WORKERS 32
+
+struct agent_config {
+	char policy_dir[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char runtime_dir[PATH_MAX];
+	uint32_t deadline_ms; /* every permission event is answered within this */
+	uint32_t workers;     /* worker threads, each with its own scanner */
+	enum log_target log_target;
+	bool verbose;
+};
+
+void config_defaults(struct agent_config *cfg);
+
+/* Reads path over the defaults already in cfg.  Returns 0, or -1 with a
+ * message naming the file, line and problem in err. */
+int config_load(const char *path, struct agent_config *cfg, char *err, size_t errsize);
+
+/* Parses one "key = value" setting (also used for --set on the command
+ * line of tests).  Returns 0, or -1 with a message in err. */
+int config_set(struct agent_config *cfg, const char *key, const char *value, char *err,
+	       size_t errsize);
+
+/* Paths derived from the directories. */
+#define WARDD_SOCKET_NAME "wardd.sock"
+#define WARDD_JOURNAL_SUBDIR "journal"
+#define WARDD_JOURNAL_NAME "journal.log"
+#define WARDD_QUARANTINE_SUBDIR "quarantine"
+
+#endif
