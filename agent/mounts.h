@@ -26,6 +26,7 @@ struct mount_entry {
 struct mount_table {
 	struct mount_entry *entries;
 	size_t n;
+	char *storage; /* private: the text the entries' strings point into */
 };
 
 /* Parse mountinfo text (len bytes; need not be NUL-terminated).  Malformed

@@ -1,0 +1,401 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libudev.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "agent/devices.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+
+struct known {
+	dev_t devnum;
+	struct devices_event ev; /* as last reported (action ignored) */
+};
+
+struct devices {
+	struct udev *udev;
+	struct udev_monitor *monitor;
+	struct known *known;
+	size_t n_known, cap_known;
+};
+
+bool devices_decode_enc(const char *enc, char *out, size_t size)
+{
+	size_t w = 0;
+	bool fit = true;
+
+	if (size == 0)
+		return false;
+	for (const char *r = enc; *r;) {
+		char c;
+		if (r[0] == '\\' && r[1] == 'x' && r[2] && r[3]) {
+			char hex[3] = {r[2], r[3], 0};
+			char *end;
+			long v = strtol(hex, &end, 16);
+			if (*end == '\0' && v > 0) {
+				c = (char)v;
+				r += 4;
+			} else {
+				c = *r++;
+			}
+		} else {
+			c = *r++;
+		}
+		if (w + 1 >= size) {
+			fit = false;
+			break;
+		}
+		out[w++] = c;
+	}
+	while (w > 0 && (out[w - 1] == ' ' || out[w - 1] == '\t'))
+		w--;
+	out[w] = '\0';
+	/* Do not leave half a UTF-8 character at a cut. */
+	if (!fit) {
+		char tmp[512];
+		str_copy(tmp, sizeof(tmp), out);
+		str_copy(out, size, tmp);
+	}
+	return fit;
+}
+
+static bool is_true(const char *v)
+{
+	return v && strcmp(v, "1") == 0;
+}
+
+bool devices_props_removable(devices_prop_fn prop, devices_prop_fn attr, const char *sysname,
+			     void *ctx)
+{
+	const char *bus = prop("ID_BUS", ctx);
+	const char *drv = prop("ID_USB_DRIVER", ctx);
+
+	if (bus && strcmp(bus, "usb") == 0 && drv &&
+	    (strcmp(drv, "usb-storage") == 0 || strcmp(drv, "uas") == 0))
+		return true;
+	if (is_true(prop("ID_DRIVE_FLASH_SD", ctx)) || (bus && strcmp(bus, "mmc") == 0))
+		return true;
+	if (sysname && strncmp(sysname, "mmcblk", 6) == 0)
+		return true;
+	return is_true(attr("removable", ctx));
+}
+
+static void copy_prop(devices_prop_fn prop, void *ctx, const char *enc_key, const char *key,
+		      char *out, size_t size)
+{
+	const char *v = enc_key ? prop(enc_key, ctx) : NULL;
+
+	if (v && *v) {
+		devices_decode_enc(v, out, size);
+		return;
+	}
+	v = prop(key, ctx);
+	str_copy(out, size, v ? v : "");
+}
+
+static uint16_t hex16(const char *v)
+{
+	if (!v)
+		return 0;
+	char *end;
+	unsigned long x = strtoul(v, &end, 16);
+	return (*end == '\0' && x <= 0xffff) ? (uint16_t)x : 0;
+}
+
+void devices_props_identity(devices_prop_fn prop, devices_prop_fn attr, void *ctx,
+			    struct ward_device *out)
+{
+	const char *bus = prop("ID_BUS", ctx);
+	const char *devname = prop("DEVNAME", ctx);
+	const char *size = attr("size", ctx);
+
+	memset(out, 0, sizeof(*out));
+	out->removable = true;
+	if (bus && strcmp(bus, "usb") == 0)
+		out->bus = DEVICE_BUS_USB;
+	else if ((bus && strcmp(bus, "mmc") == 0) || is_true(prop("ID_DRIVE_FLASH_SD", ctx)) ||
+		 (devname && strstr(devname, "/mmcblk")))
+		out->bus = DEVICE_BUS_MMC;
+	else
+		out->bus = DEVICE_BUS_OTHER;
+	out->vendor_id = hex16(prop("ID_VENDOR_ID", ctx));
+	out->product_id = hex16(prop("ID_MODEL_ID", ctx));
+	copy_prop(prop, ctx, NULL, "ID_SERIAL_SHORT", out->serial, sizeof(out->serial));
+	copy_prop(prop, ctx, "ID_VENDOR_ENC", "ID_VENDOR", out->vendor, sizeof(out->vendor));
+	copy_prop(prop, ctx, "ID_MODEL_ENC", "ID_MODEL", out->model, sizeof(out->model));
+	copy_prop(prop, ctx, NULL, "ID_USB_INTERFACES", out->interfaces, sizeof(out->interfaces));
+	copy_prop(prop, ctx, NULL, "ID_FS_TYPE", out->fs_type, sizeof(out->fs_type));
+	copy_prop(prop, ctx, NULL, "ID_FS_UUID", out->fs_uuid, sizeof(out->fs_uuid));
+	copy_prop(prop, ctx, "ID_FS_LABEL_ENC", "ID_FS_LABEL", out->fs_label,
+		  sizeof(out->fs_label));
+	str_copy(out->devnode, sizeof(out->devnode), devname ? devname : "");
+	if (size)
+		out->size_bytes = strtoull(size, NULL, 10) * 512;
+}
+
+/* Property lookup over a udev device and, for identity that udev keeps
+ * on the disk, its parent disk. */
+struct udev_ctx {
+	struct udev_device *dev;
+	struct udev_device *disk; /* the parent disk of a partition, else dev */
+};
+
+static const char *udev_prop(const char *key, void *arg)
+{
+	struct udev_ctx *c = arg;
+	const char *v = udev_device_get_property_value(c->dev, key);
+
+	/* A partition's filesystem properties are its own; everything else
+	 * (bus, vendor, serial) may have to come from the disk. */
+	if (!v && c->disk != c->dev && strncmp(key, "ID_FS_", 6) != 0 &&
+	    strcmp(key, "DEVNAME") != 0)
+		v = udev_device_get_property_value(c->disk, key);
+	return v;
+}
+
+static const char *udev_attr(const char *name, void *arg)
+{
+	struct udev_ctx *c = arg;
+
+	/* "removable" lives on the disk; "size" on each block device. */
+	if (strcmp(name, "removable") == 0)
+		return udev_device_get_sysattr_value(c->disk, name);
+	return udev_device_get_sysattr_value(c->dev, name);
+}
+
+int devices_open(struct devices **out)
+{
+	struct devices *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	d->udev = udev_new();
+	if (!d->udev) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	d->monitor = udev_monitor_new_from_netlink(d->udev, "udev");
+	if (!d->monitor) {
+		r = errno ? -errno : -EPROTO;
+		goto fail;
+	}
+	if ((r = udev_monitor_filter_add_match_subsystem_devtype(d->monitor, "block", NULL)) < 0)
+		goto fail;
+	/* A burst of events (a hub with several card readers) must not be
+	 * dropped; needs CAP_NET_ADMIN for more than rmem_max, else stays. */
+	udev_monitor_set_receive_buffer_size(d->monitor, 4 * 1024 * 1024);
+	if ((r = udev_monitor_enable_receiving(d->monitor)) < 0)
+		goto fail;
+	*out = d;
+	return 0;
+fail:
+	devices_free(d);
+	return r < 0 ? r : -EIO;
+}
+
+void devices_free(struct devices *d)
+{
+	if (!d)
+		return;
+	if (d->monitor)
+		udev_monitor_unref(d->monitor);
+	if (d->udev)
+		udev_unref(d->udev);
+	free(d->known);
+	free(d);
+}
+
+int devices_fd(const struct devices *d)
+{
+	return udev_monitor_get_fd(d->monitor);
+}
+
+struct udev *devices_udev(const struct devices *d)
+{
+	return d->udev;
+}
+
+size_t devices_count(const struct devices *d)
+{
+	return d->n_known;
+}
+
+static struct known *find_known(const struct devices *d, dev_t devnum)
+{
+	for (size_t i = 0; i < d->n_known; i++)
+		if (d->known[i].devnum == devnum)
+			return &d->known[i];
+	return NULL;
+}
+
+const struct ward_device *devices_lookup(const struct devices *d, dev_t devnum)
+{
+	struct known *k = find_known(d, devnum);
+	return k ? &k->ev.device : NULL;
+}
+
+const struct ward_device *devices_lookup_node(const struct devices *d, const char *devnode,
+					      dev_t *devnum)
+{
+	for (size_t i = 0; i < d->n_known; i++) {
+		if (strcmp(d->known[i].ev.device.devnode, devnode) == 0) {
+			if (devnum)
+				*devnum = d->known[i].devnum;
+			return &d->known[i].ev.device;
+		}
+	}
+	return NULL;
+}
+
+static int remember(struct devices *d, const struct devices_event *ev)
+{
+	struct known *k = find_known(d, ev->devnum);
+
+	if (!k) {
+		if (d->n_known == d->cap_known) {
+			size_t cap = d->cap_known ? d->cap_known * 2 : 8;
+			struct known *bigger = realloc(d->known, cap * sizeof(*bigger));
+			if (!bigger)
+				return -ENOMEM;
+			d->known = bigger;
+			d->cap_known = cap;
+		}
+		k = &d->known[d->n_known++];
+	}
+	k->devnum = ev->devnum;
+	k->ev = *ev;
+	return 0;
+}
+
+static void forget(struct devices *d, dev_t devnum)
+{
+	struct known *k = find_known(d, devnum);
+
+	if (k)
+		*k = d->known[--d->n_known];
+}
+
+/* Build the event for a device that is present (add/change/enumerated).
+ * Returns false when it is not removable storage or has no medium. */
+static bool describe(struct udev_device *dev, struct devices_event *ev)
+{
+	const char *devtype = udev_device_get_devtype(dev);
+	struct udev_ctx c = {.dev = dev, .disk = dev};
+	const char *size;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->devnum = udev_device_get_devnum(dev);
+	ev->parent_devnum = ev->devnum;
+	if (major(ev->devnum) == 0)
+		return false;
+	if (devtype && strcmp(devtype, "partition") == 0) {
+		struct udev_device *disk =
+		    udev_device_get_parent_with_subsystem_devtype(dev, "block", "disk");
+		if (!disk)
+			return false;
+		c.disk = disk;
+		ev->is_partition = true;
+		ev->parent_devnum = udev_device_get_devnum(disk);
+	}
+	if (!devices_props_removable(udev_prop, udev_attr, udev_device_get_sysname(c.disk), &c))
+		return false;
+	/* No medium: an empty card reader slot, a detached loop device. */
+	size = udev_device_get_sysattr_value(dev, "size");
+	if (!size || strtoull(size, NULL, 10) == 0)
+		return false;
+	devices_props_identity(udev_prop, udev_attr, &c, &ev->device);
+	if (!ev->device.devnode[0]) {
+		const char *node = udev_device_get_devnode(dev);
+		str_copy(ev->device.devnode, sizeof(ev->device.devnode), node ? node : "");
+	}
+	str_copy(ev->syspath, sizeof(ev->syspath), udev_device_get_syspath(dev));
+	return true;
+}
+
+static bool same_identity(const struct ward_device *a, const struct ward_device *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* One udev device with its action; reports what changed.  Returns 1 if
+ * an event was reported, 0 if not, -errno. */
+static int handle(struct devices *d, struct udev_device *dev, const char *action, devices_cb cb,
+		  void *arg)
+{
+	struct devices_event ev;
+	dev_t devnum = udev_device_get_devnum(dev);
+	struct known *k = find_known(d, devnum);
+
+	if (!action)
+		action = "add";
+	if (strcmp(action, "remove") == 0 ||
+	    ((strcmp(action, "add") == 0 || strcmp(action, "change") == 0) &&
+	     !describe(dev, &ev))) {
+		if (!k)
+			return 0;
+		ev = k->ev;
+		ev.action = DEVICES_REMOVED;
+		forget(d, devnum);
+		cb(&ev, arg);
+		return 1;
+	}
+	if (strcmp(action, "add") != 0 && strcmp(action, "change") != 0)
+		return 0; /* bind, unbind, move, online, offline */
+	if (k && same_identity(&k->ev.device, &ev.device))
+		return 0; /* a change event that changed nothing we know of */
+	ev.action = k ? DEVICES_CHANGED : DEVICES_ADDED;
+	int r = remember(d, &ev);
+	if (r < 0)
+		return r;
+	cb(&ev, arg);
+	return 1;
+}
+
+int devices_enumerate(struct devices *d, devices_cb cb, void *arg)
+{
+	struct udev_enumerate *en = udev_enumerate_new(d->udev);
+	struct udev_list_entry *e;
+	int r;
+
+	if (!en)
+		return -ENOMEM;
+	if ((r = udev_enumerate_add_match_subsystem(en, "block")) < 0 ||
+	    (r = udev_enumerate_scan_devices(en)) < 0) {
+		udev_enumerate_unref(en);
+		return r;
+	}
+	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en))
+	{
+		struct udev_device *dev =
+		    udev_device_new_from_syspath(d->udev, udev_list_entry_get_name(e));
+		if (!dev)
+			continue; /* gone meanwhile */
+		r = handle(d, dev, "add", cb, arg);
+		udev_device_unref(dev);
+		if (r < 0)
+			break;
+	}
+	udev_enumerate_unref(en);
+	return r < 0 ? r : 0;
+}
+
+int devices_dispatch(struct devices *d, devices_cb cb, void *arg)
+{
+	int reported = 0;
+
+	for (;;) {
+		struct udev_device *dev = udev_monitor_receive_device(d->monitor);
+		if (!dev)
+			break; /* EAGAIN: drained */
+		int r = handle(d, dev, udev_device_get_action(dev), cb, arg);
+		udev_device_unref(dev);
+		if (r < 0)
+			return r;
+		reported += r;
+	}
+	return reported;
+}
