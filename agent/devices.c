@@ -50,15 +50,21 @@ bool devices_decode_enc(const char *enc, char *out, size_t size)
 		}
 		out[w++] = c;
 	}
+	/* Do not leave half a UTF-8 character at a cut. */
+	if (!fit) {
+		size_t start = w;
+		while (start > 0 && ((unsigned char)out[start - 1] & 0xc0) == 0x80)
+			start--;
+		if (start > 0) {
+			unsigned char lead = (unsigned char)out[start - 1];
+			size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+			if (w - (start - 1) < need)
+				w = start - 1;
+		}
+	}
 	while (w > 0 && (out[w - 1] == ' ' || out[w - 1] == '\t'))
 		w--;
 	out[w] = '\0';
-	/* Do not leave half a UTF-8 character at a cut. */
-	if (!fit) {
-		char tmp[512];
-		str_copy(tmp, sizeof(tmp), out);
-		str_copy(out, size, tmp);
-	}
 	return fit;
 }
 
