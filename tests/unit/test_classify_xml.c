@@ -1,0 +1,429 @@
+/* The XML-family extractors (DI XML, ODF, OOXML, HTML), archives and
+ * e-mail, tested on what they feed the scan (a recording stand-in, see
+ * classify_xml_stub.h): zones, places, lines, struck runs, structural
+ * markings, nesting and uninspectable reasons. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "classify/extract.h"
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "tests/unit/classify_xml_stub.h"
+
+#define assert_has(s, needle)                                                                      \
+	do {                                                                                       \
+		if (strstr((s)->log, (needle)) == NULL)                                            \
+			fail_msg("expected \"%s\" in:\n%s", (needle), (s)->log);                   \
+	} while (0)
+#define assert_lacks(s, needle)                                                                    \
+	do {                                                                                       \
+		if (strstr((s)->log, (needle)) != NULL)                                            \
+			fail_msg("did not expect \"%s\" in:\n%s", (needle), (s)->log);             \
+	} while (0)
+
+static void run(struct scan *s, int (*extract)(struct scan *, const void *, size_t),
+		const char *data, size_t len)
+{
+	stub_init(s);
+	assert_int_equal(extract(s, data, len ? len : strlen(data)), 0);
+	assert_false(s->in_page);
+}
+
+/* ---- 公文 DI XML ---- */
+
+#define DI_HEAD                                                                                    \
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"                                             \
+	"<!DOCTYPE 函 SYSTEM \"104_2_utf8.dtd\">\n<函>\n<發文機關><全銜>臺東縣政府</全銜></發文機關>\n"
+#define DI_TAIL                                                                                    \
+	"<主旨><文字>檢送本府春節維安計畫，請查照。</文字></主旨>\n"        \
+	"<段落 段名=\"說明：\"><條列 序號=\"一、\"><文字>聯絡人身分證 A123456789。</文字></條列></段落>\n</函>\n"
+
+static void di_attribute_levels(void **state)
+{
+	static const char *const levels[] = {"密", "機密", "極機密", "絕對機密"};
+	struct scan s;
+	char doc[2048], want[128];
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(doc, sizeof(doc),
+			 DI_HEAD "<密等及解密條件或保密期限><密等 代碼=\"%s\"/>"
+				 "<解密條件或保密期限>本件於公布時解密</解密條件或保密期限>"
+				 "</密等及解密條件或保密期限>\n" DI_TAIL,
+			 levels[i]);
+		run(&s, extract_di_xml, doc, 0);
+		snprintf(want, sizeof(want), "{MARK %s di-xml-mideng 密等 代碼 %s}", levels[i],
+			 levels[i]);
+		assert_has(&s, want);
+		assert_has(&s, "[BODY xml body]");
+		assert_has(&s, "\n檢送本府春節維安計畫，請查照。\n");
+		assert_has(&s, "\n本件於公布時解密\n");
+		assert_false(s.uninspectable);
+		stub_free(&s);
+	}
+}
+
+static void di_element_text_and_91_version(void **state)
+{
+	struct scan s;
+
+	(void)state;
+	run(&s, extract_di_xml, DI_HEAD "<密等>極機密</密等>" DI_TAIL, 0);
+	assert_has(&s, "{MARK 極機密 di-xml-mideng 密等 text 極機密}");
+	stub_free(&s);
+
+	run(&s, extract_di_xml,
+	    DI_HEAD
+	    "<密等及解密條件>機密（本件於中華民國115年1月1日解密）</密等及解密條件>" DI_TAIL,
+	    0);
+	assert_has(&s, "{MARK 機密 di-xml-mideng 密等及解密條件 text");
+	stub_free(&s);
+
+	run(&s, extract_di_xml,
+	    DI_HEAD
+	    "<密等及解密條件 密等=\"密\"><解密條件>公布後解密</解密條件></密等及解密條件>" DI_TAIL,
+	    0);
+	assert_has(&s, "{MARK 密 di-xml-mideng 密等及解密條件 密等 密}");
+	stub_free(&s);
+}
+
+static void di_unclassified_forms(void **state)
+{
+	static const char *const forms[] = {"<密等 代碼=\"普通\"/>", "<密等/>",
+					    "<密等></密等>",	     "<密等>普通</密等>",
+					    "<密等> </密等>",	     "<密等>密切聯繫</密等>",
+					    "<密等及解密條件/>"};
+	struct scan s;
+	char doc[2048];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+		snprintf(doc, sizeof(doc), DI_HEAD "%s" DI_TAIL, forms[i]);
+		run(&s, extract_di_xml, doc, 0);
+		assert_lacks(&s, "{MARK");
+		assert_false(s.uninspectable);
+		stub_free(&s);
+	}
+}
+
+static void di_big5_declared_and_undeclared(void **state)
+{
+	/* 機密 in Big5 is BE F7 B1 4B; 密等 is B1 4B B5 A5. */
+	static const char declared[] =
+	    "<?xml version=\"1.0\" encoding=\"big5\"?>\n"
+	    "<doc><\xb1\x4b\xb5\xa5 \xa5\x4e\xbd\x58=\"\xbe\xf7\xb1\x4b\"/>"
+	    "</doc>";
+	static const char undeclared[] =
+	    "<?xml version=\"1.0\"?>\n"
+	    "<doc><\xb1\x4b\xb5\xa5>\xbe\xf7\xb1\x4b</\xb1\x4b\xb5\xa5>"
+	    "</doc>";
+	struct scan s;
+
+	(void)state;
+	/* The element and attribute names are Big5 too. */
+	stub_init(&s);
+	extract_di_xml(&s, declared, sizeof(declared) - 1);
+	assert_has(&s, "{MARK 機密 di-xml-mideng 密等 代碼 機密}");
+	stub_free(&s);
+
+	stub_init(&s);
+	extract_di_xml(&s, undeclared, sizeof(undeclared) - 1);
+	assert_has(&s, "{MARK 機密 di-xml-mideng 密等 text 機密}");
+	assert_false(s.uninspectable);
+	stub_free(&s);
+}
+
+static void di_bom_utf8(void **state)
+{
+	struct scan s;
+
+	(void)state;
+	run(&s, extract_di_xml, "\xef\xbb\xbf<?xml version=\"1.0\"?><函><密等 代碼=\"密\"/></函>",
+	    0);
+	assert_has(&s, "{MARK 密 di-xml-mideng");
+	stub_free(&s);
+}
+
+static void xml_external_entity_not_resolved(void **state)
+{
+	struct scan s;
+	char path[] = "/tmp/ward-xxe-XXXXXX";
+	int fd = mkstemp(path);
+	char doc[1024];
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, "SECRET-FILE-CONTENT 絕對機密\n", 31), 0);
+	close(fd);
+	snprintf(doc, sizeof(doc),
+		 "<?xml version=\"1.0\"?>\n<!DOCTYPE 函 SYSTEM \"http://127.0.0.1:9/none.dtd\" [\n"
+		 "<!ENTITY xxe SYSTEM \"file://%s\">\n<!ENTITY %% pe SYSTEM \"file://%s\">\n]>\n"
+		 "<函><主旨>before &xxe; after</主旨><密等 代碼=\"&xxe;\"/></函>",
+		 path, path);
+	run(&s, extract_di_xml, doc, 0);
+	unlink(path);
+	assert_lacks(&s, "SECRET-FILE-CONTENT");
+	assert_lacks(&s, "{MARK");
+	assert_has(&s, "before ");
+	stub_free(&s);
+}
+
+static void xml_billion_laughs_ends_fast(void **state)
+{
+	char doc[4096];
+	size_t n = 0;
+	struct scan s;
+	uint64_t t0;
+
+	(void)state;
+	n += (size_t)snprintf(doc + n, sizeof(doc) - n,
+			      "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n");
+	for (int i = 1; i < 10; i++) {
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "<!ENTITY lol%d \"", i);
+		for (int j = 0; j < 10; j++)
+			n += (size_t)snprintf(doc + n, sizeof(doc) - n, "&lol%s;",
+					      i == 1 ? "" : (char[]){(char)('0' + i - 1), 0});
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "\">\n");
+	}
+	snprintf(doc + n, sizeof(doc) - n, "]>\n<lolz>&lol9;</lolz>\n");
+	t0 = monotonic_ms();
+	run(&s, extract_di_xml, doc, 0);
+	assert_true(monotonic_ms() - t0 < 1000);
+	assert_lacks(&s, "lollollol");
+	stub_free(&s);
+}
+
+static void xml_broken_is_uninspectable(void **state)
+{
+	struct scan s;
+
+	(void)state;
+	run(&s, extract_di_xml, "<?xml version=\"1.0\"?><函><密等 代碼=\"機密\"/><主旨>abc</函>",
+	    0);
+	/* What was read before the damage still counts. */
+	assert_has(&s, "{MARK 機密");
+	assert_has(&s, "{UNINSPECTABLE XML not well-formed (line 1:");
+	stub_free(&s);
+}
+
+static void xml_plain_text_of_other_xml(void **state)
+{
+	struct scan s;
+
+	(void)state;
+	run(&s, extract_di_xml,
+	    "<?xml version=\"1.0\"?>\n<config>\n  <name>alpha</name>\n  <note>beta &amp; gamma</note>\n"
+	    "<![CDATA[delta]]></config>",
+	    0);
+	assert_has(&s, "\nalpha\nbeta & gamma\ndelta\n");
+	assert_false(s.uninspectable);
+	stub_free(&s);
+}
+
+static void xml_budget_stops_parse(void **state)
+{
+	struct scan s;
+	size_t len = 4u << 20;
+	char *doc = malloc(len + 64);
+
+	(void)state;
+	assert_non_null(doc);
+	strcpy(doc, "<a>");
+	memset(doc + 3, 'x', len);
+	strcpy(doc + 3 + len, "</a>");
+	stub_init(&s);
+	s.over_budget_after = 2;
+	extract_di_xml(&s, doc, strlen(doc));
+	/* Stopped after a few slices: far less than the whole text fed. */
+	assert_true(s.len < len / 2);
+	assert_false(s.in_page);
+	stub_free(&s);
+	free(doc);
+}
+
+/* ---- ODF ---- */
+
+#define ODF_NS                                                                                     \
+	" xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\""                       \
+	" xmlns:style=\"urn:oasis:names:tc:opendocument:xmlns:style:1.0\""                         \
+	" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\""                           \
+	" xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\""                        \
+	" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\""                         \
+	" xmlns:meta=\"urn:oasis:names:tc:opendocument:xmlns:meta:1.0\""                           \
+	" xmlns:dc=\"http://purl.org/dc/elements/1.1/\""                                           \
+	" xmlns:fo=\"urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0\""
+
+static const char odf_styles[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-styles" ODF_NS ">"
+    "<office:styles><style:style style:name=\"Struck\" style:family=\"text\">"
+    "<style:text-properties style:text-line-through-style=\"solid\"/></style:style>"
+    "<style:style style:name=\"StruckChild\" style:family=\"text\" "
+    "style:parent-style-name=\"Struck\"/></office:styles>"
+    "<office:automatic-styles><style:style style:name=\"MP1\" style:family=\"paragraph\">"
+    "<style:text-properties style:text-line-through-style=\"solid\"/></style:style>"
+    "</office:automatic-styles>"
+    "<office:master-styles><style:master-page style:name=\"Standard\">"
+    "<style:header><text:p>機密</text:p></style:header>"
+    "<style:footer><text:p text:style-name=\"MP1\">密</text:p><text:p>第 1 頁</text:p></style:footer>"
+    "</style:master-page></office:master-styles></office:document-styles>";
+
+static const char odf_content[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-content" ODF_NS ">"
+    "<office:automatic-styles><style:style style:name=\"T1\" style:family=\"text\">"
+    "<style:text-properties style:text-line-through-style=\"solid\"/></style:style>"
+    "<style:style style:name=\"T2\" style:family=\"text\" style:parent-style-name=\"Struck\">"
+    "<style:text-properties style:text-line-through-style=\"none\"/></style:style>"
+    "<style:style style:name=\"T3\" style:family=\"text\" style:parent-style-name=\"StruckChild\"/>"
+    "<style:style style:name=\"P1\" style:family=\"paragraph\"><style:text-properties "
+    "fo:font-size=\"12pt\"/></style:style></office:automatic-styles>"
+    "<office:body><office:text>"
+    "<text:p text:style-name=\"P1\">第一行<text:s/>內容<text:tab/>欄</text:p>"
+    "<text:p>前文<draw:frame><draw:text-box><text:p>極機密</text:p></draw:text-box></draw:frame>後文</text:p>"
+    "<text:p><text:span text:style-name=\"T1\">機密</text:span></text:p>"
+    "<text:p><text:span text:style-name=\"T2\">不刪</text:span><text:span "
+    "text:style-name=\"T3\">繼承刪</text:span></text:p>"
+    "<table:table><table:table-row><table:table-cell><text:p>A223456781</text:p></table:table-cell>"
+    "<table:table-cell><text:p>格二</text:p></table:table-cell></table:table-row></table:table>"
+    "<text:soft-page-break/><text:h>第二頁標題<text:line-break/>次行</text:h>"
+    "<text:p>註<text:note><text:note-citation>1</text:note-citation><text:note-body><text:p>腳註"
+    "</text:p></text:note-body></text:note></text:p>"
+    "</office:text></office:body></office:document-content>";
+
+static const char odf_meta[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-meta" ODF_NS "><office:meta>"
+    "<dc:title>春節維安</dc:title><dc:subject>計畫</dc:subject><meta:keyword>維安</meta:keyword>"
+    "<meta:generator>LibreOffice</meta:generator>"
+    "<meta:user-defined meta:name=\"密等\">機密</meta:user-defined>"
+    "</office:meta></office:document-meta>";
+
+static void odt_zones_pages_struck_and_meta(void **state)
+{
+	struct scan s;
+	size_t len;
+	char *zip = make_archive("zip", NULL, NULL, &len, "mimetype",
+				 "application/vnd.oasis.opendocument.text", (size_t)0,
+				 "content.xml", odf_content, (size_t)0, "styles.xml", odf_styles,
+				 (size_t)0, "meta.xml", odf_meta, (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_odf, zip, len);
+	assert_has(&s, "[HEADER styles.xml header]\n機密\n[END]\n");
+	assert_has(&s, "[FOOTER styles.xml footer]\n~~密~~\n第 1 頁\n[END]\n");
+	assert_has(&s, "[BODY content.xml page 1]\n第一行 內容\t欄\n前文\n極機密\n後文\n~~機密~~\n"
+		       "不刪~~繼承刪~~\nA223456781\n格二\n[END]\n");
+	assert_has(&s, "[BODY content.xml page 2]\n第二頁標題\n次行\n註\n腳註\n[END]\n");
+	assert_has(&s,
+		   "[META meta.xml]\ntitle: 春節維安\nsubject: 計畫\nkeyword: 維安\n密等: 機密\n"
+		   "[END]\n");
+	assert_lacks(&s, "LibreOffice");
+	assert_false(s.uninspectable);
+	stub_free(&s);
+	free(zip);
+}
+
+static void fodt_flat_document(void **state)
+{
+	struct scan s;
+	char doc[8192];
+
+	(void)state;
+	snprintf(doc, sizeof(doc),
+		 "<?xml version=\"1.0\"?>\n<office:document" ODF_NS ">"
+		 "<office:meta><dc:title>t</dc:title></office:meta>"
+		 "<office:master-styles><style:master-page><style:header><text:p>【密】</text:p>"
+		 "</style:header></style:master-page></office:master-styles>"
+		 "<office:body><office:text><text:p>本文</text:p></office:text></office:body>"
+		 "</office:document>");
+	run(&s, extract_odf, doc, 0);
+	assert_has(&s, "[META metadata]\ntitle: t\n[END]\n");
+	assert_has(&s, "[HEADER header]\n【密】\n[END]\n");
+	assert_has(&s, "[BODY page 1]\n本文\n[END]\n");
+	stub_free(&s);
+}
+
+static void ods_and_odp_pages(void **state)
+{
+	struct scan s;
+	size_t len;
+	char *zip = make_archive(
+	    "zip", NULL, NULL, &len, "mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+	    (size_t)0, "content.xml",
+	    "<office:document-content" ODF_NS "><office:body><office:spreadsheet>"
+	    "<table:table table:name=\"A\"><table:table-row><table:table-cell><text:p>一</text:p>"
+	    "</table:table-cell></table:table-row></table:table>"
+	    "<table:table table:name=\"B\"><table:table-row><table:table-cell><text:p>二</text:p>"
+	    "</table:table-cell></table:table-row></table:table>"
+	    "</office:spreadsheet></office:body></office:document-content>",
+	    (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_odf, zip, len);
+	assert_has(
+	    &s, "[BODY content.xml sheet 1]\n一\n[END]\n[BODY content.xml sheet 2]\n二\n[END]\n");
+	stub_free(&s);
+	free(zip);
+
+	zip = make_archive("zip", NULL, NULL, &len, "content.xml",
+			   "<office:document-content" ODF_NS "><office:body><office:presentation>"
+			   "<draw:page><draw:frame><draw:text-box><text:p>投影一</text:p>"
+			   "</draw:text-box></draw:frame></draw:page>"
+			   "<draw:page><draw:frame><draw:text-box><text:p>投影二</text:p>"
+			   "</draw:text-box></draw:frame></draw:page>"
+			   "</office:presentation></office:body></office:document-content>",
+			   (size_t)0, (char *)NULL);
+	run(&s, extract_odf, zip, len);
+	assert_has(&s,
+		   "[BODY content.xml slide 1]\n投影一\n[END]\n[BODY content.xml slide 2]\n投影二");
+	stub_free(&s);
+	free(zip);
+}
+
+static void odf_encrypted_and_not_odf(void **state)
+{
+	struct scan s;
+	size_t len;
+	char *zip = make_archive(
+	    "zip", NULL, NULL, &len, "mimetype", "application/vnd.oasis.opendocument.text",
+	    (size_t)0, "META-INF/manifest.xml",
+	    "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\">"
+	    "<manifest:file-entry manifest:full-path=\"content.xml\"><manifest:encryption-data/>"
+	    "</manifest:file-entry></manifest:manifest>",
+	    (size_t)0, "content.xml", "\x01\x02 garbage", (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_odf, zip, len);
+	assert_has(&s, "{UNINSPECTABLE ODF document is encrypted");
+	stub_free(&s);
+	free(zip);
+
+	stub_init(&s);
+	assert_int_equal(extract_odf(&s, "\x00\x01\x02\x03not a zip", 13), -1);
+	stub_free(&s);
+}
+
+/* ---- main ---- */
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(di_attribute_levels),
+	    cmocka_unit_test(di_element_text_and_91_version),
+	    cmocka_unit_test(di_unclassified_forms),
+	    cmocka_unit_test(di_big5_declared_and_undeclared),
+	    cmocka_unit_test(di_bom_utf8),
+	    cmocka_unit_test(xml_external_entity_not_resolved),
+	    cmocka_unit_test(xml_billion_laughs_ends_fast),
+	    cmocka_unit_test(xml_broken_is_uninspectable),
+	    cmocka_unit_test(xml_plain_text_of_other_xml),
+	    cmocka_unit_test(xml_budget_stops_parse),
+	    cmocka_unit_test(odt_zones_pages_struck_and_meta),
+	    cmocka_unit_test(fodt_flat_document),
+	    cmocka_unit_test(ods_and_odp_pages),
+	    cmocka_unit_test(odf_encrypted_and_not_odf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
