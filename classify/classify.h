@@ -68,6 +68,12 @@ struct classify_ctx;
 struct classify_ctx *classify_new(const char **err);
 void classify_free(struct classify_ctx *ctx);
 
+/* Maps an English marking word to a level (any case; spaces, '-' and '_'
+ * ignored, so "Top-Secret" is "TOP SECRET"); WARD_LEVEL_NONE removes the
+ * word.  Returns 0, -EINVAL (no letters, level out of range) or -ENOSPC
+ * (more than 16 words). */
+int classify_set_english(struct classify_ctx *ctx, const char *word, enum ward_level level);
+
 /* Classify the file open at fd (read from offset 0 with pread; the offset is
  * not changed).  name_hint is used only in reasons, never to pick a format.
  * Returns 0 when the result is filled (including uninspectable results), or

@@ -1,0 +1,476 @@
+/* The classifier's public interface (classify.h): reading a file within
+ * its budget, hashing it, telling its type by content with libmagic and
+ * handing it to the extractor of that type; the analysis is scan.c's.
+ *
+ * The file name never picks the format: a .txt that is a zip is read as a
+ * zip, a .docx that is text as text. */
+#define _GNU_SOURCE /* memmem, memrchr */
+#include <errno.h>
+#include <magic.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "classify/core.h"
+#include "classify/extract.h"
+#include "common/util.h"
+
+/* libmagic looks at no more than this much of a document: enough for the
+ * zip member names that tell OOXML from ODF from a plain zip. */
+#define MAGIC_BYTES (256u << 10)
+/* Bytes sampled to tell text from binary when libmagic cannot. */
+#define TEXT_SNIFF (64u << 10)
+/* Read size for files. */
+#define READ_BLOCK (1u << 20)
+#define MAX_ENGLISH_WORDS 16
+
+struct english_word {
+	char word[32]; /* upper case, letters only: "TOPSECRET" */
+	enum ward_level level;
+};
+
+struct classify_ctx {
+	magic_t magic;
+	struct english_word english[MAX_ENGLISH_WORDS];
+	size_t n_english;
+};
+
+void classify_budget_default(struct classify_budget *budget)
+{
+	budget->max_input_bytes = 256ull << 20;
+	budget->max_expanded_bytes = 1ull << 30;
+	budget->max_millis = 2000;
+	budget->max_depth = 4;
+	budget->max_entries = 10000;
+	budget->max_ratio = 200;
+}
+
+/* Letters only, upper case: "Top-Secret" → "TOPSECRET".  Returns false
+ * when the word does not fit or holds no letter. */
+static bool english_normalize(const char *word, size_t len, char *out, size_t out_size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = word[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (c < 'A' || c > 'Z')
+			continue;
+		if (o + 1 >= out_size)
+			return false;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return o > 0;
+}
+
+int classify_set_english(struct classify_ctx *ctx, const char *word, enum ward_level level)
+{
+	char norm[sizeof(ctx->english[0].word)];
+
+	if (!word || (unsigned)level > WARD_LEVEL_MAX ||
+	    !english_normalize(word, strlen(word), norm, sizeof(norm)))
+		return -EINVAL;
+	for (size_t i = 0; i < ctx->n_english; i++) {
+		if (strcmp(ctx->english[i].word, norm) != 0)
+			continue;
+		if (level == WARD_LEVEL_NONE)
+			ctx->english[i] = ctx->english[--ctx->n_english];
+		else
+			ctx->english[i].level = level;
+		return 0;
+	}
+	if (level == WARD_LEVEL_NONE)
+		return 0;
+	if (ctx->n_english >= MAX_ENGLISH_WORDS)
+		return -ENOSPC;
+	memcpy(ctx->english[ctx->n_english].word, norm, sizeof(norm));
+	ctx->english[ctx->n_english++].level = level;
+	return 0;
+}
+
+bool classify_english_level(const struct classify_ctx *ctx, const char *word, size_t len,
+			    enum ward_level *out)
+{
+	char norm[sizeof(ctx->english[0].word)];
+
+	if (!english_normalize(word, len, norm, sizeof(norm)))
+		return false;
+	for (size_t i = 0; i < ctx->n_english; i++) {
+		if (strcmp(ctx->english[i].word, norm) == 0) {
+			*out = ctx->english[i].level;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct classify_ctx *classify_new(const char **err)
+{
+	struct classify_ctx *ctx = calloc(1, sizeof(*ctx));
+	size_t bytes_max = MAGIC_BYTES;
+
+	if (!ctx) {
+		*err = "out of memory";
+		return NULL;
+	}
+	/* No look inside compressed data (extract_archive does that, within
+	 * the budget), no ELF details. */
+	ctx->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_ELF |
+				MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_CSV | MAGIC_ERROR);
+	if (!ctx->magic) {
+		*err = "libmagic could not start (out of memory)";
+		free(ctx);
+		return NULL;
+	}
+	if (magic_load(ctx->magic, NULL) != 0) {
+		*err = "libmagic could not load its database (is libmagic-mgc installed?)";
+		magic_close(ctx->magic);
+		free(ctx);
+		return NULL;
+	}
+	magic_setparam(ctx->magic, MAGIC_PARAM_BYTES_MAX, &bytes_max);
+
+	classify_set_english(ctx, "TOP SECRET", WARD_LEVEL_TOP_SECRET);
+	classify_set_english(ctx, "SECRET", WARD_LEVEL_SECRET);
+	classify_set_english(ctx, "CONFIDENTIAL", WARD_LEVEL_CONFIDENTIAL);
+	classify_set_english(ctx, "RESTRICTED", WARD_LEVEL_RESTRICTED);
+	return ctx;
+}
+
+void classify_free(struct classify_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	magic_close(ctx->magic);
+	free(ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                            */
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool mime_in(const char *mime, const char *const *list)
+{
+	for (; *list; list++) {
+		if (strcmp(mime, *list) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Text, as far as the first TEXT_SNIFF bytes tell: a UTF-16 BOM, or no NUL
+ * and hardly any control characters (Big5 and UTF-8 alike). */
+static bool looks_like_text(const unsigned char *p, size_t len)
+{
+	size_t n = len < TEXT_SNIFF ? len : TEXT_SNIFF, odd = 0;
+
+	if (n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))
+		return true;
+	if (n == 0 || memchr(p, 0, n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != '\f' &&
+		    p[i] != 0x1b)
+			odd++;
+	}
+	return odd * 100 < n;
+}
+
+enum zip_kind { ZIP_PLAIN, ZIP_ODF, ZIP_OOXML };
+
+/* ODF stores an uncompressed "mimetype" member first; OOXML has a
+ * [Content_Types].xml member (its name is in the central directory at the
+ * end, and usually in the first local header too). */
+static enum zip_kind zip_kind(const unsigned char *p, size_t len)
+{
+	static const char odf_mime[] = "application/vnd.oasis.opendocument.";
+	static const char ooxml_part[] = "[Content_Types].xml";
+
+	if (len > 38 + sizeof(odf_mime) && memcmp(p + 30, "mimetype", 8) == 0 &&
+	    memcmp(p + 38, odf_mime, sizeof(odf_mime) - 1) == 0)
+		return ZIP_ODF;
+	if (memmem(p, len, ooxml_part, sizeof(ooxml_part) - 1))
+		return ZIP_OOXML;
+	return ZIP_PLAIN;
+}
+
+static int run_extractor(struct scan *s, const char *mime, const unsigned char *p, size_t len)
+{
+	static const char *const archives[] = {
+	    "application/zip",
+	    "application/x-zip-compressed",
+	    "application/gzip",
+	    "application/x-gzip",
+	    "application/x-bzip2",
+	    "application/x-xz",
+	    "application/x-tar",
+	    "application/x-gtar",
+	    "application/x-ustar",
+	    "application/x-7z-compressed",
+	    "application/x-rar",
+	    "application/vnd.rar",
+	    "application/x-rar-compressed",
+	    "application/java-archive",
+	    "application/x-cpio",
+	    "application/zstd",
+	    "application/x-lzma",
+	    "application/x-lzip",
+	    "application/x-compress",
+	    "application/epub+zip",
+	    NULL,
+	};
+	static const char *const ole[] = {
+	    "application/msword",
+	    "application/vnd.ms-excel",
+	    "application/vnd.ms-powerpoint",
+	    "application/x-ole-storage",
+	    "application/CDFV2",
+	    "application/CDFV2-corrupt",
+	    "application/CDFV2-encrypted",
+	    "application/vnd.ms-office",
+	    "application/vnd.ms-outlook",
+	    NULL,
+	};
+	static const char *const xml[] = {"text/xml", "application/xml", NULL};
+	static const char *const html[] = {"text/html", "application/xhtml+xml", NULL};
+	static const char *const rtf[] = {"text/rtf", "application/rtf", NULL};
+	static const char *const mail[] = {"message/rfc822", "message/news", NULL};
+
+	if (len == 0)
+		return 0;
+	if (starts_with(mime, "application/vnd.oasis.opendocument."))
+		return extract_odf(s, p, len);
+	if (starts_with(mime, "application/vnd.openxmlformats-officedocument."))
+		return extract_ooxml(s, p, len);
+	if (len >= 4 && memcmp(p, "PK\3\4", 4) == 0 &&
+	    (strcmp(mime, "application/zip") == 0 ||
+	     strcmp(mime, "application/octet-stream") == 0)) {
+		switch (zip_kind(p, len)) {
+		case ZIP_ODF:
+			return extract_odf(s, p, len);
+		case ZIP_OOXML:
+			return extract_ooxml(s, p, len);
+		case ZIP_PLAIN:
+			return extract_archive(s, p, len);
+		}
+	}
+	if (mime_in(mime, archives))
+		return extract_archive(s, p, len);
+	if (strcmp(mime, "application/pdf") == 0)
+		return extract_pdf(s, p, len);
+	if (mime_in(mime, rtf))
+		return extract_rtf(s, p, len);
+	if (mime_in(mime, ole))
+		return extract_ole(s, p, len);
+	if (mime_in(mime, html))
+		return extract_html(s, p, len);
+	if (mime_in(mime, mail))
+		return extract_eml(s, p, len);
+	if (mime_in(mime, xml)) {
+		/* Not a 公文 after all: XML is still text. */
+		if (extract_di_xml(s, p, len) == 0)
+			return 0;
+		return extract_text(s, p, len);
+	}
+	if (starts_with(mime, "text/") || looks_like_text(p, len))
+		return extract_text(s, p, len);
+	/* Images, programs, unknown binaries: nothing to read, and nothing
+	 * hidden either; the type says what it was. */
+	return 0;
+}
+
+void classify_dispatch(struct scan *s, const void *data, size_t len, char *mime, size_t mime_size)
+{
+	const struct classify_ctx *ctx = s->call->ctx;
+	const char *type = len > 0 ? magic_buffer(ctx->magic, data, len) : "application/x-empty";
+
+	if (!type)
+		type = "application/octet-stream";
+	str_copy(mime, mime_size, type);
+	if (run_extractor(s, mime, data, len) < 0) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "not a readable %s", mime);
+		scan_set_uninspectable(s, why);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls                                                               */
+
+static void run_call(struct scan_call *call, const void *data, size_t len,
+		     struct classify_result *out)
+{
+	struct scan s;
+
+	scan_init(&s, call, 0, "");
+	classify_dispatch(&s, data, len, out->mime, sizeof(out->mime));
+	scan_finish(&s);
+	scan_call_result(call, out);
+}
+
+static bool sha256(const void *data, size_t len, unsigned char digest[32])
+{
+	unsigned int n = 0;
+
+	return EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) == 1 && n == 32;
+}
+
+int classify_buffer(struct classify_ctx *ctx, const void *data, size_t len, const char *name_hint,
+		    const struct classify_budget *budget, struct classify_result *out)
+{
+	struct classify_budget defaults;
+	struct scan_call call;
+
+	(void)name_hint;
+	if (!budget) {
+		classify_budget_default(&defaults);
+		budget = &defaults;
+	}
+	memset(out, 0, sizeof(*out));
+	out->size = len;
+	if (!sha256(data, len, out->sha256))
+		return -ENOMEM;
+	scan_call_init(&call, ctx, budget);
+	if (len > budget->max_input_bytes) {
+		char why[96];
+		struct scan s;
+
+		scan_init(&s, &call, 0, "");
+		snprintf(why, sizeof(why), "too large: scanned the first %llu MiB of %llu MiB",
+			 (unsigned long long)(budget->max_input_bytes >> 20),
+			 (unsigned long long)(len >> 20));
+		scan_set_uninspectable(&s, why);
+		len = budget->max_input_bytes;
+	}
+	run_call(&call, data, len, out);
+	return 0;
+}
+
+/* The label an administrator or another tool put on the file itself. */
+static void read_xattr_label(int fd, struct scan *s)
+{
+	char value[64];
+	ssize_t n = fgetxattr(fd, "user.ward.level", value, sizeof(value) - 1);
+	enum ward_level level;
+
+	if (n <= 0)
+		return;
+	value[n] = '\0';
+	while (n > 0 && (value[n - 1] == '\n' || value[n - 1] == ' '))
+		value[--n] = '\0';
+	if (classify_english_level(s->call->ctx, value, (size_t)n, &level) ||
+	    level_parse(value, (size_t)n, &level))
+		scan_add_marking(s, level, false, "xattr-label", "user.ward.level", value);
+}
+
+int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
+		const struct classify_budget *budget, struct classify_result *out)
+{
+	struct classify_budget defaults;
+	struct scan_call call;
+	struct stat st;
+	EVP_MD_CTX *md = NULL;
+	unsigned char *data = NULL;
+	size_t cap, len = 0;
+	bool truncated = false;
+	int ret = 0;
+
+	(void)name_hint;
+	if (!budget) {
+		classify_budget_default(&defaults);
+		budget = &defaults;
+	}
+	memset(out, 0, sizeof(*out));
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	scan_call_init(&call, ctx, budget);
+
+	/* Regular files: their size, within the budget.  Anything else
+	 * (a pipe): read up to the budget. */
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size <= budget->max_input_bytes)
+		cap = (size_t)st.st_size;
+	else
+		cap = (size_t)budget->max_input_bytes;
+	data = malloc(cap ? cap : 1);
+	md = EVP_MD_CTX_new();
+	if (!data || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (len < cap) {
+		size_t want = cap - len < READ_BLOCK ? cap - len : READ_BLOCK;
+		ssize_t n = pread(fd, data + len, want, (off_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break; /* the file shrank while being read */
+		EVP_DigestUpdate(md, data + len, (size_t)n);
+		len += (size_t)n;
+	}
+	if (len == cap && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > cap)) {
+		/* More than the budget?  One byte tells. */
+		unsigned char extra;
+		ssize_t n = pread(fd, &extra, 1, (off_t)len);
+		truncated = n > 0;
+	}
+	EVP_DigestFinal_ex(md, out->sha256, NULL);
+	out->size = S_ISREG(st.st_mode) && (uint64_t)st.st_size > len ? (uint64_t)st.st_size : len;
+
+	struct scan s;
+	scan_init(&s, &call, 0, "");
+	if (truncated) {
+		char why[96];
+
+		snprintf(why, sizeof(why),
+			 "too large: scanned the first %llu MiB of %llu MiB (hash of that part)",
+			 (unsigned long long)(len >> 20), (unsigned long long)(out->size >> 20));
+		scan_set_uninspectable(&s, why);
+	}
+	read_xattr_label(fd, &s);
+	run_call(&call, data, len, out);
+out:
+	EVP_MD_CTX_free(md);
+	free(data);
+	return ret;
+}
+
+bool classify_result_sane(const struct classify_result *res)
+{
+	if (!memchr(res->mime, '\0', sizeof(res->mime)) ||
+	    !memchr(res->uninspectable_reason, '\0', sizeof(res->uninspectable_reason)))
+		return false;
+	if ((unsigned)res->level > WARD_LEVEL_MAX || res->n_pii > CLASSIFY_MAX_PII ||
+	    res->n_reasons > CLASSIFY_MAX_REASONS)
+		return false;
+	for (uint32_t i = 0; i < res->n_pii; i++) {
+		if (!memchr(res->pii[i].type, '\0', sizeof(res->pii[i].type)))
+			return false;
+	}
+	for (uint32_t i = 0; i < res->n_reasons; i++) {
+		const struct classify_reason *r = &res->reasons[i];
+
+		if (!memchr(r->rule, '\0', sizeof(r->rule)) ||
+		    !memchr(r->where, '\0', sizeof(r->where)) ||
+		    !memchr(r->text, '\0', sizeof(r->text)))
+			return false;
+	}
+	return true;
+}

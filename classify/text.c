@@ -1,0 +1,258 @@
+/* Plain text in the encodings county files come in: UTF-8 (with or
+ * without BOM), UTF-16 with BOM, and Big5/CP950 from older systems.  Text
+ * that is not valid UTF-8 and has no BOM is read as CP950 (Microsoft's
+ * Big5, a superset of what legacy office software wrote).
+ *
+ * A form feed starts a new page (pdftotext and printers' text exports
+ * mark pages so), so the first and last lines of each page are judged. */
+#define _GNU_SOURCE /* memmem, memrchr */
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/core.h"
+#include "classify/extract.h"
+
+/* Text is fed to the scan in pieces of about this size, cut at a line end,
+ * so the time budget is checked between them. */
+#define TEXT_PIECE (8u << 20)
+
+/* Length of the valid UTF-8 prefix of p[0..n). */
+static size_t utf8_valid_prefix(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		/* ASCII, eight bytes at a time. */
+		while (i + 8 <= n) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			if (i + 1 >= n || (p[i + 1] & 0xc0) != 0x80)
+				return i;
+			i += 2;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			if (i + 2 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80)
+				return i;
+			if ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0))
+				return i; /* overlong, or a surrogate */
+			i += 3;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			if (i + 3 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80 ||
+			    (p[i + 3] & 0xc0) != 0x80)
+				return i;
+			if ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90))
+				return i;
+			i += 4;
+		} else {
+			return i;
+		}
+	}
+	return n;
+}
+
+static size_t put_utf8(unsigned char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xc0 | (cp >> 6));
+		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (unsigned char)(0xe0 | (cp >> 12));
+		out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (unsigned char)(0xf0 | (cp >> 18));
+	out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* UTF-16 (after its BOM) to UTF-8; unpaired surrogates become U+FFFD. */
+static char *utf16_to_utf8(const unsigned char *p, size_t n, bool big_endian, size_t *out_len)
+{
+	unsigned char *out = malloc(n / 2 * 3 + 4);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		uint32_t u = big_endian ? (uint32_t)(p[i] << 8 | p[i + 1])
+					: (uint32_t)(p[i + 1] << 8 | p[i]);
+
+		if (u >= 0xd800 && u <= 0xdbff && i + 3 < n) {
+			uint32_t v = big_endian ? (uint32_t)(p[i + 2] << 8 | p[i + 3])
+						: (uint32_t)(p[i + 3] << 8 | p[i + 2]);
+			if (v >= 0xdc00 && v <= 0xdfff) {
+				o += put_utf8(out + o,
+					      0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00));
+				i += 2;
+				continue;
+			}
+		}
+		if (u >= 0xd800 && u <= 0xdfff)
+			u = 0xfffd;
+		o += put_utf8(out + o, u);
+	}
+	out[o] = '\0';
+	*out_len = o;
+	return (char *)out;
+}
+
+/* CP950 to UTF-8; a byte iconv cannot take becomes U+FFFD. */
+static char *big5_to_utf8(const unsigned char *p, size_t n, size_t *out_len)
+{
+	size_t cap = n * 3 + 4;
+	char *out = malloc(cap);
+	iconv_t cd;
+
+	if (!out)
+		return NULL;
+	cd = iconv_open("UTF-8", "CP950");
+	if (cd == (iconv_t)-1)
+		cd = iconv_open("UTF-8", "BIG5");
+	if (cd == (iconv_t)-1) {
+		/* No converter: keep the ASCII, which still holds English
+		 * markings and ID numbers. */
+		size_t o = 0;
+		for (size_t i = 0; i < n; i++)
+			out[o++] = p[i] < 0x80 ? (char)p[i] : '?';
+		out[o] = '\0';
+		*out_len = o;
+		return out;
+	}
+	char *in = (char *)p, *o = out;
+	size_t in_left = n, out_left = cap - 1;
+	while (in_left > 0) {
+		if (iconv(cd, &in, &in_left, &o, &out_left) != (size_t)-1)
+			break;
+		if (errno == E2BIG || out_left < 3)
+			break; /* cannot happen: 3 bytes out per byte in */
+		/* EILSEQ or EINVAL: an undecodable byte. */
+		memcpy(o, "\xef\xbf\xbd", 3);
+		o += 3;
+		out_left -= 3;
+		in++;
+		in_left--;
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	iconv_close(cd);
+	*o = '\0';
+	*out_len = (size_t)(o - out);
+	return out;
+}
+
+/* The text as UTF-8: either a view into data (*owned NULL) or a decoded
+ * copy (*owned set, caller frees).  Returns NULL when out of memory. */
+static const char *as_utf8(const void *data, size_t len, size_t *out_len, char **owned)
+{
+	const unsigned char *p = data;
+
+	*owned = NULL;
+	if (len >= 2 && p[0] == 0xff && p[1] == 0xfe)
+		return *owned = utf16_to_utf8(p + 2, len - 2, false, out_len);
+	if (len >= 2 && p[0] == 0xfe && p[1] == 0xff)
+		return *owned = utf16_to_utf8(p + 2, len - 2, true, out_len);
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		p += 3;
+		len -= 3;
+	}
+	/* A truncated last character (a file cut by the input budget) does
+	 * not make UTF-8 text Big5. */
+	size_t valid = utf8_valid_prefix(p, len);
+	if (valid == len || len - valid < 4) {
+		*out_len = len;
+		return (const char *)p;
+	}
+	return *owned = big5_to_utf8(p, len, out_len);
+}
+
+char *scan_decode_text(const void *data, size_t len, size_t *out_len)
+{
+	char *owned;
+	const char *text = as_utf8(data, len, out_len, &owned);
+
+	if (owned || !text)
+		return owned;
+	char *copy = malloc(*out_len + 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, text, *out_len);
+	copy[*out_len] = '\0';
+	return copy;
+}
+
+/* One page of text, in pieces cut at line ends. */
+static void feed_page(struct scan *s, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t take = n;
+
+		if (scan_over_budget(s))
+			return;
+		if (take > TEXT_PIECE) {
+			const char *nl = memrchr(p, '\n', TEXT_PIECE);
+			take = nl ? (size_t)(nl - p) + 1 : TEXT_PIECE;
+		}
+		scan_text(s, p, take, false);
+		p += take;
+		n -= take;
+	}
+}
+
+int extract_text(struct scan *s, const void *data, size_t len)
+{
+	size_t n;
+	char *owned;
+	const char *text = as_utf8(data, len, &n, &owned);
+
+	if (!text) {
+		scan_set_uninspectable(s, "out of memory decoding text");
+		return 0;
+	}
+	const char *ff = memchr(text, '\f', n);
+	if (!ff) {
+		scan_page_begin(s, SCAN_ZONE_BODY, "text");
+		feed_page(s, text, n);
+		scan_page_end(s);
+	} else {
+		char where[32];
+		unsigned page = 1;
+		const char *p = text, *end = text + n;
+
+		while (p < end && !scan_over_budget(s)) {
+			const char *next = memchr(p, '\f', (size_t)(end - p));
+			size_t page_len = next ? (size_t)(next - p) : (size_t)(end - p);
+
+			snprintf(where, sizeof(where), "page %u", page++);
+			scan_page_begin(s, SCAN_ZONE_BODY, where);
+			feed_page(s, p, page_len);
+			scan_page_end(s);
+			p += page_len + (next ? 1 : 0);
+		}
+	}
+	free(owned);
+	return 0;
+}
