@@ -365,7 +365,8 @@ stick_insert() {
 		_tb_err "stick_insert $name: vendor and product ids are 4 lower-case hex digits (got '$vendor_id' '$product_id')"
 		return 1
 	fi
-	[ -n "$label" ] || label=$(echo "${name^^}" | tr -c 'A-Z0-9_\n' _ | cut -c1-11)
+	[ -n "$label" ] || label=${name^^}
+	label=${label:0:11} # exFAT's limit is 11 characters
 	s=$(_tb_stick "$name")
 	[ -e "$s" ] && {
 		_tb_err "stick_insert: a stick named '$name' is already inserted"

@@ -10,13 +10,15 @@
  * (on one line; an absent property prints as "KEY=", whitespace and
  * backslashes in values as \xNN, so a line always splits on spaces).
  *
- *   udev-probe [--enumerate] [--count N] [--timeout SEC] [--match-prop KEY=GLOB]...
- *              [--ready-file FILE] [--subsystem NAME]
+ *   udev-probe [--enumerate] [--count N] [--until-action ACTION] [--timeout SEC]
+ *              [--match-prop KEY=GLOB]... [--ready-file FILE] [--subsystem NAME]
  *
  * --enumerate      first print devices udev already knows, action "enum"
  * --count N        exit 0 after N matching events (enumerated ones count)
- * --timeout SEC    give up after SEC seconds: exit 2 if --count was not
- *                  reached, 0 without --count
+ * --until-action A  exit 0 after printing a matching event with action A
+ *                  (e.g. remove: everything a stick did until it was pulled)
+ * --timeout SEC    give up after SEC seconds: exit 2 if --count or
+ *                  --until-action was not reached, 0 without them
  * --match-prop     only events whose property KEY matches GLOB (fnmatch);
  *                  repeat for more, all must match
  * --ready-file F   created once the monitor listens: start udev-probe in
@@ -57,8 +59,9 @@ struct prop_match {
 struct probe {
 	const char *subsystem;
 	bool enumerate;
-	long count;	 /* 0: no limit */
-	long timeout_ms; /* 0: none */
+	long count;		  /* 0: no limit */
+	long timeout_ms;	  /* 0: none */
+	const char *until_action; /* NULL: none */
 	const char *ready_file;
 	struct prop_match matches[MAX_MATCHES];
 	size_t n_matches;
@@ -67,9 +70,9 @@ struct probe {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: udev-probe [--enumerate] [--count N] [--timeout SEC]\n"
-			"                  [--match-prop KEY=GLOB]... [--ready-file FILE]"
-			" [--subsystem NAME]\n");
+	fprintf(stderr, "usage: udev-probe [--enumerate] [--count N] [--until-action ACTION]\n"
+			"                  [--timeout SEC] [--match-prop KEY=GLOB]...\n"
+			"                  [--ready-file FILE] [--subsystem NAME]\n");
 	exit(1);
 }
 
@@ -94,12 +97,13 @@ static void parse_args(struct probe *p, int argc, char **argv)
 	    {"match-prop", required_argument, NULL, 'm'},
 	    {"ready-file", required_argument, NULL, 'r'},
 	    {"subsystem", required_argument, NULL, 's'},
+	    {"until-action", required_argument, NULL, 'u'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "ec:t:m:r:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ec:t:m:r:s:u:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			p->enumerate = true;
@@ -129,6 +133,9 @@ static void parse_args(struct probe *p, int argc, char **argv)
 			break;
 		case 's':
 			p->subsystem = optarg;
+			break;
+		case 'u':
+			p->until_action = optarg;
 			break;
 		default:
 			usage();
@@ -182,6 +189,8 @@ static bool handle(struct probe *p, const char *action, struct udev_device *dev)
 		return false;
 	print_event(action, dev);
 	p->seen++;
+	if (p->until_action && strcmp(action, p->until_action) == 0)
+		return true;
 	return p->count > 0 && p->seen >= p->count;
 }
 
@@ -247,7 +256,7 @@ static int monitor_loop(struct probe *p, struct udev_monitor *mon)
 			uint64_t now = monotonic_ms();
 
 			if (now >= deadline)
-				return p->count > 0 ? 2 : 0;
+				return p->count > 0 || p->until_action ? 2 : 0;
 			wait_ms = (int)(deadline - now);
 		}
 		r = poll(&pfd, 1, wait_ms);

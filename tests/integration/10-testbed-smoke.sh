@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# The USB test bed itself (tests/lib/usbstick.sh): sticks announced through
+# real udev events with their USB properties (seen by udev-probe through
+# libudev, as wardd sees them), mounted, written, read back, pulled; two at
+# once; udevd started and stopped reliably; nothing left behind, also when
+# a test script fails or is killed half-way.
+#
+# The script runs itself as a child (--child MODE STATEFILE) for the cases
+# where a separate test script must start, fail or be killed.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+. tests/lib/usbstick.sh
+WARD_BUILD=${WARD_BUILD:-build}
+PROBE=$WARD_BUILD/tools/udev-probe
+SELF=tests/integration/10-testbed-smoke.sh
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# Child modes: record what the bed made into STATEFILE, then do MODE.
+if [ "${1:-}" = --child ]; then
+	mode=$2 state=$3
+	testbed_init || exit 3
+	stick_insert c1 || exit 3
+	[ "$mode" = cycle ] || { stick_insert c2 --fs ext4 --serial C2C2C2C2 || exit 3; }
+	{
+		echo "dir=$TESTBED_DIR"
+		echo "udevd=$TESTBED_STARTED_UDEVD"
+		for n in c1 c2; do
+			[ -d "$TESTBED_DIR/sticks/$n" ] || continue
+			echo "dev=$(stick_dev $n)"
+			echo "mnt=$(stick_mnt $n)"
+			echo "image=$(stick_image $n)"
+			echo "rule=$(_tb_get $n rule)"
+		done
+	} >"$state.tmp" && mv "$state.tmp" "$state"
+	case $mode in
+	cycle) exit 0 ;;
+	fail) false || exit 1 ;;
+	# In the background: bash runs a trap only between commands.
+	hang)
+		sleep 600 &
+		testbed_on_exit "kill $!"
+		wait $! ;;
+	esac
+	exit 0
+fi
+
+need_root
+if [ ! -x "$PROBE" ]; then
+	not_ok "udev-probe is built ($PROBE; run make)"
+	done_testing
+	exit 1
+fi
+
+# Everything a child's state file names must be gone.
+left_behind() {
+	local state=$1 key val bad=0
+	while IFS='=' read -r key val; do
+		case $key in
+		dir | rule | image)
+			[ -e "$val" ] && { diag "left behind: $key $val"; bad=1; } ;;
+		mnt)
+			[ -n "$val" ] && grep -q " $val " /proc/mounts &&
+				{ diag "left behind: mount on $val"; bad=1; }
+			[ -n "$val" ] && [ -e "$val" ] && { diag "left behind: directory $val"; bad=1; } ;;
+		esac
+	done <"$state"
+	# Images are gone, so ask the kernel for any loop device still backed
+	# by a file in the child's directory.
+	local dir
+	dir=$(sed -n 's/^dir=//p' "$state")
+	if [ -n "$dir" ] && losetup -a | grep -qF "$dir/"; then
+		diag "left behind: loop devices on $dir: $(losetup -a | grep -F "$dir/")"
+		bad=1
+	fi
+	return $bad
+}
+
+other_users() {
+	local f n=0
+	for f in "$TESTBED_STATE"/users/*; do
+		[ -e "$f" ] || continue
+		[ "${f##*/}" = $$ ] && continue
+		_tb_pid_alive "${f##*/}" && n=$((n + 1))
+	done
+	echo $n
+}
+
+# --- udevd start/stop, five times in a row (before this script joins) ---
+cycle_ok=1
+for i in 1 2 3 4 5; do
+	state=$(mktemp)
+	had_udevd=
+	_tb_udevd_alive && had_udevd=1
+	bash "$SELF" --child cycle "$state" >/dev/null 2>"$state.err"
+	rc=$?
+	started=$(sed -n 's/^udevd=//p' "$state" 2>/dev/null)
+	if [ $rc -ne 0 ]; then
+		diag "cycle $i: child exited $rc: $(cat "$state.err")"
+		cycle_ok=
+	elif [ -z "$had_udevd" ] && [ -z "$started" ]; then
+		diag "cycle $i: no udevd was running, yet the child did not start one"
+		cycle_ok=
+	elif [ -n "$started" ] && [ "$(other_users)" -eq 0 ] && _tb_pid_alive "$started"; then
+		diag "cycle $i: the child's udevd (pid $started) outlived it with no other user"
+		cycle_ok=
+	elif [ -n "$had_udevd" ] && ! _tb_udevd_alive; then
+		diag "cycle $i: a udevd this test did not start was stopped"
+		cycle_ok=
+	fi
+	left_behind "$state" || cycle_ok=
+	rm -f "$state" "$state.err"
+done
+check "udevd started and stopped by five test scripts in a row, nothing left" test -n "$cycle_ok"
+
+# --- a script that fails half-way cleans up on exit ---
+state=$(mktemp)
+bash "$SELF" --child fail "$state" >/dev/null 2>"$state.err"
+check_eq "a failing child script exits 1" 1 $?
+check "it had inserted two sticks" test "$(grep -c '^dev=/dev/loop' "$state")" -eq 2
+check "the failing script left no mount, loop device, rule, image or temp dir" left_behind "$state"
+rm -f "$state" "$state.err"
+
+# --- a script killed by SIGTERM half-way cleans up too ---
+state=$(mktemp)
+bash "$SELF" --child hang "$state" >/dev/null 2>"$state.err" &
+child=$!
+for ((i = 0; i < 200; i++)); do
+	[ -s "$state" ] && break
+	sleep 0.05
+done
+check "the child to be killed inserted its sticks" test -s "$state"
+kill -TERM "$child"
+wait "$child"
+check_eq "the killed child exits 143" 143 $?
+check "the killed script left no mount, loop device, rule, image or temp dir" left_behind "$state"
+rm -f "$state" "$state.err"
+
+# --- this script's own sticks ---
+testbed_init || {
+	not_ok "testbed_init"
+	done_testing
+	exit 1
+}
+my_udevd=$TESTBED_STARTED_UDEVD
+PROBE_PID=
+testbed_on_exit '[ -n "$PROBE_PID" ] && kill "$PROBE_PID" 2>/dev/null'
+
+# probe_start OUT ARGS...: udev-probe in the background, listening when
+# this returns.
+probe_start() {
+	local out=$1 i
+	shift
+	rm -f "$TESTBED_DIR/ready"
+	"$PROBE" --ready-file "$TESTBED_DIR/ready" --timeout 30 "$@" >"$out" &
+	PROBE_PID=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$TESTBED_DIR/ready" ] && return 0
+		sleep 0.05
+	done
+	diag "udev-probe did not get ready in 10s"
+	return 1
+}
+probe_wait() {
+	wait "$PROBE_PID"
+	local rc=$?
+	PROBE_PID=
+	return $rc
+}
+
+# usb_line ACTION DEV VID PID SERIAL FS UUID: the line udev-probe prints for
+# a stick event, up to the filesystem UUID.
+usb_line() {
+	echo "$1 $2 ID_BUS=usb ID_USB_DRIVER=usb-storage ID_VENDOR_ID=$3 ID_MODEL_ID=$4 ID_SERIAL_SHORT=$5 ID_FS_TYPE=$6 ID_FS_UUID=$7"
+}
+
+# roundtrip NAME SIZE: write random bytes, unmount, mount again, compare.
+roundtrip() {
+	local name=$1 src=$TESTBED_DIR/$1.src
+	head -c "$2" /dev/urandom >"$src" || return 1
+	cp "$src" "$(stick_mnt "$name")/data.bin" || return 1
+	stick_unmount "$name" && stick_mount "$name" || return 1
+	cmp "$src" "$(stick_mnt "$name")/data.bin"
+}
+
+# one_stick FS ANNOUNCE VID PID SERIAL: the whole life of one stick.
+one_stick() {
+	local fs=$1 announce=$2 vid=$3 pid=$4 serial=$5 name=one-$1 out t0 t1 dev uuid mnt
+	out=$TESTBED_DIR/$name.events
+	probe_start "$out" --match-prop "WARD_TEST_STICK=$name" --until-action remove
+	t0=$(now_ms)
+	check "insert and mount a $fs stick (announced by $announce)" \
+		stick_insert "$name" --fs "$fs" --announce "$announce" --vendor-id "$vid" \
+		--product-id "$pid" --serial "$serial" --vendor Kingston --model "DataTraveler 3.0"
+	t1=$(now_ms)
+	diag "$fs stick inserted and mounted in $((t1 - t0)) ms"
+	dev=$(stick_dev "$name") uuid=$(stick_uuid "$name") mnt=$(stick_mnt "$name")
+	check "$fs stick is a loop device" test -b "$dev"
+	check "$fs stick mounted under /media/ward-test-$$/" test "$mnt" = "/media/ward-test-$$/$name"
+	if [ "$fs" = exfat ]; then
+		check_eq "exFAT is mounted through FUSE (fuseblk)" fuseblk \
+			"$(awk -v d="$dev" -v m="$mnt" '$1 == d && $2 == m { print $3 }' /proc/mounts)"
+	else
+		check_eq "ext4 is mounted by the kernel driver" ext4 \
+			"$(awk -v d="$dev" -v m="$mnt" '$1 == d && $2 == m { print $3 }' /proc/mounts)"
+	fi
+	check "udev's database has ID_SERIAL and ID_USB_INTERFACES for $dev" \
+		_tb_wait_udev "$dev" "ID_SERIAL=Kingston_DataTraveler_3.0_$serial-0:0" \
+		"ID_USB_INTERFACES=:080650:" "ID_FS_LABEL=ONE-${fs^^}" "WARD_TEST=1"
+	check "a 1 MiB file written to the $fs stick reads back byte-identical after a remount" \
+		roundtrip "$name" 1M
+	check "pull the $fs stick" stick_remove "$name"
+	check "udev-probe saw the stick from $announce to remove" probe_wait
+	check_eq "first event: $announce with the USB and filesystem properties" \
+		"$(usb_line "$announce" "$dev" "$vid" "$pid" "$serial" "$fs" "$uuid")" \
+		"$(head -n1 "$out" | sed 's/ ID_FS_LABEL=.*//')"
+	check_eq "last event: remove with the same properties" \
+		"$(usb_line remove "$dev" "$vid" "$pid" "$serial" "$fs" "$uuid")" \
+		"$(tail -n1 "$out" | sed 's/ ID_FS_LABEL=.*//')"
+	diag "events: $(tr '\n' '|' <"$out")"
+	check "the $fs stick's loop device is detached" \
+		sh -c "! losetup -a | grep -qF '$TESTBED_DIR/'"
+	check "the $fs stick's mount point is gone" test ! -e "$mnt"
+	check "the $fs stick's rule is gone" test ! -e "$TESTBED_RULES_DIR/61-ward-test-$$-$name.rules"
+	check "udev no longer calls $dev a USB stick" _tb_wait_udev "$dev" "WARD_TEST=!" "ID_BUS=!"
+}
+
+one_stick exfat add 0781 5567 4C530001
+one_stick ext4 change 0951 1666 60A44C3FACC0
+
+# --- two sticks at once ---
+out=$TESTBED_DIR/two.events
+probe_start "$out" --match-prop "WARD_TEST=1" --match-prop "ACTION=add" --count 2
+check "insert stick A (exFAT)" stick_insert two-a --serial AAAA0001
+check "insert stick B (ext4)" stick_insert two-b --fs ext4 --vendor-id 090c --product-id 1000 \
+	--serial BBBB0002 --vendor Samsung --model Flash
+check "udev-probe saw both adds" probe_wait
+check "A's add has A's serial" grep -q "^add $(stick_dev two-a) .*ID_SERIAL_SHORT=AAAA0001 " "$out"
+check "B's add has B's serial and ids" \
+	grep -q "^add $(stick_dev two-b) ID_BUS=usb ID_USB_DRIVER=usb-storage ID_VENDOR_ID=090c ID_MODEL_ID=1000 ID_SERIAL_SHORT=BBBB0002 ID_FS_TYPE=ext4 " "$out"
+check "A and B are different loop devices" test "$(stick_dev two-a)" != "$(stick_dev two-b)"
+echo A >"$(stick_mnt two-a)/who" && echo B >"$(stick_mnt two-b)/who"
+check_eq "A and B are mounted separately" "A B" \
+	"$(cat "$(stick_mnt two-a)/who") $(cat "$(stick_mnt two-b)/who")"
+check "pull A" stick_remove two-a
+check "B is still mounted after A is pulled" mountpoint -q "$(stick_mnt two-b)"
+check "B is still a USB stick to udev" _tb_wait_udev "$(stick_dev two-b)" ID_SERIAL_SHORT=BBBB0002
+check "pull B" stick_remove two-b
+
+# --- a stick left inserted is pulled by the cleanup ---
+check "insert a stick and leave it" stick_insert left --fs ext4
+left_dev=$(stick_dev left) left_mnt=$(stick_mnt left)
+left_rule=$(_tb_get left rule)
+my_dir=$TESTBED_DIR
+testbed_cleanup
+check "cleanup unmounted the stick left inserted" sh -c "! grep -q ' $left_mnt ' /proc/mounts"
+check "cleanup detached every loop device this script attached" \
+	sh -c "! losetup -a | grep -qF '$my_dir/'"
+check "no rule file of this script is left" \
+	sh -c "! ls $TESTBED_RULES_DIR/61-ward-test-$$-* 2>/dev/null | grep -q ."
+check "no mount under /media/ward-test-$$" sh -c "! grep -q ' /media/ward-test-$$/' /proc/mounts"
+check "/media/ward-test-$$ and the image directory are removed" \
+	sh -c "test ! -e /media/ward-test-$$ && test ! -e '$my_dir'"
+check "the stick's rule file is removed" test ! -e "$left_rule"
+check "the udev database no longer calls $left_dev a USB stick" \
+	sh -c "! udevadm info -q property -n $left_dev 2>/dev/null | grep -q '^WARD_TEST='"
+if [ -n "$my_udevd" ] && [ "$(other_users)" -eq 0 ]; then
+	check_fails "the udevd this script started (pid $my_udevd) is stopped" _tb_pid_alive "$my_udevd"
+elif [ -n "$my_udevd" ]; then
+	check "the udevd this script started still serves $(other_users) other test script(s)" \
+		_tb_udevd_alive
+else
+	check "the udevd someone else started is still running" _tb_udevd_alive
+fi
+done_testing
