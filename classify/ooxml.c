@@ -1,12 +1,637 @@
-/* Placeholder until this extractor is written: the format is reported as
- * uninspectable, so policy treats it as such rather than as clean. */
+/* Office Open XML: docx, xlsx, pptx.
+ *
+ * docx: word/document.xml is the body, split into pages where Word broke
+ * them (w:lastRenderedPageBreak) or the author did (w:br w:type="page");
+ * word/header*.xml and word/footer*.xml are page headers and footers;
+ * foot- and endnotes are body text of their own.  A run is struck through
+ * when its w:rPr (or its character style, or its paragraph's style, as
+ * word/styles.xml defines them) has w:strike or w:dstrike.
+ * xlsx: shared strings, inline and formula strings of every sheet, and each
+ * sheet's headerFooter (&L &C &R sections as lines, codes stripped, &S
+ * toggling strike-through).  pptx: each slide is a page; a:rPr strike.
+ * docProps/core.xml (title, subject, keywords, category, contentStatus,
+ * description) and docProps/custom.xml properties are metadata lines.
+ *
+ * The three vocabularies share their local names (p, r, rPr, t, strike),
+ * so one streaming handler reads every part. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "classify/extract.h"
 #include "classify/scan.h"
+#include "classify/xmlutil.h"
+#include "classify/zipmem.h"
+#include "common/cleanup.h"
+
+#define OX_MAX_PARA_NEST 16
+#define OX_META_VALUE_MAX 4096
+#define OX_HF_MAX 4096
+#define OX_MAX_HF 6 /* odd, even, first × header, footer */
+
+enum ox_mode {
+	OX_STYLES, /* word/styles.xml: which styles strike through */
+	OX_TEXT,   /* document, headers, footers, notes, sheets, strings, slides */
+	OX_META_CORE,
+	OX_META_CUSTOM,
+};
+
+struct ox_hf {
+	enum scan_zone zone;
+	char *text;
+	size_t len;
+};
+
+struct ox_state {
+	struct scan *s;
+	struct xmlutil_lines lines;
+	enum ox_mode mode;
+	const char *part;
+	bool split_pages; /* word/document.xml: page breaks start pages */
+	int pages;
+	bool page_open;
+
+	struct xmlutil_styles styles;
+	struct xmlutil_style *defining;
+	int style_rpr; /* depth of w:rPr directly in w:style, 0 if none */
+
+	int depth;
+	int skip_depth;
+	int para; /* open paragraphs (w:p, a:p, si, c) */
+	bool para_struck[OX_MAX_PARA_NEST];
+	bool in_ppr;
+	int rpr_depth; /* depth of the open rPr, 0 if none */
+	enum xmlutil_strike run_direct, run_style;
+	bool in_t;
+	bool cell_value; /* xlsx: <c t="str"> whose <v> is text */
+	bool in_v;
+
+	/* xlsx headerFooter sections, fed after the sheet's body page. */
+	struct xmlutil_buf hf_text;
+	bool in_hf;
+	enum scan_zone hf_zone;
+	struct ox_hf hf[OX_MAX_HF];
+	int n_hf;
+
+	int meta_depth; /* depth of the property being read */
+	char meta_name[96];
+	struct xmlutil_buf meta_value;
+};
+
+static bool is(const char *local, const char *name)
+{
+	return strcmp(local, name) == 0;
+}
+
+static enum xmlutil_strike strike_val(int n_attrs, const char **attrs)
+{
+	size_t len;
+	const char *v = xmlutil_attr(n_attrs, attrs, "val", &len);
+
+	if (v == NULL)
+		return STRIKE_ON;
+	if ((len == 1 && v[0] == '0') || (len == 5 && memcmp(v, "false", 5) == 0) ||
+	    (len == 3 && memcmp(v, "off", 3) == 0))
+		return STRIKE_OFF;
+	return STRIKE_ON;
+}
+
+static void page_begin(struct ox_state *st, enum scan_zone zone)
+{
+	char where[96];
+
+	if (st->split_pages || st->pages > 0)
+		snprintf(where, sizeof(where), "%s page %d", st->part, ++st->pages);
+	else
+		snprintf(where, sizeof(where), "%s", st->part);
+	scan_page_begin(st->s, zone, where);
+	st->page_open = true;
+	st->lines.open = false;
+}
+
+static void page_end(struct ox_state *st)
+{
+	if (!st->page_open)
+		return;
+	xmlutil_lines_break(&st->lines);
+	scan_page_end(st->s);
+	st->page_open = false;
+}
+
+static void page_break(struct ox_state *st)
+{
+	if (!st->split_pages || !st->page_open)
+		return;
+	page_end(st);
+	page_begin(st, SCAN_ZONE_BODY);
+}
+
+static bool run_struck(const struct ox_state *st)
+{
+	int top =
+	    st->para > 0 ? (st->para <= OX_MAX_PARA_NEST ? st->para : OX_MAX_PARA_NEST) - 1 : -1;
+
+	if (st->run_direct != STRIKE_UNSET)
+		return st->run_direct == STRIKE_ON;
+	if (st->run_style != STRIKE_UNSET)
+		return st->run_style == STRIKE_ON;
+	return top >= 0 && st->para_struck[top];
+}
+
+static void styles_start(struct ox_state *st, const char *local, int n_attrs, const char **attrs)
+{
+	size_t len;
+	const char *v;
+	char key[256];
+
+	if (is(local, "style")) {
+		const char *type = xmlutil_attr(n_attrs, attrs, "type", &len);
+		char fam = type && len == 9 && memcmp(type, "character", 9) == 0   ? 'C'
+			   : type && len == 9 && memcmp(type, "paragraph", 9) == 0 ? 'P'
+										   : 0;
+
+		st->defining = NULL;
+		v = xmlutil_attr(n_attrs, attrs, "styleId", &len);
+		if (fam == 0 || v == NULL || len > sizeof(key) - 3)
+			return;
+		key[0] = fam;
+		key[1] = ':';
+		memcpy(key + 2, v, len);
+		st->defining = xmlutil_styles_put(&st->styles, key, len + 2);
+	} else if (st->defining && is(local, "basedOn") && st->depth == 3) {
+		v = xmlutil_attr(n_attrs, attrs, "val", &len);
+		if (v && st->defining->parent == NULL && len < sizeof(key) - 3) {
+			key[0] = st->defining->key[0];
+			key[1] = ':';
+			memcpy(key + 2, v, len);
+			key[len + 2] = '\0';
+			st->defining->parent = strdup(key);
+		}
+	} else if (st->defining && is(local, "rPr") && st->depth == 3) {
+		st->style_rpr = st->depth;
+	} else if (st->defining && st->style_rpr && (is(local, "strike") || is(local, "dstrike"))) {
+		enum xmlutil_strike k = strike_val(n_attrs, attrs);
+
+		if (st->defining->strike != STRIKE_ON)
+			st->defining->strike = k;
+	}
+}
+
+static enum xmlutil_strike style_strike(const struct ox_state *st, char fam, const char *id,
+					size_t len)
+{
+	char key[256];
+
+	if (len > sizeof(key) - 3)
+		return STRIKE_UNSET;
+	key[0] = fam;
+	key[1] = ':';
+	memcpy(key + 2, id, len);
+	return xmlutil_styles_strike(&st->styles, key, len + 2);
+}
+
+static void para_begin(struct ox_state *st)
+{
+	xmlutil_lines_break(&st->lines);
+	if (st->para < OX_MAX_PARA_NEST)
+		st->para_struck[st->para] = false;
+	st->para++;
+	st->run_direct = st->run_style = STRIKE_UNSET;
+}
+
+static void para_end(struct ox_state *st)
+{
+	xmlutil_lines_break(&st->lines);
+	if (st->para > 0)
+		st->para--;
+	st->run_direct = st->run_style = STRIKE_UNSET;
+}
+
+static bool is_hf(const char *local)
+{
+	return is(local, "oddHeader") || is(local, "evenHeader") || is(local, "firstHeader") ||
+	       is(local, "oddFooter") || is(local, "evenFooter") || is(local, "firstFooter");
+}
+
+static void hf_done(struct ox_state *st);
+
+static void text_start(struct ox_state *st, const char *local, int n_attrs, const char **attrs)
+{
+	size_t len;
+	const char *v;
+
+	if (is(local, "Fallback") || is(local, "delText") || is(local, "instrText") ||
+	    is(local, "f") || is(local, "rPh")) {
+		/* Duplicates of mc:Choice, deleted text, field codes, formulas,
+		 * phonetic guides. */
+		st->skip_depth = 1;
+	} else if (is(local, "p") || is(local, "si")) {
+		para_begin(st);
+	} else if (is(local, "c")) {
+		para_begin(st);
+		v = xmlutil_attr(n_attrs, attrs, "t", &len);
+		st->cell_value = v && len == 3 && memcmp(v, "str", 3) == 0;
+	} else if (is(local, "pPr")) {
+		st->in_ppr = true;
+	} else if (is(local, "pStyle") && st->in_ppr && st->para > 0 &&
+		   st->para <= OX_MAX_PARA_NEST) {
+		v = xmlutil_attr(n_attrs, attrs, "val", &len);
+		if (v)
+			st->para_struck[st->para - 1] = style_strike(st, 'P', v, len) == STRIKE_ON;
+	} else if (is(local, "r")) {
+		st->run_direct = st->run_style = STRIKE_UNSET;
+	} else if (is(local, "rPr") && !st->in_ppr) {
+		st->rpr_depth = st->depth;
+		/* DrawingML (pptx) states strike as an attribute. */
+		v = xmlutil_attr(n_attrs, attrs, "strike", &len);
+		if (v)
+			st->run_direct =
+			    len == 8 && memcmp(v, "noStrike", 8) == 0 ? STRIKE_OFF : STRIKE_ON;
+	} else if (st->rpr_depth && (is(local, "strike") || is(local, "dstrike"))) {
+		enum xmlutil_strike k = strike_val(n_attrs, attrs);
+
+		if (st->run_direct != STRIKE_ON)
+			st->run_direct = k;
+	} else if (st->rpr_depth && is(local, "rStyle")) {
+		v = xmlutil_attr(n_attrs, attrs, "val", &len);
+		if (v)
+			st->run_style = style_strike(st, 'C', v, len);
+	} else if (is(local, "t")) {
+		st->in_t = true;
+	} else if (is(local, "v") && st->cell_value) {
+		st->in_v = true;
+	} else if (is(local, "tab") && st->para > 0 && !st->in_ppr) {
+		xmlutil_lines_text(&st->lines, "\t", 1, false);
+	} else if (is(local, "br") || is(local, "cr")) {
+		if (xmlutil_attr_is(n_attrs, attrs, "type", "page"))
+			page_break(st);
+		else
+			xmlutil_lines_break(&st->lines);
+	} else if (is(local, "lastRenderedPageBreak")) {
+		page_break(st);
+	} else if (is_hf(local)) {
+		st->in_hf = true;
+		st->hf_zone = strstr(local, "Header") ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER;
+		xmlutil_buf_reset(&st->hf_text);
+	}
+}
+
+static void text_end(struct ox_state *st, const char *local)
+{
+	if (is(local, "p") || is(local, "si") || is(local, "c")) {
+		para_end(st);
+		st->cell_value = false;
+	} else if (is(local, "pPr")) {
+		st->in_ppr = false;
+	} else if (is(local, "rPr") && st->rpr_depth == st->depth) {
+		st->rpr_depth = 0;
+	} else if (is(local, "t")) {
+		st->in_t = false;
+	} else if (is(local, "v")) {
+		st->in_v = false;
+	} else if (st->in_hf && is_hf(local)) {
+		hf_done(st);
+	}
+}
+
+static void hf_done(struct ox_state *st)
+{
+	st->in_hf = false;
+	if (st->n_hf < OX_MAX_HF && st->hf_text.len > 0) {
+		struct ox_hf *h = &st->hf[st->n_hf];
+
+		h->text = strndup(st->hf_text.p, st->hf_text.len);
+		if (h->text) {
+			h->len = st->hf_text.len;
+			h->zone = st->hf_zone;
+			st->n_hf++;
+		}
+	}
+}
+
+static void meta_start(struct ox_state *st, const char *local, int n_attrs, const char **attrs)
+{
+	static const char *const core[] = {"title",    "subject",	"keywords",
+					   "category", "contentStatus", "description"};
+	size_t len;
+	const char *name;
+
+	if (st->depth != 2)
+		return;
+	st->meta_depth = 0;
+	xmlutil_buf_reset(&st->meta_value);
+	if (st->mode == OX_META_CUSTOM) {
+		name = xmlutil_attr(n_attrs, attrs, "name", &len);
+		if (!is(local, "property") || name == NULL)
+			return;
+		if (len >= sizeof(st->meta_name))
+			len = sizeof(st->meta_name) - 1;
+		memcpy(st->meta_name, name, len);
+		st->meta_name[len] = '\0';
+		st->meta_depth = 2;
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(core); i++) {
+		if (is(local, core[i])) {
+			snprintf(st->meta_name, sizeof(st->meta_name), "%s", local);
+			st->meta_depth = 2;
+		}
+	}
+}
+
+static void ox_start(void *ud, const char *local, int n_attrs, const char **attrs)
+{
+	struct ox_state *st = ud;
+
+	st->depth++;
+	if (st->skip_depth > 0) {
+		st->skip_depth++;
+		return;
+	}
+	switch (st->mode) {
+	case OX_STYLES:
+		styles_start(st, local, n_attrs, attrs);
+		break;
+	case OX_TEXT:
+		text_start(st, local, n_attrs, attrs);
+		break;
+	case OX_META_CORE:
+	case OX_META_CUSTOM:
+		meta_start(st, local, n_attrs, attrs);
+		break;
+	}
+}
+
+static void ox_end(void *ud, const char *local)
+{
+	struct ox_state *st = ud;
+
+	if (st->skip_depth > 0) {
+		st->skip_depth--;
+		st->depth--;
+		return;
+	}
+	switch (st->mode) {
+	case OX_STYLES:
+		if (is(local, "style"))
+			st->defining = NULL;
+		else if (st->style_rpr == st->depth)
+			st->style_rpr = 0;
+		break;
+	case OX_TEXT:
+		text_end(st, local);
+		break;
+	case OX_META_CORE:
+	case OX_META_CUSTOM:
+		if (st->depth == 2 && st->meta_depth == 2) {
+			xmlutil_meta_line(st->s, st->meta_name, strlen(st->meta_name),
+					  st->meta_value.p, st->meta_value.len);
+			st->meta_depth = 0;
+		}
+		break;
+	}
+	st->depth--;
+}
+
+static void ox_text(void *ud, const char *chars, size_t len)
+{
+	struct ox_state *st = ud;
+
+	if (st->skip_depth > 0)
+		return;
+	if (st->mode == OX_META_CORE || st->mode == OX_META_CUSTOM) {
+		if (st->meta_depth)
+			xmlutil_buf_add(&st->meta_value, chars, len);
+		return;
+	}
+	if (st->mode != OX_TEXT)
+		return;
+	if (st->in_hf) {
+		xmlutil_buf_add(&st->hf_text, chars, len);
+		return;
+	}
+	if ((st->in_t || st->in_v) && st->page_open)
+		xmlutil_lines_text(&st->lines, chars, len, run_struck(st));
+}
+
+/* An Excel header/footer string: "&L" "&C" "&R" start sections (each a line
+ * of its own), "&&" is "&", "&S" toggles strike-through, "&\"font,style\""
+ * and "&12" (font size) and the field codes (&P &N &D &T &F &A &Z &G &B &I
+ * &U &E &X &Y &K..) carry no words. */
+static void excel_hf(struct scan *s, const char *t, size_t len)
+{
+	bool struck = false;
+	size_t run = 0;
+
+	for (size_t i = 0; i < len;) {
+		if (t[i] != '&' || i + 1 >= len) {
+			i++;
+			continue;
+		}
+		if (i > run)
+			scan_text(s, t + run, i - run, struck);
+		switch (t[i + 1]) {
+		case '&':
+			scan_text(s, "&", 1, struck);
+			i += 2;
+			break;
+		case 'L':
+		case 'C':
+		case 'R':
+			scan_text(s, "\n", 1, false);
+			i += 2;
+			break;
+		case 'S':
+			struck = !struck;
+			i += 2;
+			break;
+		case '"':
+			i += 2;
+			while (i < len && t[i] != '"')
+				i++;
+			i += i < len;
+			break;
+		case 'K':
+			i += 2;
+			for (int k = 0; k < 6 && i < len; k++)
+				i++;
+			break;
+		default:
+			i += 2;
+			while (i < len && t[i] >= '0' && t[i] <= '9')
+				i++;
+			break;
+		}
+		run = i;
+	}
+	if (run < len)
+		scan_text(s, t + run, len - run, struck);
+	scan_text(s, "\n", 1, false);
+}
+
+static void report_parse(struct scan *s, const char *part, enum xmlutil_status status,
+			 const char *err)
+{
+	char reason[200];
+
+	if (status == XMLUTIL_MALFORMED) {
+		snprintf(reason, sizeof(reason), "%s not well-formed (%s)", part, err);
+		scan_set_uninspectable(s, reason);
+	} else if (status == XMLUTIL_NOMEM) {
+		scan_set_uninspectable(s, "out of memory parsing Office Open XML");
+	}
+}
+
+static const struct xmlutil_sax ox_sax = {ox_start, ox_end, ox_text};
+
+/* Parses one part.  Text parts get their own page (zone); metadata parts
+ * write into the page the caller opened. */
+static enum xmlutil_status parse_part(struct ox_state *st, enum ox_mode mode,
+				      const struct zipmem_member *m, enum scan_zone zone,
+				      bool split_pages)
+{
+	char err[160];
+	enum xmlutil_status status;
+
+	st->mode = mode;
+	st->part = m->name;
+	st->split_pages = split_pages;
+	st->pages = 0;
+	st->depth = st->skip_depth = st->para = st->rpr_depth = 0;
+	st->in_ppr = st->in_t = st->in_v = st->in_hf = st->cell_value = false;
+	st->run_direct = st->run_style = STRIKE_UNSET;
+	st->n_hf = 0;
+	if (mode == OX_TEXT)
+		page_begin(st, zone);
+	status = xmlutil_parse(st->s, &ox_sax, st, m->data, m->len, false, err, sizeof(err));
+	page_end(st);
+	for (int i = 0; i < st->n_hf; i++) {
+		char where[96];
+
+		snprintf(where, sizeof(where), "%s %s", m->name,
+			 st->hf[i].zone == SCAN_ZONE_HEADER ? "header" : "footer");
+		scan_page_begin(st->s, st->hf[i].zone, where);
+		excel_hf(st->s, st->hf[i].text, st->hf[i].len);
+		scan_page_end(st->s);
+		free(st->hf[i].text);
+	}
+	st->n_hf = 0;
+	report_parse(st->s, m->name, status, err);
+	return status;
+}
+
+static bool has_prefix_suffix(const char *name, const char *prefix, const char *suffix)
+{
+	size_t n = strlen(name), p = strlen(prefix), s = strlen(suffix);
+
+	return n >= p + s && memcmp(name, prefix, p) == 0 && strcmp(name + n - s, suffix) == 0 &&
+	       strchr(name + p, '/') == NULL;
+}
+
+static bool ox_wanted(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "[Content_Types].xml") == 0 || strcmp(name, "word/document.xml") == 0 ||
+	       strcmp(name, "word/styles.xml") == 0 || strcmp(name, "word/footnotes.xml") == 0 ||
+	       strcmp(name, "word/endnotes.xml") == 0 ||
+	       has_prefix_suffix(name, "word/header", ".xml") ||
+	       has_prefix_suffix(name, "word/footer", ".xml") ||
+	       strcmp(name, "docProps/core.xml") == 0 || strcmp(name, "docProps/custom.xml") == 0 ||
+	       strcmp(name, "xl/sharedStrings.xml") == 0 ||
+	       has_prefix_suffix(name, "xl/worksheets/sheet", ".xml") ||
+	       has_prefix_suffix(name, "ppt/slides/slide", ".xml");
+}
+
+/* Numbered parts in number order (slide2 before slide10). */
+static long part_number(const char *name)
+{
+	const char *p = name + strlen(name);
+
+	while (p > name && p[-1] != '/')
+		p--;
+	while (*p && (*p < '0' || *p > '9'))
+		p++;
+	return strtol(p, NULL, 10);
+}
+
+static int cmp_members(const void *a, const void *b)
+{
+	const struct zipmem_member *x = a, *y = b;
+	const char *sx = strrchr(x->name, '/'), *sy = strrchr(y->name, '/');
+	size_t dx = sx ? (size_t)(sx - x->name) : 0, dy = sy ? (size_t)(sy - y->name) : 0;
+	int c;
+	long nx, ny;
+
+	c = strncmp(x->name, y->name, dx < dy ? dx : dy);
+	if (c != 0 || dx != dy)
+		return c != 0 ? c : (dx < dy ? -1 : 1);
+	nx = part_number(x->name);
+	ny = part_number(y->name);
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
 
 int extract_ooxml(struct scan *s, const void *data, size_t len)
 {
-	(void)data;
-	(void)len;
-	scan_set_uninspectable(s, "format not supported yet");
+	struct ox_state st = {.s = s,
+			      .lines = {.s = s},
+			      .hf_text = {.max = OX_HF_MAX},
+			      .meta_value = {.max = OX_META_VALUE_MAX}};
+	struct zipmem z;
+	enum zipmem_status zs;
+	const struct zipmem_member *m;
+	bool meta_open = false;
+
+	zs = zipmem_read(s, data, len, ox_wanted, NULL, &z);
+	if (zs == ZIPMEM_NOT_ZIP ||
+	    (zs == ZIPMEM_OK && zipmem_find(&z, "[Content_Types].xml") == NULL && !z.encrypted)) {
+		zipmem_free(&z);
+		return -1;
+	}
+	if (zs == ZIPMEM_NOMEM)
+		scan_set_uninspectable(s, "out of memory reading Office Open XML zip");
+	if (z.encrypted)
+		scan_set_uninspectable(s, "Office Open XML part is encrypted");
+	else if (z.truncated)
+		scan_set_uninspectable(s, "Office Open XML zip is damaged or truncated");
+
+	qsort(z.members, z.n, sizeof(*z.members), cmp_members);
+
+	m = zipmem_find(&z, "word/styles.xml");
+	if (m)
+		parse_part(&st, OX_STYLES, m, SCAN_ZONE_BODY, false);
+	for (size_t i = 0; i < z.n && !scan_over_budget(s); i++) {
+		const char *name = z.members[i].name;
+		enum scan_zone zone = SCAN_ZONE_BODY;
+
+		if (strcmp(name, "word/styles.xml") == 0 ||
+		    strcmp(name, "[Content_Types].xml") == 0 || strncmp(name, "docProps/", 9) == 0)
+			continue;
+		if (strncmp(name, "word/header", 11) == 0)
+			zone = SCAN_ZONE_HEADER;
+		else if (strncmp(name, "word/footer", 11) == 0)
+			zone = SCAN_ZONE_FOOTER;
+		parse_part(&st, OX_TEXT, &z.members[i], zone,
+			   strcmp(name, "word/document.xml") == 0);
+	}
+	for (int i = 0; i < 2 && !scan_over_budget(s); i++) {
+		m = zipmem_find(&z, i == 0 ? "docProps/core.xml" : "docProps/custom.xml");
+		if (m == NULL)
+			continue;
+		if (!meta_open) {
+			scan_page_begin(s, SCAN_ZONE_METADATA, "docProps");
+			meta_open = true;
+		}
+		parse_part(&st, i == 0 ? OX_META_CORE : OX_META_CUSTOM, m, SCAN_ZONE_METADATA,
+			   false);
+	}
+	if (meta_open)
+		scan_page_end(s);
+
+	zipmem_free(&z);
+	xmlutil_styles_clear(&st.styles);
+	xmlutil_buf_free(&st.hf_text);
+	xmlutil_buf_free(&st.meta_value);
 	return 0;
 }

@@ -404,6 +404,159 @@ static void odf_encrypted_and_not_odf(void **state)
 	stub_free(&s);
 }
 
+/* ---- OOXML ---- */
+
+#define W_NS " xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\""
+#define CT "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>"
+
+static const char docx_document[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document" W_NS
+    " xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\"><w:body>"
+    "<w:p><w:pPr><w:rPr><w:strike/></w:rPr></w:pPr><w:r><w:t>首行</w:t></w:r></w:p>"
+    "<w:p><w:r><w:rPr><w:strike/></w:rPr><w:t>機密</w:t></w:r></w:p>"
+    "<w:p><w:r><w:rPr><w:dstrike w:val=\"true\"/></w:rPr><w:t>密</w:t></w:r>"
+    "<w:r><w:rPr><w:strike w:val=\"0\"/></w:rPr><w:t>不刪</w:t></w:r></w:p>"
+    "<w:p><w:r><w:rPr><w:rStyle w:val=\"Gone\"/></w:rPr><w:t>樣式刪</w:t></w:r></w:p>"
+    "<w:p><w:pPr><w:pStyle w:val=\"GonePara\"/></w:pPr><w:r><w:t>段落刪</w:t></w:r></w:p>"
+    "<w:p><w:r><w:t xml:space=\"preserve\">前 </w:t></w:r><w:r><mc:AlternateContent><mc:Choice>"
+    "<w:txbxContent><w:p><w:r><w:t>文字方塊</w:t></w:r></w:p></w:txbxContent></mc:Choice>"
+    "<mc:Fallback><w:txbxContent><w:p><w:r><w:t>重複</w:t></w:r></w:p></w:txbxContent>"
+    "</mc:Fallback></mc:AlternateContent></w:r><w:r><w:tab/><w:t>後</w:t></w:r></w:p>"
+    "<w:p><w:del><w:r><w:delText>已刪除</w:delText></w:r></w:del><w:r><w:instrText>PAGE"
+    "</w:instrText></w:r></w:p>"
+    "<w:p><w:r><w:br w:type=\"page\"/><w:t>次頁</w:t></w:r></w:p>"
+    "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>A223456781</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+    "</w:body></w:document>";
+
+static const char docx_styles[] =
+    "<w:styles" W_NS "><w:style w:type=\"character\" w:styleId=\"Base\"><w:rPr><w:strike/>"
+    "</w:rPr></w:style><w:style w:type=\"character\" w:styleId=\"Gone\"><w:basedOn "
+    "w:val=\"Base\"/></w:style><w:style w:type=\"paragraph\" w:styleId=\"GonePara\"><w:rPr>"
+    "<w:dstrike/></w:rPr></w:style></w:styles>";
+
+static void docx_parts_struck_pages_and_props(void **state)
+{
+	struct scan s;
+	size_t len;
+	char *zip = make_archive(
+	    "zip", NULL, NULL, &len, "[Content_Types].xml", CT, (size_t)0, "word/document.xml",
+	    docx_document, (size_t)0, "word/styles.xml", docx_styles, (size_t)0, "word/header1.xml",
+	    "<w:hdr" W_NS "><w:p><w:r><w:t>極機密</w:t></w:r></w:p></w:hdr>", (size_t)0,
+	    "word/footer2.xml",
+	    "<w:ftr" W_NS
+	    "><w:p><w:r><w:rPr><w:strike/></w:rPr><w:t>機密</w:t></w:r></w:p></w:ftr>",
+	    (size_t)0, "docProps/core.xml",
+	    "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/"
+	    "metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+	    "<dc:title>標題</dc:title><dc:creator>someone</dc:creator><cp:keywords>密"
+	    "</cp:keywords></cp:coreProperties>",
+	    (size_t)0, "docProps/custom.xml",
+	    "<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+	    "custom-properties\" xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+	    "docPropsVTypes\"><property fmtid=\"x\" pid=\"2\" name=\"Classification\">"
+	    "<vt:lpwstr>CONFIDENTIAL</vt:lpwstr></property></Properties>",
+	    (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "[BODY word/document.xml page 1]\n首行\n~~機密~~\n~~密~~不刪\n~~樣式刪~~\n"
+		       "~~段落刪~~\n前 \n文字方塊\n\t後\n[END]\n"
+		       "[BODY word/document.xml page 2]\n次頁\nA223456781\n[END]\n");
+	assert_has(&s, "[HEADER word/header1.xml]\n極機密\n[END]\n");
+	assert_has(&s, "[FOOTER word/footer2.xml]\n~~機密~~\n[END]\n");
+	assert_has(&s, "[META docProps]\ntitle: 標題\nkeywords: 密\nClassification: CONFIDENTIAL\n"
+		       "[END]\n");
+	assert_lacks(&s, "重複");
+	assert_lacks(&s, "已刪除");
+	assert_lacks(&s, "PAGE");
+	assert_lacks(&s, "someone");
+	assert_false(s.uninspectable);
+	stub_free(&s);
+	free(zip);
+}
+
+static void xlsx_strings_cells_and_header_codes(void **state)
+{
+	struct scan s;
+	size_t len;
+	char *zip = make_archive(
+	    "zip", NULL, NULL, &len, "[Content_Types].xml", CT, (size_t)0, "xl/sharedStrings.xml",
+	    "<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+	    "<si><t>姓名</t></si><si><r><rPr><strike/></rPr><t>機密</t></r><r><t>尾</t></r></si>"
+	    "<si><t>甲</t><rPh><t>ㄐㄧㄚˇ</t></rPh></si></sst>",
+	    (size_t)0, "xl/worksheets/sheet10.xml",
+	    "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+	    "<sheetData/><headerFooter/></worksheet>",
+	    (size_t)0, "xl/worksheets/sheet2.xml",
+	    "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+	    "<sheetData><row><c t=\"inlineStr\"><is><t>內嵌</t></is></c><c><v>42</v></c>"
+	    "<c t=\"str\"><f>A1</f><v>公式值</v></c></row></sheetData>"
+	    "<headerFooter><oddHeader>&amp;L&amp;\"標楷體,粗體\"&amp;14機密&amp;C&amp;P / &amp;N"
+	    "&amp;R</oddHeader><oddFooter>&amp;C&amp;S密&amp;S &amp;&amp; 頁</oddFooter>"
+	    "</headerFooter></worksheet>",
+	    (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "[BODY xl/sharedStrings.xml]\n姓名\n~~機密~~尾\n甲\n[END]\n");
+	assert_has(&s, "[BODY xl/worksheets/sheet2.xml]\n內嵌\n公式值\n[END]\n"
+		       "[HEADER xl/worksheets/sheet2.xml header]\n\n機密\n / \n\n[END]\n"
+		       "[FOOTER xl/worksheets/sheet2.xml footer]\n\n~~密~~ & 頁\n[END]\n");
+	/* sheet2 before sheet10 */
+	assert_true(strstr(s.log, "sheet2.xml]") < strstr(s.log, "sheet10.xml]"));
+	assert_lacks(&s, "42");
+	assert_lacks(&s, "ㄐ");
+	stub_free(&s);
+	free(zip);
+}
+
+static void pptx_slides_in_order_with_strike(void **state)
+{
+	struct scan s;
+	size_t len;
+#define SLIDE(t)                                                                                   \
+	"<p:sld xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" "           \
+	"xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\"><p:cSld><p:spTree>"     \
+	"<p:sp><p:txBody><a:p>" t "</a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
+	char *zip = make_archive(
+	    "zip", NULL, NULL, &len, "[Content_Types].xml", CT, (size_t)0, "ppt/slides/slide11.xml",
+	    SLIDE("<a:r><a:t>十一</a:t></a:r>"), (size_t)0, "ppt/slides/slide2.xml",
+	    SLIDE("<a:r><a:rPr strike=\"sngStrike\"/><a:t>機密</a:t></a:r><a:br/><a:r><a:rPr "
+		  "strike=\"noStrike\"/><a:t>二</a:t></a:r>"),
+	    (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "[BODY ppt/slides/slide2.xml]\n~~機密~~\n二\n[END]\n"
+		       "[BODY ppt/slides/slide11.xml]\n十一\n[END]\n");
+	stub_free(&s);
+	free(zip);
+}
+
+static void ooxml_damaged_and_not_ooxml(void **state)
+{
+	struct scan s;
+	size_t len;
+	char *zip = make_archive("zip", NULL, NULL, &len, "[Content_Types].xml", CT, (size_t)0,
+				 "word/document.xml",
+				 "<w:document" W_NS "><w:body><w:p><w:r><w:t>機密</w:t></w:r>"
+				 "</w:body>",
+				 (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "機密");
+	assert_has(&s, "{UNINSPECTABLE word/document.xml not well-formed");
+	stub_free(&s);
+	free(zip);
+
+	zip = make_archive("zip", NULL, NULL, &len, "readme.txt", "hello", (size_t)0, (char *)NULL);
+	stub_init(&s);
+	assert_int_equal(extract_ooxml(&s, zip, len), -1);
+	stub_free(&s);
+	free(zip);
+}
+
 /* ---- main ---- */
 
 int main(void)
@@ -423,6 +576,10 @@ int main(void)
 	    cmocka_unit_test(fodt_flat_document),
 	    cmocka_unit_test(ods_and_odp_pages),
 	    cmocka_unit_test(odf_encrypted_and_not_odf),
+	    cmocka_unit_test(docx_parts_struck_pages_and_props),
+	    cmocka_unit_test(xlsx_strings_cells_and_header_codes),
+	    cmocka_unit_test(pptx_slides_in_order_with_strike),
+	    cmocka_unit_test(ooxml_damaged_and_not_ooxml),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
