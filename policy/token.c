@@ -1,0 +1,519 @@
+/* Supervisor approval tokens: a readable text file whose fields are signed
+ * with Ed25519 over a canonical encoding (never over the file's bytes, so
+ * comments and spacing do not matter and nothing unsigned can slip in).
+ *
+ *	# Ward approval token
+ *	ward-token 1
+ *	approver 王科長
+ *	user alice
+ *	device-serial 4C530001        (or *)
+ *	sha256 <64 hex>               (or: level-max 機密)
+ *	from 2022-01-25T08:00+08:00
+ *	until 2022-01-25T18:00+08:00
+ *	note 出差簡報用
+ *	signature <base64 of 64 bytes>
+ *
+ * The signed message is, byte for byte:
+ *	"ward-token-v1\napprover=A\nuser=U\ndevice-serial=S|*\nsha256=HEX|-\n"
+ *	"level-max=NAME|-\nfrom=EPOCH\nuntil=EPOCH\nnote=N\n"
+ * with level names in English and instants as decimal seconds (UTC). */
+#define _GNU_SOURCE /* asprintf */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "policy/internal.h"
+
+#define TOKEN_MAGIC "ward-token"
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int canonical(const struct policy_token_fields *f, char *buf, size_t size)
+{
+	char sha[65];
+
+	if (f->has_sha256)
+		hex_encode(f->sha256, 32, sha);
+	else
+		str_copy(sha, sizeof(sha), "-");
+	return snprintf(buf, size,
+			"ward-token-v1\napprover=%s\nuser=%s\ndevice-serial=%s\nsha256=%s\n"
+			"level-max=%s\nfrom=%lld\nuntil=%lld\nnote=%s\n",
+			f->approver, f->user, f->device_serial[0] ? f->device_serial : "*", sha,
+			f->has_sha256 ? "-" : level_name_en(f->level_max), (long long)f->from,
+			(long long)f->until, f->note);
+}
+
+static bool hex32(const char *s, size_t len, unsigned char out[32])
+{
+	if (len != 64)
+		return false;
+	for (size_t i = 0; i < 64; i++) {
+		char c = s[i];
+		int v = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+		if (v < 0)
+			return false;
+		if (i % 2 == 0)
+			out[i / 2] = (unsigned char)(v << 4);
+		else
+			out[i / 2] |= (unsigned char)v;
+	}
+	return true;
+}
+
+static bool field_text_ok(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+struct policy_token *policy_token_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	_cleanup_free_ struct policy_token *t = calloc(1, sizeof(*t));
+	const char *p = text, *end = text + len;
+	unsigned lineno = 0;
+	unsigned seen = 0;
+	enum {
+		F_MAGIC = 1,
+		F_APPROVER = 2,
+		F_USER = 4,
+		F_DEVICE = 8,
+		F_SHA = 16,
+		F_LEVEL = 32,
+		F_FROM = 64,
+		F_UNTIL = 128,
+		F_NOTE = 256,
+		F_SIG = 512
+	};
+
+	if (!t) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *sp, *val;
+		size_t klen, vlen;
+		unsigned bit = 0;
+		char vbuf[512];
+
+		lineno++;
+		/* trim \r and trailing blanks */
+		while (le > p && (le[-1] == '\r' || le[-1] == ' ' || le[-1] == '\t'))
+			le--;
+		if (le == p || *p == '#')
+			goto next_line;
+		sp = memchr(p, ' ', (size_t)(le - p));
+		if (!sp) {
+			set_err(err, errlen, "line %u: expected 'field value'", lineno);
+			return NULL;
+		}
+		klen = (size_t)(sp - p);
+		val = sp;
+		while (val < le && *val == ' ')
+			val++;
+		vlen = (size_t)(le - val);
+		if (vlen >= sizeof(vbuf) || !field_text_ok(val, vlen)) {
+			set_err(err, errlen, "line %u: value too long or has control characters",
+				lineno);
+			return NULL;
+		}
+		memcpy(vbuf, val, vlen);
+		vbuf[vlen] = '\0';
+#define KEY(k) (klen == strlen(k) && memcmp(p, k, klen) == 0)
+		if (KEY(TOKEN_MAGIC)) {
+			bit = F_MAGIC;
+			if (strcmp(vbuf, "1") != 0) {
+				set_err(err, errlen, "line %u: unsupported token version '%s'",
+					lineno, vbuf);
+				return NULL;
+			}
+		} else if (KEY("approver")) {
+			bit = F_APPROVER;
+			if (!str_copy(t->f.approver, sizeof(t->f.approver), vbuf) || !vlen)
+				goto bad;
+		} else if (KEY("user")) {
+			bit = F_USER;
+			if (!str_copy(t->f.user, sizeof(t->f.user), vbuf) || !vlen)
+				goto bad;
+		} else if (KEY("device-serial")) {
+			bit = F_DEVICE;
+			if (strcmp(vbuf, "*") != 0 &&
+			    (!str_copy(t->f.device_serial, sizeof(t->f.device_serial), vbuf) ||
+			     !vlen))
+				goto bad;
+		} else if (KEY("sha256")) {
+			bit = F_SHA;
+			if (!hex32(vbuf, vlen, t->f.sha256))
+				goto bad;
+			t->f.has_sha256 = true;
+		} else if (KEY("level-max")) {
+			bit = F_LEVEL;
+			if (!level_parse(vbuf, vlen, &t->f.level_max))
+				goto bad;
+		} else if (KEY("from")) {
+			bit = F_FROM;
+			if (!policy_parse_time(NULL, vbuf, &t->f.from))
+				goto bad;
+		} else if (KEY("until")) {
+			bit = F_UNTIL;
+			if (!policy_parse_time(NULL, vbuf, &t->f.until))
+				goto bad;
+		} else if (KEY("note")) {
+			bit = F_NOTE;
+			if (!str_copy(t->f.note, sizeof(t->f.note), vbuf))
+				goto bad;
+		} else if (KEY("signature")) {
+			unsigned char raw[96];
+			int n;
+
+			bit = F_SIG;
+			if (vlen != 88)
+				goto bad;
+			n = EVP_DecodeBlock(raw, (const unsigned char *)vbuf, (int)vlen);
+			if (n != 66 || vbuf[86] != '=' || vbuf[87] != '=')
+				goto bad;
+			memcpy(t->signature, raw, 64);
+		} else {
+			set_err(err, errlen, "line %u: unknown field '%.*s'", lineno, (int)klen, p);
+			return NULL;
+		}
+#undef KEY
+		if (seen & bit) {
+			set_err(err, errlen, "line %u: field '%.*s' given twice", lineno, (int)klen,
+				p);
+			return NULL;
+		}
+		seen |= bit;
+	next_line:
+		p = nl ? nl + 1 : end;
+		continue;
+	bad:
+		set_err(err, errlen, "line %u: bad value for '%.*s'", lineno, (int)klen, p);
+		return NULL;
+	}
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} required[] = {
+	    {F_MAGIC, TOKEN_MAGIC},	 {F_APPROVER, "approver"}, {F_USER, "user"},
+	    {F_DEVICE, "device-serial"}, {F_FROM, "from"},	   {F_UNTIL, "until"},
+	    {F_SIG, "signature"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
+		if (!(seen & required[i].bit)) {
+			set_err(err, errlen, "missing field '%s'", required[i].name);
+			return NULL;
+		}
+	}
+	if (!!(seen & F_SHA) == !!(seen & F_LEVEL)) {
+		set_err(err, errlen, "exactly one of 'sha256' and 'level-max' is required");
+		return NULL;
+	}
+	if (t->f.until <= t->f.from) {
+		set_err(err, errlen, "'until' is not after 'from'");
+		return NULL;
+	}
+	return TAKE_PTR(t);
+}
+
+void policy_token_free(struct policy_token *token)
+{
+	free(token);
+}
+
+const struct policy_token_fields *policy_token_get_fields(const struct policy_token *token)
+{
+	return &token->f;
+}
+
+static bool verify_raw(const struct policy_token *tok, const unsigned char raw[32])
+{
+	char msg[2048];
+	int n = canonical(&tok->f, msg, sizeof(msg));
+	EVP_PKEY *pkey;
+	EVP_MD_CTX *ctx;
+	bool ok = false;
+
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return false;
+	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, 32);
+	ctx = EVP_MD_CTX_new();
+	if (pkey && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) == 1)
+		ok = EVP_DigestVerify(ctx, tok->signature, 64, (const unsigned char *)msg,
+				      (size_t)n) == 1;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	return ok;
+}
+
+enum policy_token_status policy_token_attach(const struct policy *policy,
+					     struct policy_token *token)
+{
+	token->signature_checked = false;
+	for (size_t i = 0; i < policy->n_keys; i++) {
+		if (strcmp(policy->keys[i].name, token->f.approver) != 0)
+			continue;
+		if (!verify_raw(token, policy->keys[i].raw))
+			return POLICY_TOKEN_BAD_SIGNATURE;
+		memcpy(token->key, policy->keys[i].raw, 32);
+		token->signature_checked = true;
+		return POLICY_TOKEN_APPLIED;
+	}
+	return POLICY_TOKEN_UNTRUSTED;
+}
+
+enum policy_token_status token_match(const struct policy *p, const struct policy_token *tok,
+				     const struct policy_event *ev, int *progress)
+{
+	const struct classify_result *ct = ev->content;
+	bool trusted = false;
+
+	*progress = 0;
+	if (!tok->signature_checked)
+		return POLICY_TOKEN_NOT_VERIFIED;
+	for (size_t i = 0; i < p->n_keys && !trusted; i++)
+		trusted = strcmp(p->keys[i].name, tok->f.approver) == 0 &&
+			  CRYPTO_memcmp(p->keys[i].raw, tok->key, 32) == 0;
+	if (!trusted)
+		return POLICY_TOKEN_UNTRUSTED;
+	*progress = 1;
+	if (!ev->user || strcmp(ev->user, tok->f.user) != 0)
+		return POLICY_TOKEN_WRONG_USER;
+	*progress = 2;
+	if (tok->f.device_serial[0] &&
+	    (!ev->device || strcmp(ev->device->serial, tok->f.device_serial) != 0))
+		return POLICY_TOKEN_WRONG_DEVICE;
+	*progress = 3;
+	if (!ct)
+		return POLICY_TOKEN_NO_CONTENT;
+	if (tok->f.has_sha256 && CRYPTO_memcmp(ct->sha256, tok->f.sha256, 32) != 0)
+		return POLICY_TOKEN_WRONG_FILE;
+	if (!tok->f.has_sha256 && ct->level > tok->f.level_max)
+		return POLICY_TOKEN_LEVEL_TOO_HIGH;
+	*progress = 4;
+	if (ev->time < tok->f.from)
+		return POLICY_TOKEN_NOT_YET_VALID;
+	if (ev->time >= tok->f.until)
+		return POLICY_TOKEN_EXPIRED;
+	*progress = 5;
+	return POLICY_TOKEN_APPLIED;
+}
+
+/* ---- keys and signing (wardctl token) ---- */
+
+static const char *ssl_error(void)
+{
+	unsigned long e = ERR_get_error();
+
+	return e ? ERR_reason_error_string(e) : "unknown OpenSSL error";
+}
+
+static FILE *create_file(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	FILE *f;
+
+	if (fd < 0 || fchmod(fd, mode) < 0) {
+		set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+int policy_token_keygen(const char *key_path, const char *pub_path, char *err, size_t errlen)
+{
+	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	FILE *f;
+	int rc = -1;
+
+	if (!pkey) {
+		set_err(err, errlen, "key generation failed: %s", ssl_error());
+		return -1;
+	}
+	f = create_file(key_path, 0600, err, errlen);
+	if (!f)
+		goto out;
+	if (PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
+		set_err(err, errlen, "cannot write %s: %s", key_path, ssl_error());
+		fclose(f);
+		goto out;
+	}
+	if (fclose(f) != 0) {
+		set_err(err, errlen, "cannot write %s: %s", key_path, strerror(errno));
+		goto out;
+	}
+	f = create_file(pub_path, 0644, err, errlen);
+	if (!f)
+		goto out;
+	if (PEM_write_PUBKEY(f, pkey) != 1) {
+		set_err(err, errlen, "cannot write %s: %s", pub_path, ssl_error());
+		fclose(f);
+		goto out;
+	}
+	if (fclose(f) != 0) {
+		set_err(err, errlen, "cannot write %s: %s", pub_path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(pkey);
+	return rc;
+}
+
+static bool fields_ok(const struct policy_token_fields *f, char *err, size_t errlen)
+{
+	const char *const texts[] = {f->approver, f->user, f->device_serial, f->note};
+
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		if (!field_text_ok(texts[i], strlen(texts[i]))) {
+			set_err(err, errlen, "fields may not hold control characters");
+			return false;
+		}
+	}
+	if (!f->approver[0] || !f->user[0]) {
+		set_err(err, errlen, "approver and user are required");
+		return false;
+	}
+	if (strcmp(f->device_serial, "*") == 0 || strchr(f->approver, ' ') == f->approver) {
+		set_err(err, errlen, "bad device serial or approver");
+		return false;
+	}
+	if (f->until <= f->from) {
+		set_err(err, errlen, "'until' must be after 'from'");
+		return false;
+	}
+	return true;
+}
+
+int policy_token_sign(const struct policy_token_fields *fields, const char *key_path, char **out,
+		      char *err, size_t errlen)
+{
+	char msg[2048], sha[65], from[40], until[40];
+	unsigned char sig[64];
+	char b64[96];
+	size_t siglen = sizeof(sig);
+	EVP_PKEY *pkey = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	FILE *f;
+	int n, rc = -1;
+
+	*out = NULL;
+	if (!fields_ok(fields, err, errlen))
+		return -1;
+	n = canonical(fields, msg, sizeof(msg));
+	if (n < 0 || (size_t)n >= sizeof(msg)) {
+		set_err(err, errlen, "fields too long");
+		return -1;
+	}
+	f = fopen(key_path, "re");
+	if (!f) {
+		set_err(err, errlen, "cannot read %s: %s", key_path, strerror(errno));
+		return -1;
+	}
+	pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!pkey || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
+		set_err(err, errlen, "%s is not an Ed25519 private key in PEM", key_path);
+		goto out;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) != 1 ||
+	    EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)msg, (size_t)n) != 1 ||
+	    siglen != 64) {
+		set_err(err, errlen, "signing failed: %s", ssl_error());
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, sig, 64);
+	if (fields->has_sha256)
+		hex_encode(fields->sha256, 32, sha);
+	policy_format_time(NULL, fields->from, from, sizeof(from));
+	policy_format_time(NULL, fields->until, until, sizeof(until));
+	if (asprintf(out,
+		     "# Ward supervisor approval token (主管核准令牌)\n"
+		     "ward-token 1\napprover %s\nuser %s\ndevice-serial %s\n%s %s\n"
+		     "from %s\nuntil %s\n%s%s%ssignature %s\n",
+		     fields->approver, fields->user,
+		     fields->device_serial[0] ? fields->device_serial : "*",
+		     fields->has_sha256 ? "sha256" : "level-max",
+		     fields->has_sha256 ? sha : level_name(fields->level_max), from, until,
+		     fields->note[0] ? "note " : "", fields->note, fields->note[0] ? "\n" : "",
+		     b64) < 0) {
+		*out = NULL;
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	return rc;
+}
+
+enum policy_token_status policy_token_verify_pub(const struct policy_token *token,
+						 const char *pub_path, char *err, size_t errlen)
+{
+	FILE *f = fopen(pub_path, "re");
+	EVP_PKEY *pkey;
+	unsigned char raw[32];
+	size_t rawlen = sizeof(raw);
+	bool ok;
+
+	if (!f) {
+		set_err(err, errlen, "cannot read %s: %s", pub_path, strerror(errno));
+		return POLICY_TOKEN_UNTRUSTED;
+	}
+	pkey = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+	fclose(f);
+	ok = pkey && EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 &&
+	     EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) == 1 && rawlen == 32;
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	if (!ok) {
+		set_err(err, errlen, "%s is not an Ed25519 public key in PEM", pub_path);
+		return POLICY_TOKEN_UNTRUSTED;
+	}
+	if (!verify_raw(token, raw)) {
+		set_err(err, errlen, "signature does not verify (forged or altered)");
+		return POLICY_TOKEN_BAD_SIGNATURE;
+	}
+	return POLICY_TOKEN_APPLIED;
+}
