@@ -72,10 +72,11 @@ _tb_udevd_alive() { udevadm control --ping --timeout=2 >/dev/null 2>&1; }
 # True when PID names a live process (a zombie is not live: init here does
 # not always reap at once).
 _tb_pid_alive() {
-	local pid=$1 state
-	[ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
-	state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$pid/stat" 2>/dev/null) || return 1
-	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+	local pid=$1 stat
+	[ -n "$pid" ] && IFS= read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
+	stat=${stat##*) }
+	case ${stat:0:1} in Z | X | '') return 1 ;; esac
+	return 0
 }
 
 # Serialises every bed's udevd bookkeeping and loop device selection.
@@ -117,7 +118,7 @@ _tb_udevd_acquire() {
 # Unregisters this script; the last user stops the udevd the bed started.
 # Runs under the lock.
 _tb_udevd_release() {
-	local f pid i
+	local f pid comm= i
 	rm -f "$TESTBED_STATE/users/$$"
 	for f in "$TESTBED_STATE"/users/*; do
 		[ -e "$f" ] || continue
@@ -125,8 +126,9 @@ _tb_udevd_release() {
 		rm -f "$f"
 	done
 	[ -f "$TESTBED_STATE/udevd.pid" ] || return 0
-	pid=$(cat "$TESTBED_STATE/udevd.pid")
-	if _tb_pid_alive "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd-udevd ]; then
+	IFS= read -r pid <"$TESTBED_STATE/udevd.pid"
+	IFS= read -r comm 2>/dev/null <"/proc/$pid/comm"
+	if _tb_pid_alive "$pid" && [ "$comm" = systemd-udevd ]; then
 		kill -TERM "$pid" 2>/dev/null
 		for ((i = 0; i < 50; i++)); do
 			_tb_pid_alive "$pid" || break
@@ -178,20 +180,26 @@ _tb_check_name() {
 	esac
 }
 
-_tb_stick() { echo "$TESTBED_DIR/sticks/$1"; }
+# What the bed knows of a stick is one file per fact under
+# $TESTBED_DIR/sticks/NAME/, so it survives subshells ($(stick_insert ...)).
+# Read with builtins only: forks are what makes a shell library slow.
 
-# _tb_get NAME KEY: one recorded fact of a stick.
-_tb_get() {
-	local f
-	f=$(_tb_stick "$1")/$2
-	[ -f "$f" ] || return 1
-	cat "$f"
+# _tb_read VAR NAME KEY: one recorded fact of a stick into VAR.
+_tb_read() {
+	local _tb_f=$TESTBED_DIR/sticks/$2/$3
+	[ -f "$_tb_f" ] || return 1
+	IFS= read -r "$1" <"$_tb_f"
 }
-_tb_set() { echo "$3" >"$(_tb_stick "$1")/$2"; }
+# _tb_get NAME KEY: the same, printed.
+_tb_get() {
+	local _tb_v
+	_tb_read _tb_v "$1" "$2" && printf '%s\n' "$_tb_v"
+}
+_tb_set() { printf '%s\n' "$3" >"$TESTBED_DIR/sticks/$1/$2"; }
 
 _tb_known() {
 	_tb_check_name "$1" || return 1
-	[ -n "$TESTBED_DIR" ] && [ -d "$(_tb_stick "$1")" ] || {
+	[ -n "$TESTBED_DIR" ] && [ -d "$TESTBED_DIR/sticks/$1" ] || {
 		_tb_err "no stick named '$1' (call testbed_init, then stick_insert $1)"
 		return 1
 	}
@@ -209,16 +217,16 @@ _tb_udev_props() { udevadm info --query=property --name="$1" 2>/dev/null; }
 # _tb_wait_udev DEV KEY=VAL...: until udev's database for DEV has every
 # KEY=VAL (a key given as KEY=! must be absent).
 _tb_wait_udev() {
-	local dev=$1 i props kv ok
+	local dev=$1 i props kv ok nl=$'\n'
 	shift
 	for ((i = 0; i < TESTBED_TIMEOUT * 20; i++)); do
-		props=$(_tb_udev_props "$dev")
+		props=$nl$(_tb_udev_props "$dev")$nl
 		ok=1
 		for kv in "$@"; do
 			if [ "${kv#*=}" = '!' ]; then
-				grep -q "^${kv%%=*}=" <<<"$props" && ok=
+				[[ $props == *"$nl${kv%%=*}="* ]] && ok=
 			else
-				grep -qxF "$kv" <<<"$props" || ok=
+				[[ $props == *"$nl$kv$nl"* ]] || ok=
 			fi
 			[ -z "$ok" ] && break
 		done
@@ -226,7 +234,7 @@ _tb_wait_udev() {
 		sleep 0.05
 	done
 	_tb_err "udev did not record $* for $dev within ${TESTBED_TIMEOUT}s; udev has:"
-	sed 's/^/usbstick:   /' <<<"$props" >&2
+	printf 'usbstick:   %s\n' $props >&2
 	return 1
 }
 
@@ -237,51 +245,47 @@ _tb_reload() {
 	}
 }
 
-# Escapes a value for a udev rule's double-quoted string.
-_tb_rule_str() {
-	local v=${1//\\/\\\\}
-	echo "${v//\"/\\\"}"
-}
-
-# _tb_write_rule NAME KERNEL: the rule that makes loopN a USB stick.
+# _tb_write_rule NAME KERNEL: the rule that makes loopN a USB stick.  The
+# values were checked by stick_insert: no quote or backslash gets here.
 _tb_write_rule() {
-	local name=$1 kernel=$2 s=$TESTBED_DIR/sticks/$1 rule vendor model serial port
-	rule=$(_tb_get "$name" rule)
-	vendor=$(_tb_get "$name" vendor)
-	model=$(_tb_get "$name" model)
-	serial=$(_tb_get "$name" serial)
-	port=$(_tb_get "$name" port)
-	mkdir -p "$TESTBED_RULES_DIR" || return 1
+	local name=$1 kernel=$2 rule vendor model serial port vid pid
+	_tb_read rule "$name" rule &&
+		_tb_read vendor "$name" vendor &&
+		_tb_read model "$name" model &&
+		_tb_read serial "$name" serial &&
+		_tb_read port "$name" port &&
+		_tb_read vid "$name" vendor_id &&
+		_tb_read pid "$name" product_id || return 1
+	[ -d "$TESTBED_RULES_DIR" ] || mkdir -p "$TESTBED_RULES_DIR" || return 1
 	cat >"$rule.tmp" <<EOF || return 1
 # Ward test bed (tests/lib/usbstick.sh, pid $$): $kernel is USB stick "$name".
 # Removed when the stick is pulled or the test exits.
 SUBSYSTEM=="block", KERNEL=="$kernel", ENV{ID_BUS}="usb", ENV{ID_USB_DRIVER}="usb-storage", \\
   ENV{ID_TYPE}="disk", ENV{ID_INSTANCE}="0:0", ENV{ID_USB_INTERFACES}=":080650:", \\
   ENV{ID_USB_INTERFACE_NUM}="00", ENV{ID_REVISION}="1.00", \\
-  ENV{ID_VENDOR_ID}="$(_tb_rule_str "$(cat "$s/vendor_id")")", \\
-  ENV{ID_MODEL_ID}="$(_tb_rule_str "$(cat "$s/product_id")")", \\
-  ENV{ID_SERIAL_SHORT}="$(_tb_rule_str "$serial")", \\
-  ENV{ID_VENDOR}="$(_tb_rule_str "${vendor// /_}")", ENV{ID_VENDOR_ENC}="$(_tb_rule_str "${vendor// /\\x20}")", \\
-  ENV{ID_MODEL}="$(_tb_rule_str "${model// /_}")", ENV{ID_MODEL_ENC}="$(_tb_rule_str "${model// /\\x20}")", \\
-  ENV{ID_SERIAL}="$(_tb_rule_str "${vendor// /_}_${model// /_}_${serial}-0:0")", \\
+  ENV{ID_VENDOR_ID}="$vid", ENV{ID_MODEL_ID}="$pid", ENV{ID_SERIAL_SHORT}="$serial", \\
+  ENV{ID_VENDOR}="${vendor// /_}", ENV{ID_VENDOR_ENC}="${vendor// /\\x20}", \\
+  ENV{ID_MODEL}="${model// /_}", ENV{ID_MODEL_ENC}="${model// /\\x20}", \\
+  ENV{ID_SERIAL}="${vendor// /_}_${model// /_}_${serial}-0:0", \\
   ENV{ID_PATH}="pci-0000:00:14.0-usb-0:$port:1.0-scsi-0:0:0:0", \\
-  ENV{WARD_TEST}="1", ENV{WARD_TEST_STICK}="$(_tb_rule_str "$name")"
+  ENV{WARD_TEST}="1", ENV{WARD_TEST_STICK}="$name"
 EOF
 	mv -f "$rule.tmp" "$rule"
 }
 
-# The port number a stick pretends to sit in: 1 + how many sticks exist.
-_tb_next_port() {
+# The port number a stick pretends to sit in: how many sticks exist,
+# counting itself.
+_tb_port() {
 	local n=0 d
 	for d in "$TESTBED_DIR"/sticks/*; do
 		[ -d "$d" ] && n=$((n + 1))
 	done
-	echo $((n))
+	echo $n
 }
 
+# _tb_make_image NAME FS SIZE LABEL: $TESTBED_DIR/NAME.img
 _tb_make_image() {
-	local name=$1 fs=$2 size=$3 label=$4 img
-	img=$TESTBED_DIR/$name.img
+	local name=$1 fs=$2 size=$3 label=$4 img=$TESTBED_DIR/$1.img
 	truncate -s "$size" "$img" || return 1
 	case $fs in
 	exfat) mkfs.exfat -L "$label" "$img" >"$TESTBED_DIR/$name.mkfs.log" 2>&1 ;;
@@ -291,7 +295,6 @@ _tb_make_image() {
 		cat "$TESTBED_DIR/$name.mkfs.log" >&2
 		return 1
 	}
-	echo "$img"
 }
 
 # Attaches IMG to a free loop device; prints /dev/loopN.  With a rule
@@ -311,7 +314,7 @@ _tb_attach_with_rule() {
 			return 0
 		fi
 		# Someone took it between -f and attach: drop the rule, try again.
-		rm -f "$(_tb_get "$name" rule)"
+		rm -f "$TESTBED_RULES_DIR/61-ward-test-$$-$name.rules"
 		_tb_reload
 	done
 	_tb_err "could not attach $img to a loop device after 5 tries:"
@@ -367,7 +370,7 @@ stick_insert() {
 	fi
 	[ -n "$label" ] || label=${name^^}
 	label=${label:0:11} # exFAT's limit is 11 characters
-	s=$(_tb_stick "$name")
+	s=$TESTBED_DIR/sticks/$name
 	[ -e "$s" ] && {
 		_tb_err "stick_insert: a stick named '$name' is already inserted"
 		return 1
@@ -380,10 +383,11 @@ stick_insert() {
 	_tb_set "$name" vendor "$vendor"
 	_tb_set "$name" model "$model"
 	_tb_set "$name" label "$label"
-	_tb_set "$name" port "$(_tb_next_port)"
+	_tb_set "$name" port "$(_tb_port)"
 	_tb_set "$name" rule "$TESTBED_RULES_DIR/61-ward-test-$$-$name.rules"
 
-	img=$(_tb_make_image "$name" "$fs" "$size" "$label") || return 1
+	_tb_make_image "$name" "$fs" "$size" "$label" || return 1
+	img=$TESTBED_DIR/$name.img
 	_tb_set "$name" image "$img"
 	uuid=$(blkid -p -o value -s UUID "$img") || {
 		_tb_err "blkid found no filesystem UUID on $img after mkfs.$fs"
@@ -431,15 +435,15 @@ stick_insert() {
 stick_mount() {
 	local name=$1 dev fs mnt
 	_tb_known "$name" || return 1
-	[ -f "$(_tb_stick "$name")/mnt" ] && {
-		_tb_err "stick_mount $name: already mounted on $(_tb_get "$name" mnt)"
+	_tb_read mnt "$name" mnt && {
+		_tb_err "stick_mount $name: already mounted on $mnt"
 		return 1
 	}
-	dev=$(_tb_get "$name" dev) || {
+	_tb_read dev "$name" dev || {
 		_tb_err "stick_mount $name: the stick is not attached"
 		return 1
 	}
-	fs=$(_tb_get "$name" fs)
+	_tb_read fs "$name" fs
 	mnt=$TESTBED_MEDIA/$name
 	mkdir -p "$mnt" || return 1
 	case $fs in
@@ -471,23 +475,31 @@ _tb_umount() {
 stick_unmount() {
 	local name=$1 mnt
 	_tb_known "$name" || return 1
-	mnt=$(_tb_get "$name" mnt) || return 0
+	_tb_read mnt "$name" mnt || return 0
 	_tb_umount "$mnt" || {
 		_tb_err "stick_unmount $name: could not unmount $mnt"
 		return 1
 	}
-	rm -f "$(_tb_stick "$name")/mnt"
+	rm -f "$TESTBED_DIR/sticks/$name/mnt"
 	rmdir "$mnt" 2>/dev/null
 	rmdir "$TESTBED_MEDIA" 2>/dev/null
 	return 0
+}
+
+# _tb_holds DEV IMG: true while loop device DEV is backed by IMG.
+_tb_holds() {
+	local backing
+	IFS= read -r backing 2>/dev/null <"/sys/block/${1#/dev/}/loop/backing_file" &&
+		[ "$backing" = "$2" ]
 }
 
 # _tb_detach DEV IMG: detach DEV if it still holds IMG; waits until it did.
 _tb_detach() {
 	local dev=$1 img=$2 i
 	for ((i = 0; i < 50; i++)); do
-		[ -n "$(losetup -j "$img" 2>/dev/null)" ] || return 0
+		_tb_holds "$dev" "$img" || return 0
 		losetup -d "$dev" 2>/dev/null
+		_tb_holds "$dev" "$img" || return 0
 		sleep 0.1
 	done
 	_tb_err "$dev still holds $img after 5s:"
@@ -496,16 +508,17 @@ _tb_detach() {
 }
 
 stick_remove() {
-	local name=$1 s dev img rule rc=0
+	local name=$1 s dev= img= rule= udevd= rc=0
 	_tb_known "$name" || return 1
-	s=$(_tb_stick "$name")
+	s=$TESTBED_DIR/sticks/$name
 	stick_unmount "$name" || rc=1
-	dev=$(_tb_get "$name" dev)
-	img=$(_tb_get "$name" image)
-	rule=$(_tb_get "$name" rule)
-	if [ -n "$dev" ] && [ -n "$img" ] && [ -n "$(losetup -j "$img" 2>/dev/null)" ]; then
+	_tb_read dev "$name" dev
+	_tb_read img "$name" image
+	_tb_read rule "$name" rule
+	_tb_udevd_alive && udevd=1
+	if [ -n "$dev" ] && [ -n "$img" ] && _tb_holds "$dev" "$img"; then
 		# The pull: udev sends "remove" with what it knew of the stick.
-		if [ -n "$rule" ] && [ -f "$rule" ] && _tb_udevd_alive; then
+		if [ -n "$rule" ] && [ -f "$rule" ] && [ -n "$udevd" ]; then
 			udevadm trigger --action=remove --settle "$dev" || {
 				_tb_err "udevadm trigger --action=remove $dev failed"
 				rc=1
@@ -514,14 +527,13 @@ stick_remove() {
 	fi
 	if [ -n "$rule" ] && [ -f "$rule" ]; then
 		rm -f "$rule" "$rule.tmp"
-		_tb_udevd_alive && { _tb_reload || rc=1; }
+		[ -n "$udevd" ] && { _tb_reload || rc=1; }
 	fi
 	if [ -n "$dev" ] && [ -n "$img" ]; then
 		_tb_detach "$dev" "$img" || rc=1
 	fi
-	_tb_udevd_alive && udevadm settle --timeout="$TESTBED_TIMEOUT" 2>/dev/null
-	rm -f "$img"
-	rm -rf "$s"
+	[ -n "$udevd" ] && udevadm settle --timeout="$TESTBED_TIMEOUT" 2>/dev/null
+	rm -rf "$s" "$img" "$TESTBED_DIR/$name".*.log
 	return $rc
 }
 
