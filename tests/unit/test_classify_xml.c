@@ -557,6 +557,150 @@ static void ooxml_damaged_and_not_ooxml(void **state)
 	free(zip);
 }
 
+/* ---- archives ---- */
+
+static void zip_members_nested_by_name(void **state)
+{
+	struct scan s;
+	size_t len, inner_len;
+	char *inner = make_archive("zip", NULL, NULL, &inner_len, "deep/b.txt", "機密\n內文",
+				   (size_t)0, (char *)NULL);
+	char *zip = make_archive("zip", NULL, NULL, &len, "a.txt", "hello", (size_t)0, "inner.zip",
+				 inner, inner_len, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_archive, zip, len);
+	assert_has(&s, "{NESTED a.txt 5}");
+	assert_int_equal(s.n_nested, 2);
+	assert_int_equal(s.nested_len, inner_len);
+	assert_memory_equal(s.nested_data, inner, inner_len);
+	assert_false(s.uninspectable);
+	stub_free(&s);
+	free(zip);
+	free(inner);
+}
+
+static void tar_with_each_compression(void **state)
+{
+	static const char *const filters[] = {"gzip", "bzip2", "xz", NULL};
+	struct scan s;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(filters); i++) {
+		char *tar = make_archive("ustar", filters[i], NULL, &len, "empty", "", (size_t)0,
+					 "dir/doc.txt", "【極機密】\n", (size_t)0, (char *)NULL);
+
+		run(&s, extract_archive, tar, len);
+		assert_has(&s, "{NESTED dir/doc.txt 16}");
+		assert_string_equal(s.nested_data, "【極機密】\n");
+		assert_false(s.uninspectable);
+		stub_free(&s);
+		free(tar);
+	}
+}
+
+static void lone_compressed_stream(void **state)
+{
+	struct scan s;
+	size_t len;
+	char *gz =
+	    make_archive("raw", "gzip", NULL, &len, "data", "機密 line\n", (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_archive, gz, len);
+	assert_has(&s, "{NESTED (decompressed) 12}");
+	assert_string_equal(s.nested_data, "機密 line\n");
+	stub_free(&s);
+	free(gz);
+
+	/* Plain bytes are not an archive: the dispatcher hears so. */
+	stub_init(&s);
+	assert_int_equal(extract_archive(&s, "just some text\n", 15), -1);
+	stub_free(&s);
+}
+
+static void encrypted_zip_member_is_uninspectable(void **state)
+{
+	struct scan s;
+	size_t len;
+	char *zip =
+	    make_archive("zip", NULL, "pw", &len, "secret.txt", "機密\n", (size_t)0, (char *)NULL);
+
+	(void)state;
+	run(&s, extract_archive, zip, len);
+	assert_has(&s, "{UNINSPECTABLE encrypted archive member: secret.txt}");
+	assert_int_equal(s.n_nested, 0);
+	stub_free(&s);
+	free(zip);
+}
+
+static void truncated_archives_are_uninspectable(void **state)
+{
+	static const char *const filters[] = {NULL, "gzip"};
+	struct scan s;
+	size_t len;
+	char big[20000];
+
+	(void)state;
+	uint32_t x = 12345;
+
+	/* Letters that do not compress, so the cut falls inside two.txt. */
+	for (size_t i = 0; i < sizeof(big); i++) {
+		x = x * 1103515245u + 12345u;
+		big[i] = (char)('a' + (x >> 16) % 26);
+	}
+	for (size_t f = 0; f < ARRAY_SIZE(filters); f++) {
+		char *arc =
+		    make_archive(f == 0 ? "zip" : "ustar", filters[f], NULL, &len, "one.txt",
+				 "first", (size_t)0, "two.txt", big, sizeof(big), (char *)NULL);
+
+		run(&s, extract_archive, arc, len / 2);
+		if (!s.uninspectable)
+			fail_msg("filter %zu:\n%s", f, s.log);
+		assert_has(&s, "{UNINSPECTABLE archive");
+		stub_free(&s);
+		free(arc);
+	}
+}
+
+static void zip_bomb_stops_early(void **state)
+{
+	struct scan s;
+	size_t cap = 1 << 20, used = 0, chunk = 1 << 20;
+	char *buf = malloc(cap), *zeros = calloc(1, chunk);
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	uint64_t t0;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(zeros);
+	/* 512 MiB of zeros deflate to about half a MiB. */
+	archive_write_set_format_zip(a);
+	archive_write_open_memory(a, buf, cap, &used);
+	archive_entry_set_pathname(e, "zeros.bin");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_size(e, 512 * (la_int64_t)chunk);
+	archive_write_header(a, e);
+	for (int i = 0; i < 512; i++)
+		archive_write_data(a, zeros, chunk);
+	archive_write_close(a);
+	archive_write_free(a);
+	archive_entry_free(e);
+
+	t0 = monotonic_ms();
+	run(&s, extract_archive, buf, used);
+	assert_has(&s, "{UNINSPECTABLE archive member expands beyond the allowed ratio");
+	assert_int_equal(s.n_nested, 0);
+	/* Stopped near ratio × size, not at 512 MiB. */
+	assert_true(s.expanded < (uint64_t)used * 200 + (2u << 20));
+	assert_true(monotonic_ms() - t0 < 5000);
+	stub_free(&s);
+	free(buf);
+	free(zeros);
+}
+
 /* ---- main ---- */
 
 int main(void)
@@ -580,6 +724,12 @@ int main(void)
 	    cmocka_unit_test(xlsx_strings_cells_and_header_codes),
 	    cmocka_unit_test(pptx_slides_in_order_with_strike),
 	    cmocka_unit_test(ooxml_damaged_and_not_ooxml),
+	    cmocka_unit_test(zip_members_nested_by_name),
+	    cmocka_unit_test(tar_with_each_compression),
+	    cmocka_unit_test(lone_compressed_stream),
+	    cmocka_unit_test(encrypted_zip_member_is_uninspectable),
+	    cmocka_unit_test(truncated_archives_are_uninspectable),
+	    cmocka_unit_test(zip_bomb_stops_early),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
