@@ -10,8 +10,13 @@ $(KMODFREE_TESTS): $(BUILD)/libward-kmodfree.a $(BUILD)/libward-common.a
 # Test programs for kmod-free (tests/tools/kmodfree-*.c), into $(BUILD)/tools/.
 KMODFREE_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/kmodfree-*.c))
 TOOLS += $(KMODFREE_TOOLS)
+# The device watcher runs agent/devices and agent/mounts: linked from their
+# objects, not libward-agent.a, so it does not wait on the rest of agent/.
+$(BUILD)/tools/kmodfree-devwatch: $(BUILD)/obj/agent/devices.o $(BUILD)/obj/agent/mounts.o \
+		$(BUILD)/obj/agent/inventory.o
 $(KMODFREE_TOOLS): $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libward-kmodfree.a \
 		$(BUILD)/libward-common.a
 	@mkdir -p $(dir $@)
 	@echo "  TOOL    $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) \
+		-Wl,--end-group $(LDLIBS)
