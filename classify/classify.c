@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -23,8 +24,13 @@
 #define MAGIC_BYTES (256u << 10)
 /* Bytes sampled to tell text from binary when libmagic cannot. */
 #define TEXT_SNIFF (64u << 10)
-/* Read size for files. */
-#define READ_BLOCK (1u << 20)
+/* Read size for files: small enough that each block is still in cache
+ * when it is hashed. */
+#define READ_BLOCK (256u << 10)
+/* Reads larger than this go to memory mapped (and populated) in one
+ * call: faulting in a large buffer page by page costs more than reading
+ * the file. */
+#define BIG_READ (4u << 20)
 #define MAX_ENGLISH_WORDS 16
 
 struct english_word {
@@ -374,6 +380,25 @@ static void read_xattr_label(int fd, struct scan *s)
 		scan_add_marking(s, level, false, "xattr-label", "user.ward.level", value);
 }
 
+static unsigned char *read_buffer_new(size_t cap)
+{
+	if (cap < BIG_READ)
+		return malloc(cap ? cap : 1);
+	void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void read_buffer_free(unsigned char *data, size_t cap)
+{
+	if (!data)
+		return;
+	if (cap < BIG_READ)
+		free(data);
+	else
+		munmap(data, cap);
+}
+
 int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 		const struct classify_budget *budget, struct classify_result *out)
 {
@@ -404,7 +429,7 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 		cap = (size_t)st.st_size;
 	else
 		cap = (size_t)budget->max_input_bytes;
-	data = malloc(cap ? cap : 1);
+	data = read_buffer_new(cap);
 	md = EVP_MD_CTX_new();
 	if (!data || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
 		ret = -ENOMEM;
@@ -448,7 +473,7 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 	run_call(&call, data, len, out);
 out:
 	EVP_MD_CTX_free(md);
-	free(data);
+	read_buffer_free(data, cap);
 	return ret;
 }
 
