@@ -100,16 +100,19 @@ static void read_xmp(struct scan *s, const char *xmp, size_t len)
 
 			names[depth][0] = '\0';
 			if (local != NULL && !ns_is(uri, RDF_NS))
-				snprintf(names[depth], sizeof(names[depth]), "%s", (const char *)local);
+				snprintf(names[depth], sizeof(names[depth]), "%s",
+					 (const char *)local);
 			if (local != NULL && ns_is(uri, RDF_NS) &&
 			    strcmp((const char *)local, "Description") == 0) {
 				while (xmlTextReaderMoveToNextAttribute(reader) == 1) {
-					const xmlChar *auri = xmlTextReaderConstNamespaceUri(reader);
+					const xmlChar *auri =
+					    xmlTextReaderConstNamespaceUri(reader);
 
 					if (ns_is(auri, RDF_NS) ||
 					    ns_is(auri, "http://www.w3.org/2000/xmlns/"))
 						continue;
-					meta_line(s, (const char *)xmlTextReaderConstLocalName(reader),
+					meta_line(s,
+						  (const char *)xmlTextReaderConstLocalName(reader),
 						  (const char *)xmlTextReaderConstValue(reader));
 				}
 				xmlTextReaderMoveToElement(reader);
@@ -172,7 +175,8 @@ int extract_pdf(struct scan *s, const void *data, size_t len)
 	g_bytes_unref(bytes);
 	if (doc == NULL) {
 		if (error != NULL && g_error_matches(error, POPPLER_ERROR, POPPLER_ERROR_ENCRYPTED))
-			scan_set_uninspectable(s, "PDF is encrypted with a password: text not readable");
+			scan_set_uninspectable(
+			    s, "PDF is encrypted with a password: text not readable");
 		else {
 			snprintf(reason, sizeof(reason), "PDF could not be opened: %s",
 				 error != NULL ? error->message : "unknown error");
@@ -192,14 +196,16 @@ int extract_pdf(struct scan *s, const void *data, size_t len)
 		char *text;
 
 		if (i >= PDF_MAX_PAGES) {
-			snprintf(reason, sizeof(reason), "PDF has %d pages: only the first %d were read",
-				 n_pages, PDF_MAX_PAGES);
+			snprintf(reason, sizeof(reason),
+				 "PDF has %d pages: only the first %d were read", n_pages,
+				 PDF_MAX_PAGES);
 			scan_set_uninspectable(s, reason);
 			break;
 		}
 		if (scan_over_budget(s)) {
 			snprintf(reason, sizeof(reason),
-				 "PDF: budget spent after %d of %d pages: rest not read", i, n_pages);
+				 "PDF: budget spent after %d of %d pages: rest not read", i,
+				 n_pages);
 			scan_set_uninspectable(s, reason);
 			break;
 		}

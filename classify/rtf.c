@@ -1,12 +1,703 @@
-/* Placeholder until this extractor is written: the format is reported as
- * uninspectable, so policy treats it as such rather than as clean. */
+/* RTF: a tokenizer of its own (control words, control symbols, groups,
+ * text) that feeds the body page by page (\page starts a new one), each
+ * {\header...} / {\footer...} group as a header or footer zone, \info's
+ * title/subject/keywords and {\*\userprops} as metadata, and \strike /
+ * \striked1 runs as struck text.
+ *
+ * Characters: \uN (with the \ucN fallback characters skipped), \'hh bytes
+ * and plain bytes in the code page of the current font (\fcharset in the
+ * font table) or of the document (\ansicpg), converted with iconv; so an
+ * \ansicpg950 document's Big5 bytes come out as Chinese.
+ *
+ * Bounds: groups nest at most RTF_MAX_DEPTH deep (deeper is uninspectable,
+ * never a recursion: the group stack is an array), \binN data is skipped
+ * without being read as text, and the budget is checked every
+ * RTF_BUDGET_STRIDE bytes. */
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "classify/extract.h"
 #include "classify/scan.h"
 
+#define RTF_MAX_DEPTH 256
+#define RTF_MAX_FONTS 256
+#define RTF_BUDGET_STRIDE (64u << 10)
+#define RTF_WORD_MAX 32
+
+/* Where the text of a group goes. */
+enum rtf_dest {
+	DEST_BODY,
+	DEST_HEADER,
+	DEST_FOOTER,
+	DEST_META_VALUE, /* \title, \subject, \keywords, \staticval ... */
+	DEST_META_NAME,	 /* \propname in \userprops */
+	DEST_FONTTBL,
+	DEST_SKIP,
+};
+
+struct rtf_group {
+	enum rtf_dest dest;
+	bool struck;
+	int uc;	  /* fallback characters after \uN */
+	int font; /* current \fN, -1 for none */
+};
+
+/* Text collected for one zone, as runs of struck / unstruck UTF-8. */
+struct rtf_run {
+	size_t off, len;
+	bool struck;
+};
+struct rtf_text {
+	char *data;
+	size_t len, cap;
+	struct rtf_run *runs;
+	size_t n_runs, cap_runs;
+};
+
+struct rtf_font {
+	int id;
+	int codepage;
+};
+
+struct rtf_parser {
+	struct scan *s;
+	const unsigned char *p, *end;
+	bool failed; /* out of memory, or a limit hit: stop */
+	bool out_of_memory;
+
+	struct rtf_group stack[RTF_MAX_DEPTH];
+	int depth;
+
+	int ansi_codepage;
+	struct rtf_font fonts[RTF_MAX_FONTS];
+	int n_fonts;
+	int skip_chars; /* \uc fallback characters still to drop */
+	uint32_t high_surrogate;
+
+	/* 8-bit bytes waiting for conversion, and the code page they are in. */
+	char pending[256];
+	size_t n_pending;
+	int pending_codepage;
+
+	struct rtf_text body, aside, meta;
+	enum rtf_dest aside_dest; /* header or footer being collected */
+	int aside_depth;	  /* depth of the group that opened it */
+	char meta_name[64];
+	int meta_depth;
+	unsigned page;
+	iconv_t cd;
+	int cd_codepage;
+};
+
+static struct rtf_group *top(struct rtf_parser *r)
+{
+	return &r->stack[r->depth];
+}
+
+static bool text_grow(struct rtf_text *t, size_t more)
+{
+	if (t->len + more > t->cap) {
+		size_t cap = t->cap ? t->cap : 1024;
+		char *n;
+
+		while (cap < t->len + more)
+			cap *= 2;
+		n = realloc(t->data, cap);
+		if (n == NULL)
+			return false;
+		t->data = n;
+		t->cap = cap;
+	}
+	return true;
+}
+
+static bool text_add(struct rtf_text *t, const char *p, size_t n, bool struck)
+{
+	struct rtf_run *last = t->n_runs ? &t->runs[t->n_runs - 1] : NULL;
+
+	if (n == 0)
+		return true;
+	if (!text_grow(t, n))
+		return false;
+	memcpy(t->data + t->len, p, n);
+	if (last != NULL && last->struck == struck && last->off + last->len == t->len) {
+		last->len += n;
+	} else {
+		if (t->n_runs == t->cap_runs) {
+			size_t cap = t->cap_runs ? t->cap_runs * 2 : 16;
+			struct rtf_run *runs = realloc(t->runs, cap * sizeof(*runs));
+
+			if (runs == NULL)
+				return false;
+			t->runs = runs;
+			t->cap_runs = cap;
+		}
+		t->runs[t->n_runs++] = (struct rtf_run){t->len, n, struck};
+	}
+	t->len += n;
+	return true;
+}
+
+static void text_reset(struct rtf_text *t)
+{
+	t->len = 0;
+	t->n_runs = 0;
+}
+
+static void text_free(struct rtf_text *t)
+{
+	free(t->data);
+	free(t->runs);
+}
+
+static void text_emit(struct scan *s, const struct rtf_text *t, enum scan_zone zone,
+		      const char *where)
+{
+	scan_page_begin(s, zone, where);
+	for (size_t i = 0; i < t->n_runs; i++)
+		scan_text(s, t->data + t->runs[i].off, t->runs[i].len, t->runs[i].struck);
+	scan_page_end(s);
+}
+
+static struct rtf_text *sink(struct rtf_parser *r)
+{
+	switch (top(r)->dest) {
+	case DEST_BODY:
+		return &r->body;
+	case DEST_HEADER:
+	case DEST_FOOTER:
+		return &r->aside;
+	case DEST_META_VALUE:
+	case DEST_META_NAME:
+		return &r->meta;
+	default:
+		return NULL;
+	}
+}
+
+static void out_utf8(struct rtf_parser *r, const char *p, size_t n)
+{
+	struct rtf_text *t = sink(r);
+
+	if (t == NULL)
+		return;
+	if (top(r)->dest == DEST_META_NAME) {
+		size_t have = strlen(r->meta_name);
+
+		if (have + n < sizeof(r->meta_name)) {
+			memcpy(r->meta_name + have, p, n);
+			r->meta_name[have + n] = '\0';
+		}
+		return;
+	}
+	if (!text_add(t, p, n, top(r)->struck))
+		r->failed = r->out_of_memory = true;
+}
+
+/* Code page of the text that follows: the current font's charset, else the
+ * document's \ansicpg. */
+static int current_codepage(struct rtf_parser *r)
+{
+	int font = top(r)->font;
+
+	for (int i = 0; font >= 0 && i < r->n_fonts; i++)
+		if (r->fonts[i].id == font && r->fonts[i].codepage > 0)
+			return r->fonts[i].codepage;
+	return r->ansi_codepage;
+}
+
+static int charset_codepage(int charset)
+{
+	switch (charset) {
+	case 128:
+		return 932;
+	case 129:
+		return 949;
+	case 134:
+		return 936;
+	case 136:
+		return 950;
+	case 2: /* symbol: bytes are glyph numbers, not text */
+		return -1;
+	default:
+		return 0; /* the document's code page */
+	}
+}
+
+static void flush_pending(struct rtf_parser *r)
+{
+	char out[sizeof(r->pending) * 4];
+	char *in = r->pending, *o = out;
+	size_t inleft = r->n_pending, outleft = sizeof(out);
+
+	if (r->n_pending == 0)
+		return;
+	if (r->pending_codepage < 0) { /* symbol font */
+		r->n_pending = 0;
+		return;
+	}
+	if (r->cd_codepage != r->pending_codepage) {
+		char name[16];
+
+		if (r->cd != (iconv_t)-1)
+			iconv_close(r->cd);
+		snprintf(name, sizeof(name), "CP%d", r->pending_codepage);
+		r->cd = iconv_open("UTF-8", name);
+		if (r->cd == (iconv_t)-1)
+			r->cd = iconv_open("UTF-8", "CP1252");
+		r->cd_codepage = r->pending_codepage;
+	}
+	if (r->cd == (iconv_t)-1) {
+		/* No converter at all: keep the ASCII, drop the rest. */
+		for (size_t i = 0; i < r->n_pending; i++)
+			if ((unsigned char)r->pending[i] < 0x80)
+				*o++ = r->pending[i];
+	} else {
+		iconv(r->cd, NULL, NULL, NULL, NULL);
+		while (inleft > 0 && iconv(r->cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
+			if (errno == E2BIG)
+				break;
+			/* An undecodable byte becomes U+FFFD and is passed. */
+			if (outleft < 3)
+				break;
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			outleft -= 3;
+			in++;
+			inleft--;
+		}
+	}
+	r->n_pending = 0;
+	out_utf8(r, out, (size_t)(o - out));
+}
+
+/* One byte of text in the current code page (plain or \'hh). */
+static void out_byte(struct rtf_parser *r, unsigned char c)
+{
+	int cp;
+
+	if (r->skip_chars > 0) {
+		r->skip_chars--;
+		return;
+	}
+	if (sink(r) == NULL)
+		return;
+	cp = current_codepage(r);
+	if (r->n_pending > 0 && (cp != r->pending_codepage || r->n_pending == sizeof(r->pending))) {
+		/* Never split a double-byte character across two conversions. */
+		bool lead_waiting = false;
+
+		if (r->n_pending == sizeof(r->pending) && cp == r->pending_codepage) {
+			size_t i = 0;
+
+			while (i < r->n_pending)
+				i +=
+				    ((unsigned char)r->pending[i] >= 0x81 && cp >= 932 && cp <= 950)
+					? 2
+					: 1;
+			lead_waiting = i > r->n_pending;
+		}
+		if (lead_waiting) {
+			char lead = r->pending[--r->n_pending];
+
+			flush_pending(r);
+			r->pending[r->n_pending++] = lead;
+		} else {
+			flush_pending(r);
+		}
+	}
+	r->pending_codepage = cp;
+	r->pending[r->n_pending++] = (char)c;
+}
+
+static void out_codepoint(struct rtf_parser *r, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+
+	flush_pending(r);
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		r->high_surrogate = cp;
+		return;
+	}
+	if (cp >= 0xDC00 && cp <= 0xDFFF) {
+		if (r->high_surrogate == 0)
+			return;
+		cp = 0x10000 + ((r->high_surrogate - 0xD800) << 10) + (cp - 0xDC00);
+	}
+	r->high_surrogate = 0;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	out_utf8(r, u, n);
+}
+
+static void out_ascii(struct rtf_parser *r, const char *text)
+{
+	flush_pending(r);
+	if (sink(r) != NULL && top(r)->dest != DEST_META_NAME)
+		out_utf8(r, text, strlen(text));
+}
+
+static void end_page(struct rtf_parser *r)
+{
+	char where[32];
+
+	flush_pending(r);
+	r->page++;
+	snprintf(where, sizeof(where), "page %u", r->page);
+	text_emit(r->s, &r->body, SCAN_ZONE_BODY, where);
+	text_reset(&r->body);
+}
+
+static void open_group(struct rtf_parser *r)
+{
+	flush_pending(r);
+	if (r->depth + 1 >= RTF_MAX_DEPTH) {
+		char reason[96];
+
+		snprintf(reason, sizeof(reason),
+			 "RTF groups nested deeper than %d: not read further", RTF_MAX_DEPTH);
+		scan_set_uninspectable(r->s, reason);
+		r->failed = true;
+		return;
+	}
+	r->stack[r->depth + 1] = r->stack[r->depth];
+	r->depth++;
+}
+
+static void close_group(struct rtf_parser *r)
+{
+	flush_pending(r);
+	r->skip_chars = 0;
+	if (r->depth == r->aside_depth && r->aside_dest != DEST_BODY) {
+		text_emit(r->s, &r->aside,
+			  r->aside_dest == DEST_HEADER ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
+			  r->aside_dest == DEST_HEADER ? "rtf header" : "rtf footer");
+		text_reset(&r->aside);
+		r->aside_dest = DEST_BODY;
+		r->aside_depth = -1;
+	}
+	if (r->depth == r->meta_depth) {
+		if (top(r)->dest == DEST_META_VALUE && !text_add(&r->meta, "\n", 1, false))
+			r->failed = r->out_of_memory = true;
+		r->meta_depth = -1;
+	}
+	if (r->depth > 0)
+		r->depth--;
+}
+
+/* Start a metadata value named name (an \info field, or a user property
+ * whose name was read from \propname). */
+static void meta_begin(struct rtf_parser *r, const char *name)
+{
+	top(r)->dest = DEST_META_VALUE;
+	r->meta_depth = r->depth;
+	if (!text_add(&r->meta, name, strlen(name), false) || !text_add(&r->meta, ": ", 2, false))
+		r->failed = r->out_of_memory = true;
+}
+
+static bool word_is(const char *word, const char *const *list)
+{
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strcmp(word, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static void control_word(struct rtf_parser *r, const char *word, bool has_param, long param,
+			 bool starred)
+{
+	static const char *const skipped[] = {"colortbl",
+					      "stylesheet",
+					      "pict",
+					      "object",
+					      "objdata",
+					      "themedata",
+					      "datastore",
+					      "listtable",
+					      "listoverridetable",
+					      "rsidtbl",
+					      "fldinst",
+					      "xmlnstbl",
+					      "latentstyles",
+					      "colorschememapping",
+					      "generator",
+					      "filetbl",
+					      "revtbl",
+					      "pgdsctbl",
+					      "bkmkstart",
+					      "bkmkend",
+					      "xe",
+					      "tc",
+					      "private",
+					      "author",
+					      "operator",
+					      "company",
+					      "manager",
+					      "hlinkbase",
+					      "creatim",
+					      "revtim",
+					      "printim",
+					      "buptim",
+					      "template",
+					      NULL};
+	static const char *const meta_fields[] = {"title",   "subject",	 "keywords",
+						  "doccomm", "category", NULL};
+	static const char *const headers[] = {"header", "headerl", "headerr", "headerf", NULL};
+	static const char *const footers[] = {"footer", "footerl", "footerr", "footerf", NULL};
+	struct rtf_group *g = top(r);
+
+	if (g->dest == DEST_SKIP)
+		return;
+	if (g->dest == DEST_FONTTBL) {
+		if (strcmp(word, "f") == 0 && has_param && r->n_fonts < RTF_MAX_FONTS) {
+			r->fonts[r->n_fonts].id = (int)param;
+			r->fonts[r->n_fonts].codepage = 0;
+			r->n_fonts++;
+		} else if (strcmp(word, "fcharset") == 0 && r->n_fonts > 0) {
+			r->fonts[r->n_fonts - 1].codepage = charset_codepage((int)param);
+		} else if (strcmp(word, "cpg") == 0 && r->n_fonts > 0 && param > 0) {
+			r->fonts[r->n_fonts - 1].codepage = (int)param;
+		}
+		return;
+	}
+
+	if (strcmp(word, "par") == 0 || strcmp(word, "line") == 0 || strcmp(word, "row") == 0 ||
+	    strcmp(word, "sect") == 0) {
+		out_ascii(r, "\n");
+	} else if (strcmp(word, "tab") == 0 || strcmp(word, "cell") == 0) {
+		out_ascii(r, "\t");
+	} else if (strcmp(word, "page") == 0) {
+		if (g->dest == DEST_BODY)
+			end_page(r);
+		else
+			out_ascii(r, "\n");
+	} else if (strcmp(word, "u") == 0 && has_param) {
+		if (r->skip_chars > 0) /* a \u inside another's fallback */
+			r->skip_chars = 0;
+		out_codepoint(r, (uint32_t)(param < 0 ? param + 65536 : param) & 0x1FFFFF);
+		r->skip_chars = g->uc;
+	} else if (strcmp(word, "uc") == 0) {
+		g->uc = has_param && param >= 0 && param < 16 ? (int)param : 1;
+	} else if (strcmp(word, "ansicpg") == 0 && has_param && param > 0 && param < 100000) {
+		r->ansi_codepage = (int)param;
+	} else if (strcmp(word, "f") == 0) {
+		flush_pending(r);
+		g->font = has_param ? (int)param : -1;
+	} else if (strcmp(word, "strike") == 0 || strcmp(word, "striked") == 0) {
+		flush_pending(r);
+		g->struck = !has_param || param != 0;
+	} else if (strcmp(word, "plain") == 0) {
+		flush_pending(r);
+		g->struck = false;
+	} else if (strcmp(word, "fonttbl") == 0) {
+		g->dest = DEST_FONTTBL;
+	} else if (word_is(word, headers) || word_is(word, footers)) {
+		flush_pending(r);
+		if (r->aside_dest != DEST_BODY) { /* a header inside a header */
+			g->dest = DEST_SKIP;
+			return;
+		}
+		g->dest = word_is(word, headers) ? DEST_HEADER : DEST_FOOTER;
+		g->struck = false;
+		r->aside_dest = g->dest;
+		r->aside_depth = r->depth;
+	} else if (strcmp(word, "info") == 0 || strcmp(word, "userprops") == 0) {
+		g->dest = DEST_META_NAME; /* only named fields inside are read */
+		r->meta_name[0] = '\0';
+	} else if (word_is(word, meta_fields) && r->meta_depth < 0) {
+		meta_begin(r, word);
+	} else if (strcmp(word, "propname") == 0) {
+		g->dest = DEST_META_NAME;
+		r->meta_name[0] = '\0';
+	} else if (strcmp(word, "staticval") == 0 && r->meta_depth < 0) {
+		meta_begin(r, r->meta_name[0] ? r->meta_name : "property");
+	} else if (word_is(word, skipped) || starred) {
+		g->dest = DEST_SKIP;
+	}
+}
+
+/* \binN: N bytes of binary data follow, never text. */
+static void skip_binary(struct rtf_parser *r, long n)
+{
+	if (n < 0 || n > r->end - r->p)
+		r->p = r->end;
+	else
+		r->p += n;
+}
+
+static void parse(struct rtf_parser *r)
+{
+	const unsigned char *next_check = r->p + RTF_BUDGET_STRIDE;
+	bool starred = false; /* the last token was \* */
+
+	while (r->p < r->end && !r->failed) {
+		unsigned char c = *r->p;
+
+		if (r->p >= next_check) {
+			next_check = r->p + RTF_BUDGET_STRIDE;
+			if (scan_over_budget(r->s)) {
+				scan_set_uninspectable(r->s, "RTF: budget spent before the end");
+				return;
+			}
+		}
+		if (c == '{') {
+			r->p++;
+			open_group(r);
+			starred = false;
+		} else if (c == '}') {
+			r->p++;
+			close_group(r);
+			starred = false;
+		} else if (c == '\\') {
+			char word[RTF_WORD_MAX + 1];
+			size_t n = 0;
+			bool has_param = false, negative = false;
+			long param = 0;
+
+			r->p++;
+			if (r->p >= r->end)
+				break;
+			c = *r->p;
+			if (!isalpha(c)) { /* control symbol */
+				r->p++;
+				if (c == '\'') {
+					int hi, lo;
+
+					if (r->end - r->p < 2)
+						break;
+					hi = isxdigit(r->p[0])
+						 ? (isdigit(r->p[0]) ? r->p[0] - '0'
+								     : (r->p[0] | 0x20) - 'a' + 10)
+						 : -1;
+					lo = isxdigit(r->p[1])
+						 ? (isdigit(r->p[1]) ? r->p[1] - '0'
+								     : (r->p[1] | 0x20) - 'a' + 10)
+						 : -1;
+					r->p += 2;
+					if (hi >= 0 && lo >= 0 && top(r)->dest != DEST_SKIP &&
+					    top(r)->dest != DEST_FONTTBL)
+						out_byte(r, (unsigned char)(hi << 4 | lo));
+				} else if (c == '*') {
+					starred = true;
+					continue;
+				} else if (c == '\\' || c == '{' || c == '}') {
+					if (top(r)->dest != DEST_SKIP &&
+					    top(r)->dest != DEST_FONTTBL)
+						out_byte(r, c);
+				} else if (c == '~') {
+					out_ascii(r, " ");
+				} else if (c == '\n' || c == '\r') {
+					out_ascii(r, "\n");
+				} else if (c == '_') {
+					out_ascii(r, "-");
+				}
+				starred = false;
+				continue;
+			}
+			while (r->p < r->end && isalpha(*r->p)) {
+				if (n < RTF_WORD_MAX)
+					word[n++] = (char)*r->p;
+				r->p++;
+			}
+			word[n] = '\0';
+			if (r->p < r->end && *r->p == '-' && r->end - r->p > 1 &&
+			    isdigit(r->p[1])) {
+				negative = true;
+				r->p++;
+			}
+			while (r->p < r->end && isdigit(*r->p)) {
+				if (param < 100000000)
+					param = param * 10 + (*r->p - '0');
+				has_param = true;
+				r->p++;
+			}
+			if (negative)
+				param = -param;
+			if (r->p < r->end && *r->p == ' ')
+				r->p++;
+			if (strcmp(word, "bin") == 0) {
+				skip_binary(r, has_param ? param : 0);
+			} else {
+				control_word(r, word, has_param, param, starred);
+			}
+			starred = false;
+		} else {
+			r->p++;
+			starred = false;
+			if (c == '\r' || c == '\n')
+				continue;
+			if (top(r)->dest == DEST_FONTTBL || top(r)->dest == DEST_SKIP)
+				continue;
+			out_byte(r, c);
+		}
+	}
+}
+
 int extract_rtf(struct scan *s, const void *data, size_t len)
 {
-	(void)data;
-	(void)len;
-	scan_set_uninspectable(s, "format not supported yet");
+	struct rtf_parser *r;
+
+	if (len < 5 || memcmp(data, "{\\rtf", 5) != 0)
+		return -1;
+	/* The group stack is a few kilobytes: on the heap, not the stack of a
+	 * sandboxed worker thread. */
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		scan_set_uninspectable(s, "RTF: out of memory");
+		return 0;
+	}
+	r->s = s;
+	r->p = data;
+	r->end = r->p + len;
+	r->stack[0] = (struct rtf_group){.dest = DEST_BODY, .uc = 1, .font = -1};
+	r->ansi_codepage = 1252;
+	r->aside_dest = DEST_BODY;
+	r->aside_depth = -1;
+	r->meta_depth = -1;
+	r->cd = (iconv_t)-1;
+	r->cd_codepage = -2;
+
+	parse(r);
+	flush_pending(r);
+	if (r->out_of_memory)
+		scan_set_uninspectable(s, "RTF: out of memory while collecting text");
+	/* What was read is reported even when the rest could not be. */
+	if (r->aside_dest != DEST_BODY && r->aside.len > 0)
+		text_emit(s, &r->aside,
+			  r->aside_dest == DEST_HEADER ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
+			  r->aside_dest == DEST_HEADER ? "rtf header" : "rtf footer");
+	if (r->body.len > 0 || r->page == 0)
+		end_page(r);
+	if (r->meta.len > 0)
+		text_emit(s, &r->meta, SCAN_ZONE_METADATA, "rtf \\info");
+	if (r->cd != (iconv_t)-1)
+		iconv_close(r->cd);
+	text_free(&r->body);
+	text_free(&r->aside);
+	text_free(&r->meta);
+	free(r);
 	return 0;
 }
