@@ -115,6 +115,7 @@ struct parser {
 	size_t n_toks, cap_toks;
 	struct comment *comments;
 	size_t n_comments, cap_comments;
+	unsigned lex_error_line; /* last line with a lexing error, 0 if none */
 	/* the statement being parsed: toks[pos..end) */
 	size_t start, pos, end;
 };
@@ -246,6 +247,7 @@ static bool lex(struct parser *ps)
 			if (j >= ps->len || s[j] != '"') {
 				perr_at(ps, line, t.col,
 					"unterminated string (a '\"' is missing on this line)");
+				ps->lex_error_line = line;
 				i = j;
 				continue;
 			}
@@ -509,7 +511,7 @@ static void list_names(char *buf, size_t size, const void *arr, size_t n, size_t
 
 	buf[0] = '\0';
 	if (n == 0) {
-		snprintf(buf, size, "none declared");
+		snprintf(buf, size, "none");
 		return;
 	}
 	for (size_t i = 0; i < n && used < size; i++) {
@@ -1824,6 +1826,22 @@ static void statement(struct parser *ps)
 		perr(ps, kw, "unknown keyword '%s' (expected %s)", SHOW(kw), keywords);
 }
 
+/* Insertion sort by line and column: stable, and error lists are short. */
+static void sort_errors(struct policy_error *e, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct policy_error tmp = e[i];
+		size_t j = i;
+
+		while (j > 0 && (e[j - 1].line > tmp.line ||
+				 (e[j - 1].line == tmp.line && e[j - 1].col > tmp.col))) {
+			e[j] = e[j - 1];
+			j--;
+		}
+		e[j] = tmp;
+	}
+}
+
 /* Splits tokens into statements: a statement starts at the first token of a
  * line and runs to the next line start outside braces. */
 static void parse_text(struct load *ld, const char *path, const char *base_dir, const char *text,
@@ -1832,6 +1850,7 @@ static void parse_text(struct load *ld, const char *path, const char *base_dir, 
 	struct parser ps = {
 	    .ld = ld, .p = ld->p, .path = path, .base_dir = base_dir, .text = text, .len = len};
 	const char *slash = strrchr(path, '/');
+	size_t first_error = ld->diag ? ld->diag->n_errors : 0;
 
 	ps.file = arena_strndup(ld->p, slash ? slash + 1 : path, strlen(slash ? slash + 1 : path));
 	if (!ps.file || !lex(&ps)) {
@@ -1866,12 +1885,17 @@ static void parse_text(struct load *ld, const char *path, const char *base_dir, 
 		}
 		ps.start = ps.pos = i;
 		ps.end = j;
-		statement(&ps);
+		/* a statement on a line the lexer already complained about
+		 * would only repeat the complaint */
+		if (!ps.lex_error_line || ps.toks[i].line != ps.lex_error_line)
+			statement(&ps);
 		i = j;
 	}
 out:
 	free(ps.toks);
 	free(ps.comments);
+	if (ld->diag)
+		sort_errors(ld->diag->errors + first_error, ld->diag->n_errors - first_error);
 }
 
 /* ---- whole-policy checks and loading ---- */
