@@ -222,6 +222,7 @@ void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm,
 		ev->deadline_ms = perm ? deadline_ms : UINT64_MAX;
 		ev->answered_by = POOL_BY_NOBODY;
 		ev->verdict = POOL_ALLOW;
+		atomic_store(&ev->fail_hint, -1);
 		atomic_store(&ev->state, perm ? EV_PENDING : EV_ANSWERED);
 		best->tail++;
 		pthread_cond_signal(&best->wake);
@@ -235,6 +236,7 @@ void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm,
 		struct pool_event ev = {.fd = fd, .pid = pid, .mask = mask, .perm = perm};
 
 		if (perm) {
+			atomic_store(&ev.fail_hint, -1);
 			atomic_store(&ev.state, EV_PENDING);
 			try_answer(pool, &ev, pool->ops->fail_verdict(pool->arg, &ev), false,
 				   POOL_BY_QUEUE_FULL);

@@ -43,6 +43,10 @@ struct pool_event {
 	uint64_t submitted_ms;
 	uint64_t deadline_ms;
 	atomic_int state; /* internal: pending, answering, answered */
+	/* The handler's fail verdict for this event once it knows where the
+	 * file lives (enum pool_verdict), or -1: the fail-mode path then
+	 * works it out itself. */
+	atomic_int fail_hint;
 	/* Who answered and how (set once, by the answerer). */
 	enum pool_answerer answered_by;
 	enum pool_verdict verdict;

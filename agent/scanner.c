@@ -272,6 +272,8 @@ void scanner_child_main(int sock, const struct scanner_ops *ops, bool sandbox)
 
 /* ---- parent ---- */
 
+static void scanner_reap(struct scanner *s, int *status);
+
 static int scanner_spawn(struct scanner *s)
 {
 	int sv[2];
@@ -298,7 +300,13 @@ static int scanner_spawn(struct scanner *s)
 		return r;
 	}
 	if (pid == 0) {
+		char go;
+
 		close(sv[0]);
+		/* Wait until the parent has published our pid: its fanotify
+		 * reader must recognise the opens exec makes as a helper's. */
+		if (read(sv[1], &go, 1) != 1)
+			_exit(126);
 		if (s->opts.exec_path) {
 			extern char **environ;
 
@@ -312,6 +320,12 @@ static int scanner_spawn(struct scanner *s)
 	close(sv[1]);
 	s->sock = sv[0];
 	atomic_store(&s->pid, pid);
+	if (send(s->sock, "g", 1, MSG_NOSIGNAL) != 1) {
+		int status;
+
+		scanner_reap(s, &status);
+		return -ECHILD;
+	}
 	return 0;
 }
 

@@ -1,0 +1,515 @@
+/* The decisions behind every fanotify event (the issue's "Decisions"):
+ *   destination side  an open on a removable medium while the opener holds
+ *                     a readable document elsewhere (cp, mv, rsync sender);
+ *   source side       an open of a document while the opener holds a file
+ *                     open for writing on a removable medium (cat > stick,
+ *                     tar -cf stick/x.tar, zip);
+ *   post-write        a file closed after writing on a removable medium
+ *                     (pipes, editors, archivers): classify what was
+ *                     written, quarantine it if the policy says so.
+ * Runs on worker threads; never on the reader. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "agent/quarantine.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "kmod-free/procfd.h"
+
+#define MAX_SOURCES 16		    /* candidate sources examined per open */
+#define QUICK_BYTES (64 * 1024)	    /* read inline for the clean test */
+#define BACKGROUND_TIMEOUT_MS 10000 /* classification after the answer */
+#define MIN_SCAN_MS 50
+
+/* What a worker knows of the event it handles. */
+struct event_ctx {
+	struct agent *a;
+	unsigned worker;
+	struct pool_event *ev;
+	struct stat st;
+	char path[PATH_MAX];
+	struct fan_opener opener;
+	bool have_opener;
+	char user[64];
+};
+
+static void ctx_opener(struct event_ctx *c)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (c->have_opener)
+		return;
+	memset(&c->opener, 0, sizeof(c->opener));
+	c->opener.uid = c->opener.loginuid = (uid_t)-1;
+	if (fan_opener_read(c->ev->pid, &c->opener) < 0) {
+		c->opener.pid = c->ev->pid;
+		c->opener.uid = c->opener.loginuid = (uid_t)-1;
+	}
+	c->have_opener = true;
+	c->user[0] = '\0';
+	if (c->opener.uid != (uid_t)-1 &&
+	    getpwuid_r(c->opener.uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		str_copy(c->user, sizeof(c->user), res->pw_name);
+}
+
+static uint32_t remaining_ms(const struct pool_event *ev)
+{
+	uint64_t now = monotonic_ms();
+
+	if (!ev->perm)
+		return BACKGROUND_TIMEOUT_MS;
+	if (ev->deadline_ms <= now + MIN_SCAN_MS)
+		return MIN_SCAN_MS;
+	return (uint32_t)(ev->deadline_ms - now);
+}
+
+/* Classify the file at fd (stat st), through the cache. */
+static int classify_cached(struct event_ctx *c, int fd, const struct stat *st, const char *name,
+			   uint32_t timeout_ms, struct classify_result *out)
+{
+	struct agent *a = c->a;
+	struct classify_budget budget;
+	int r;
+
+	if (class_cache_get(a->cache, st, out)) {
+		atomic_fetch_add(&a->n.cache_hits, 1);
+		return 0;
+	}
+	classify_budget_default(&budget);
+	if (budget.max_millis > timeout_ms)
+		budget.max_millis = timeout_ms;
+	atomic_fetch_add(&a->n.classified, 1);
+	r = scanner_classify(a->scanners[c->worker], fd, name, &budget, timeout_ms + 100, out);
+	/* Only a full answer is cached: a timeout may not repeat. */
+	if (r == 0 && !out->uninspectable)
+		class_cache_put(a->cache, st, out);
+	return r;
+}
+
+static bool result_clean(const struct classify_result *r)
+{
+	return r->level == WARD_LEVEL_NONE && !r->declassified && !r->uninspectable &&
+	       r->n_pii == 0;
+}
+
+static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
+			      const struct classify_result *content,
+			      const struct ward_device *device, struct policy_event *pe)
+{
+	ctx_opener(c);
+	memset(pe, 0, sizeof(*pe));
+	pe->kind = kind;
+	pe->content = content;
+	pe->device = device;
+	pe->uid = c->opener.uid;
+	pe->gid = c->opener.gid;
+	pe->user = c->user[0] ? c->user : NULL;
+	pe->exe = c->opener.exe[0] ? c->opener.exe : NULL;
+	pe->time = time(NULL);
+}
+
+static void record(struct event_ctx *c, const char *event, const char *path, const char *source,
+		   const struct classify_result *content, const struct ward_device *device,
+		   const struct policy_decision *d, const char *action, const char *outcome,
+		   const char *detail, bool sync)
+{
+	struct journal_record rec = {0};
+	char rule[320];
+
+	ctx_opener(c);
+	clock_gettime(CLOCK_REALTIME, &rec.time);
+	rec.event = event;
+	rec.uid = c->opener.uid;
+	rec.user = c->user[0] ? c->user : NULL;
+	rec.loginuid = c->opener.loginuid;
+	rec.pid = c->ev->pid;
+	rec.exe = c->opener.exe[0] ? c->opener.exe : NULL;
+	rec.path = path;
+	rec.source = source;
+	rec.content = content;
+	rec.device = device;
+	if (d) {
+		snprintf(rule, sizeof(rule), "%s:%u", d->rule_file ? d->rule_file : "(default)",
+			 d->rule_line);
+		rec.rule = rule;
+	}
+	rec.action = action;
+	rec.outcome = outcome;
+	rec.detail = detail;
+	journal_append(c->a->journal, &rec, sync);
+}
+
+static void deny(struct event_ctx *c)
+{
+	if (pool_answer(c->a->pool, c->ev, POOL_DENY, true))
+		atomic_fetch_add(&c->a->n.denied, 1);
+}
+
+static void allow(struct event_ctx *c)
+{
+	pool_answer(c->a->pool, c->ev, POOL_ALLOW, false);
+}
+
+static const char *answered_outcome(const struct pool_event *ev, bool wanted_deny)
+{
+	if (ev->answered_by == POOL_BY_DEADLINE)
+		return ev->verdict == POOL_DENY ? "denied (deadline passed: fail mode)"
+						: "allowed (deadline passed: fail mode)";
+	return wanted_deny ? "denied" : "allowed";
+}
+
+/* A create that was denied leaves an empty file behind: remove it, but
+ * only if it is still empty, was created just now, and the path still
+ * names it. */
+static void remove_denied_create(struct event_ctx *c)
+{
+	struct stat now_st;
+	struct timespec now;
+
+	if (fstat(c->ev->fd, &now_st) < 0 || !S_ISREG(now_st.st_mode) || now_st.st_size != 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec - now_st.st_ctim.tv_sec > 5)
+		return;
+	if (strstr(c->path, " (deleted)"))
+		return;
+	quarantine_remove_original(c->ev->fd, c->path);
+}
+
+static void set_fail_hint(struct event_ctx *c, const struct ward_device *dev)
+{
+	struct policy *p = decide_acquire(c->a->decide);
+	enum policy_action fm = policy_fail_mode(p, dev);
+
+	policy_unref(p);
+	atomic_store(&c->ev->fail_hint, decide_denies(fm) ? POOL_DENY : POOL_ALLOW);
+}
+
+static void destination_side(struct event_ctx *c, const struct medium *m)
+{
+	struct agent *a = c->a;
+	dev_t devs[MEDIA_MAX];
+	struct procfd_query q = {0};
+	struct procfd_file files[MAX_SOURCES];
+	size_t n = 0;
+	bool truncated = false;
+	struct policy *p;
+	struct policy_decision worst = {0}, d;
+	struct classify_result worst_content, res;
+	char worst_source[PATH_MAX] = "";
+	bool any = false;
+	int r;
+
+	set_fail_hint(c, &m->device);
+	if (m->action == POLICY_DEVICE_BLOCK) {
+		fan_fd_path(c->ev->fd, c->path, sizeof(c->path));
+		record(c, "device-block", c->path, NULL, NULL, &m->device, NULL, "block", "denied",
+		       m->rule, true);
+		deny(c);
+		return;
+	}
+	q.media_devs = devs;
+	q.n_media_devs = media_devs(a->media, devs, MEDIA_MAX);
+	q.want = PROCFD_SOURCE;
+	q.skip_fd = -1;
+	r = procfd_scan(c->ev->pid, &q, files, MAX_SOURCES, &n, &truncated);
+	if (r < 0 || n == 0) {
+		allow(c);
+		return;
+	}
+
+	p = decide_acquire(a->decide);
+	for (size_t i = 0; i < n; i++) {
+		struct policy_event pe;
+		struct stat sst;
+		char spath[PATH_MAX] = "";
+		int sfd = procfd_open(c->ev->pid, &files[i]);
+
+		if (sfd < 0)
+			continue;
+		if (fstat(sfd, &sst) < 0 || !S_ISREG(sst.st_mode)) {
+			close(sfd);
+			continue;
+		}
+		fan_fd_path(sfd, spath, sizeof(spath));
+		classify_cached(c, sfd, &sst, spath, remaining_ms(c->ev), &res);
+		close(sfd);
+		fill_policy_event(c, POLICY_EVENT_COPY, &res, &m->device, &pe);
+		if (policy_decide(p, &pe, &d) < 0)
+			continue;
+		if (!any || d.action > worst.action) {
+			worst = d;
+			worst_content = res;
+			str_copy(worst_source, sizeof(worst_source), spath);
+		}
+		any = true;
+		if (decide_denies(d.action))
+			break;
+	}
+	fan_fd_path(c->ev->fd, c->path, sizeof(c->path));
+	if (!any) {
+		allow(c);
+	} else if (decide_denies(worst.action)) {
+		/* On disk before the opener hears of it. */
+		record(c, "copy-destination", c->path, worst_source, &worst_content, &m->device,
+		       &worst, policy_action_name(worst.action), answered_outcome(c->ev, true),
+		       NULL, true);
+		deny(c);
+		remove_denied_create(c);
+	} else {
+		allow(c);
+		record(c, "copy-destination", c->path, worst_source, &worst_content, &m->device,
+		       &worst, policy_action_name(worst.action), answered_outcome(c->ev, false),
+		       NULL, false);
+	}
+	policy_unref(p);
+}
+
+/* Allowed already: make the next open of this unchanged file free. */
+static void learn_clean(struct event_ctx *c)
+{
+	struct agent *a = c->a;
+	struct classify_result res;
+
+	if (!S_ISREG(c->st.st_mode))
+		return;
+	if (c->st.st_size <= QUICK_BYTES) {
+		char *buf = malloc(QUICK_BYTES);
+		ssize_t got = buf ? pread(c->ev->fd, buf, QUICK_BYTES, 0) : -1;
+		bool clean = got == c->st.st_size && classify_quick_clean(buf, (size_t)got);
+
+		free(buf);
+		if (clean) {
+			if (fan_ignore_inode(&a->fan, c->ev->fd, 0) == 0)
+				atomic_fetch_add(&a->n.ignored, 1);
+			return;
+		}
+	}
+	/* A full look only when nobody waits behind us. */
+	if (pool_queued(a->pool, c->worker) > 0)
+		return;
+	if (classify_cached(c, c->ev->fd, &c->st, NULL, BACKGROUND_TIMEOUT_MS, &res) == 0 &&
+	    result_clean(&res) && fan_ignore_inode(&a->fan, c->ev->fd, 0) == 0)
+		atomic_fetch_add(&a->n.ignored, 1);
+}
+
+static void source_side(struct event_ctx *c)
+{
+	struct agent *a = c->a;
+	dev_t devs[MEDIA_MAX];
+	struct procfd_query q = {0};
+	struct procfd_file files[4];
+	size_t n = 0;
+	struct medium m;
+	struct classify_result res;
+	struct policy *p;
+	struct policy_event pe;
+	struct policy_decision d;
+	int r;
+
+	set_fail_hint(c, &decide_internal_device);
+	q.media_devs = devs;
+	q.n_media_devs = media_devs(a->media, devs, MEDIA_MAX);
+	if (q.n_media_devs == 0) {
+		allow(c);
+		return;
+	}
+	q.want = PROCFD_MEDIA_WRITER;
+	q.skip_fd = -1;
+	r = procfd_scan(c->ev->pid, &q, files, 4, &n, NULL);
+	if (r < 0 || n == 0) {
+		allow(c);
+		learn_clean(c);
+		return;
+	}
+	if (!media_lookup_dev(a->media, files[0].dev, &m)) {
+		allow(c);
+		return;
+	}
+	set_fail_hint(c, &m.device);
+	fan_fd_path(c->ev->fd, c->path, sizeof(c->path));
+	classify_cached(c, c->ev->fd, &c->st, c->path, remaining_ms(c->ev), &res);
+	p = decide_acquire(a->decide);
+	fill_policy_event(c, POLICY_EVENT_COPY, &res, &m.device, &pe);
+	if (policy_decide(p, &pe, &d) < 0) {
+		policy_unref(p);
+		allow(c);
+		return;
+	}
+	if (decide_denies(d.action)) {
+		record(c, "copy-source", c->path, c->path, &res, &m.device, &d,
+		       policy_action_name(d.action), answered_outcome(c->ev, true), NULL, true);
+		deny(c);
+	} else {
+		allow(c);
+		if (d.action != POLICY_ALLOW || !result_clean(&res))
+			record(c, "copy-source", c->path, c->path, &res, &m.device, &d,
+			       policy_action_name(d.action), answered_outcome(c->ev, false), NULL,
+			       false);
+	}
+	policy_unref(p);
+}
+
+static void post_write(struct event_ctx *c, const struct medium *m)
+{
+	struct agent *a = c->a;
+	struct classify_result res;
+	struct policy *p;
+	struct policy_event pe;
+	struct policy_decision d;
+	struct journal_record rec = {0};
+	char id[QUARANTINE_ID_LEN] = "";
+	char detail[PATH_MAX + 128];
+	int r;
+
+	if (!S_ISREG(c->st.st_mode) || c->st.st_size == 0)
+		return;
+	fan_fd_path(c->ev->fd, c->path, sizeof(c->path));
+	classify_cached(c, c->ev->fd, &c->st, c->path, BACKGROUND_TIMEOUT_MS, &res);
+	p = decide_acquire(a->decide);
+	fill_policy_event(c, POLICY_EVENT_CLOSE_WRITE, &res, &m->device, &pe);
+	if (policy_decide(p, &pe, &d) < 0) {
+		policy_unref(p);
+		return;
+	}
+	if (!decide_denies(d.action)) {
+		if (d.action != POLICY_ALLOW)
+			record(c, "close-write", c->path, NULL, &res, &m->device, &d,
+			       policy_action_name(d.action), "kept", NULL, false);
+		policy_unref(p);
+		return;
+	}
+	/* The evidence first, then the decision record, then the removal. */
+	ctx_opener(c);
+	clock_gettime(CLOCK_REALTIME, &rec.time);
+	rec.event = "close-write";
+	rec.uid = c->opener.uid;
+	rec.user = c->user[0] ? c->user : NULL;
+	rec.loginuid = c->opener.loginuid;
+	rec.pid = c->ev->pid;
+	rec.exe = c->opener.exe[0] ? c->opener.exe : NULL;
+	rec.path = c->path;
+	rec.content = &res;
+	rec.device = &m->device;
+	rec.action = policy_action_name(d.action);
+	rec.outcome = "quarantined";
+	r = quarantine_store(a->quarantine_dir, c->ev->fd, &rec, id);
+	if (r < 0) {
+		snprintf(detail, sizeof(detail), "cannot copy into %s: %s; removed from the medium",
+			 a->quarantine_dir, strerror(-r));
+		log_warnx("quarantine of %s failed: %s", c->path, strerror(-r));
+	} else {
+		snprintf(detail, sizeof(detail), "quarantine id %s", id);
+	}
+	record(c, "close-write", c->path, NULL, &res, &m->device, &d, policy_action_name(d.action),
+	       r < 0 ? "removed (evidence not kept)" : "quarantined", detail, true);
+	r = quarantine_remove_original(c->ev->fd, c->path);
+	if (r < 0)
+		log_warnx("cannot remove %s from the medium after quarantine: %s", c->path,
+			  strerror(-r));
+	else
+		atomic_fetch_add(&a->n.quarantined, 1);
+	policy_unref(p);
+}
+
+void agent_handle(void *arg, unsigned worker, struct pool_event *ev)
+{
+	struct event_ctx c = {.a = arg, .worker = worker, .ev = ev};
+	struct medium m;
+
+	if (fstat(ev->fd, &c.st) < 0) {
+		allow(&c);
+		return;
+	}
+	if (media_lookup_dev(c.a->media, c.st.st_dev, &m)) {
+		if (ev->perm)
+			destination_side(&c, &m);
+		else if (ev->mask & FAN_CLOSE_WRITE)
+			post_write(&c, &m);
+		return;
+	}
+	if (ev->perm)
+		source_side(&c);
+}
+
+void agent_respond(void *arg, const struct pool_event *ev, enum pool_verdict verdict, bool audit)
+{
+	struct agent *a = arg;
+	int r = fan_respond(&a->fan, ev->fd,
+			    verdict == POOL_DENY ? FAN_VERDICT_DENY : FAN_VERDICT_ALLOW, audit);
+
+	/* ENOENT: already answered; EBADF: the group closed at shutdown. */
+	if (r < 0 && r != -ENOENT && r != -EBADF)
+		log_warnx("cannot answer the open by pid %d: %s", (int)ev->pid, strerror(-r));
+}
+
+/* Which mount the event's file is on, from /proc/self/fdinfo: no access to
+ * the file itself (the reader must never touch a FUSE file). */
+static int fd_mount_id(int fd)
+{
+	char path[64], buf[512];
+	int f, id = -1;
+	ssize_t n;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "mnt_id:");
+	if (p)
+		id = atoi(p + 7);
+	return id;
+}
+
+enum pool_verdict agent_fail_verdict(void *arg, const struct pool_event *ev)
+{
+	struct agent *a = arg;
+	int hint = atomic_load(&((struct pool_event *)ev)->fail_hint);
+	struct medium m;
+	struct policy *p;
+	enum policy_action fm;
+
+	if (hint >= 0)
+		return (enum pool_verdict)hint;
+	p = decide_acquire(a->decide);
+	if (media_lookup_mount(a->media, fd_mount_id(ev->fd), &m))
+		fm = policy_fail_mode(p, &m.device);
+	else
+		fm = policy_fail_mode(p, &decide_internal_device);
+	policy_unref(p);
+	return decide_denies(fm) ? POOL_DENY : POOL_ALLOW;
+}
+
+void agent_journal_device(struct agent *a, const struct ward_device *dev, const char *action,
+			  const char *rule, const char *outcome, const char *detail)
+{
+	struct journal_record rec = {0};
+
+	clock_gettime(CLOCK_REALTIME, &rec.time);
+	rec.event = "device";
+	rec.uid = rec.loginuid = (uid_t)-1;
+	rec.device = dev;
+	rec.rule = rule;
+	rec.action = action;
+	rec.outcome = outcome;
+	rec.detail = detail;
+	journal_append(a->journal, &rec, true);
+}
