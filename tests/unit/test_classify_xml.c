@@ -701,6 +701,44 @@ static void zip_bomb_stops_early(void **state)
 	free(zeros);
 }
 
+/* ---- HTML ---- */
+
+static void html_blocks_whitespace_struck_and_meta(void **state)
+{
+	struct scan s;
+
+	(void)state;
+	run(&s, extract_html,
+	    "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\" \"http://127.0.0.1:9/x.dtd\">"
+	    "<html><head><title>公告\n標題</title><meta name=\"classification\" content=\"機密\">"
+	    "<meta charset=\"utf-8\"><style>p { color: red }</style>"
+	    "<script>var x = '極機密';</script></head><body>"
+	    "<div>【密】</div><p>第一段\n   仍是 第一段<br>換行&amp;續</p>"
+	    "<p><s>機密</s></p><p><del>密</del><span style=\"text-decoration: line-through\">刪"
+	    "</span>留</p><table><tr><td>A223456781</td><td>格</td></tr></table>"
+	    "<pre>  原樣\n保留</pre><p>尾&nbsp;行</p></body></html>",
+	    0);
+	assert_has(&s, "[BODY html body]\n【密】\n第一段 仍是 第一段\n換行&續\n~~機密~~\n"
+		       "~~密~~~~刪~~留\nA223456781\n格\n  原樣\n保留\n尾\xc2\xa0行\n[END]\n");
+	assert_has(&s, "[META html head]\ntitle: 公告 標題\nclassification: 機密\n[END]\n");
+	assert_lacks(&s, "極機密");
+	assert_lacks(&s, "color");
+	stub_free(&s);
+}
+
+static void html_big5_by_meta_charset(void **state)
+{
+	struct scan s;
+	static const char page[] = "<html><head><meta http-equiv=\"Content-Type\" "
+				   "content=\"text/html; charset=big5\"></head><body>"
+				   "<p>\xbe\xf7\xb1\x4b</p></body></html>";
+
+	(void)state;
+	run(&s, extract_html, page, sizeof(page) - 1);
+	assert_has(&s, "\n機密\n");
+	stub_free(&s);
+}
+
 /* ---- main ---- */
 
 int main(void)
@@ -730,6 +768,8 @@ int main(void)
 	    cmocka_unit_test(encrypted_zip_member_is_uninspectable),
 	    cmocka_unit_test(truncated_archives_are_uninspectable),
 	    cmocka_unit_test(zip_bomb_stops_early),
+	    cmocka_unit_test(html_blocks_whitespace_struck_and_meta),
+	    cmocka_unit_test(html_big5_by_meta_charset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
