@@ -14,14 +14,24 @@ int usbauth_find_usb_device(struct udev *udev, const char *block_syspath, char *
 			    size_t size)
 {
 	struct udev_device *blk = udev_device_new_from_syspath(udev, block_syspath);
+	const char *subsystem;
 	int ret = -ENODEV;
 
 	if (!blk)
-		return -errno ? -errno : -ENODEV;
+		return errno ? -errno : -ENODEV;
+	/* Only ever walk up from a block device: from anything else the
+	 * nearest usb_device could be a hub, or the root hub of a bus that
+	 * holds the keyboard. */
+	subsystem = udev_device_get_subsystem(blk);
+	if (!subsystem || strcmp(subsystem, "block") != 0) {
+		udev_device_unref(blk);
+		return -EINVAL;
+	}
 	/* The parent is owned by blk: no unref of its own. */
 	struct udev_device *usb =
 	    udev_device_get_parent_with_subsystem_devtype(blk, "usb", "usb_device");
-	if (usb) {
+	const char *sysname = usb ? udev_device_get_sysname(usb) : NULL;
+	if (usb && sysname && strncmp(sysname, "usb", 3) != 0) {
 		const char *sp = udev_device_get_syspath(usb);
 		if (sp && str_copy(usb_syspath, size, sp))
 			ret = 0;

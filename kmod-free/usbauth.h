@@ -13,8 +13,9 @@ struct udev;
 
 /* Find the USB device (subsystem usb, devtype usb_device) above the block
  * device at block_syspath (/sys/devices/.../block/sdb or a partition), copy
- * its syspath into usb_syspath.  Returns 0, -ENODEV if it is not on USB, or
- * -errno. */
+ * its syspath into usb_syspath.  Returns 0, -ENODEV if it is not on USB (a
+ * root hub is never returned), -EINVAL if block_syspath is not a block
+ * device, or -errno. */
 int usbauth_find_usb_device(struct udev *udev, const char *block_syspath, char *usb_syspath,
 			    size_t size);
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# kmod-free/usbauth under umockdev (a recorded SanDisk stick on a mocked
+# xHCI bus, tests/lib/umockdev/usb-stick.umockdev): the USB device above a
+# partition is found through libudev, deauthorized through sysfs
+# `authorized` as USBGuard does, and the bus's authorized_default is set.
+# The same mocked tree checks agent/devices' enumeration: the disk and the
+# partition, the partition carrying the disk's USB identity.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+WARD_BUILD=${WARD_BUILD:-build}
+need_cmd umockdev-run
+
+MOCK=tests/lib/umockdev/usb-stick.umockdev
+USB=/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1
+PART=$USB/1-1:1.0/host6/target6:0:0/6:0:0:0/block/sdb/sdb1
+# umockdev preloads its library; a sanitizer build must accept that.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+
+# Everything that must see the same mocked sysfs runs in one umockdev-run.
+out=$(umockdev-run -d "$MOCK" -- bash -c '
+	CTL=$1 WATCH=$2 USB=$3 PART=$4
+	echo "find=$($CTL usb-find "$PART")"
+	echo "find_usb_itself=$($CTL usb-find "$USB" 2>&1)"
+	echo "before=$($CTL usb-auth "$USB" get)"
+	echo "deauth=$($CTL usb-deauth-block "$PART")"
+	echo "after=$($CTL usb-auth "$USB" get)"
+	echo "sysfs_after=$(cat "$USB/authorized")"
+	$CTL usb-auth "$USB" 1 && echo "reauth=$(cat "$USB/authorized")"
+	$CTL usb-default /sys/devices/pci0000:00/0000:00:14.0/usb1 0 &&
+		echo "default=$(cat /sys/devices/pci0000:00/0000:00:14.0/usb1/authorized_default)"
+	$CTL usb-default /sys/devices/pci0000:00/0000:00:14.0/usb1 7 2>/dev/null || echo "default_7=refused"
+	$WATCH --seconds 1 | sed "s/^/watch: /"
+' _ "$WARD_BUILD/tools/kmodfree-ctl" "$WARD_BUILD/tools/kmodfree-devwatch" "$USB" "$PART" 2>&1)
+diag "$(sed 's/^/  /' <<<"$out")"
+
+check_eq "USB device found above the partition" "find=$USB" "$(grep '^find=' <<<"$out")"
+check "walking up from a non-block device is refused (never a hub)" \
+	grep -q '^find_usb_itself=.*Invalid argument' <<<"$out"
+check_eq "authorized at first" "before=1" "$(grep '^before=' <<<"$out")"
+check_eq "deauthorize names the USB device" "deauth=$USB" "$(grep '^deauth=' <<<"$out")"
+check_eq "authorized reads 0 after" "after=0" "$(grep '^after=' <<<"$out")"
+check_eq "sysfs attribute holds 0" "sysfs_after=0" "$(grep '^sysfs_after=' <<<"$out")"
+check_eq "authorized again" "reauth=1" "$(grep '^reauth=' <<<"$out")"
+check_eq "bus authorized_default set to 0" "default=0" "$(grep '^default=' <<<"$out")"
+check_eq "authorized_default 7 refused" "default_7=refused" "$(grep '^default_7=' <<<"$out")"
+check "enumeration: the disk, with its USB identity" grep -q \
+	'^watch: device add 8:16 bus=usb vid=0781 pid=5567 serial=4C530001 vendor=SanDisk model=Cruzer Blade .* node=/dev/sdb size=4004511744 part=0$' <<<"$out"
+check "enumeration: the partition, with the disk's identity and its own filesystem" grep -q \
+	'^watch: device add 8:17 bus=usb vid=0781 pid=5567 serial=4C530001 vendor=SanDisk model=Cruzer Blade fs=exfat uuid=4C53-0001 label=WARD_MOCK node=/dev/sdb1 size=4000317440 part=1$' <<<"$out"
+done_testing
