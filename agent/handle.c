@@ -354,7 +354,9 @@ static void source_side(struct event_ctx *c)
 		deny(c);
 	} else {
 		allow(c);
-		if (d.action != POLICY_ALLOW || !result_clean(&res))
+		/* A clean file is recorded where it lands (close-write), not
+		 * here: this side also sees every library the writer loads. */
+		if (!result_clean(&res))
 			record(c, "copy-source", c->path, c->path, &res, &m.device, &d,
 			       policy_action_name(d.action), answered_outcome(c->ev, false), NULL,
 			       false);
