@@ -20,13 +20,14 @@
  *   FOWNER           the same, on sticky directories
  *   KILL             kill a hung scanner, which runs as another user
  *   AUDIT_WRITE      FAN_AUDIT on denials (the kernel audit log)
- * The bounding set also keeps SETUID and SETGID: a scanner is exec'd as
- * root and needs them only to become `nobody`. */
+ * SETUID and SETGID stay permitted but not effective: a scanner is exec'd
+ * as root and needs them only to become `nobody` (under no_new_privs an
+ * exec keeps at most the parent's permitted set). */
 static const int keep[] = {
     CAP_SYS_ADMIN, CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_DAC_OVERRIDE, CAP_FOWNER,
     CAP_KILL,	   CAP_AUDIT_WRITE,
 };
-static const int keep_bounding_only[] = {CAP_SETUID, CAP_SETGID};
+static const int keep_permitted_only[] = {CAP_SETUID, CAP_SETGID};
 
 static bool in(const int *set, size_t n, int cap)
 {
@@ -47,7 +48,7 @@ int privs_drop(void)
 		last++;
 	for (int cap = 0; cap <= last; cap++) {
 		if (in(keep, ARRAY_SIZE(keep), cap) ||
-		    in(keep_bounding_only, ARRAY_SIZE(keep_bounding_only), cap))
+		    in(keep_permitted_only, ARRAY_SIZE(keep_permitted_only), cap))
 			continue;
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
 		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
@@ -61,6 +62,12 @@ int privs_drop(void)
 			continue; /* not ours to keep (e.g. a container) */
 		data[cap / 32].permitted |= 1u << (cap % 32);
 		data[cap / 32].effective |= 1u << (cap % 32);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keep_permitted_only); i++) {
+		int cap = keep_permitted_only[i];
+
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			data[cap / 32].permitted |= 1u << (cap % 32);
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;

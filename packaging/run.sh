@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make run`: start wardd in the foreground with the default policy.
+# make has built build/ already.  Uses /etc/ward/wardd.conf when it exists;
+# otherwise writes a config into the runtime directory that points at
+# /etc/ward/policy (when it holds rules) or the in-tree policy/default/,
+# the state directory /var/lib/ward and the runtime directory /run/ward.
+# Ctrl-C stops wardd cleanly (it closes its fanotify group first).
+#   WARD_BUILD=build/san packaging/run.sh    run the sanitizer build
+set -eu
+cd "$(dirname "$0")/.."
+build=${WARD_BUILD:-build}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: wardd needs root (fanotify permission events, mounts); try: sudo make run" >&2
+	exit 1
+fi
+for prog in wardd wardctl; do
+	if [ ! -x "$build/$prog" ]; then
+		echo "run.sh: $build/$prog is missing; run make first" >&2
+		exit 1
+	fi
+done
+
+state_dir=${WARD_STATE_DIR:-/var/lib/ward}
+runtime_dir=${WARD_RUNTIME_DIR:-/run/ward}
+install -d -m 0700 "$state_dir"
+install -d -m 0755 "$runtime_dir"
+
+if [ -f /etc/ward/wardd.conf ] && [ -z "${WARD_POLICY_DIR:-}" ]; then
+	config=/etc/ward/wardd.conf
+else
+	policy_dir=${WARD_POLICY_DIR:-}
+	if [ -z "$policy_dir" ]; then
+		if compgen -G "/etc/ward/policy/*.rules" >/dev/null; then
+			policy_dir=/etc/ward/policy
+		else
+			policy_dir=$PWD/policy/default
+		fi
+	fi
+	"$build/wardctl" policy check "$policy_dir" >/dev/null || {
+		echo "run.sh: the policy in $policy_dir does not load; see: $build/wardctl policy check $policy_dir" >&2
+		exit 1
+	}
+	config=$runtime_dir/wardd.conf
+	cat >"$config" <<CONF
+# written by packaging/run.sh
+policy_dir = $policy_dir
+state_dir = $state_dir
+runtime_dir = $runtime_dir
+log = stderr
+CONF
+fi
+
+echo "run.sh: starting wardd (config $config); Ctrl-C stops it" >&2
+echo "run.sh: in another terminal: $build/wardctl status --config $config; $build/wardctl events --follow --config $config" >&2
+exec "$build/wardd" --foreground --config "$config"
