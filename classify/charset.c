@@ -71,8 +71,11 @@ char *charset_to_utf8(const char *charset, size_t charset_len, const void *data,
 	       (charset[charset_len - 1] == ' ' || charset[charset_len - 1] == '"' ||
 		charset[charset_len - 1] == '\''))
 		charset_len--;
-	if (charset == NULL || charset_len == 0 || charset_len >= sizeof(name))
+	if (charset == NULL || charset_len == 0 || charset_len >= sizeof(name)) {
+		if (xmlutil_valid_utf8(data, len))
+			return copy_text(data, len, out_len);
 		return scan_decode_text(data, len, out_len);
+	}
 	if (name_is(charset, charset_len, "utf-8") || name_is(charset, charset_len, "utf8") ||
 	    name_is(charset, charset_len, "us-ascii") || name_is(charset, charset_len, "ascii")) {
 		if (xmlutil_valid_utf8(data, len))

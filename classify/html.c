@@ -226,8 +226,7 @@ int html_feed(struct scan *s, const char *utf8, size_t len, struct xmlutil_buf *
 	if (ctxt == NULL)
 		return -1;
 	htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-				     HTML_PARSE_NOBLANKS | HTML_PARSE_IGNORE_ENC |
-				     HTML_PARSE_NOIMPLIED);
+				     HTML_PARSE_NOBLANKS | HTML_PARSE_IGNORE_ENC);
 	do {
 		size_t n = len - off < HTML_CHUNK ? len - off : HTML_CHUNK;
 

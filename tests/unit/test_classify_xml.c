@@ -739,6 +739,111 @@ static void html_big5_by_meta_charset(void **state)
 	stub_free(&s);
 }
 
+/* ---- e-mail ---- */
+
+static void eml_subject_first_line_and_attachment(void **state)
+{
+	struct scan s;
+	/* Subject "機密 會議" as an encoded-word; body plain; attachment
+	 * base64 of "PK-data" named by RFC 2231. */
+	static const char mail[] =
+	    "From: a@example.invalid\r\nTo: b@example.invalid\r\n"
+	    "Subject: =?UTF-8?B?5qmf5a+G?= =?UTF-8?Q?_=E6=9C=83=E8=AD=B0?=\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary=\"XYZ\"\r\n\r\n"
+	    "preamble\r\n--XYZ\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "說明如下\r\n第二行\r\n--XYZ\r\nContent-Type: application/octet-stream\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename*=UTF-8''%E5%A0%B1%E5%91%8A.docx\r\n\r\n"
+	    "UEstZGF0\r\nYQ==\r\n--XYZ--\r\nepilogue\r\n";
+
+	(void)state;
+	run(&s, extract_eml, mail, sizeof(mail) - 1);
+	assert_has(&s, "[BODY message body]\n機密 會議\n說明如下\n第二行\n[END]\n");
+	assert_has(&s, "{NESTED 報告.docx 7}");
+	assert_string_equal(s.nested_data, "PK-data");
+	assert_lacks(&s, "preamble");
+	assert_lacks(&s, "epilogue");
+	assert_false(s.uninspectable);
+	stub_free(&s);
+}
+
+static void eml_big5_quoted_printable(void **state)
+{
+	struct scan s;
+	/* 機密 = BE F7 B1 4B in Big5; 主旨 = A5 44 A6 AE */
+	static const char mail[] = "Subject: =?big5?B?pUSmrg==?=\n"
+				   "Content-Type: text/plain; charset=\"big5\"\n"
+				   "Content-Transfer-Encoding: quoted-printable\n\n"
+				   "=BE=F7=B1K\n=A5D=A6=AE=\n=BD=D0=AC=DD\n";
+
+	(void)state;
+	run(&s, extract_eml, mail, sizeof(mail) - 1);
+	assert_has(&s, "[BODY message body]\n主旨\n機密\n主旨請看\n");
+	stub_free(&s);
+}
+
+static void eml_alternative_picks_plain_and_html_alone(void **state)
+{
+	struct scan s;
+	static const char alt[] =
+	    "Subject: hi\nContent-Type: multipart/alternative; boundary=b1\n\n"
+	    "--b1\nContent-Type: text/html\n\n<p>HTML 版</p>\n"
+	    "--b1\nContent-Type: text/plain\n\n純文字版\n--b1--\n";
+	static const char html[] = "Subject: hi\nContent-Type: text/html; charset=utf-8\n\n"
+				   "<div>【機密】</div><p><s>密</s></p>";
+
+	(void)state;
+	run(&s, extract_eml, alt, sizeof(alt) - 1);
+	assert_has(&s, "[BODY message body]\nhi\n純文字版\n");
+	assert_lacks(&s, "HTML 版");
+	stub_free(&s);
+
+	run(&s, extract_eml, html, sizeof(html) - 1);
+	assert_has(&s, "[BODY message body]\nhi\n【機密】\n~~密~~\n[END]\n");
+	stub_free(&s);
+}
+
+static void eml_forwarded_message_and_truncation(void **state)
+{
+	struct scan s;
+	static const char fwd[] =
+	    "Subject: fwd\nContent-Type: multipart/mixed; boundary=\"=_x\"\n\n"
+	    "--=_x\nContent-Type: message/rfc822\n\nSubject: inner\n\n內文\n"
+	    "--=_x\nContent-Type: text/plain\n\n第二段文字\n";
+
+	(void)state;
+	run(&s, extract_eml, fwd, sizeof(fwd) - 1);
+	assert_has(&s, "{NESTED part 2.eml 22}");
+	assert_string_equal(s.nested_data, "Subject: inner\n\n內文");
+	assert_has(&s, "[BODY message part 2]\n第二段文字\n");
+	assert_has(&s, "{UNINSPECTABLE e-mail multipart is truncated");
+	stub_free(&s);
+
+	stub_init(&s);
+	assert_int_equal(extract_eml(&s, "no headers here\njust text\n", 26), -1);
+	stub_free(&s);
+}
+
+static void eml_deep_nesting_is_bounded(void **state)
+{
+	struct scan s;
+	size_t cap = 1 << 16, n = 0;
+	char *mail = malloc(cap);
+
+	(void)state;
+	assert_non_null(mail);
+	n += (size_t)snprintf(mail + n, cap - n, "Subject: deep\n");
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(mail + n, cap - n,
+				      "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i,
+				      i);
+	n += (size_t)snprintf(mail + n, cap - n, "Content-Type: text/plain\n\nbottom\n");
+	run(&s, extract_eml, mail, n);
+	assert_has(&s, "{UNINSPECTABLE e-mail MIME parts nested too deeply}");
+	stub_free(&s);
+	free(mail);
+}
+
 /* ---- main ---- */
 
 int main(void)
@@ -770,6 +875,11 @@ int main(void)
 	    cmocka_unit_test(zip_bomb_stops_early),
 	    cmocka_unit_test(html_blocks_whitespace_struck_and_meta),
 	    cmocka_unit_test(html_big5_by_meta_charset),
+	    cmocka_unit_test(eml_subject_first_line_and_attachment),
+	    cmocka_unit_test(eml_big5_quoted_printable),
+	    cmocka_unit_test(eml_alternative_picks_plain_and_html_alone),
+	    cmocka_unit_test(eml_forwarded_message_and_truncation),
+	    cmocka_unit_test(eml_deep_nesting_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
