@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -125,10 +126,36 @@ static int unmark(const struct fan_group *group, unsigned int type, uint64_t mas
 	return -errno;
 }
 
+/* Whether path is still the root of a mount: its st_dev differs from its
+ * parent's.  Once a medium is unmounted, its mount point is a plain
+ * directory on the filesystem below. */
+static bool still_mounted(const char *path)
+{
+	char parent[PATH_MAX];
+	struct stat st, pst;
+
+	if (snprintf(parent, sizeof(parent), "%s/..", path) >= (int)sizeof(parent))
+		return true; /* cannot tell: let the kernel decide */
+	if (stat(path, &st) != 0 || stat(parent, &pst) != 0)
+		return false; /* gone, or a FUSE mount whose daemon died */
+	return st.st_dev != pst.st_dev;
+}
+
 int fan_unmark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope scope)
 {
-	unsigned int type = scope == FAN_SCOPE_FILESYSTEM ? FAN_MARK_FILESYSTEM : FAN_MARK_MOUNT;
-	return unmark(group, type, MEDIUM_MASK, mount_point);
+	if (scope == FAN_SCOPE_FILESYSTEM) {
+		/* A filesystem mark is removed by naming any path on that
+		 * filesystem.  After an unmount, mount_point names the
+		 * filesystem below it (the root filesystem, which carries
+		 * Ward's internal FAN_OPEN_PERM mark): removing by that path
+		 * would strip the source-side mark.  The medium's own mark
+		 * went with its superblock, or stays while a bind mount of it
+		 * remains, which is what is wanted. */
+		if (!still_mounted(mount_point))
+			return 0;
+		return unmark(group, FAN_MARK_FILESYSTEM, MEDIUM_MASK, mount_point);
+	}
+	return unmark(group, FAN_MARK_MOUNT, MEDIUM_MASK, mount_point);
 }
 
 bool fan_fstype_is_internal(const char *fstype)

@@ -58,7 +58,10 @@ enum fan_scope {
  * -errno. */
 int fan_mark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope *scope);
 /* Remove what fan_mark_medium() placed.  A mark that vanished with its
- * mount (stick pulled) is not an error: returns 0. */
+ * mount (stick pulled) is not an error: returns 0.  Safe to call after the
+ * medium was unmounted: a filesystem mark is then left alone rather than
+ * removed from whatever filesystem the path now names (the root one, with
+ * the internal marks). */
 int fan_unmark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope scope);
 
 /* Whether a filesystem type is an internal, block-backed one worth marking

@@ -253,6 +253,40 @@ static void ignore_mark_holds_until_modified(void **state)
 	fan_group_close(&g);
 }
 
+/* The medium at mnt/sub is unmounted before its marks are dropped (a pulled
+ * stick): dropping must not touch the internal mark of the filesystem the
+ * mount point now belongs to. */
+static void unmark_after_unmount_keeps_internal_mark(void **state)
+{
+	struct fan_group g;
+	struct fan_event ev;
+	enum fan_scope scope;
+	char sub[PATH_MAX], file[PATH_MAX];
+	pid_t child;
+
+	(void)state;
+	path_in(sub, sizeof(sub), "sub");
+	path_in(file, sizeof(file), "internal.txt");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(mount("tmpfs", sub, "tmpfs", 0, "size=1m"), 0);
+	assert_int_equal(child_status(spawn(do_create, file)), 0);
+
+	assert_int_equal(fan_group_open(&g), 0);
+	assert_int_equal(fan_mark_internal(&g, mnt), 0);
+	assert_int_equal(fan_mark_medium(&g, sub, &scope), 0);
+	assert_int_equal(scope, FAN_SCOPE_FILESYSTEM);
+	assert_int_equal(umount2(sub, 0), 0);
+	assert_int_equal(fan_unmark_medium(&g, sub, scope), 0);
+
+	child = spawn(do_read, file);
+	assert_true(next_event(&g, &ev, 2000));
+	assert_int_equal(ev.pid, child);
+	assert_int_equal(fan_respond(&g, ev.fd, FAN_VERDICT_ALLOW, false), 0);
+	close(ev.fd);
+	assert_int_equal(child_status(child), 0);
+	fan_group_close(&g);
+}
+
 static void closing_the_group_releases_waiters(void **state)
 {
 	struct fan_group g;
@@ -494,6 +528,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(medium_mark_denies_and_allows, mount_tmpfs,
 					    unmount_tmpfs),
 	    cmocka_unit_test_setup_teardown(ignore_mark_holds_until_modified, mount_tmpfs,
+					    unmount_tmpfs),
+	    cmocka_unit_test_setup_teardown(unmark_after_unmount_keeps_internal_mark, mount_tmpfs,
 					    unmount_tmpfs),
 	    cmocka_unit_test_setup_teardown(closing_the_group_releases_waiters, mount_tmpfs,
 					    unmount_tmpfs),
