@@ -12,6 +12,7 @@
 
 struct known {
 	dev_t devnum;
+	bool seen;		 /* present in the enumeration under way */
 	struct devices_event ev; /* as last reported (action ignored) */
 };
 
@@ -351,12 +352,15 @@ static int handle(struct devices *d, struct udev_device *dev, const char *action
 	}
 	if (strcmp(action, "add") != 0 && strcmp(action, "change") != 0)
 		return 0; /* bind, unbind, move, online, offline */
-	if (k && same_identity(&k->ev.device, &ev.device))
+	if (k && same_identity(&k->ev.device, &ev.device)) {
+		k->seen = true;
 		return 0; /* a change event that changed nothing we know of */
+	}
 	ev.action = k ? DEVICES_CHANGED : DEVICES_ADDED;
 	int r = remember(d, &ev);
 	if (r < 0)
 		return r;
+	find_known(d, ev.devnum)->seen = true;
 	cb(&ev, arg);
 	return 1;
 }
@@ -374,6 +378,8 @@ int devices_enumerate(struct devices *d, devices_cb cb, void *arg)
 		udev_enumerate_unref(en);
 		return r;
 	}
+	for (size_t i = 0; i < d->n_known; i++)
+		d->known[i].seen = false;
 	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en))
 	{
 		struct udev_device *dev =
@@ -386,7 +392,18 @@ int devices_enumerate(struct devices *d, devices_cb cb, void *arg)
 			break;
 	}
 	udev_enumerate_unref(en);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	/* Known but not present any more: its remove event was lost. */
+	for (size_t i = d->n_known; i-- > 0;) {
+		if (d->known[i].seen)
+			continue;
+		struct devices_event ev = d->known[i].ev;
+		ev.action = DEVICES_REMOVED;
+		forget(d, ev.devnum);
+		cb(&ev, arg);
+	}
+	return 0;
 }
 
 int devices_dispatch(struct devices *d, devices_cb cb, void *arg)
@@ -394,9 +411,21 @@ int devices_dispatch(struct devices *d, devices_cb cb, void *arg)
 	int reported = 0;
 
 	for (;;) {
+		errno = 0;
 		struct udev_device *dev = udev_monitor_receive_device(d->monitor);
-		if (!dev)
+		if (!dev) {
+			/* The socket overflowed and events were lost: what is
+			 * present now is found by enumerating again. */
+			if (errno == ENOBUFS) {
+				log_warnx(
+				    "udev monitor overflowed; re-reading the block devices present");
+				int r = devices_enumerate(d, cb, arg);
+				if (r < 0)
+					return r;
+				continue;
+			}
 			break; /* EAGAIN: drained */
+		}
 		int r = handle(d, dev, udev_device_get_action(dev), cb, arg);
 		udev_device_unref(dev);
 		if (r < 0)

@@ -45,8 +45,10 @@ int devices_fd(const struct devices *devices);
 struct udev *devices_udev(const struct devices *devices);
 
 /* Report every removable medium already present as DEVICES_ADDED.  Call
- * after devices_open() (so nothing is missed in between).  Returns 0 or
- * -errno. */
+ * after devices_open() (so nothing is missed in between).  Called again, it
+ * reports only the differences with what it knows (added, changed, and
+ * removed for media no longer present): devices_dispatch() does so itself
+ * when the monitor socket overflowed.  Returns 0 or -errno. */
 int devices_enumerate(struct devices *devices, devices_cb cb, void *arg);
 /* Drain the monitor: one callback per relevant event.  Non-removable
  * devices are ignored.  Returns the number of events reported or -errno. */

@@ -59,9 +59,9 @@ check "exFAT stick reported with its USB identity" \
 check "ext4 stick reported with its USB identity" \
 	wait_line "^device add $E4MM bus=usb vid=090c pid=1000 serial=E4SERIAL02 vendor=Silicon model=Flash fs=ext4 uuid=$(stick_uuid e4) label=WARDE4 node=$E4DEV "
 check "exFAT mount (fuseblk) mapped to its stick" \
-	wait_line "^mount add $EXMNT dev=[0-9]+:[0-9]+ fstype=fuse[a-z.]* ro=0 medium=$EXDEV$"
+	wait_line "^mount add $EXMNT dev=[0-9]+:[0-9]+ fstype=fuse[a-z.]* ro=[01] medium=$EXDEV$"
 check "ext4 mount mapped to its stick" \
-	wait_line "^mount add $E4MNT dev=$E4MM fstype=ext4 ro=0 medium=$E4DEV$"
+	wait_line "^mount add $E4MNT dev=$E4MM fstype=ext4 ro=[01] medium=$E4DEV$"
 check_eq "the root disk is never reported" "" "$(grep -E '^device .* node=/dev/vd' "$OUT")"
 
 stick_remove ex || not_ok "exFAT stick pulled"
@@ -76,6 +76,20 @@ stop_watch
 WATCH_PID=$!
 check "a stick present at start is enumerated" \
 	wait_line "^device add $E4MM bus=usb vid=090c pid=1000 serial=E4SERIAL02 "
+stop_watch
+
+# Lost events: a watcher that never reads its monitor learns of a pull by
+# enumerating again (as after a monitor overflow), and of nothing else.
+"$WATCH" --deaf >"$OUT" 2>>"$TESTBED_DIR/devwatch.err" &
+WATCH_PID=$!
+check "deaf watcher enumerates the ext4 stick" wait_line "^device add $E4MM "
+kill -USR1 "$WATCH_PID"
+check "enumerating again with nothing changed" wait_line '^resynced$'
+check_eq "... reports nothing" 1 "$(grep -c '^device ' "$OUT")"
+stick_remove e4 || not_ok "ext4 stick pulled"
+kill -USR1 "$WATCH_PID"
+check "enumerating again reports the stick whose removal was missed" \
+	wait_line "^device remove $E4MM .*serial=E4SERIAL02"
 stop_watch
 
 # Inventory: both sticks, the ext4 one seen twice.

@@ -5,7 +5,9 @@
  *   device add|change|remove MAJ:MIN bus=usb vid=0781 pid=5567 serial=S
  *       fs=exfat uuid=U label=L node=/dev/loop3 size=N part=0|1
  *   mount add|remove|change MOUNT_POINT dev=MAJ:MIN fstype=T medium=NODE|-
- * Usage: kmodfree-devwatch [--seconds N] [--inventory DIR]
+ * Usage: kmodfree-devwatch [--seconds N] [--inventory DIR] [--deaf]
+ * SIGUSR1 enumerates again (what the tracker does after a monitor
+ * overflow); --deaf never reads the monitor, to stand for lost events.
  *        kmodfree-devwatch --print-inventory DIR [--json]
  * With --inventory, every medium added is recorded as "allow" in DIR's
  * inventory and saved at once. */
@@ -24,12 +26,14 @@
 #include "agent/mounts.h"
 #include "common/util.h"
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, resync;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		resync = 1;
+	else
+		stop = 1;
 }
 
 struct watch {
@@ -107,11 +111,14 @@ int main(int argc, char **argv)
 	struct mounts *mounts;
 	long seconds = 0;
 	const char *inv_dir = NULL;
+	bool deaf = false;
 	int r;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
 			seconds = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--deaf") == 0)
+			deaf = true;
 		else if (strcmp(argv[i], "--inventory") == 0 && i + 1 < argc)
 			inv_dir = argv[++i];
 		else if (strcmp(argv[i], "--print-inventory") == 0 && i + 1 < argc)
@@ -126,6 +133,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	signal(SIGUSR1, on_signal);
 	if (inv_dir && (r = inventory_open(inv_dir, &w.inv)) < 0) {
 		fprintf(stderr, "kmodfree-devwatch: inventory %s: %s\n", inv_dir, strerror(-r));
 		return 1;
@@ -147,7 +155,7 @@ int main(int argc, char **argv)
 	uint64_t end = seconds ? monotonic_ms() + (uint64_t)seconds * 1000 : 0;
 	while (!stop && (!end || monotonic_ms() < end)) {
 		struct pollfd p[2] = {
-		    {.fd = devices_fd(w.devices), .events = POLLIN},
+		    {.fd = deaf ? -1 : devices_fd(w.devices), .events = POLLIN},
 		    {.fd = mounts_fd(mounts), .events = POLLPRI},
 		};
 		if (poll(p, 2, 200) < 0) {
@@ -155,6 +163,13 @@ int main(int argc, char **argv)
 				continue;
 			perror("poll");
 			return 1;
+		}
+		if (resync) {
+			resync = 0;
+			if ((r = devices_enumerate(w.devices, on_device, &w)) < 0)
+				fprintf(stderr, "kmodfree-devwatch: enumerate: %s\n", strerror(-r));
+			printf("resynced\n");
+			fflush(stdout);
 		}
 		/* Devices before mounts: a mount of a new stick maps only once
 		 * the stick is known. */

@@ -173,6 +173,11 @@ static void enumerate_reports_only_removable(void **state)
 	assert_int_equal(devices_enumerate(d, count_cb, &c), 0);
 	assert_false(c.saw_nonremovable);
 	assert_int_equal(devices_count(d), (size_t)c.n);
+	/* Enumerating again reports no differences. */
+	int first = c.n;
+	assert_int_equal(devices_enumerate(d, count_cb, &c), 0);
+	assert_int_equal(c.n, first);
+	assert_int_equal(devices_count(d), (size_t)first);
 	/* The root disk (vda here) is not in the table. */
 	assert_null(devices_lookup_node(d, "/dev/vda", NULL));
 	devices_free(d);
