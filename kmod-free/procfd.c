@@ -95,6 +95,11 @@ int procfd_scan(pid_t pid, const struct procfd_query *query, struct procfd_file 
 		bool writing = link.st_mode & S_IWUSR;
 		if (!reading && !writing)
 			continue; /* O_PATH */
+		/* Following the link costs a second lookup (and for FUSE a
+		 * getattr): only for an fd whose mode can match. */
+		if (!(writing && (query->want & PROCFD_MEDIA_WRITER)) &&
+		    !(reading && (query->want & PROCFD_SOURCE)))
+			continue;
 		if (fstatat(dfd, de->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (query->skip_dev && st.st_dev == query->skip_dev && st.st_ino == query->skip_ino)
