@@ -3,7 +3,6 @@
  * runs on the agent's hot path: no I/O, no allocation, no locks.  The
  * explanation and notice rendering below are for people, not the hot path. */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +18,11 @@
 struct evctx {
 	const struct policy *p;
 	const struct policy_event *ev;
-	bool have_time;
-	int64_t day;	 /* local days since 1970-01-01 */
-	unsigned wday;	 /* 0 = Sunday */
-	unsigned minute; /* of the local day */
+	bool have_time, have_pii;
+	uint64_t pii_count[8]; /* by index in pii_types; [7] all types */
+	int64_t day;	       /* local days since 1970-01-01 */
+	unsigned wday;	       /* 0 = Sunday */
+	unsigned minute;       /* of the local day */
 };
 
 static void need_time(struct evctx *x)
@@ -37,6 +37,27 @@ static void need_time(struct evctx *x)
 	x->wday = (unsigned)(((x->day % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
 	x->minute = (unsigned)(secs / 60);
 	x->have_time = true;
+}
+
+/* Sums the content's personal-data counts by known type once per decision,
+ * so rules compare numbers instead of type names. */
+static void need_pii(struct evctx *x)
+{
+	const struct classify_result *ct = x->ev->content;
+
+	if (x->have_pii)
+		return;
+	memset(x->pii_count, 0, sizeof(x->pii_count));
+	for (uint32_t i = 0; i < ct->n_pii && i < CLASSIFY_MAX_PII; i++) {
+		for (size_t k = 0; k < n_pii_types; k++) {
+			if (strcmp(ct->pii[i].type, pii_types[k]) == 0) {
+				x->pii_count[k] += ct->pii[i].count;
+				break;
+			}
+		}
+		x->pii_count[7] += ct->pii[i].count;
+	}
+	x->have_pii = true;
 }
 
 static bool is_holiday(const struct policy *p, int64_t day)
@@ -75,9 +96,38 @@ static bool compare(uint8_t op, int64_t a, int64_t b)
 	return false;
 }
 
+/* '*' any run of bytes, '?' one byte; everything else literal.  Our own
+ * rather than fnmatch(3): no locale, no allocation, linear with one
+ * backtrack point. */
+static bool glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+
+	while (*s) {
+		if (*pat == '*') {
+			star = pat++;
+			resume = s;
+		} else if (*pat == '?' || *pat == *s) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star + 1;
+			s = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
+}
+
 static bool pattern_matches(const struct pattern *pt, const char *s)
 {
-	return pt->glob ? fnmatch(pt->s, s, 0) == 0 : strcmp(pt->s, s) == 0;
+	if (pt->glob)
+		return glob_match(pt->s, s);
+	/* most candidates differ in the first byte: skip the call */
+	return pt->s[0] == s[0] && strcmp(pt->s, s) == 0;
 }
 
 static bool any_pattern(const struct cond *c, const char *s)
@@ -165,7 +215,7 @@ static bool hours_match(const struct hours *h, struct evctx *x)
 
 static int cond_eval(struct evctx *x, const struct cond *c);
 
-static bool devlist_matches(struct evctx *x, const struct devlist *dl)
+static __attribute__((noinline)) bool devlist_matches(struct evctx *x, const struct devlist *dl)
 {
 	for (uint32_t e = 0; e < dl->n_entries; e++) {
 		bool all = true;
@@ -179,8 +229,9 @@ static bool devlist_matches(struct evctx *x, const struct devlist *dl)
 }
 
 /* 1 matches, 0 does not, -1 the fact is unknown (the rule does not match,
- * negated or not). */
-static int cond_eval(struct evctx *x, const struct cond *c)
+ * negated or not).  Inlined into the rule loop: it is the hot path. */
+static inline __attribute__((always_inline)) int cond_eval_inline(struct evctx *x,
+								  const struct cond *c)
 {
 	const struct policy_event *ev = x->ev;
 	const struct classify_result *ct = ev->content;
@@ -206,18 +257,13 @@ static int cond_eval(struct evctx *x, const struct cond *c)
 			return -1;
 		r = ct->uninspectable;
 		break;
-	case C_PII: {
-		uint64_t n = 0;
-
+	case C_PII:
 		if (!ct)
 			return -1;
-		for (uint32_t i = 0; i < ct->n_pii && i < CLASSIFY_MAX_PII; i++)
-			if (c->u.pii.type < 0 ||
-			    strcmp(ct->pii[i].type, pii_types[c->u.pii.type]) == 0)
-				n += ct->pii[i].count;
-		r = compare(c->op, (int64_t)n, c->u.pii.count);
+		need_pii(x);
+		r = compare(c->op, (int64_t)x->pii_count[c->u.pii.type < 0 ? 7 : c->u.pii.type],
+			    c->u.pii.count);
 		break;
-	}
 	case C_MIME:
 		if (!ct)
 			return -1;
@@ -335,10 +381,15 @@ static int cond_eval(struct evctx *x, const struct cond *c)
 	return r != c->negate;
 }
 
+static int cond_eval(struct evctx *x, const struct cond *c)
+{
+	return cond_eval_inline(x, c);
+}
+
 static bool rule_matches(struct evctx *x, const struct rule *r)
 {
 	for (uint16_t i = 0; i < r->n_conds; i++)
-		if (cond_eval(x, &r->conds[i]) != 1)
+		if (cond_eval_inline(x, &r->conds[i]) != 1)
 			return false;
 	return true;
 }

@@ -6,3 +6,25 @@ LIBS += $(BUILD)/libward-policy.a
 POLICY_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_policy*.c))
 UNIT_TESTS += $(POLICY_TESTS)
 $(POLICY_TESTS): $(BUILD)/libward-policy.a $(BUILD)/libward-common.a
+
+# Benchmark: ns per decision on the default policy and a 100-rule policy.
+BENCHES += $(BUILD)/bench/bench_policy
+$(BUILD)/bench/bench_policy: tests/bench/bench_policy.c $(BUILD)/libward-policy.a \
+		$(BUILD)/libward-common.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
+
+# Fuzz target: the parser, built with clang's libFuzzer from the sources
+# (every object instrumented), seed corpus in tests/fuzz/corpus/policy/.
+#   make build/fuzz/fuzz_policy && build/fuzz/fuzz_policy -max_total_time=60 \
+#        tests/fuzz/corpus/policy
+FUZZ_CC ?= clang
+FUZZERS += $(BUILD)/fuzz/fuzz_policy
+POLICY_FUZZ_SRCS := tests/fuzz/fuzz_policy.c $(POLICY_SRCS) $(COMMON_SRCS)
+$(BUILD)/fuzz/fuzz_policy: $(POLICY_FUZZ_SRCS) $(wildcard policy/*.h common/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -I. $(shell pkg-config --cflags openssl) \
+		-o $@ $(POLICY_FUZZ_SRCS) $(shell pkg-config --libs openssl) -lm

@@ -481,7 +481,7 @@ static bool expect_op(struct parser *ps, const char *what, uint8_t *op)
 
 static bool is_glob(const char *s)
 {
-	return strpbrk(s, "*?[") != NULL;
+	return strpbrk(s, "*?") != NULL;
 }
 
 static bool to_patterns(struct parser *ps, struct token **vals, int n, struct cond *c)
@@ -902,6 +902,27 @@ static int cmp_digest(const void *a, const void *b)
 	return memcmp(a, b, 32);
 }
 
+/* Opens a file the policy names (a key, a fingerprint list): only regular
+ * files, so a typo naming a device or a FIFO cannot hang the loader. */
+static FILE *open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 static char *resolve_path(struct parser *ps, const struct token *t)
 {
 	char buf[PATH_MAX];
@@ -953,7 +974,7 @@ static void stmt_fingerprints(struct parser *ps)
 		path = resolve_path(ps, path_tok);
 		if (!path)
 			return;
-		_cleanup_fclose_ FILE *f = fopen(path, "re");
+		_cleanup_fclose_ FILE *f = open_regular(path);
 		if (!f) {
 			perr(ps, path_tok, "cannot read fingerprint file '%s': %s", path,
 			     strerror(errno));
@@ -965,6 +986,10 @@ static void stmt_fingerprints(struct parser *ps)
 			lineno++;
 			if (l == 0 || line[0] == '#')
 				continue;
+			if (n == 1u << 22) {
+				perr(ps, path_tok, "%s: more than %u digests", path, 1u << 22);
+				goto out;
+			}
 			if (n == cap) {
 				void *grown = realloc(d, (cap = cap ? cap * 2 : 64) * 32);
 				if (!grown)
@@ -1038,7 +1063,7 @@ static void stmt_trust(struct parser *ps)
 	path = resolve_path(ps, path_tok);
 	if (!path)
 		return;
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_fclose_ FILE *f = open_regular(path);
 	if (!f) {
 		perr(ps, path_tok, "cannot read key file '%s': %s", path, strerror(errno));
 		return;
@@ -1880,7 +1905,9 @@ static void parse_text(struct load *ld, const char *path, const char *base_dir, 
 			continue;
 		}
 		if (depth > 0) {
-			perr(&ps, open, "'{' is never closed");
+			/* an unterminated string on that line swallowed the '}' */
+			if (ps.lex_error_line != open->line)
+				perr(&ps, open, "'{' is never closed");
 			break;
 		}
 		ps.start = ps.pos = i;
@@ -1894,7 +1921,7 @@ static void parse_text(struct load *ld, const char *path, const char *base_dir, 
 out:
 	free(ps.toks);
 	free(ps.comments);
-	if (ld->diag)
+	if (ld->diag && ld->diag->n_errors > first_error)
 		sort_errors(ld->diag->errors + first_error, ld->diag->n_errors - first_error);
 }
 
@@ -1981,6 +2008,10 @@ static bool read_file(struct load *ld, const char *path, char **out, size_t *len
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		perr_at(&ps, 0, 0, "cannot read: %s", strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		perr_at(&ps, 0, 0, "not a regular file");
 		return false;
 	}
 	if (st.st_size > POLICY_FILE_MAX) {

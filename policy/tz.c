@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -182,6 +183,7 @@ bool tz_load(struct tz *tz, const char *name, char *err, size_t errlen)
 	char path[512];
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ unsigned char *buf = NULL;
+	struct stat st;
 	ssize_t n;
 
 	memset(tz, 0, sizeof(*tz));
@@ -206,12 +208,17 @@ bool tz_load(struct tz *tz, const char *name, char *err, size_t errlen)
 			 strerror(errno));
 		return false;
 	}
-	buf = malloc(TZIF_MAX);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > TZIF_MAX) {
+		snprintf(err, errlen, "time zone '%s': %s is not a zone file",
+			 name ? name : "system", path);
+		return false;
+	}
+	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		snprintf(err, errlen, "out of memory");
 		return false;
 	}
-	n = read_full(fd, buf, TZIF_MAX);
+	n = read_full(fd, buf, (size_t)st.st_size);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror((int)-n));
 		return false;
