@@ -277,13 +277,49 @@ static void destination_side(struct event_ctx *c, const struct medium *m)
 	policy_unref(p);
 }
 
+static bool same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The ignore mark for a file found clean.  The kernel clears it on the
+ * next modification, but a write between our read and the mark would
+ * slip through: so a file must look the same after the mark as before the
+ * read, or the mark is taken back. */
+static void ignore_if_unchanged(struct event_ctx *c, const struct stat *before)
+{
+	struct agent *a = c->a;
+	struct stat after;
+
+	if (fan_ignore_inode(&a->fan, c->ev->fd, 0) < 0)
+		return;
+	if (fstat(c->ev->fd, &after) == 0 && same_version(before, &after)) {
+		atomic_fetch_add(&a->n.ignored, 1);
+		return;
+	}
+	/* No fan_unignore_inode() in kmod-free/ yet: remove it directly. */
+	if (fanotify_mark(
+		a->fan.fd,
+		FAN_MARK_REMOVE |
+		    ((a->fan.caps & FAN_CAP_MARK_IGNORE) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK),
+		FAN_OPEN_PERM, c->ev->fd, NULL) < 0)
+		fan_flush_ignores(&a->fan); /* never leave a changed file ignored */
+}
+
 /* Allowed already: make the next open of this unchanged file free. */
 static void learn_clean(struct event_ctx *c)
 {
 	struct agent *a = c->a;
 	struct classify_result res;
+	struct timespec now;
 
-	if (!S_ISREG(c->st.st_mode))
+	/* Not for files being written right now (an empty file just created,
+	 * a file modified in the last seconds): their content is not final. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!S_ISREG(c->st.st_mode) || c->st.st_size == 0 ||
+	    now.tv_sec - c->st.st_mtim.tv_sec < 2 || now.tv_sec - c->st.st_ctim.tv_sec < 2)
 		return;
 	if (c->st.st_size <= QUICK_BYTES) {
 		char *buf = malloc(QUICK_BYTES);
@@ -292,8 +328,7 @@ static void learn_clean(struct event_ctx *c)
 
 		free(buf);
 		if (clean) {
-			if (fan_ignore_inode(&a->fan, c->ev->fd, 0) == 0)
-				atomic_fetch_add(&a->n.ignored, 1);
+			ignore_if_unchanged(c, &c->st);
 			return;
 		}
 	}
@@ -301,8 +336,8 @@ static void learn_clean(struct event_ctx *c)
 	if (pool_queued(a->pool, c->worker) > 0)
 		return;
 	if (classify_cached(c, c->ev->fd, &c->st, NULL, BACKGROUND_TIMEOUT_MS, &res) == 0 &&
-	    result_clean(&res) && fan_ignore_inode(&a->fan, c->ev->fd, 0) == 0)
-		atomic_fetch_add(&a->n.ignored, 1);
+	    result_clean(&res))
+		ignore_if_unchanged(c, &c->st);
 }
 
 static void source_side(struct event_ctx *c)
@@ -417,7 +452,14 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	}
 	record(c, "close-write", c->path, NULL, &res, &m->device, &d, policy_action_name(d.action),
 	       r < 0 ? "removed (evidence not kept)" : "quarantined", detail, true);
-	r = quarantine_remove_original(c->ev->fd, c->path);
+	/* rsync and editors rename the temp file they wrote: the name it has
+	 * now, from our own descriptor. */
+	for (int tries = 0; tries < 3; tries++) {
+		fan_fd_path(c->ev->fd, c->path, sizeof(c->path));
+		r = quarantine_remove_original(c->ev->fd, c->path);
+		if (r != -ENOENT && r != -ESTALE)
+			break;
+	}
 	if (r < 0)
 		log_warnx("cannot remove %s from the medium after quarantine: %s", c->path,
 			  strerror(-r));

@@ -34,6 +34,7 @@
 #include "agent/privs.h"
 #include "agent/quarantine.h"
 #include "common/cleanup.h"
+#include "common/jsonw.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "kmod-free/blockdev.h"
@@ -324,6 +325,10 @@ static void on_device(const struct devices_event *ev, void *arg)
 	if (ev->action == DEVICES_REMOVED) {
 		if (k) {
 			log_info("%s (%s %s) removed", k->dev.devnode, k->dev.vendor, k->dev.model);
+			/* A loop device (or a card reader's slot) keeps its node:
+			 * the next medium there must not inherit read-only. */
+			if (k->action == POLICY_DEVICE_READ_ONLY)
+				blockdev_set_ro(k->dev.devnode, false);
 			*k = d->known[--d->n_known];
 		}
 		return;
@@ -390,6 +395,44 @@ static void on_device(const struct devices_event *ev, void *arg)
 
 /* ---- control socket and status ---- */
 
+/* Adds "watched":[{"mount":...,"device":...,"serial":...,"action":...}]
+ * before the closing brace of reply. */
+static void append_watched(struct agent *a, char *reply, size_t size)
+{
+	struct medium *list = calloc(MEDIA_MAX, sizeof(*list));
+	size_t n = list ? media_list(a->media, list, MEDIA_MAX) : 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	size_t at = strlen(reply);
+
+	if (!f || at == 0) {
+		free(list);
+		return;
+	}
+	fputs(",\"watched\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+
+		fputs(i ? ",{" : "{", f);
+		json_write_key(f, &first, "mount");
+		json_write_cstr(f, list[i].mount_point);
+		json_write_key(f, &first, "device");
+		json_write_cstr(f, list[i].device.devnode);
+		json_write_key(f, &first, "serial");
+		json_write_cstr(f, list[i].device.serial);
+		json_write_key(f, &first, "action");
+		json_write_cstr(f, policy_device_action_name(list[i].action));
+		fputc('}', f);
+	}
+	fputs("]}", f);
+	fclose(f);
+	if (buf && at + len < size)
+		memcpy(reply + at - 1, buf, len + 1); /* over the closing brace */
+	free(buf);
+	free(list);
+}
+
 static void answer_control(const char *req, char *reply, size_t size, void *arg)
 {
 	struct daemon *d = arg;
@@ -423,6 +466,7 @@ static void answer_control(const char *req, char *reply, size_t size, void *arg)
 		 (uint64_t)atomic_load(&a->n.cache_hits), ps.by_deadline, ps.by_queue_full,
 		 ps.dropped_notifications, restarts, journal_last_seq(a->journal),
 		 journal_failures(a->journal), ok, failed);
+	append_watched(a, reply, size);
 }
 
 /* ---- setup ---- */

@@ -1,0 +1,171 @@
+# Helpers for the wardd integration tests (tests/integration/50-agent-*.sh).
+# Source after tests/lib/tap.sh and tests/lib/usbstick.sh, after
+# testbed_init.  Not a test itself (not *.sh).
+#
+#   agent_start [RULES_FILE...]  wardd with a temp state dir and the default
+#                                policy plus RULES_FILE(s); waits until ready
+#   agent_stop                   SIGTERM by PID, SIGKILL after 5 s
+#   agent_kill                   SIGKILL by PID (a crash)
+#   agent_ready                  wardctl status says ready
+#   agent_stick NAME [OPTS]      stick_insert, writable, mounted
+#   agent_wait_watched MNT       until wardd has marked the mount MNT
+#   journal_grep PATTERN...      journal lines matching every pattern (grep -F)
+#   eperm_from CMD...            the command failed with "Operation not permitted"
+WARD_BUILD=${WARD_BUILD:-build}
+AGENT_DIR=$(mktemp -d /tmp/ward-agent-test.XXXXXX)
+AGENT_CONF=$AGENT_DIR/wardd.conf
+AGENT_POLICY=$AGENT_DIR/policy
+AGENT_STATE=$AGENT_DIR/state
+AGENT_JOURNAL=$AGENT_STATE/journal/journal.log
+AGENT_LOG=$AGENT_DIR/wardd.log
+AGENT_PID=
+CORPUS=${WARD_CORPUS:-$PWD/tests/corpus}
+WORK=$AGENT_DIR/work
+mkdir -p "$WORK"
+
+_agent_cleanup() {
+	agent_stop
+	if [ -n "${AGENT_KEEP:-}" ]; then
+		echo "# kept $AGENT_DIR" >&2
+	else
+		rm -rf "$AGENT_DIR"
+	fi
+}
+testbed_on_exit _agent_cleanup
+
+agent_ready() {
+	"$WARD_BUILD/wardctl" status --config "$AGENT_CONF" >/dev/null 2>&1
+}
+
+agent_start() {
+	local f
+	rm -rf "$AGENT_POLICY"
+	mkdir -p "$AGENT_POLICY" "$AGENT_STATE" "$AGENT_DIR/run"
+	cp policy/default/*.rules "$AGENT_POLICY/"
+	for f in "$@"; do cp "$f" "$AGENT_POLICY/"; done
+	cat >"$AGENT_CONF" <<CONF
+policy_dir = $AGENT_POLICY
+state_dir = $AGENT_STATE
+runtime_dir = $AGENT_DIR/run
+deadline_ms = ${AGENT_DEADLINE_MS:-2000}
+workers = ${AGENT_WORKERS:-4}
+CONF
+	"$WARD_BUILD/wardd" --foreground --config "$AGENT_CONF" >>"$AGENT_LOG" 2>&1 &
+	AGENT_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		agent_ready && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# wardd did not become ready; its log:" >&2
+	sed 's/^/#   /' "$AGENT_LOG" >&2
+	return 1
+}
+
+agent_stop() {
+	[ -n "$AGENT_PID" ] || return 0
+	if kill -TERM "$AGENT_PID" 2>/dev/null; then
+		local i
+		for i in $(seq 1 50); do
+			kill -0 "$AGENT_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$AGENT_PID" 2>/dev/null
+	fi
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+}
+
+agent_kill() {
+	[ -n "$AGENT_PID" ] || return 0
+	kill -KILL "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	AGENT_PID=
+}
+
+agent_status_field() {
+	"$WARD_BUILD/wardctl" status --json --config "$AGENT_CONF" 2>/dev/null |
+		sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"
+}
+
+# agent_wait_watched MOUNTPOINT: until wardd has marked that mount (other
+# tests may have sticks of their own, so count nothing).
+agent_wait_watched() {
+	local i
+	for i in $(seq 1 100); do
+		"$WARD_BUILD/wardctl" status --json --config "$AGENT_CONF" 2>/dev/null |
+			grep -qF "\"mount\":\"$1\"" && return 0
+		sleep 0.1
+	done
+	echo "# wardd does not watch $1" >&2
+	return 1
+}
+
+# agent_wait_unwatched MOUNTPOINT
+agent_wait_unwatched() {
+	local i
+	for i in $(seq 1 100); do
+		"$WARD_BUILD/wardctl" status --json --config "$AGENT_CONF" 2>/dev/null |
+			grep -qF "\"mount\":\"$1\"" || return 0
+		sleep 0.1
+	done
+	echo "# wardd still watches $1" >&2
+	return 1
+}
+
+journal_grep() {
+	local line p ok
+	[ -f "$AGENT_JOURNAL" ] || return 1
+	while IFS= read -r line; do
+		ok=1
+		for p in "$@"; do
+			case $line in *"$p"*) ;; *) ok=0; break ;; esac
+		done
+		[ $ok = 1 ] && echo "$line"
+	done <"$AGENT_JOURNAL"
+}
+
+journal_has() { [ -n "$(journal_grep "$@")" ]; }
+
+# agent_stick NAME [stick_insert options]: a writable stick, mounted.  A
+# loop device keeps its read-only flag after detach, and other tests set it
+# (BLKROSET): the device this stick got is ours now, so clear it before the
+# mount.
+agent_stick() {
+	local name=$1 dev
+	shift
+	stick_insert "$name" "$@" --no-mount || return 1
+	dev=$(stick_dev "$name") || return 1
+	if [ "$(blockdev --getro "$dev")" = 1 ]; then
+		echo "# $dev came read-only from an earlier user; clearing it" >&2
+		blockdev --setrw "$dev" || return 1
+	fi
+	stick_mount "$name"
+}
+
+# eperm_from CMD...: fails, and says "Operation not permitted".
+eperm_from() {
+	local out
+	if out=$("$@" 2>&1); then
+		echo "# unexpectedly succeeded: $*" >&2
+		return 1
+	fi
+	case $out in
+	*"Operation not permitted"*) return 0 ;;
+	*) echo "# failed, but not with EPERM: $out" >&2; return 1 ;;
+	esac
+}
+
+# no_file_with_content DIR FILE: no file under DIR has FILE's bytes.
+no_copy_of() {
+	local dir=$1 src=$2 sum f
+	sum=$(sha256sum <"$src" | cut -d' ' -f1)
+	while IFS= read -r -d '' f; do
+		if [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$sum" ]; then
+			echo "# $f is a copy of $src" >&2
+			return 1
+		fi
+	done < <(find "$dir" -type f -print0)
+	return 0
+}
