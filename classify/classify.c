@@ -408,7 +408,7 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 	EVP_MD_CTX *md = NULL;
 	unsigned char *data = NULL;
 	size_t cap, len = 0;
-	bool truncated = false;
+	bool truncated = false, out_of_time = false;
 	int ret = 0;
 
 	(void)name_hint;
@@ -449,6 +449,11 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 			break; /* the file shrank while being read */
 		EVP_DigestUpdate(md, data + len, (size_t)n);
 		len += (size_t)n;
+		/* A slow medium must not hold the caller past its budget. */
+		if (len < cap && monotonic_ms() >= call.deadline_ms) {
+			out_of_time = true;
+			break;
+		}
 	}
 	if (len == cap && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > cap)) {
 		/* More than the budget?  One byte tells. */
@@ -466,6 +471,14 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 
 		snprintf(why, sizeof(why),
 			 "too large: scanned the first %llu MiB of %llu MiB (hash of that part)",
+			 (unsigned long long)(len >> 20), (unsigned long long)(out->size >> 20));
+		scan_set_uninspectable(&s, why);
+	}
+	if (out_of_time) {
+		char why[96];
+
+		snprintf(why, sizeof(why),
+			 "time budget spent reading: scanned the first %llu MiB of %llu MiB",
 			 (unsigned long long)(len >> 20), (unsigned long long)(out->size >> 20));
 		scan_set_uninspectable(&s, why);
 	}

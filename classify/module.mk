@@ -8,3 +8,11 @@ LIBS += $(BUILD)/libward-classify.a
 CLASSIFY_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_classify*.c))
 UNIT_TESTS += $(CLASSIFY_TESTS)
 $(CLASSIFY_TESTS): $(BUILD)/libward-classify.a $(BUILD)/libward-common.a
+
+# The classifier benchmark's C program (tests/bench/classify.sh runs it).
+BENCHES += $(BUILD)/bench/bench_classify
+$(BUILD)/bench/bench_classify: tests/bench/bench_classify.c $(BUILD)/libward-classify.a \
+		$(BUILD)/libward-common.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)

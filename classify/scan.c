@@ -599,6 +599,26 @@ static bool is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The next 3-byte UTF-8 character ch at or after p[at], found by its last
+ * byte with memchr: a continuation byte is rarer in CJK text than a lead
+ * byte, and memchr runs far faster than memmem on a short needle.
+ * Returns its offset, or SIZE_MAX. */
+static size_t next_char3(const unsigned char *p, size_t n, size_t at, const char *ch)
+{
+	const unsigned char *c = (const unsigned char *)ch;
+
+	while (at + 3 <= n) {
+		const unsigned char *hit = memchr(p + at + 2, c[2], n - at - 2);
+		if (!hit)
+			return SIZE_MAX;
+		size_t pos = (size_t)(hit - p) - 2;
+		if (p[pos] == c[0] && p[pos + 1] == c[1])
+			return pos;
+		at = pos + 1;
+	}
+	return SIZE_MAX;
+}
+
 /* 密等及解密條件或保密期限：<level>（condition） */
 #define LETTER_CONTEXT 72
 static void find_letter_field(struct scan *s, const struct window *w)
@@ -608,10 +628,13 @@ static void find_letter_field(struct scan *s, const struct window *w)
 	size_t at = 0;
 
 	for (;;) {
-		const unsigned char *hit = memmem(p + at, w->n - at, U8_LETTER_FIELD, key);
-		if (!hit)
+		size_t start = next_char3(p, w->n, at, "密");
+		if (start == SIZE_MAX)
 			return;
-		size_t start = (size_t)(hit - p);
+		if (!has_prefix(p + start, w->n - start, U8_LETTER_FIELD)) {
+			at = start + 3;
+			continue;
+		}
 		size_t limit = start + LETTER_CONTEXT < w->n ? start + LETTER_CONTEXT : w->n;
 		size_t q = start + key, k;
 		at = q;
@@ -666,11 +689,13 @@ static void find_declassify_condition(struct scan *s, const struct window *w)
 	size_t at = 0;
 
 	for (;;) {
-		const unsigned char *hit = memmem(p + at, w->n - at, U8_DECLASSIFY, key);
-		if (!hit)
+		size_t mi = next_char3(p, w->n, at, "密");
+		if (mi == SIZE_MAX)
 			return;
-		size_t pos = (size_t)(hit - p);
-		at = pos + key;
+		at = mi + 3;
+		if (mi < 3 || memcmp(p + mi - 3, "解", 3) != 0)
+			continue;
+		size_t pos = mi - 3; /* at 解 */
 		if (!window_owns(w, pos + key))
 			continue;
 		size_t lo = pos > DECLASSIFY_LOOKBACK ? pos - DECLASSIFY_LOOKBACK : 0;
@@ -752,17 +777,16 @@ static bool register_number_follows(const unsigned char *p, size_t n)
 
 static void find_register(struct scan *s, const struct window *w)
 {
-	const size_t key = strlen(U8_NUMBER);
 	const unsigned char *p = w->p;
 	size_t at = 3;
 
 	if (w->n < 6)
 		return;
 	for (;;) {
-		const unsigned char *hit = memmem(p + at, w->n - at, U8_NUMBER, key);
-		if (!hit)
+		size_t number = next_char3(p, w->n, at, U8_NUMBER);
+		if (number == SIZE_MAX)
 			return;
-		size_t pos = (size_t)(hit - p) - 3; /* at 地 or 戶 */
+		size_t pos = number - 3; /* at 地 or 戶 */
 		at = pos + 6;
 		bool land = memcmp(p + pos, U8_LAND, 3) == 0;
 		bool household = memcmp(p + pos, U8_HOUSEHOLD, 3) == 0;

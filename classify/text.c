@@ -20,10 +20,40 @@
  * so the time budget is checked between them. */
 #define TEXT_PIECE (8u << 20)
 
-/* Length of the valid UTF-8 prefix of p[0..n). */
-static size_t utf8_valid_prefix(const unsigned char *p, size_t n)
+/* Length of the valid UTF-8 sequence at p[0..n) (n > 0, p[0] >= 0x80),
+ * or 0. */
+static size_t utf8_sequence(const unsigned char *p, size_t n)
 {
-	size_t i = 0;
+	unsigned char c = p[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+			return 0; /* overlong, or a surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+/* UTF-8 text, allowing a few broken characters (a file cut in the middle
+ * of one, a stray byte): Big5 text breaks UTF-8 at nearly every character,
+ * so more than one error per UTF8_ERRORS_PER good characters means
+ * another encoding. */
+#define UTF8_ERRORS_PER 64
+static bool mostly_utf8(const unsigned char *p, size_t n)
+{
+	size_t i = 0, good = 0, bad = 0;
 
 	while (i < n) {
 		/* ASCII, eight bytes at a time. */
@@ -37,33 +67,51 @@ static size_t utf8_valid_prefix(const unsigned char *p, size_t n)
 		}
 		if (i >= n)
 			break;
-		unsigned char c = p[i];
-		if (c < 0x80) {
+		if (p[i] < 0x80) {
 			i++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			if (i + 1 >= n || (p[i + 1] & 0xc0) != 0x80)
-				return i;
-			i += 2;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			if (i + 2 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80)
-				return i;
-			if ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0))
-				return i; /* overlong, or a surrogate */
-			i += 3;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			if (i + 3 >= n || (p[i + 1] & 0xc0) != 0x80 || (p[i + 2] & 0xc0) != 0x80 ||
-			    (p[i + 3] & 0xc0) != 0x80)
-				return i;
-			if ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90))
-				return i;
-			i += 4;
+		size_t k = utf8_sequence(p + i, n - i);
+		if (k) {
+			good++;
+			i += k;
 		} else {
-			return i;
+			bad++;
+			i++;
+			/* Decided early for Big5: no need to read it all. */
+			if (bad >= 16 && bad * UTF8_ERRORS_PER > good)
+				return false;
 		}
 	}
-	return n;
+	return bad == 0 || bad * UTF8_ERRORS_PER <= good || (bad == 1 && good > 0);
+}
+
+/* UTF-8 or not, from the whole of small text and from samples spread over
+ * large text (legacy files are Big5 from start to end; reading all of a
+ * 200 MB file twice to be sure would halve the speed). */
+#define SAMPLE_ALL (4u << 20)
+#define SAMPLES 16
+#define SAMPLE_LEN (128u << 10)
+static bool encoding_is_utf8(const unsigned char *p, size_t n)
+{
+	if (n <= SAMPLE_ALL)
+		return mostly_utf8(p, n);
+	for (size_t k = 0; k < SAMPLES; k++) {
+		size_t start = (n - SAMPLE_LEN) / (SAMPLES - 1) * k;
+		size_t len = SAMPLE_LEN;
+
+		/* Start and end on a character boundary, as far as UTF-8 has
+		 * them. */
+		while (len > 0 && (p[start] & 0xc0) == 0x80) {
+			start++;
+			len--;
+		}
+		while (len > 0 && p[start + len - 1] >= 0x80)
+			len--;
+		if (!mostly_utf8(p + start, len))
+			return false;
+	}
+	return true;
 }
 
 static size_t put_utf8(unsigned char *out, uint32_t cp)
@@ -179,10 +227,7 @@ static const char *as_utf8(const void *data, size_t len, size_t *out_len, char *
 		p += 3;
 		len -= 3;
 	}
-	/* A truncated last character (a file cut by the input budget) does
-	 * not make UTF-8 text Big5. */
-	size_t valid = utf8_valid_prefix(p, len);
-	if (valid == len || len - valid < 4) {
+	if (encoding_is_utf8(p, len)) {
 		*out_len = len;
 		return (const char *)p;
 	}
