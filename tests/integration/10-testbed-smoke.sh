@@ -26,6 +26,7 @@ if [ "${1:-}" = --child ]; then
 	{
 		echo "dir=$TESTBED_DIR"
 		echo "udevd=$TESTBED_STARTED_UDEVD"
+		echo "bed_udevd=$TESTBED_UDEVD_PID"
 		for n in c1 c2; do
 			[ -d "$TESTBED_DIR/sticks/$n" ] || continue
 			echo "dev=$(stick_dev $n)"
@@ -47,6 +48,13 @@ if [ "${1:-}" = --child ]; then
 fi
 
 need_root
+# Alone on the bed: a wardd another script is testing would act on these
+# sticks too, and the udevd start/stop cycles need no other user.
+testbed_exclusive || {
+	not_ok "have the test bed to this script alone"
+	done_testing
+	exit 1
+}
 if [ ! -x "$PROBE" ]; then
 	not_ok "udev-probe is built ($PROBE; run make)"
 	done_testing
@@ -87,31 +95,47 @@ other_users() {
 	echo $n
 }
 
+# A udevd the bed did not start (no PID file of the bed's) answering.
+# Under the bed's lock: a bed starting one writes its PID file meanwhile.
+foreign_udevd() {
+	local rc=1
+	_tb_lock || return 1
+	_tb_udevd_alive && [ ! -f "$TESTBED_STATE/udevd.pid" ] && rc=0
+	_tb_unlock
+	return $rc
+}
+
 # --- udevd start/stop, five times in a row (before this script joins) ---
-cycle_ok=1
+# Other test scripts may be running at the same time and share the bed's
+# udevd: then the last one out, not the child, stops it.
+cycle_ok=1 cycle_started=0
 for i in 1 2 3 4 5; do
 	state=$(mktemp)
-	had_udevd=
-	_tb_udevd_alive && had_udevd=1
+	had_foreign= alone=
+	foreign_udevd && had_foreign=1
+	! _tb_udevd_alive && [ "$(other_users)" -eq 0 ] && alone=1
 	bash "$SELF" --child cycle "$state" >/dev/null 2>"$state.err"
 	rc=$?
 	started=$(sed -n 's/^udevd=//p' "$state" 2>/dev/null)
+	bed_udevd=$(sed -n 's/^bed_udevd=//p' "$state" 2>/dev/null)
+	[ -n "$started" ] && cycle_started=$((cycle_started + 1))
 	if [ $rc -ne 0 ]; then
 		diag "cycle $i: child exited $rc: $(cat "$state.err")"
 		cycle_ok=
-	elif [ -z "$had_udevd" ] && [ -z "$started" ]; then
+	elif [ -n "$bed_udevd" ] && [ "$(other_users)" -eq 0 ] && _tb_pid_alive "$bed_udevd"; then
+		diag "cycle $i: the bed's udevd (pid $bed_udevd) outlived its last user"
+		cycle_ok=
+	elif [ -n "$alone" ] && [ -z "$started" ] && [ "$(other_users)" -eq 0 ]; then
 		diag "cycle $i: no udevd was running, yet the child did not start one"
 		cycle_ok=
-	elif [ -n "$started" ] && [ "$(other_users)" -eq 0 ] && _tb_pid_alive "$started"; then
-		diag "cycle $i: the child's udevd (pid $started) outlived it with no other user"
-		cycle_ok=
-	elif [ -n "$had_udevd" ] && ! _tb_udevd_alive; then
-		diag "cycle $i: a udevd this test did not start was stopped"
+	elif [ -n "$had_foreign" ] && ! _tb_udevd_alive; then
+		diag "cycle $i: a udevd the bed did not start was stopped"
 		cycle_ok=
 	fi
 	left_behind "$state" || cycle_ok=
 	rm -f "$state" "$state.err"
 done
+diag "the five children started $cycle_started udevd(s) themselves"
 check "udevd started and stopped by five test scripts in a row, nothing left" test -n "$cycle_ok"
 
 # --- a script that fails half-way cleans up on exit ---
@@ -143,7 +167,7 @@ testbed_init || {
 	done_testing
 	exit 1
 }
-my_udevd=$TESTBED_STARTED_UDEVD
+bed_udevd=$TESTBED_UDEVD_PID
 PROBE_PID=
 testbed_on_exit '[ -n "$PROBE_PID" ] && kill "$PROBE_PID" 2>/dev/null'
 
@@ -175,6 +199,15 @@ usb_line() {
 	echo "$1 $2 ID_BUS=usb ID_USB_DRIVER=usb-storage ID_VENDOR_ID=$3 ID_MODEL_ID=$4 ID_SERIAL_SHORT=$5 ID_FS_TYPE=$6 ID_FS_UUID=$7"
 }
 
+# udev_calls_stick DEV UUID: udev's database has DEV as one of the bed's
+# sticks with that filesystem (a loop device may be reused at once by a
+# test running at the same time, with another filesystem).
+udev_calls_stick() {
+	local props
+	props=$(udevadm info -q property -n "$1" 2>/dev/null)
+	grep -qx "WARD_TEST=1" <<<"$props" && grep -qx "ID_FS_UUID=$2" <<<"$props"
+}
+
 # roundtrip NAME SIZE: write random bytes, unmount, mount again, compare.
 roundtrip() {
 	local name=$1 src=$TESTBED_DIR/$1.src
@@ -188,7 +221,8 @@ roundtrip() {
 one_stick() {
 	local fs=$1 announce=$2 vid=$3 pid=$4 serial=$5 name=one-$1 out t0 t1 dev uuid mnt
 	out=$TESTBED_DIR/$name.events
-	probe_start "$out" --match-prop "WARD_TEST_STICK=$name" --until-action remove
+	probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop "WARD_TEST_STICK=$name" \
+		--until-action remove
 	t0=$(now_ms)
 	check "insert and mount a $fs stick (announced by $announce)" \
 		stick_insert "$name" --fs "$fs" --announce "$announce" --vendor-id "$vid" \
@@ -223,7 +257,7 @@ one_stick() {
 		sh -c "! losetup -a | grep -qF '$TESTBED_DIR/'"
 	check "the $fs stick's mount point is gone" test ! -e "$mnt"
 	check "the $fs stick's rule is gone" test ! -e "$TESTBED_RULES_DIR/61-ward-test-$$-$name.rules"
-	check "udev no longer calls $dev a USB stick" _tb_wait_udev "$dev" "WARD_TEST=!" "ID_BUS=!"
+	check_fails "udev no longer calls $dev a USB stick" udev_calls_stick "$dev" "$uuid"
 }
 
 one_stick exfat add 0781 5567 4C530001
@@ -231,7 +265,7 @@ one_stick ext4 change 0951 1666 60A44C3FACC0
 
 # --- two sticks at once ---
 out=$TESTBED_DIR/two.events
-probe_start "$out" --match-prop "WARD_TEST=1" --match-prop "ACTION=add" --count 2
+probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop "ACTION=add" --count 2
 check "insert stick A (exFAT)" stick_insert two-a --serial AAAA0001
 check "insert stick B (ext4)" stick_insert two-b --fs ext4 --vendor-id 090c --product-id 1000 \
 	--serial BBBB0002 --vendor Samsung --model Flash
@@ -250,7 +284,7 @@ check "pull B" stick_remove two-b
 
 # --- a stick left inserted is pulled by the cleanup ---
 check "insert a stick and leave it" stick_insert left --fs ext4
-left_dev=$(stick_dev left) left_mnt=$(stick_mnt left)
+left_dev=$(stick_dev left) left_mnt=$(stick_mnt left) left_uuid=$(stick_uuid left)
 left_rule=$(_tb_get left rule)
 my_dir=$TESTBED_DIR
 testbed_cleanup
@@ -263,14 +297,13 @@ check "no mount under /media/ward-test-$$" sh -c "! grep -q ' /media/ward-test-$
 check "/media/ward-test-$$ and the image directory are removed" \
 	sh -c "test ! -e /media/ward-test-$$ && test ! -e '$my_dir'"
 check "the stick's rule file is removed" test ! -e "$left_rule"
-check "the udev database no longer calls $left_dev a USB stick" \
-	sh -c "! udevadm info -q property -n $left_dev 2>/dev/null | grep -q '^WARD_TEST='"
-if [ -n "$my_udevd" ] && [ "$(other_users)" -eq 0 ]; then
-	check_fails "the udevd this script started (pid $my_udevd) is stopped" _tb_pid_alive "$my_udevd"
-elif [ -n "$my_udevd" ]; then
-	check "the udevd this script started still serves $(other_users) other test script(s)" \
-		_tb_udevd_alive
+check_fails "the udev database no longer calls $left_dev a USB stick" \
+	udev_calls_stick "$left_dev" "$left_uuid"
+# This script had the bed to itself (testbed_exclusive), so it was the
+# last user of the bed's udevd.
+if [ -n "$bed_udevd" ]; then
+	check_fails "the bed's udevd (pid $bed_udevd) is stopped" _tb_pid_alive "$bed_udevd"
 else
-	check "the udevd someone else started is still running" _tb_udevd_alive
+	check "the udevd the bed did not start is still running" _tb_udevd_alive
 fi
 done_testing

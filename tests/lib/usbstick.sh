@@ -2,7 +2,10 @@
 # mass-storage sticks, through real udev events, so that wardd (libudev)
 # sees them exactly as it sees a real stick.  Source this file, then:
 #
-#   testbed_init                    trap EXIT/INT/TERM, start udevd if needed
+#   testbed_init [--exclusive]      trap EXIT/INT/TERM, start udevd if needed;
+#                                   --exclusive (or TESTBED_EXCLUSIVE=1):
+#                                   no other bed script runs meanwhile
+#   testbed_exclusive               the same hold, taken before testbed_init
 #   testbed_on_exit "CMD"           run CMD at exit, before the sticks go
 #                                   (e.g. stop wardd); do not set your own
 #                                   EXIT trap, it would replace the bed's
@@ -45,6 +48,14 @@
 # bed started, by the PID recorded in /run/ward-testbed/udevd.pid.  A udevd
 # someone else started is never stopped.
 #
+# Sharing the machine: every udev listener sees every stick, so a wardd
+# under test acts on other scripts' sticks too (makes them read-only, ...)
+# and journals their events.  A script that runs wardd (or anything else
+# that reacts to all sticks) calls testbed_init --exclusive: it waits until
+# no other bed script runs and keeps them waiting until it exits.  Others
+# share the bed (flock -s/-x on /run/ward-testbed/bed.lock).  Child
+# scripts run under their parent's hold (TESTBED_BED_HOLDER_PID).
+#
 # Every function returns non-zero and says why on stderr when it fails.
 
 TESTBED_STATE=${TESTBED_STATE:-/run/ward-testbed}
@@ -52,9 +63,13 @@ TESTBED_RULES_DIR=${TESTBED_RULES_DIR:-/run/udev/rules.d}
 TESTBED_MEDIA=/media/ward-test-$$
 TESTBED_TIMEOUT=${TESTBED_TIMEOUT:-10}
 TESTBED_DIR=
-TESTBED_STARTED_UDEVD=
+TESTBED_STARTED_UDEVD= # PID of the udevd this script started, if it did
+TESTBED_UDEVD_PID=     # PID of the bed's udevd it uses; empty if not the bed's
 TESTBED_EXIT_HOOKS=()
 TESTBED_ACTIVE=
+TESTBED_HOLDER=
+# How long testbed_init waits for the bed (see --exclusive).
+TESTBED_BED_WAIT=${TESTBED_BED_WAIT:-600}
 
 _tb_err() { echo "usbstick: $*" >&2; }
 
@@ -94,13 +109,23 @@ _tb_unlock() { exec {TESTBED_LOCK_FD}>&-; }
 # Starts udevd when none answers; registers this script as a user.  Runs
 # under the lock.
 _tb_udevd_acquire() {
-	local bin pid i
+	local bin pid= i
 	echo $$ >"$TESTBED_STATE/users/$$" || return 1
-	_tb_udevd_alive && return 0
+	if _tb_udevd_alive; then
+		[ -f "$TESTBED_STATE/udevd.pid" ] && IFS= read -r pid <"$TESTBED_STATE/udevd.pid"
+		if _tb_pid_alive "$pid"; then
+			TESTBED_UDEVD_PID=$pid
+		else
+			# The bed's udevd died; this one is someone else's.
+			rm -f "$TESTBED_STATE/udevd.pid"
+		fi
+		return 0
+	fi
 	bin=$(_tb_udevd_bin) || return 1
 	# Not holding our lock: udevd outlives this script.
 	setsid "$bin" </dev/null >>"$TESTBED_STATE/udevd.log" 2>&1 {TESTBED_LOCK_FD}>&- &
 	pid=$!
+	echo "$pid" >"$TESTBED_STATE/udevd.pid"
 	for ((i = 0; i < TESTBED_TIMEOUT * 10; i++)); do
 		_tb_udevd_alive && break
 		_tb_pid_alive "$pid" || break
@@ -109,10 +134,11 @@ _tb_udevd_acquire() {
 	if ! _tb_udevd_alive; then
 		_tb_err "systemd-udevd (pid $pid) did not answer a ping within ${TESTBED_TIMEOUT}s; see $TESTBED_STATE/udevd.log"
 		kill "$pid" 2>/dev/null
+		rm -f "$TESTBED_STATE/udevd.pid"
 		return 1
 	fi
-	echo "$pid" >"$TESTBED_STATE/udevd.pid"
 	TESTBED_STARTED_UDEVD=$pid
+	TESTBED_UDEVD_PID=$pid
 }
 
 # Unregisters this script; the last user stops the udevd the bed started.
@@ -144,8 +170,77 @@ _tb_udevd_release() {
 	rm -f "$TESTBED_STATE/udevd.pid"
 }
 
+# _tb_hold_bed -s|-x: holds /run/ward-testbed/bed.lock, shared or
+# exclusive, until testbed_cleanup.  A helper process holds it (so no
+# program this script starts inherits the lock), and lets go by itself if
+# this script dies without cleaning up.
+_tb_hold_bed() {
+	local mode=$1 held i waited=
+	[ -n "$TESTBED_HOLDER" ] && return 0
+	# A child of a script holding the bed runs under its parent's hold.
+	if [ -n "${TESTBED_BED_HOLDER_PID:-}" ] && [ "$TESTBED_BED_HOLDER_PID" != $$ ] &&
+		_tb_pid_alive "$TESTBED_BED_HOLDER_PID"; then
+		return 0
+	fi
+	mkdir -p "$TESTBED_STATE" || return 1
+	held=$(mktemp -u "${TMPDIR:-/tmp}/ward-testbed-held.$$.XXXXXX")
+	# A subshell has default signal dispositions: kill ends it at once,
+	# and its sleep does not inherit the lock.
+	(
+		exec {fd}>"$TESTBED_STATE/bed.lock" || exit 1
+		flock "$mode" -w "$TESTBED_BED_WAIT" "$fd" || exit 1
+		echo held >"$held"
+		while kill -0 $$ 2>/dev/null; do
+			sleep 1 {fd}>&-
+		done
+	) </dev/null >/dev/null 2>&1 &
+	TESTBED_HOLDER=$!
+	for ((i = 0; ; i++)); do
+		if [ -e "$held" ]; then
+			rm -f "$held"
+			export TESTBED_BED_HOLDER_PID=$$
+			return 0
+		fi
+		_tb_pid_alive "$TESTBED_HOLDER" || break
+		if [ $i -eq 20 ]; then
+			waited=1
+			_tb_err "waiting up to ${TESTBED_BED_WAIT}s for other test bed scripts" \
+				"($(ls "$TESTBED_STATE/users" | tr '\n' ' ')) to finish: $( [ "$mode" = -x ] &&
+					echo "this one wants the bed to itself" ||
+					echo "one of them has the bed to itself")"
+		fi
+		sleep 0.1
+	done
+	wait "$TESTBED_HOLDER" 2>/dev/null
+	TESTBED_HOLDER=
+	_tb_err "could not lock $TESTBED_STATE/bed.lock ($mode) within ${TESTBED_BED_WAIT}s${waited:+; a test holding it may be hung}"
+	return 1
+}
+
+_tb_release_bed() {
+	[ -n "$TESTBED_HOLDER" ] || return 0
+	kill "$TESTBED_HOLDER" 2>/dev/null
+	wait "$TESTBED_HOLDER" 2>/dev/null
+	TESTBED_HOLDER=
+	unset TESTBED_BED_HOLDER_PID
+}
+
+# testbed_exclusive: have the bed to this script alone from now on (before
+# testbed_init, e.g. to run child scripts that use the bed undisturbed:
+# they share this script's hold).  testbed_init keeps the hold; it ends
+# with testbed_cleanup or, at the latest, a second after this script exits.
+testbed_exclusive() { _tb_hold_bed -x; }
+
 testbed_init() {
+	local exclusive=${TESTBED_EXCLUSIVE:-}
 	[ -n "$TESTBED_ACTIVE" ] && return 0
+	case ${1:-} in
+	--exclusive) exclusive=1 ;;
+	'') ;;
+	*)
+		_tb_err "testbed_init: unknown option '$1' (only --exclusive)"
+		return 1 ;;
+	esac
 	if [ "$(id -u)" -ne 0 ]; then
 		_tb_err "the USB test bed needs root (loop devices, mounts, udev rules)"
 		return 1
@@ -163,6 +258,7 @@ testbed_init() {
 	trap testbed_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	_tb_hold_bed "$([ -n "$exclusive" ] && echo -x || echo -s)" || return 1
 	_tb_lock || return 1
 	_tb_udevd_acquire
 	local rc=$?
@@ -268,7 +364,7 @@ SUBSYSTEM=="block", KERNEL=="$kernel", ENV{ID_BUS}="usb", ENV{ID_USB_DRIVER}="us
   ENV{ID_MODEL}="${model// /_}", ENV{ID_MODEL_ENC}="${model// /\\x20}", \\
   ENV{ID_SERIAL}="${vendor// /_}_${model// /_}_${serial}-0:0", \\
   ENV{ID_PATH}="pci-0000:00:14.0-usb-0:$port:1.0-scsi-0:0:0:0", \\
-  ENV{WARD_TEST}="1", ENV{WARD_TEST_STICK}="$name"
+  ENV{WARD_TEST}="1", ENV{WARD_TEST_STICK}="$name", ENV{WARD_TEST_PID}="$$"
 EOF
 	mv -f "$rule.tmp" "$rule"
 }
@@ -410,6 +506,7 @@ stick_insert() {
 	_tb_unlock
 	[ $rc -eq 0 ] || return 1
 	_tb_set "$name" dev "$dev"
+	_tb_setrw "$dev" || return 1
 
 	if [ "$announce" = change ]; then
 		_tb_wait_udev "$dev" "WARD_TEST_STICK=$name" "ID_FS_UUID=$uuid" "ID_FS_TYPE=$fs" ||
@@ -486,6 +583,17 @@ stick_unmount() {
 	return 0
 }
 
+# _tb_setrw DEV: a new stick is writable.  The kernel keeps a block
+# device's read-only flag (BLKROSET, which wardd sets on blocked media)
+# across loop detach and attach, so a loop device's last user may have
+# left it set.
+_tb_setrw() {
+	blockdev --setrw "$1" && [ "$(blockdev --getro "$1")" = 0 ] || {
+		_tb_err "cannot clear the read-only flag of $1 (blockdev --setrw)"
+		return 1
+	}
+}
+
 # _tb_holds DEV IMG: true while loop device DEV is backed by IMG.
 _tb_holds() {
 	local backing
@@ -530,6 +638,7 @@ stick_remove() {
 		[ -n "$udevd" ] && { _tb_reload || rc=1; }
 	fi
 	if [ -n "$dev" ] && [ -n "$img" ]; then
+		_tb_holds "$dev" "$img" && blockdev --setrw "$dev" 2>/dev/null
 		_tb_detach "$dev" "$img" || rc=1
 	fi
 	[ -n "$udevd" ] && udevadm settle --timeout="$TESTBED_TIMEOUT" 2>/dev/null
@@ -561,5 +670,6 @@ testbed_cleanup() {
 		_tb_udevd_release
 		_tb_unlock
 	fi
+	_tb_release_bed
 	return $rc
 }
