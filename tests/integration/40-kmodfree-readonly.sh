@@ -15,6 +15,9 @@ testbed_init || { not_ok "test bed starts"; done_testing; exit 1; }
 # Block device read-only, before mounting.
 stick_insert ro1 --fs ext4 --serial RO1 --no-mount || not_ok "stick inserted"
 DEV=$(stick_dev ro1)
+# The read-only flag of a loop device outlives its detach: the next stick
+# on this loop device would come up read-only.  Clear it whatever happens.
+testbed_on_exit "'$CTL' blockdev-ro '$DEV' off 2>/dev/null"
 check_eq "BLKROGET: writable at first" 0 "$($CTL blockdev-ro "$DEV" get)"
 check "BLKROSET on $DEV" "$CTL" blockdev-ro "$DEV" on
 check_eq "BLKROGET: read-only now" 1 "$($CTL blockdev-ro "$DEV" get)"
