@@ -837,9 +837,7 @@ static void stmt_devices(struct parser *ps)
 			perr_missing(ps, "expected '{' to start the device list");
 		return;
 	}
-	entries = calloc(MAX_DEVLIST_ENTRIES, sizeof(*entries));
-	if (!entries)
-		return;
+	entries = NULL;
 	for (;;) {
 		t = peek(ps);
 		bool close = !t || t->type == T_RBRACE;
@@ -853,6 +851,8 @@ static void stmt_devices(struct parser *ps)
 				     MAX_DEVLIST_ENTRIES);
 				goto out;
 			}
+			if (!GROW(entries, dl.n_entries))
+				goto out;
 			e = &entries[dl.n_entries++];
 			e->conds = arena_alloc(p, n_conds * sizeof(*e->conds));
 			if (!e->conds)
@@ -1933,6 +1933,9 @@ static void check_sections(struct load *ld)
 	static const char *const examples[] = {"device allow *", "copy allow *"};
 	struct policy *p = ld->p;
 
+	/* after other errors some rules are missing: the check would mislead */
+	if (ld->failed)
+		return;
 	for (int s = 0; s < SECTION_COUNT; s++) {
 		const struct rule *last;
 

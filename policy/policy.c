@@ -12,7 +12,7 @@ const size_t n_pii_types = ARRAY_SIZE(pii_types);
 
 /* ---- arena: everything a loaded policy points to, freed at once ---- */
 
-#define ARENA_BLOCK 65536
+#define ARENA_BLOCK 16384
 
 struct arena_block {
 	struct arena_block *next;

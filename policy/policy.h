@@ -18,6 +18,8 @@
  *	          else { lock; old = current; current = next; unlock;
  *	                 policy_unref(old); }
  *
+ * policy_current_* below does exactly this for the agent.
+ *
  * Strings in a decision point into the policy: they stay valid while the
  * caller holds its reference.  A broken policy is never half-applied:
  * policy_load returns NULL and the caller keeps the old one.
@@ -186,6 +188,24 @@ const char *policy_token_status_name(enum policy_token_status status);
 /* A sentence for the administrator, e.g. "signature does not verify
  * (forged or altered)". */
 const char *policy_token_status_text(enum policy_token_status status);
+
+/* ---- The policy in force (what the agent swaps on SIGHUP) ---- */
+
+struct policy_current;
+
+/* Holds initial (taking over the caller's reference).  NULL on ENOMEM. */
+struct policy_current *policy_current_new(struct policy *initial);
+/* A reference to the policy in force: decide with it, then policy_unref.
+ * Never blocks on a reload in progress (the load happens outside the
+ * lock); the lock is held only to copy the pointer and count. */
+struct policy *policy_current_get(struct policy_current *cur);
+/* Loads path; on success swaps it in and drops the old one (freed when the
+ * last worker lets go of it) and returns 0.  On any error returns -1, the
+ * previous policy stays in force, and every error is in diag. */
+int policy_current_reload(struct policy_current *cur, const char *path, struct policy_diag *diag);
+/* Swaps in an already loaded policy (taking over the reference). */
+void policy_current_set(struct policy_current *cur, struct policy *next);
+void policy_current_free(struct policy_current *cur);
 
 /* ---- Settings the agent takes from the policy ---- */
 

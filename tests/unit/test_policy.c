@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -787,6 +788,105 @@ static void shipped_default_policy(void **state)
 	policy_unref(p);
 }
 
+/* Workers decide while the policy is reloaded under them: every decision
+ * comes from a whole policy (block from A, audit from B, never anything
+ * else), a broken reload keeps the policy in force, and nothing leaks
+ * (ASan). */
+struct reload_worker {
+	struct policy_current *cur;
+	volatile bool *stop;
+	unsigned decisions, wrong;
+};
+
+static void *reload_worker_run(void *arg)
+{
+	struct reload_worker *w = arg;
+	struct fixture f;
+
+	event_init(&f, WARD_LEVEL_CONFIDENTIAL);
+	while (!*w->stop || w->decisions < 1000) {
+		struct policy *p = policy_current_get(w->cur);
+		struct policy_decision d;
+
+		if (policy_decide(p, &f.ev, &d) != 0 ||
+		    (d.action != POLICY_BLOCK && d.action != POLICY_AUDIT) ||
+		    (d.action == POLICY_BLOCK) != (strcmp(d.rule_reason, "A") == 0))
+			w->wrong++;
+		w->decisions++;
+		policy_unref(p);
+	}
+	return NULL;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void reload_while_deciding(void **state)
+{
+	char dir[] = "/tmp/ward-policy-reload-XXXXXX", a[96], b[96], broken[96];
+	struct policy_diag diag = {0};
+	struct policy_current *cur;
+	struct reload_worker w[2];
+	pthread_t th[2];
+	volatile bool stop = false;
+	struct policy *p;
+	struct fixture f;
+	struct policy_decision d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof(a), "%s/a.rules", dir);
+	snprintf(b, sizeof(b), "%s/b.rules", dir);
+	snprintf(broken, sizeof(broken), "%s/broken.rules", dir);
+	write_text(a, "copy block level >= 密 # A\ncopy allow *\n");
+	write_text(b, "copy audit level >= 密 # B\ncopy allow *\n");
+	write_text(broken, "copy block level >= 密\ncopy frob *\n");
+
+	p = policy_load(a, &diag);
+	assert_non_null(p);
+	cur = policy_current_new(p);
+	assert_non_null(cur);
+	for (int i = 0; i < 2; i++) {
+		w[i] = (struct reload_worker){.cur = cur, .stop = &stop};
+		assert_int_equal(pthread_create(&th[i], NULL, reload_worker_run, &w[i]), 0);
+	}
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(policy_current_reload(cur, i % 2 ? a : b, &diag), 0);
+		assert_int_equal(policy_current_reload(cur, broken, &diag), -1);
+	}
+	stop = true;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(w[i].wrong, 0);
+		assert_true(w[i].decisions >= 1000);
+	}
+	/* the broken file's error was reported every time, with its position */
+	assert_int_equal(diag.n_errors, 200);
+	assert_string_equal(diag.errors[0].file, broken);
+	assert_int_equal(diag.errors[0].line, 2);
+	assert_int_equal(diag.errors[0].col, 6);
+	policy_diag_free(&diag);
+
+	/* the last good reload (a) is in force after the broken one */
+	p = policy_current_get(cur);
+	event_init(&f, WARD_LEVEL_RESTRICTED);
+	assert_int_equal(policy_decide(p, &f.ev, &d), 0);
+	assert_int_equal(d.action, POLICY_BLOCK);
+	assert_string_equal(d.rule_reason, "A");
+	policy_unref(p);
+	policy_current_free(cur);
+	unlink(a);
+	unlink(b);
+	unlink(broken);
+	rmdir(dir);
+}
+
 static void references(void **state)
 {
 	struct policy *p = load_ok("copy allow *\n");
@@ -813,6 +913,7 @@ int main(void)
 	    cmocka_unit_test(all_errors_reported),
 	    cmocka_unit_test(directory_in_name_order),
 	    cmocka_unit_test(shipped_default_policy),
+	    cmocka_unit_test(reload_while_deciding),
 	    cmocka_unit_test(references),
 	};
 
