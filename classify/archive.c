@@ -85,10 +85,16 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 	size_t max = b && b->max_input_bytes ? (size_t)b->max_input_bytes : SIZE_MAX - 1;
 	struct archive *a = open_reader(data, len);
 	struct archive_entry *entry;
+	struct zipmem_index ix = {0};
 	unsigned members = 0;
 	bool raw;
 	int r;
 
+	if (a != NULL && !zipmem_index_build(data, len, &ix)) {
+		archive_read_free(a);
+		scan_set_uninspectable(s, "out of memory indexing an archive");
+		return 0;
+	}
 	if (a == NULL) {
 		if (!archive_magic(data, len))
 			return -1;
@@ -104,11 +110,12 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 
 		if (name == NULL)
 			name = archive_entry_pathname(entry);
-		raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
+		raw = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW;
 		if (raw && archive_filter_count(a) <= 1) {
 			/* Nothing decompressed and no archive format matched:
 			 * not an archive, or one too damaged to name. */
 			archive_read_free(a);
+			zipmem_index_free(&ix);
 			if (!archive_magic(data, len))
 				return -1;
 			scan_set_uninspectable(s, "archive damaged or truncated: format not "
@@ -124,13 +131,25 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 			uninspectable_member(s, "encrypted archive member", name, NULL);
 			continue;
 		}
-		st = zipmem_read_entry(s, a, max, len, &member, &mlen, &err);
+		if (archive_entry_size_is_set(entry) && (uint64_t)archive_entry_size(entry) > max) {
+			uninspectable_member(s, "archive member larger than the input budget", name,
+					     NULL);
+			continue;
+		}
+		/* The ratio is judged per member where the zip says its
+		 * compressed size; a compressed stream's is the whole input. */
+		st = zipmem_read_entry(s, a, max,
+				       (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
+					       ARCHIVE_FORMAT_ZIP
+					   ? zipmem_index_csize(&ix, name, len)
+					   : len,
+				       &member, &mlen, &err);
 		if (st == ZIPMEM_NOT_ZIP) {
 			uninspectable_member(s, "archive member unreadable (damaged or truncated)",
 					     name, err);
 			/* After a data error the stream position is lost for
 			 * stream formats; zip can go on to the next member. */
-			if (archive_format(a) != ARCHIVE_FORMAT_ZIP)
+			if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
 				break;
 			continue;
 		}
@@ -148,11 +167,13 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 		if (members == 0 && archive_format(a) == 0 && !archive_magic(data, len)) {
 			/* Not something libarchive reads: let the caller say so. */
 			archive_read_free(a);
+			zipmem_index_free(&ix);
 			return -1;
 		}
 		uninspectable_member(s, "archive damaged or truncated", NULL,
 				     err ? err : "read error");
 	}
 	archive_read_free(a);
+	zipmem_index_free(&ix);
 	return 0;
 }

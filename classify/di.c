@@ -8,7 +8,8 @@
  * empty element means unclassified.  Every element's text is also fed as a
  * line of one body page, so the letter-header field line, supporting
  * evidence (本件於…解密) and personal data are found by the scan like in any
- * other document.  XML that is not a DI letter gives just its text.
+ * other document.  XML that is not a DI letter gives just its text; flat
+ * ODF (office:document) goes to the ODF extractor.
  *
  * DI files carry a DOCTYPE naming a DTD that is never fetched; entities
  * are never expanded (xmlutil_parse). */
@@ -215,6 +216,12 @@ int extract_di_xml(struct scan *s, const void *data, size_t len)
 				(len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf));
 	bool declared = declared_encoding(data, len, enc, sizeof(enc)) &&
 			strcasecmp(enc, "utf-8") != 0 && strcasecmp(enc, "utf8") != 0;
+
+	/* Flat ODF (.fodt) is XML too, with headers and footers of its own. */
+	if (memmem(data, len < 4096 ? len : 4096, "<office:document", 16) &&
+	    memmem(data, len < 4096 ? len : 4096,
+		   "urn:oasis:names:tc:opendocument:xmlns:office:1.0", 48))
+		return extract_odf(s, data, len);
 
 	if (!bom && !declared && !xmlutil_valid_utf8(u, len)) {
 		decoded = scan_decode_text(data, len, &input_len);

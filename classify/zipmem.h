@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "classify/scan.h"
 
@@ -41,14 +42,38 @@ enum zipmem_status zipmem_read(struct scan *s, const void *zip, size_t len,
 const struct zipmem_member *zipmem_find(const struct zipmem *z, const char *name);
 void zipmem_free(struct zipmem *z);
 
+/* Compressed sizes of a zip's members, from its central directory, so the
+ * expansion ratio is judged per member (a bomb cannot hide among
+ * incompressible members).  Names point into the zip buffer. */
+struct zipmem_csize {
+	const char *name;
+	size_t name_len;
+	uint64_t csize;
+};
+
+struct zipmem_index {
+	struct zipmem_csize *v;
+	size_t n;
+};
+
+/* Builds the index; an index with n == 0 (not a zip, no central directory,
+ * zip64 directory) just means "unknown".  Returns false when out of
+ * memory. */
+bool zipmem_index_build(const void *zip, size_t len, struct zipmem_index *out);
+/* The compressed size of the member, or fallback when unknown. */
+uint64_t zipmem_index_csize(const struct zipmem_index *ix, const char *name, uint64_t fallback);
+void zipmem_index_free(struct zipmem_index *ix);
+
 /* Reads the whole current entry of an open libarchive reader into a
  * malloc'ed, NUL-terminated buffer, charging the budget; at most max bytes
- * (more → ZIPMEM_BUDGET with the scan marked uninspectable).  Shared with
+ * (more → ZIPMEM_BUDGET with the scan marked uninspectable), and no more
+ * than the budget's ratio times compressed_len (the member's compressed
+ * size, or its container's when unknown) once past 1 MiB.  Shared with
  * archive.c.  *err_out gets libarchive's message on a read error (returns
  * ZIPMEM_NOT_ZIP then). */
 struct archive;
 enum zipmem_status zipmem_read_entry(struct scan *s, struct archive *a, size_t max,
-				     size_t compressed_len, char **data_out, size_t *len_out,
+				     uint64_t compressed_len, char **data_out, size_t *len_out,
 				     const char **err_out);
 
 #endif

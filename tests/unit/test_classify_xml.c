@@ -337,7 +337,7 @@ static void fodt_flat_document(void **state)
 		 "</style:header></style:master-page></office:master-styles>"
 		 "<office:body><office:text><text:p>本文</text:p></office:text></office:body>"
 		 "</office:document>");
-	run(&s, extract_odf, doc, 0);
+	run(&s, extract_di_xml, doc, 0); /* XML by type: passed on to ODF */
 	assert_has(&s, "[META metadata]\ntitle: t\n[END]\n");
 	assert_has(&s, "[HEADER header]\n【密】\n[END]\n");
 	assert_has(&s, "[BODY page 1]\n本文\n[END]\n");
@@ -689,8 +689,17 @@ static void zip_bomb_stops_early(void **state)
 	archive_write_free(a);
 	archive_entry_free(e);
 
-	t0 = monotonic_ms();
+	/* Over the input budget by its declared size: not even inflated. */
 	run(&s, extract_archive, buf, used);
+	assert_has(&s, "{UNINSPECTABLE archive member larger than the input budget: zeros.bin}");
+	assert_true(s.expanded == 0);
+	stub_free(&s);
+
+	/* Within the input budget: stopped by the ratio to its compressed size. */
+	t0 = monotonic_ms();
+	stub_init(&s);
+	s.budget.max_input_bytes = 1u << 30;
+	assert_int_equal(extract_archive(&s, buf, used), 0);
 	assert_has(&s, "{UNINSPECTABLE archive member expands beyond the allowed ratio");
 	assert_int_equal(s.n_nested, 0);
 	/* Stopped near ratio × size, not at 512 MiB. */
