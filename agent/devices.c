@@ -147,8 +147,35 @@ void devices_props_identity(devices_prop_fn prop, devices_prop_fn attr, void *ct
  * on the disk, its parent disk. */
 struct udev_ctx {
 	struct udev_device *dev;
-	struct udev_device *disk; /* the parent disk of a partition, else dev */
+	struct udev_device *disk;     /* the parent disk of a partition, else dev */
+	struct udev_device *usb;      /* the USB device above, or NULL */
+	struct udev_device *usb_intf; /* the USB interface above, or NULL */
 };
+
+/* What udev's usb_id builtin would have said, read from sysfs: for a
+ * device udev has no database entry for (udevd started after it was
+ * plugged in, or its rules did not run). */
+static const char *sysfs_usb_prop(const struct udev_ctx *c, const char *key)
+{
+	static const struct {
+		const char *key, *attr;
+	} map[] = {
+	    {"ID_VENDOR_ID", "idVendor"},  {"ID_MODEL_ID", "idProduct"},
+	    {"ID_SERIAL_SHORT", "serial"}, {"ID_VENDOR", "manufacturer"},
+	    {"ID_MODEL", "product"},
+	};
+
+	if (!c->usb)
+		return NULL;
+	if (strcmp(key, "ID_BUS") == 0)
+		return "usb";
+	if (strcmp(key, "ID_USB_DRIVER") == 0)
+		return c->usb_intf ? udev_device_get_driver(c->usb_intf) : NULL;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(key, map[i].key) == 0)
+			return udev_device_get_sysattr_value(c->usb, map[i].attr);
+	return NULL;
+}
 
 static const char *udev_prop(const char *key, void *arg)
 {
@@ -160,6 +187,10 @@ static const char *udev_prop(const char *key, void *arg)
 	if (!v && c->disk != c->dev && strncmp(key, "ID_FS_", 6) != 0 &&
 	    strcmp(key, "DEVNAME") != 0)
 		v = udev_device_get_property_value(c->disk, key);
+	/* An encoded name is preferred when udev has one; without udev's
+	 * properties at all, the plain key falls back to sysfs. */
+	if (!v && strstr(key, "_ENC") == NULL)
+		v = sysfs_usb_prop(c, key);
 	return v;
 }
 
@@ -308,6 +339,9 @@ static bool describe(struct udev_device *dev, struct devices_event *ev)
 		ev->is_partition = true;
 		ev->parent_devnum = udev_device_get_devnum(disk);
 	}
+	/* Owned by c.disk, like every parent: no unref. */
+	c.usb = udev_device_get_parent_with_subsystem_devtype(c.disk, "usb", "usb_device");
+	c.usb_intf = udev_device_get_parent_with_subsystem_devtype(c.disk, "usb", "usb_interface");
 	if (!devices_props_removable(udev_prop, udev_attr, udev_device_get_sysname(c.disk), &c))
 		return false;
 	/* No medium: an empty card reader slot, a detached loop device. */

@@ -48,4 +48,17 @@ check "enumeration: the disk, with its USB identity" grep -q \
 	'^watch: device add 8:16 bus=usb vid=0781 pid=5567 serial=4C530001 vendor=SanDisk model=Cruzer Blade .* node=/dev/sdb size=4004511744 part=0$' <<<"$out"
 check "enumeration: the partition, with the disk's identity and its own filesystem" grep -q \
 	'^watch: device add 8:17 bus=usb vid=0781 pid=5567 serial=4C530001 vendor=SanDisk model=Cruzer Blade fs=exfat uuid=4C53-0001 label=WARD_MOCK node=/dev/sdb1 size=4000317440 part=1$' <<<"$out"
+
+# Without udev's database (udevd started after the stick, or its rules did
+# not run): no ID_* properties, and a disk that says removable=0.  The
+# identity and the usb-storage driver come from sysfs above the disk.
+BARE=$(mktemp "${TMPDIR:-/tmp}/ward-umockdev.XXXXXX")
+trap 'rm -f "$BARE"' EXIT
+grep -v '^E: ID_' "$MOCK" | sed 's/^A: removable=1$/A: removable=0/' >"$BARE"
+bare=$(umockdev-run -d "$BARE" -- "$WARD_BUILD/tools/kmodfree-devwatch" --seconds 1 2>&1)
+diag "$(sed 's/^/  /' <<<"$bare")"
+check "without udev properties: the disk is still a USB stick, identity from sysfs" grep -q \
+	'^device add 8:16 bus=usb vid=0781 pid=5567 serial=4C530001 vendor=SanDisk model=Cruzer Blade fs= uuid= label= node=/dev/sdb ' <<<"$bare"
+check "without udev properties: the partition too" grep -q \
+	'^device add 8:17 bus=usb vid=0781 pid=5567 serial=4C530001 .* node=/dev/sdb1 .* part=1$' <<<"$bare"
 done_testing
