@@ -236,6 +236,12 @@ int html_feed(struct scan *s, const char *utf8, size_t len, struct xmlutil_buf *
 			break;
 	} while (off < len);
 	xmlutil_lines_break(&st.lines);
+	/* In SAX mode libxml2 still keeps entity declarations in a document
+	 * of its own ("SAX compatibility mode"), which is the caller's to free. */
+	if (ctxt->myDoc != NULL) {
+		xmlFreeDoc(ctxt->myDoc);
+		ctxt->myDoc = NULL;
+	}
 	htmlFreeParserCtxt(ctxt);
 	xmlutil_buf_free(&st.title);
 	return 0;

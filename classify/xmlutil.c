@@ -154,6 +154,12 @@ enum xmlutil_status xmlutil_parse(struct scan *s, const struct xmlutil_sax *cb, 
 		status = XMLUTIL_MALFORMED;
 	if (status == XMLUTIL_MALFORMED && errlen > 0 && err[0] == '\0')
 		snprintf(err, errlen, "not well-formed");
+	/* In SAX mode libxml2 still keeps entity declarations in a document
+	 * of its own ("SAX compatibility mode"), which is the caller's to free. */
+	if (ctxt->myDoc != NULL) {
+		xmlFreeDoc(ctxt->myDoc);
+		ctxt->myDoc = NULL;
+	}
 	xmlStopParser(ctxt);
 	xmlFreeParserCtxt(ctxt);
 	return status;
