@@ -1878,6 +1878,10 @@ static void parse_text(struct load *ld, const char *path, const char *base_dir, 
 	size_t first_error = ld->diag ? ld->diag->n_errors : 0;
 
 	ps.file = arena_strndup(ld->p, slash ? slash + 1 : path, strlen(slash ? slash + 1 : path));
+	/* rules keep the path for later errors: the caller's buffer will not last */
+	ps.path = arena_strndup(ld->p, path, strlen(path));
+	if (!ps.path)
+		ps.path = path;
 	if (!ps.file || !lex(&ps)) {
 		perr_at(&ps, 1, 1, "out of memory");
 		goto out;
