@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kmod-free/fanotify.h"
@@ -514,6 +516,52 @@ static void procfd_finds_writers_and_sources(void **state)
 	assert_int_equal(procfd_open(h.pid, &stale), -ESRCH);
 }
 
+/* A process opening and closing files as fast as it can while it is
+ * scanned: descriptors vanish between readdir and stat, numbers are
+ * reused.  Every scan still succeeds and reports only what it could see. */
+static void procfd_survives_a_churning_process(void **state)
+{
+	struct stat media;
+	struct procfd_file found[8];
+	size_t n;
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(stat(mnt, &media), 0);
+	child = fork();
+	if (child == 0) {
+		char w[PATH_MAX];
+		path_in(w, sizeof(w), "churn.bin");
+		/* Killed when done; ends by itself should the test fail first. */
+		time_t end = time(NULL) + 20;
+		while (time(NULL) < end) {
+			int fds[16];
+			for (int i = 0; i < 16; i++)
+				fds[i] = i % 2 ? open("/etc/hostname", O_RDONLY)
+					       : open(w, O_WRONLY | O_CREAT, 0644);
+			for (int i = 0; i < 16; i++)
+				close(fds[i]);
+		}
+		_exit(0);
+	}
+	assert_true(child > 0);
+	struct procfd_query q = {
+	    .media_devs = &media.st_dev,
+	    .n_media_devs = 1,
+	    .want = PROCFD_MEDIA_WRITER | PROCFD_SOURCE,
+	    .skip_fd = -1,
+	};
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(procfd_scan(child, &q, found, 8, &n, NULL), 0);
+		for (size_t k = 0; k < n; k++)
+			assert_true(found[k].kind == PROCFD_MEDIA_WRITER
+					? found[k].dev == media.st_dev
+					: found[k].dev != media.st_dev);
+	}
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+}
+
 static void tgid_of_a_thread_group(void **state)
 {
 	(void)state;
@@ -537,6 +585,8 @@ int main(void)
 	    cmocka_unit_test(internal_filesystem_types),
 	    cmocka_unit_test(opener_identity_of_self_and_of_the_gone),
 	    cmocka_unit_test_setup_teardown(procfd_finds_writers_and_sources, mount_tmpfs,
+					    unmount_tmpfs),
+	    cmocka_unit_test_setup_teardown(procfd_survives_a_churning_process, mount_tmpfs,
 					    unmount_tmpfs),
 	    cmocka_unit_test(tgid_of_a_thread_group),
 	};
