@@ -82,9 +82,11 @@ struct scan {
 	size_t line_len;
 	bool line_overflow;
 
-	/* The end of the page so far, for its last lines. */
-	char tail[SCAN_TAIL];
-	bool tail_struck[SCAN_TAIL];
+	/* The end of the page so far, for its last lines: at least the last
+	 * SCAN_TAIL bytes, in a buffer compacted only when full so that many
+	 * small pieces of text cost no more than one large one. */
+	char tail[4 * SCAN_TAIL];
+	bool tail_struck[4 * SCAN_TAIL];
 	size_t tail_len;
 
 	/* The end of the text so far, for patterns split between calls. */

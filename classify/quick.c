@@ -41,6 +41,9 @@ static bool is_container(const unsigned char *p, size_t len)
 	    {0, "\xff\xfe", 2},		/* UTF-16 LE text */
 	    {0, "\xfe\xff", 2},		/* UTF-16 BE text */
 	    {0, "070707", 6},		/* cpio */
+	    {0, "\x1f\x9d", 2},		/* compress (.Z) */
+	    {0, "LZIP", 4},		/* lzip */
+	    {0, "\x04\x22\x4d\x18", 4}, /* lz4 */
 	    {0, "07070", 5},		/* cpio (new) */
 	    {257, "ustar", 5},		/* tar */
 	};
@@ -61,15 +64,70 @@ static bool has_marking_bytes(const unsigned char *p, size_t len)
 	    "\xb1\x4b",	    /* 密, Big5 */
 	    "\xc6\x5b",	    /* 密, UTF-16 LE */
 	    "\x5b\xc6",	    /* 密, UTF-16 BE */
-	    "ECRET",	    "ecret",	 "ONFIDENTIAL",	 "onfidential",
-	    "ESTRICTED",    "estricted", "\xe8\x99\x9f", /* 號 (地號, 戶號), UTF-8 */
-	    "\xb8\xb9",					 /* 號, Big5 */
-	    "&#", /* character references hide text in HTML and XML */
+	    "\xe8\x99\x9f", /* 號 (地號, 戶號), UTF-8 */
+	    "\xb8\xb9",	    /* 號, Big5 */
+	    "&#",	    /* character references hide text in HTML and XML */
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (has(p, len, words[i], strlen(words[i])))
 			return true;
+	}
+	return false;
+}
+
+/* The default English marking words, in any case, anywhere: "Secret",
+ * "CONFIDENTIAL" (TOP SECRET holds SECRET). */
+static bool has_english_word(const unsigned char *p, size_t len)
+{
+	static const struct {
+		char first;
+		const char *rest;
+	} words[] = {{'s', "ecret"}, {'c', "onfidential"}, {'r', "estricted"}};
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i] | 0x20;
+
+		if (c != 's' && c != 'c' && c != 'r')
+			continue;
+		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+			size_t k = strlen(words[w].rest), j;
+
+			if (c != words[w].first || len - i - 1 < k)
+				continue;
+			for (j = 0; j < k && (p[i + 1 + j] | 0x20) == words[w].rest[j]; j++)
+				;
+			if (j == k)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A short line whose letters alone spell a marking word: "S E C R E T",
+ * "Top-Secret" (the scan reads such a line as the word). */
+static bool has_spaced_english_word(const unsigned char *p, size_t len)
+{
+	static const char *const words[] = {"SECRET", "TOPSECRET", "CONFIDENTIAL", "RESTRICTED"};
+	size_t start = 0;
+
+	while (start < len) {
+		const unsigned char *nl = memchr(p + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - p) : len;
+		char letters[16];
+		size_t n = 0;
+
+		for (size_t i = start; end - start <= 256 && i < end && n < sizeof(letters); i++) {
+			unsigned char c = p[i] & (unsigned char)~0x20;
+
+			if (c >= 'A' && c <= 'Z' && (p[i] & 0x80) == 0)
+				letters[n++] = (char)c;
+		}
+		for (size_t w = 0; n > 0 && w < sizeof(words) / sizeof(words[0]); w++) {
+			if (n == strlen(words[w]) && memcmp(letters, words[w], n) == 0)
+				return true;
+		}
+		start = end + 1;
 	}
 	return false;
 }
@@ -114,5 +172,6 @@ bool classify_quick_clean(const void *data, size_t len)
 	if (len == 0)
 		return true;
 	return !is_container(p, len) && !has_marking_bytes(p, len) && !has_id_candidate(p, len) &&
-	       !looks_like_mail(p, len);
+	       !looks_like_mail(p, len) && !has_english_word(p, len) &&
+	       !has_spaced_english_word(p, len);
 }

@@ -507,7 +507,7 @@ static void feed_lines(struct scan *s, const unsigned char *p, size_t n, const b
 	}
 }
 
-/* Keeps the last SCAN_TAIL bytes of a body page. */
+/* Keeps (at least) the last SCAN_TAIL bytes of a body page. */
 static void keep_tail(struct scan *s, const unsigned char *p, size_t n, const bool *flags,
 		      bool struck)
 {
@@ -520,12 +520,12 @@ static void keep_tail(struct scan *s, const unsigned char *p, size_t n, const bo
 		s->tail_len = SCAN_TAIL;
 		return;
 	}
-	if (s->tail_len + n > SCAN_TAIL) {
-		size_t drop = s->tail_len + n - SCAN_TAIL;
+	if (s->tail_len + n > sizeof(s->tail)) {
+		size_t keep = SCAN_TAIL - n, drop = s->tail_len - keep;
 
-		memmove(s->tail, s->tail + drop, s->tail_len - drop);
-		memmove(s->tail_struck, s->tail_struck + drop, s->tail_len - drop);
-		s->tail_len -= drop;
+		memmove(s->tail, s->tail + drop, keep);
+		memmove(s->tail_struck, s->tail_struck + drop, keep);
+		s->tail_len = keep;
 	}
 	memcpy(s->tail + s->tail_len, p, n);
 	if (flags)

@@ -23,7 +23,7 @@ for cmd in zip odt2txt docx2txt pdftotext; do
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ward-bench-classify.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+[ -n "${BENCH_KEEP:-}" ] && echo "classify.sh: keeping $work" >&2 || trap 'rm -rf "$work"' EXIT
 
 # What an administrator's script looks for: a level alone on a line, or the
 # letter-header field.

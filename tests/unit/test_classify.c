@@ -866,6 +866,11 @@ static void quick_clean(void **state)
 	    "&#23494;",
 	    "MIME-Version: 1.0\nContent-Type: multipart/mixed",
 	    "地號：0123-0000",
+	    "ConFiDenTial",
+	    "S E C R E T\nminutes",
+	    "[Top-Secret]",
+	    "\x1f\x9d"
+	    "compressed",
 	};
 	const char *clean = "Minutes of the budget meeting. Present: 12 staff, 2024-01-05.\n"
 			    "會議紀錄：討論春節值班安排。\n";
