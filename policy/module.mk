@@ -28,3 +28,6 @@ $(BUILD)/fuzz/fuzz_policy: $(POLICY_FUZZ_SRCS) $(wildcard policy/*.h common/*.h)
 	$(Q)$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -I. $(shell pkg-config --cflags openssl) \
 		-o $@ $(POLICY_FUZZ_SRCS) $(shell pkg-config --libs openssl) -lm
+
+# The no-allocation test counts the policy library's allocations.
+$(BUILD)/tests/test_policy_noalloc: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc

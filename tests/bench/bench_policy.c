@@ -91,9 +91,8 @@ static char *hundred_rule_policy(void)
 						"copy block id 1234:%04d serial \"S%d\"\n", i, i);
 			break;
 		case 6:
-			len +=
-			    (size_t)snprintf(text + len, cap - len,
-					     "copy block exe \"/opt/tool%d/*\" to removable\n", i);
+			len += (size_t)snprintf(text + len, cap - len,
+						"copy block exe /opt/tool%d/* to removable\n", i);
 			break;
 		case 7:
 			len += (size_t)snprintf(text + len, cap - len,
