@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -181,6 +183,82 @@ static void tracker_reads_the_real_table(void **state)
 	mounts_free(m);
 }
 
+struct find {
+	const char *mount_point;
+	int added, removed, changed;
+};
+
+static void find_cb(enum mounts_action action, const struct mount_entry *m, void *arg)
+{
+	struct find *f = arg;
+	if (strcmp(m->mount_point, f->mount_point) != 0)
+		return;
+	if (action == MOUNTS_ADDED)
+		f->added++;
+	else if (action == MOUNTS_REMOVED)
+		f->removed++;
+	else
+		f->changed++;
+}
+
+static bool wait_pri(struct mounts *m)
+{
+	struct pollfd p = {.fd = mounts_fd(m), .events = POLLPRI};
+	return poll(&p, 1, 2000) == 1 && (p.revents & (POLLPRI | POLLERR));
+}
+
+/* The kernel signals a mount table change with POLLPRI; the tracker
+ * reports a real mount, its remount read-only, and its unmount. */
+static char dir[32];
+
+static int make_dir(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/ward-mounts-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+/* Also after a failure half-way: nothing stays mounted. */
+static int remove_dir(void **state)
+{
+	(void)state;
+	umount2(dir, MNT_DETACH);
+	return rmdir(dir);
+}
+
+static void tracker_hears_real_mounts(void **state)
+{
+	struct mounts *m;
+	struct find f = {dir, 0, 0, 0};
+
+	(void)state;
+	assert_int_equal(mounts_open(NULL, &m), 0);
+	assert_true(mounts_refresh(m, find_cb, &f) > 0);
+	assert_int_equal(f.added, 0);
+
+	assert_int_equal(mount("tmpfs", dir, "tmpfs", 0, "size=1m"), 0);
+	assert_true(wait_pri(m));
+	assert_true(mounts_refresh(m, find_cb, &f) >= 1);
+	assert_int_equal(f.added, 1);
+
+	assert_int_equal(mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
+	assert_true(wait_pri(m));
+	assert_true(mounts_refresh(m, find_cb, &f) >= 1);
+	assert_int_equal(f.changed, 1);
+	bool ro = false;
+	for (size_t i = 0; i < mounts_table(m)->n; i++)
+		if (strcmp(mounts_table(m)->entries[i].mount_point, dir) == 0)
+			ro = mounts_table(m)->entries[i].read_only;
+	assert_true(ro);
+
+	assert_int_equal(umount2(dir, 0), 0);
+	assert_true(wait_pri(m));
+	assert_true(mounts_refresh(m, find_cb, &f) >= 1);
+	assert_int_equal(f.removed, 1);
+	assert_int_equal(f.added, 1);
+	mounts_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +268,7 @@ int main(void)
 	    cmocka_unit_test(diff_reports_added_removed_changed),
 	    cmocka_unit_test(tracker_reads_a_file_and_reports_changes),
 	    cmocka_unit_test(tracker_reads_the_real_table),
+	    cmocka_unit_test_setup_teardown(tracker_hears_real_mounts, make_dir, remove_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
