@@ -56,9 +56,10 @@ int fan_group_open(struct fan_group *group)
 			break;
 		}
 		err = -errno;
-		/* EPERM without CAP_SYS_ADMIN will not get better by dropping
-		 * audit or O_NOATIME... unless it is CAP_AUDIT_WRITE that is
-		 * missing, so keep trying on EPERM and EINVAL alike. */
+		/* EPERM may be only the missing CAP_AUDIT_WRITE, EINVAL an
+		 * old kernel without FAN_ENABLE_AUDIT or O_NOATIME: try the
+		 * plainer group.  Without CAP_SYS_ADMIN the last try fails
+		 * with EPERM too, and that is returned. */
 		if (err != -EPERM && err != -EINVAL)
 			return err;
 	}
