@@ -357,9 +357,15 @@ static bool describe(struct udev_device *dev, struct devices_event *ev)
 	return true;
 }
 
+/* Field by field: struct copies need not preserve padding bytes. */
 static bool same_identity(const struct ward_device *a, const struct ward_device *b)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+	return a->bus == b->bus && a->removable == b->removable && a->vendor_id == b->vendor_id &&
+	       a->product_id == b->product_id && a->size_bytes == b->size_bytes &&
+	       strcmp(a->serial, b->serial) == 0 && strcmp(a->vendor, b->vendor) == 0 &&
+	       strcmp(a->model, b->model) == 0 && strcmp(a->interfaces, b->interfaces) == 0 &&
+	       strcmp(a->fs_type, b->fs_type) == 0 && strcmp(a->fs_uuid, b->fs_uuid) == 0 &&
+	       strcmp(a->fs_label, b->fs_label) == 0 && strcmp(a->devnode, b->devnode) == 0;
 }
 
 /* One udev device with its action; reports what changed.  Returns 1 if
