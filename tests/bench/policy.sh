@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Policy decision cost: runs build/bench/bench_policy (median of 7 runs of
-# N decisions per case) and prints a short table.
+# N decisions per case, in ns of thread CPU time per decision) and prints a
+# short table.
 #   tests/bench/policy.sh [ITERATIONS]     (default 2000000)
 set -eu
 cd "$(dirname "$0")/../.."
