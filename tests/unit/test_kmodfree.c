@@ -255,6 +255,38 @@ static void ignore_mark_holds_until_modified(void **state)
 	fan_group_close(&g);
 }
 
+/* A filesystem mark covers the medium wherever it is bind-mounted. */
+static void medium_mark_covers_bind_mounts(void **state)
+{
+	struct fan_group g;
+	struct fan_event ev;
+	enum fan_scope scope;
+	char bind[] = "/tmp/ward-kmodfree-bind-XXXXXX", file[PATH_MAX], via_bind[PATH_MAX];
+	pid_t child;
+
+	(void)state;
+	path_in(file, sizeof(file), "bound.txt");
+	assert_int_equal(child_status(spawn(do_create, file)), 0);
+	assert_non_null(mkdtemp(bind));
+	assert_int_equal(mount(mnt, bind, NULL, MS_BIND, NULL), 0);
+	snprintf(via_bind, sizeof(via_bind), "%s/bound.txt", bind);
+
+	assert_int_equal(fan_group_open(&g), 0);
+	assert_int_equal(fan_mark_medium(&g, mnt, &scope), 0);
+	child = spawn(do_read, via_bind);
+	bool seen = next_event(&g, &ev, 2000);
+	if (seen) {
+		assert_int_equal(fan_respond(&g, ev.fd, FAN_VERDICT_DENY, false), 0);
+		close(ev.fd);
+	}
+	int status = child_status(child);
+	fan_group_close(&g);
+	umount2(bind, MNT_DETACH);
+	rmdir(bind);
+	assert_true(seen);
+	assert_int_equal(status, EPERM);
+}
+
 /* The medium at mnt/sub is unmounted before its marks are dropped (a pulled
  * stick): dropping must not touch the internal mark of the filesystem the
  * mount point now belongs to. */
@@ -576,6 +608,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(medium_mark_denies_and_allows, mount_tmpfs,
 					    unmount_tmpfs),
 	    cmocka_unit_test_setup_teardown(ignore_mark_holds_until_modified, mount_tmpfs,
+					    unmount_tmpfs),
+	    cmocka_unit_test_setup_teardown(medium_mark_covers_bind_mounts, mount_tmpfs,
 					    unmount_tmpfs),
 	    cmocka_unit_test_setup_teardown(unmark_after_unmount_keeps_internal_mark, mount_tmpfs,
 					    unmount_tmpfs),
