@@ -21,6 +21,7 @@ FUZZ_CC      ?= clang
 BUILD        ?= build
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_SEEDS   ?= tests/fuzz/corpus
 FUZZ_PKGS    := libmagic openssl libarchive zlib libxml-2.0 poppler-glib
 FUZZ_PKG_CFLAGS := $(shell pkg-config --cflags $(FUZZ_PKGS))
 FUZZ_PKG_LIBS   := $(shell pkg-config --libs $(FUZZ_PKGS))
@@ -59,14 +60,14 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(call obj,$(CLASSIFY_SR
 run: $(FUZZ_BINS)
 	@failed=""; \
 	for name in $(FUZZ_TARGETS); do \
-		mkdir -p $(FUZZ_DIR)/corpus/$$name tests/fuzz/corpus/$$name; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$name $(FUZZ_SEEDS)/$$name; \
 		echo "== $$name: $(FUZZ_SECONDS) s"; \
 		if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 		    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		    $(FUZZ_DIR)/$$name -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
 		    -timeout=10 -max_len=1048576 -print_final_stats=1 \
 		    -artifact_prefix=$(FUZZ_DIR)/crash-$$name- \
-		    $(FUZZ_DIR)/corpus/$$name tests/fuzz/corpus/$$name \
+		    $(FUZZ_DIR)/corpus/$$name $(FUZZ_SEEDS)/$$name \
 		    >$(FUZZ_DIR)/$$name.log 2>&1; then \
 			failed="$$failed $$name"; \
 			tail -40 $(FUZZ_DIR)/$$name.log; \
