@@ -218,8 +218,14 @@ int extract_pdf(struct scan *s, const void *data, size_t len)
 		text = poppler_page_get_text(page);
 		snprintf(where, sizeof(where), "page %d", i + 1);
 		scan_page_begin(s, SCAN_ZONE_BODY, where);
-		if (text != NULL)
-			scan_text(s, text, strlen(text), false);
+		if (text != NULL) {
+			size_t n = strlen(text);
+
+			scan_text(s, text, n, false);
+			/* poppler ends the last line without a newline. */
+			if (n > 0 && text[n - 1] != '\n')
+				scan_text(s, "\n", 1, false);
+		}
 		scan_page_end(s);
 		g_free(text);
 		g_object_unref(page);
