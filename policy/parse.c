@@ -31,6 +31,13 @@
 #define MAX_CONDS 32
 #define MAX_VALUES 256
 #define MAX_DEVLIST_ENTRIES 4096
+/* Bounds that keep loading linear-ish on hostile input (names are looked
+ * up by linear search) and decisions bounded on absurd policies. */
+#define MAX_NAMES 1024 /* periods, hours, device and fingerprint lists */
+#define MAX_KEYS 64
+#define MAX_HOLIDAYS 4096
+#define MAX_RULES 10000 /* per section */
+#define MAX_ERRORS 1000
 
 /* ---- diagnostics ---- */
 
@@ -39,7 +46,7 @@ static void diag_add(struct policy_diag *diag, const char *path, unsigned line, 
 {
 	struct policy_error *e;
 
-	if (!diag)
+	if (!diag || diag->n_errors >= MAX_ERRORS)
 		return;
 	if (diag->n_errors == diag->cap) {
 		size_t cap = diag->cap ? diag->cap * 2 : 16;
@@ -312,8 +319,6 @@ static void perr_missing(struct parser *ps, const char *what)
 	const struct token *last = &ps->toks[ps->end - 1];
 	unsigned col = last->col + utf8_len(ps->text + last->off, last->end - last->off);
 
-	if (last->type == T_STRING)
-		col = last->col + utf8_len(ps->text + last->off, last->end - last->off);
 	perr_at(ps, last->line, col, "%s", what);
 }
 
@@ -541,6 +546,11 @@ static long find_name(const void *arr, size_t n, size_t stride, size_t name_off,
 static bool check_new_name(struct parser *ps, const struct token *t)
 {
 	struct policy *p = ps->p;
+
+	if (p->n_periods + p->n_hours + p->n_devlists + p->n_fpsets >= MAX_NAMES) {
+		perr(ps, t, "too many named periods, hours and lists (at most %d)", MAX_NAMES);
+		return false;
+	}
 
 	if (FIND(p->periods, p->n_periods, t) >= 0 || FIND(p->hours, p->n_hours, t) >= 0 ||
 	    FIND(p->devlists, p->n_devlists, t) >= 0 || FIND(p->fpsets, p->n_fpsets, t) >= 0 ||
@@ -799,6 +809,11 @@ static void stmt_holiday(struct parser *ps)
 		perr(ps, &ps->toks[ps->start + 1], "holiday longer than a year: use a period");
 		return;
 	}
+	if (p->n_holidays + (size_t)(b - a + 1) > MAX_HOLIDAYS) {
+		perr(ps, &ps->toks[ps->start + 1], "too many holidays (at most %d days)",
+		     MAX_HOLIDAYS);
+		return;
+	}
 	for (int64_t d = a; d <= b; d++) {
 		size_t i;
 
@@ -1053,6 +1068,10 @@ static void stmt_trust(struct parser *ps)
 	    !expect_name(ps, "the supervisor's public key file", &path_tok) ||
 	    !end_of_statement(ps))
 		return;
+	if (p->n_keys >= MAX_KEYS) {
+		perr(ps, name, "too many trusted supervisors (at most %d)", MAX_KEYS);
+		return;
+	}
 	for (size_t i = 0; i < p->n_keys; i++) {
 		if (strlen(p->keys[i].name) == name->len &&
 		    memcmp(p->keys[i].name, name->s, name->len) == 0) {
@@ -1707,11 +1726,22 @@ static bool parse_cond(struct parser *ps, enum section section, struct cond *c, 
 
 /* ---- rules ---- */
 
+/* Comments are recorded in line order, at most one per line. */
 static const char *comment_on_line(struct parser *ps, unsigned line)
 {
-	for (size_t i = 0; i < ps->n_comments; i++)
-		if (ps->comments[i].line == line)
-			return arena_strndup(ps->p, ps->comments[i].s, ps->comments[i].len);
+	size_t lo = 0, hi = ps->n_comments;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct comment *c = &ps->comments[mid];
+
+		if (c->line == line)
+			return arena_strndup(ps->p, c->s, c->len);
+		if (c->line < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return "";
 }
 
@@ -1783,6 +1813,11 @@ static void stmt_rule(struct parser *ps, enum section section)
 		    ps, kw,
 		    "unreachable rule: the catch-all rule at %s:%u ('%s') matches every event first",
 		    ca->path, ca->line, ca->text);
+		return;
+	}
+	if (p->n_rules[section] >= MAX_RULES) {
+		perr(ps, kw, "too many %s rules (at most %d)",
+		     section == SECTION_COPY ? "copy" : "device", MAX_RULES);
 		return;
 	}
 	if (p->n_rules[section] == p->cap_rules[section]) {

@@ -88,6 +88,16 @@ static bool hex32(const char *s, size_t len, unsigned char out[32])
 	return true;
 }
 
+/* Instants in a token name their UTC offset ("Z" or "+08:00"): the signed
+ * value must not depend on the verifying machine's time zone. */
+static bool has_offset(const char *s)
+{
+	size_t len = strlen(s);
+
+	return (len > 0 && s[len - 1] == 'Z') ||
+	       (len > 6 && (s[len - 6] == '+' || s[len - 6] == '-') && s[len - 3] == ':');
+}
+
 static bool field_text_ok(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -182,11 +192,11 @@ struct policy_token *policy_token_parse(const char *text, size_t len, char *err,
 				goto bad;
 		} else if (KEY("from")) {
 			bit = F_FROM;
-			if (!policy_parse_time(NULL, vbuf, &t->f.from))
+			if (!has_offset(vbuf) || !policy_parse_time(NULL, vbuf, &t->f.from))
 				goto bad;
 		} else if (KEY("until")) {
 			bit = F_UNTIL;
-			if (!policy_parse_time(NULL, vbuf, &t->f.until))
+			if (!has_offset(vbuf) || !policy_parse_time(NULL, vbuf, &t->f.until))
 				goto bad;
 		} else if (KEY("note")) {
 			bit = F_NOTE;
@@ -403,8 +413,16 @@ static bool fields_ok(const struct policy_token_fields *f, char *err, size_t err
 	const char *const texts[] = {f->approver, f->user, f->device_serial, f->note};
 
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
-		if (!field_text_ok(texts[i], strlen(texts[i]))) {
+		size_t len = strlen(texts[i]);
+
+		if (!field_text_ok(texts[i], len)) {
 			set_err(err, errlen, "fields may not hold control characters");
+			return false;
+		}
+		/* the file format trims blanks around values: they would not
+		 * survive a round trip, and the signature with them */
+		if (len && (texts[i][0] == ' ' || texts[i][len - 1] == ' ')) {
+			set_err(err, errlen, "fields may not begin or end with a space");
 			return false;
 		}
 	}
@@ -412,8 +430,9 @@ static bool fields_ok(const struct policy_token_fields *f, char *err, size_t err
 		set_err(err, errlen, "approver and user are required");
 		return false;
 	}
-	if (strcmp(f->device_serial, "*") == 0 || strchr(f->approver, ' ') == f->approver) {
-		set_err(err, errlen, "bad device serial or approver");
+	if (strcmp(f->device_serial, "*") == 0) {
+		set_err(err, errlen,
+			"device serial '*' is ambiguous: leave it empty for any device");
 		return false;
 	}
 	if (f->until <= f->from) {

@@ -887,6 +887,35 @@ static void reload_while_deciding(void **state)
 	rmdir(dir);
 }
 
+/* Hostile or absurd input stays bounded: the limits are errors with a
+ * position, not hangs. */
+static void limits(void **state)
+{
+	size_t cap = 1u << 20, len = 0;
+	char *text = malloc(cap), got[1024];
+
+	(void)state;
+	assert_non_null(text);
+	for (int y = 2000; y < 2012; y++)
+		len +=
+		    (size_t)snprintf(text + len, cap - len, "holiday %d-01-01 .. %d-12-31\n", y, y);
+	first_error(text, got, sizeof(got));
+	assert_string_equal(got, "12:9: too many holidays (at most 4096 days)");
+
+	len = 0;
+	for (int i = 0; i < 10001; i++)
+		len += (size_t)snprintf(text + len, cap - len, "copy block user u%d\n", i);
+	first_error(text, got, sizeof(got));
+	assert_string_equal(got, "10001:1: too many copy rules (at most 10000)");
+
+	len = 0;
+	for (int i = 0; i < 1025; i++)
+		len += (size_t)snprintf(text + len, cap - len, "period p%d 2022-01-01\n", i);
+	first_error(text, got, sizeof(got));
+	assert_string_equal(got, "1025:8: too many named periods, hours and lists (at most 1024)");
+	free(text);
+}
+
 static void references(void **state)
 {
 	struct policy *p = load_ok("copy allow *\n");
@@ -914,6 +943,7 @@ int main(void)
 	    cmocka_unit_test(directory_in_name_order),
 	    cmocka_unit_test(shipped_default_policy),
 	    cmocka_unit_test(reload_while_deciding),
+	    cmocka_unit_test(limits),
 	    cmocka_unit_test(references),
 	};
 

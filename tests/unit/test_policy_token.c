@@ -435,6 +435,7 @@ static void malformed_token_files(void **state)
 	    {"ward-token 1\nfavourite-colour blue\n", "line 2: unknown field 'favourite-colour'"},
 	    {"ward-token 1\nsha256 abc\n", "line 2: bad value for 'sha256'"},
 	    {"ward-token 1\nfrom tomorrow\n", "line 2: bad value for 'from'"},
+	    {"ward-token 1\nfrom 2022-01-25T08:00\n", "line 2: bad value for 'from'"},
 	    {"ward-token 1\nsignature AAAA\n", "line 2: bad value for 'signature'"},
 	    {"ward-token 1\nlevel-max 秘密\n", "line 2: bad value for 'level-max'"},
 	    {"ward-token\n", "line 1: expected 'field value'"},
@@ -474,6 +475,9 @@ static void signing_refuses_bad_fields(void **state)
 	str_copy(f.user, sizeof(f.user), "alice\nuser bob");
 	assert_int_equal(policy_token_sign(&f, e->wang_key, &text, err, sizeof(err)), -1);
 	assert_null(text);
+	base_fields(&f);
+	str_copy(f.user, sizeof(f.user), " alice");
+	assert_int_equal(policy_token_sign(&f, e->wang_key, &text, err, sizeof(err)), -1);
 	base_fields(&f);
 	f.until = f.from;
 	assert_int_equal(policy_token_sign(&f, e->wang_key, &text, err, sizeof(err)), -1);
