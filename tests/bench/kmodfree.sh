@@ -6,8 +6,9 @@
 #   - the per-event /proc work (procfd_scan of a process holding 35 fds,
 #     fan_opener_read).
 # Median and minimum of 5 runs each: on a shared machine the minimum is the
-# closer to the machine's own cost (these are wall-clock figures: a round
-# trip is two context switches, CPU time alone would hide it).
+# closer to the machine's own cost.  Wall-clock figures first (a round trip
+# is two context switches that CPU time alone would hide), then the CPU
+# time of the same work, which another process's load does not inflate.
 #   tests/bench/kmodfree.sh [OPENS] [PROC_CALLS]     (default 20000, 5000)
 set -eu
 cd "$(dirname "$0")/../.."
@@ -45,4 +46,10 @@ printf '%-44s %10s %10s\n' "permission round trip (ns)" \
 printf '%-44s %s\n' "procfd_scan, 35 fds, writers+sources (us)" "$(stats procfd_scan_us "${procs[@]}")"
 printf '%-44s %s\n' "procfd_scan, 35 fds, writers only (us)" "$(stats procfd_scan_writers_us "${procs[@]}")"
 printf '%-44s %s\n' "fan_opener_read (us)" "$(stats fan_opener_read_us "${procs[@]}")"
+printf '%-44s %s\n' "CPU per open+close, no mark (ns)" "$(stats bare_cpu_ns "${runs[@]}")"
+printf '%-44s %s\n' "CPU per open+close, marked (ns, both threads)" "$(stats marked_cpu_ns "${runs[@]}")"
+printf '%-44s %s\n' "CPU per open+close, ignore mark (ns)" "$(stats ignored_cpu_ns "${runs[@]}")"
+printf '%-44s %s\n' "CPU procfd_scan, writers+sources (us)" "$(stats procfd_scan_cpu_us "${procs[@]}")"
+printf '%-44s %s\n' "CPU procfd_scan, writers only (us)" "$(stats procfd_scan_writers_cpu_us "${procs[@]}")"
+printf '%-44s %s\n' "CPU fan_opener_read (us)" "$(stats fan_opener_read_cpu_us "${procs[@]}")"
 printf 'load average while measured: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
