@@ -932,6 +932,14 @@ static void doc_text(const struct doc_chars *ch, uint32_t from, uint32_t to, str
 	}
 }
 
+static bool blank(const struct out *o)
+{
+	for (size_t i = 0; i < o->len; i++)
+		if (o->buf[i] != '\n' && o->buf[i] != '\t' && o->buf[i] != ' ')
+			return false;
+	return true;
+}
+
 /* The header story: PlcfHdd splits it into stories; after the six
  * separator stories come six per section: even header, odd header, even
  * footer, odd footer, first-page header, first-page footer. */
@@ -958,6 +966,8 @@ static void doc_headers(struct scan *s, const struct doc *d, const struct doc_ch
 		if (b <= a || b > d->ccp_hdd)
 			continue;
 		doc_text(ch, base + a, base + b, o);
+		if (blank(o)) /* an empty story, or the guard paragraph at the end */
+			o->len = 0;
 		if (o->len > 0)
 			out_emit(s, o, header ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
 				 header ? "WordDocument header" : "WordDocument footer");
