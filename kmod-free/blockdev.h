@@ -12,7 +12,11 @@
 #include <stdbool.h>
 
 /* BLKROSET on the device node (e.g. /dev/sdb, /dev/sdb1, /dev/loop3).
- * Returns 0 or -errno. */
+ * Set it on every node that may be mounted (each partition as its udev
+ * event arrives, and the whole disk): do not rely on a disk's flag
+ * covering its partitions.  The flag outlives a loop device's detach
+ * (the next image on that loop device is read-only): clear it when the
+ * medium goes.  Returns 0 or -errno. */
 int blockdev_set_ro(const char *devnode, bool read_only);
 /* BLKROGET.  Returns 0 and sets *read_only, or -errno. */
 int blockdev_get_ro(const char *devnode, bool *read_only);
