@@ -236,12 +236,17 @@ static bool lex(struct parser *ps)
 			continue;
 		}
 		if (c == '"') {
-			size_t j = i + 1;
-			char *buf = arena_alloc(ps->p, ps->len - i);
-			size_t n = 0;
+			size_t j = i + 1, n = 0;
+			char *buf;
 
+			/* find the end first (closing quote, or the line's end) to
+			 * size the copy */
+			while (j < ps->len && s[j] != '"' && s[j] != '\n')
+				j += s[j] == '\\' && j + 1 < ps->len && s[j + 1] != '\n' ? 2 : 1;
+			buf = arena_alloc(ps->p, j - i + 1);
 			if (!buf)
 				return false;
+			j = i + 1;
 			while (j < ps->len && s[j] != '"' && s[j] != '\n') {
 				if (s[j] == '\\' && j + 1 < ps->len &&
 				    (s[j + 1] == '"' || s[j + 1] == '\\')) {
@@ -1811,7 +1816,7 @@ static void stmt_rule(struct parser *ps, enum section section)
 	if (ca) {
 		perr(
 		    ps, kw,
-		    "unreachable rule: the catch-all rule at %s:%u ('%s') matches every event first",
+		    "unreachable rule: the catch-all rule at %s:%u ('%.120s') matches every event first",
 		    ca->path, ca->line, ca->text);
 		return;
 	}
