@@ -421,11 +421,13 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
+	/* Only regular files (memfds included) hold a document read with
+	 * pread; a pipe or a device is no document. */
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
 	scan_call_init(&call, ctx, budget);
 
-	/* Regular files: their size, within the budget.  Anything else
-	 * (a pipe): read up to the budget. */
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size <= budget->max_input_bytes)
+	if ((uint64_t)st.st_size <= budget->max_input_bytes)
 		cap = (size_t)st.st_size;
 	else
 		cap = (size_t)budget->max_input_bytes;
@@ -455,14 +457,14 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 			break;
 		}
 	}
-	if (len == cap && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > cap)) {
+	if (len == cap && (uint64_t)st.st_size > cap) {
 		/* More than the budget?  One byte tells. */
 		unsigned char extra;
 		ssize_t n = pread(fd, &extra, 1, (off_t)len);
 		truncated = n > 0;
 	}
 	EVP_DigestFinal_ex(md, out->sha256, NULL);
-	out->size = S_ISREG(st.st_mode) && (uint64_t)st.st_size > len ? (uint64_t)st.st_size : len;
+	out->size = (uint64_t)st.st_size > len ? (uint64_t)st.st_size : len;
 
 	struct scan s;
 	scan_init(&s, &call, 0, "");

@@ -77,7 +77,8 @@ int classify_set_english(struct classify_ctx *ctx, const char *word, enum ward_l
 /* Classify the file open at fd (read from offset 0 with pread; the offset is
  * not changed).  name_hint is used only in reasons, never to pick a format.
  * Returns 0 when the result is filled (including uninspectable results), or
- * -errno when fd could not be read at all. */
+ * -errno when fd could not be read at all (-EISDIR, -EINVAL for anything
+ * but a regular file). */
 int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 		const struct classify_budget *budget, struct classify_result *out);
 

@@ -65,7 +65,7 @@ struct scan_call {
 struct scan {
 	struct scan_call *call;
 	uint32_t depth;
-	char prefix[160]; /* "a.zip:b.odt " for nested documents, else "" */
+	char prefix[160]; /* "a.zip:b.odt" for nested documents, else "" */
 
 	bool in_page;
 	enum scan_zone zone;

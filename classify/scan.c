@@ -20,6 +20,7 @@
 #define _GNU_SOURCE /* memmem, memrchr */
 #include "classify/core.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,17 +50,21 @@ static const enum ward_level level_words_level[] = {
     WARD_LEVEL_RESTRICTED,
 };
 
-/* dst = a b c, cut at a UTF-8 character boundary when it does not fit. */
-static void concat(char *dst, size_t size, const char *a, const char *b, const char *c)
+/* dst = the strings given, up to a NULL, cut at a UTF-8 character
+ * boundary when they do not fit. */
+static void concat(char *dst, size_t size, ...)
 {
-	const char *parts[3] = {a, b, c};
+	va_list ap;
+	const char *part;
 	size_t used = 0;
 
 	dst[0] = '\0';
-	for (int i = 0; i < 3 && used + 1 < size; i++) {
-		str_copy(dst + used, size - used, parts[i] ? parts[i] : "");
+	va_start(ap, size);
+	while ((part = va_arg(ap, const char *)) && used + 1 < size) {
+		str_copy(dst + used, size - used, part);
 		used += strlen(dst + used);
 	}
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */
@@ -99,8 +104,8 @@ static void add_candidate(struct scan *s, const char *rule, const char *where, c
 
 	memset(&reason, 0, sizeof(reason));
 	str_copy(reason.rule, sizeof(reason.rule), rule);
-	concat(reason.where, sizeof(reason.where), s->prefix, where,
-	       struck ? " (struck through)" : "");
+	concat(reason.where, sizeof(reason.where), s->prefix, s->prefix[0] ? " " : "",
+	       where ? where : "", struck ? " (struck through)" : "", (const char *)NULL);
 	str_copy_n(reason.text, sizeof(reason.text), text ? text : "", text ? text_len : 0);
 
 	for (uint32_t i = 0; i < call->n_candidates; i++) {
@@ -154,7 +159,7 @@ void scan_set_uninspectable(struct scan *s, const char *reason)
 		return;
 	call->uninspectable = true;
 	concat(call->uninspectable_reason, sizeof(call->uninspectable_reason), s->prefix,
-	       reason ? reason : "unreadable", "");
+	       s->prefix[0] ? ": " : "", reason ? reason : "unreadable", (const char *)NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -231,7 +236,8 @@ void scan_nested(struct scan *s, const void *data, size_t len, const char *name)
 	}
 	call->entries++;
 
-	concat(prefix, sizeof(prefix), s->prefix, name ? name : "?", ":");
+	concat(prefix, sizeof(prefix), s->prefix, s->prefix[0] ? ":" : "", name ? name : "?",
+	       (const char *)NULL);
 	struct scan child;
 	scan_init(&child, call, s->depth + 1, prefix);
 	classify_dispatch(&child, data, len, mime, sizeof(mime));
@@ -423,7 +429,7 @@ static void judge_line(struct scan *s, const unsigned char *p, size_t n, const b
 	bool struck;
 	enum ward_level level;
 
-	concat(where, sizeof(where), s->where, where_suffix, "");
+	concat(where, sizeof(where), s->where, where_suffix, (const char *)NULL);
 	if (s->zone == SCAN_ZONE_METADATA) {
 		/* "name: value": a value that is a level is a label. */
 		for (size_t i = 0; i < n; i++) {
@@ -653,6 +659,12 @@ static void find_letter_field(struct scan *s, const struct window *w)
 			continue;
 		while ((k = space_at(p + q, limit - q)))
 			q += k;
+		/* The value may stand on the next line (a table cell). */
+		if (q < limit && p[q] == '\n') {
+			q++;
+			while ((k = space_at(p + q, limit - q)))
+				q += k;
+		}
 		for (size_t i = 0; i < sizeof(level_words) / sizeof(level_words[0]); i++) {
 			size_t len = strlen(level_words[i]);
 

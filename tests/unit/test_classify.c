@@ -214,6 +214,11 @@ static void letter_header_field(void **state)
 			 WARD_LEVEL_TOP_SECRET);
 	assert_int_equal(level_of(PROSE "密等及解密條件：機密（本件至115年1月1日解密）\n" PROSE),
 			 WARD_LEVEL_CONFIDENTIAL);
+	/* In a table the value has a cell, and a line, of its own. */
+	assert_int_equal(level_of(PROSE "密等及解密條件或保密期限：\n極機密\n附件：如文\n" PROSE),
+			 WARD_LEVEL_SECRET);
+	assert_int_equal(level_of(PROSE "密等及解密條件或保密期限：\n機密文件處理要點\n" PROSE),
+			 WARD_LEVEL_NONE);
 }
 
 static void letter_header_field_unclassified(void **state)
@@ -738,7 +743,16 @@ static void expansion_and_nesting_limits(void **state)
 	scan_nested(&d.s, "極機密\n" PROSE, strlen("極機密\n" PROSE), "a.zip");
 	direct_end(&d);
 	assert_int_equal(d.res.level, WARD_LEVEL_SECRET);
-	assert_string_equal(d.res.reasons[0].where, "a.zip:text first lines");
+	assert_string_equal(d.res.reasons[0].where, "a.zip text first lines");
+
+	/* Deeper: the member path, then the place. */
+	direct_begin(&d);
+	d.s.depth = 1;
+	str_copy(d.s.prefix, sizeof(d.s.prefix), "a.zip");
+	scan_nested(&d.s, "\xff\xfe", 2, "b.txt");
+	scan_nested(&d.s, "x\n密\n", 6, "c.txt");
+	direct_end(&d);
+	assert_string_equal(d.res.reasons[0].where, "a.zip:c.txt text first lines");
 	assert_false(d.res.uninspectable);
 
 	direct_begin(&d);
@@ -785,6 +799,11 @@ static void xattr_label_and_fd(void **state)
 	unlink(path);
 
 	assert_int_equal(classify_fd(ctx, -1, "none", NULL, &res), -EBADF);
+	int pipefd[2];
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(classify_fd(ctx, pipefd[0], "pipe", NULL, &res), -EINVAL);
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 static void binary_is_none_not_uninspectable(void **state)
