@@ -214,6 +214,16 @@ int fan_ignore_inode(const struct fan_group *group, int fd, uint64_t extra_mask)
 	return -errno;
 }
 
+int fan_unignore_inode(const struct fan_group *group, int fd, uint64_t extra_mask)
+{
+	unsigned int flags = FAN_MARK_REMOVE;
+
+	flags |= (group->caps & FAN_CAP_MARK_IGNORE) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK;
+	if (fanotify_mark(group->fd, flags, FAN_OPEN_PERM | extra_mask, fd, NULL) == 0)
+		return 0;
+	return errno == ENOENT ? 0 : -errno;
+}
+
 int fan_flush_ignores(const struct fan_group *group)
 {
 	/* FAN_MARK_FLUSH without a type flushes inode marks: Ward's only

@@ -79,8 +79,13 @@ int fan_unmark_internal(const struct fan_group *group, const char *mount_point);
  * modified: an inode mark with FAN_MARK_IGNORE (or FAN_MARK_IGNORED_MASK on
  * kernels before 6.0), FAN_MARK_EVICTABLE when available so it does not pin
  * the inode in memory, and never FAN_MARK_IGNORED_SURV_MODIFY.  fd is the
- * event's fd (or any fd on the file).  Returns 0 or -errno. */
+ * event's fd (or any fd open on the file; an O_PATH fd is refused with
+ * -EBADF).  Returns 0 or -errno. */
 int fan_ignore_inode(const struct fan_group *group, int fd, uint64_t extra_mask);
+/* Remove that inode's ignore mark again (a writer raced the
+ * classification that placed it).  No ignore mark is not an error: 0.
+ * Returns 0 or -errno. */
+int fan_unignore_inode(const struct fan_group *group, int fd, uint64_t extra_mask);
 /* Drop every ignore mark (e.g. after a policy reload changed what counts
  * as marked).  Returns 0 or -errno. */
 int fan_flush_ignores(const struct fan_group *group);

@@ -237,6 +237,30 @@ static void ignore_mark_holds_until_modified(void **state)
 	close(ev.fd);
 	assert_int_equal(child_status(child), 0);
 
+	/* Removing one inode's ignore mark: reported again at once; twice
+	 * is fine. */
+	child = spawn(do_read, file);
+	assert_true(next_event(&g, &ev, 2000));
+	assert_int_equal(fan_ignore_inode(&g, ev.fd, 0), 0);
+	assert_int_equal(fan_respond(&g, ev.fd, FAN_VERDICT_ALLOW, false), 0);
+	close(ev.fd);
+	assert_int_equal(child_status(child), 0);
+	assert_int_equal(child_status(spawn(do_read, file)), 0);
+	assert_false(next_event(&g, &ev, 100));
+	/* Still ignored: this open is not held for a verdict.  (An O_PATH fd
+	 * is refused by fanotify_mark with EBADF.) */
+	int fd = open(file, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fan_unignore_inode(&g, fd, 0), 0);
+	assert_int_equal(fan_unignore_inode(&g, fd, 0), 0);
+	close(fd);
+	child = spawn(do_read, file);
+	assert_true(next_event(&g, &ev, 2000));
+	assert_int_equal(ev.pid, child);
+	assert_int_equal(fan_respond(&g, ev.fd, FAN_VERDICT_ALLOW, false), 0);
+	close(ev.fd);
+	assert_int_equal(child_status(child), 0);
+
 	/* Flushing drops the ignore marks too. */
 	child = spawn(do_read, file);
 	assert_true(next_event(&g, &ev, 2000));
