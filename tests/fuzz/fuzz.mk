@@ -8,7 +8,8 @@
 #   make -f tests/fuzz/fuzz.mk                   build every target
 #   make -f tests/fuzz/fuzz.mk FUZZ_SECONDS=20 run
 #                                                run each for FUZZ_SECONDS with its
-#                                                seeds (tests/fuzz/corpus/<name>/);
+#                                                seeds (tests/fuzz/corpus/<name>/, the
+#                                                name with or without "fuzz_");
 #                                                fails on any crash, leak, timeout
 #                                                or sanitizer report
 #   make -f tests/fuzz/fuzz.mk run FUZZ_TARGETS="fuzz_rtf fuzz_ole"
@@ -60,14 +61,18 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(call obj,$(CLASSIFY_SR
 run: $(FUZZ_BINS)
 	@failed=""; \
 	for name in $(FUZZ_TARGETS); do \
-		mkdir -p $(FUZZ_DIR)/corpus/$$name $(FUZZ_SEEDS)/$$name; \
-		echo "== $$name: $(FUZZ_SECONDS) s"; \
+		mkdir -p $(FUZZ_DIR)/corpus/$$name; \
+		seeds=""; \
+		for d in $(FUZZ_SEEDS)/$$name $(FUZZ_SEEDS)/$${name#fuzz_}; do \
+			[ -d "$$d" ] && seeds="$$seeds $$d"; \
+		done; \
+		echo "== $$name: $(FUZZ_SECONDS) s, seeds:$${seeds:- none}"; \
 		if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 		    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		    $(FUZZ_DIR)/$$name -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
 		    -timeout=10 -max_len=1048576 -print_final_stats=1 \
 		    -artifact_prefix=$(FUZZ_DIR)/crash-$$name- \
-		    $(FUZZ_DIR)/corpus/$$name $(FUZZ_SEEDS)/$$name \
+		    $(FUZZ_DIR)/corpus/$$name $$seeds \
 		    >$(FUZZ_DIR)/$$name.log 2>&1; then \
 			failed="$$failed $$name"; \
 			tail -40 $(FUZZ_DIR)/$$name.log; \
