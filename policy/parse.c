@@ -202,6 +202,9 @@ static bool lex(struct parser *ps)
 	unsigned line = 1;
 	bool bol = true;
 
+	/* Windows editors start UTF-8 files with a byte-order mark */
+	if (ps->len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		i = line_start = 3;
 	while (i < ps->len) {
 		char c = s[i];
 		struct token t = {.bol = bol, .line = line};

@@ -129,6 +129,8 @@ struct policy_token *policy_token_parse(const char *text, size_t len, char *err,
 		set_err(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3; /* a byte-order mark from a Windows editor */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end, *sp, *val;

@@ -520,7 +520,8 @@ static void comments_strings_and_layout(void **state)
 {
 	/* a device list across lines, '#' inside a string, CRLF line ends,
 	 * operators without spaces, English level names */
-	struct policy *p = load_ok("devices office {\r\n"
+	struct policy *p = load_ok("\xEF\xBB\xBF" /* byte-order mark */
+				   "devices office {\r\n"
 				   "  id 0781:* serial \"A#1\"   # comment inside\r\n"
 				   "  id *:1000 name Cruzer*\r\n"
 				   "}\r\n"
