@@ -1,0 +1,129 @@
+/* Workloads for tests/bench/agent.sh (built by it into build/bench/):
+ *   agent-openbench create DIR N BYTES   N small unmarked text files
+ *   agent-openbench open DIR N           open/read/close each; prints ns per file
+ *   agent-openbench eperm-dest SRC DSTDIR N
+ *       holds SRC open for reading, then N times opens DSTDIR/copy-I for
+ *       writing (as cp does): prints median and p99 of open() -> EPERM in us
+ *   agent-openbench eperm-src SRC DSTFILE N
+ *       holds DSTFILE open for writing, then N times opens SRC (as
+ *       `cat SRC > DSTFILE` does): the same figures
+ * Exit status 1 when an open that should fail with EPERM did not. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int create(const char *dir, long n, long bytes)
+{
+	char path[4096], *buf = malloc((size_t)bytes);
+
+	for (long i = 0; i < bytes; i++)
+		buf[i] = "weekly minutes, nothing classified here. "[i % 42];
+	for (long i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/f%06ld.txt", dir, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, buf, (size_t)bytes) != bytes) {
+			perror(path);
+			return 1;
+		}
+		close(fd);
+	}
+	free(buf);
+	return 0;
+}
+
+static int open_all(const char *dir, long n)
+{
+	char path[4096], buf[8192];
+	uint64_t t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/f%06ld.txt", dir, i);
+		fd = open(path, O_RDONLY);
+		if (fd < 0) {
+			perror(path);
+			return 1;
+		}
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	printf("%.0f\n", (double)(now_ns() - t0) / (double)n);
+	return 0;
+}
+
+static int eperm(const char *mode, const char *src, const char *dst, long n)
+{
+	uint64_t *lat = calloc((size_t)n, sizeof(*lat));
+	int held, wrong = 0;
+	char path[4096];
+
+	if (strcmp(mode, "eperm-dest") == 0)
+		held = open(src, O_RDONLY);
+	else
+		held = open(dst, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (held < 0) {
+		perror("holding open");
+		return 1;
+	}
+	for (long i = 0; i < n; i++) {
+		uint64_t t0;
+		int fd;
+
+		if (strcmp(mode, "eperm-dest") == 0)
+			snprintf(path, sizeof(path), "%s/copy-%ld.odt", dst, i);
+		t0 = now_ns();
+		if (strcmp(mode, "eperm-dest") == 0)
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		else
+			fd = open(src, O_RDONLY);
+		lat[i] = now_ns() - t0;
+		if (fd >= 0 || errno != EPERM) {
+			wrong++;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
+	printf("%.1f %.1f %d\n", (double)lat[n / 2] / 1000.0, (double)lat[(n * 99) / 100] / 1000.0,
+	       wrong);
+	close(held);
+	free(lat);
+	return wrong ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 5 && strcmp(argv[1], "create") == 0)
+		return create(argv[2], atol(argv[3]), atol(argv[4]));
+	if (argc == 4 && strcmp(argv[1], "open") == 0)
+		return open_all(argv[2], atol(argv[3]));
+	if (argc == 5 && strncmp(argv[1], "eperm-", 6) == 0)
+		return eperm(argv[1], argv[2], argv[3], atol(argv[4]));
+	fprintf(stderr, "usage: see the comment at the top of agent-openbench.c\n");
+	return 2;
+}

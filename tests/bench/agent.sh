@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# wardd's benchmarks, ratios measured in one run (tests/bench/run.sh runs it):
+#  1. open-heavy workload on the internal disk with a stick mounted:
+#     open/read/close of 20,000 small files, twice, with no agent, with wardd
+#     and with fapolicyd (Debian's, permissive, its sample rules, run through
+#     the capset shim because this host lacks CAP_SYS_RESOURCE).
+#     Targets: wardd pass 1 <= 6x no agent, pass 2 <= 1.05x, below fapolicyd.
+#  2. copy throughput of BENCH_COPY_MB (default 1024) MB of unmarked documents
+#     to an exFAT stick: wardd >= 90% of no agent.
+#  3. latency from open() to EPERM for a marked document, destination side
+#     (cp's open of the copy) and source side (cat > stick): median and p99.
+#  4. wardd's resident memory idle (target <= 16 MB) and its peak under load.
+# Environment: BENCH_FILES (20000), BENCH_COPY_MB (1024), BENCH_SKIP_FAPOLICYD=1.
+set -u
+cd "$(dirname "$0")/../.."
+source tests/lib/usbstick.sh
+WARD_BUILD=${WARD_BUILD:-build}
+BIN=$WARD_BUILD/bench
+FILES=${BENCH_FILES:-20000}
+COPY_MB=${BENCH_COPY_MB:-1024}
+mkdir -p "$BIN"
+cc -O2 -Wall -Wextra -Werror -o "$BIN/agent-openbench" tests/bench/agent-openbench.c || exit 1
+cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$BIN/agent-capset-shim.so" \
+	tests/bench/agent-capset-shim.c || exit 1
+
+# The workload lives on the internal disk, not tmpfs (which wardd does not mark).
+WORK=$(mktemp -d /var/tmp/ward-bench.XXXXXX)
+WARDD_PID=
+FAPO_PID=
+FAPO_RULES_CREATED=
+cleanup() {
+	stop_wardd
+	stop_fapolicyd
+	[ -n "$FAPO_RULES_CREATED" ] && rm -f /etc/fapolicyd/compiled.rules
+	rm -rf "$WORK"
+}
+testbed_init || exit 1
+testbed_on_exit cleanup
+
+start_wardd() {
+	mkdir -p "$WORK/state" "$WORK/run"
+	cat >"$WORK/wardd.conf" <<CONF
+policy_dir = $PWD/policy/default
+state_dir = $WORK/state
+runtime_dir = $WORK/run
+CONF
+	"$WARD_BUILD/wardd" --foreground --config "$WORK/wardd.conf" 2>>"$WORK/wardd.log" &
+	WARDD_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		"$WARD_BUILD/wardctl" status --json --config "$WORK/wardd.conf" 2>/dev/null |
+			grep -qF "\"mount\":\"$STICK\"" && return 0
+		sleep 0.1
+	done
+	echo "agent.sh: wardd did not start watching $STICK" >&2
+	cat "$WORK/wardd.log" >&2
+	return 1
+}
+stop_wardd() {
+	[ -n "$WARDD_PID" ] || return 0
+	kill -TERM "$WARDD_PID" 2>/dev/null
+	wait "$WARDD_PID" 2>/dev/null
+	WARDD_PID=
+}
+start_fapolicyd() {
+	if [ ! -f /etc/fapolicyd/compiled.rules ] && [ ! -f /etc/fapolicyd/fapolicyd.rules ]; then
+		local d=/usr/share/fapolicyd/sample-rules
+		cat "$d"/10-languages.rules "$d"/20-dracut.rules "$d"/21-updaters.rules \
+			"$d"/30-patterns.rules "$d"/40-bad-elf.rules "$d"/41-shared-obj.rules \
+			"$d"/42-trusted-elf.rules "$d"/70-trusted-lang.rules "$d"/72-shell.rules \
+			"$d"/90-deny-execute.rules "$d"/95-allow-open.rules \
+			>/etc/fapolicyd/compiled.rules || return 1
+		FAPO_RULES_CREATED=1
+	fi
+	LD_PRELOAD=$PWD/$BIN/agent-capset-shim.so fapolicyd --permissive --debug-deny \
+		>"$WORK/fapolicyd.log" 2>&1 &
+	FAPO_PID=$!
+	local i
+	for i in $(seq 1 600); do
+		grep -q "Starting to listen for events" "$WORK/fapolicyd.log" && { sleep 1; return 0; }
+		kill -0 "$FAPO_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "agent.sh: fapolicyd did not start:" >&2
+	tail -5 "$WORK/fapolicyd.log" >&2
+	return 1
+}
+stop_fapolicyd() {
+	[ -n "$FAPO_PID" ] || return 0
+	kill -TERM "$FAPO_PID" 2>/dev/null
+	wait "$FAPO_PID" 2>/dev/null
+	FAPO_PID=
+}
+rss_kb() { awk "/^$2:/ {print \$2}" "/proc/$1/status"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+stick_insert BENCH --fs exfat --size $((COPY_MB + 256))M --serial BENCH0001 >/dev/null || exit 1
+STICK=$(stick_mnt BENCH)
+blockdev --setrw "$(stick_dev BENCH)" 2>/dev/null
+
+echo "# open-heavy: $FILES files of 1 KB on $(df --output=source,fstype "$WORK" | tail -1)"
+mkdir -p "$WORK/files"
+"$BIN/agent-openbench" create "$WORK/files" "$FILES" 1024 || exit 1
+sleep 2.5 # older than wardd's "being written" window, so they can be learnt
+run_pass() { "$BIN/agent-openbench" open "$WORK/files" "$FILES"; }
+
+none1=$(run_pass) none2=$(run_pass)
+start_wardd || exit 1
+sleep 1
+rss_idle=$(rss_kb "$WARDD_PID" VmRSS)
+w1=$(run_pass) w2=$(run_pass)
+ignored=$("$WARD_BUILD/wardctl" status --json --config "$WORK/wardd.conf" | sed -n 's/.*"ignore_marks":\([0-9]*\).*/\1/p')
+stop_wardd
+f1=- f2=-
+if [ -z "${BENCH_SKIP_FAPOLICYD:-}" ] && command -v fapolicyd >/dev/null && start_fapolicyd; then
+	f1=$(run_pass) f2=$(run_pass)
+	stop_fapolicyd
+fi
+# The baseline again, and the better of the two (the machine may be busy).
+n1=$(run_pass) n2=$(run_pass)
+[ "$n1" -lt "$none1" ] && none1=$n1
+[ "$n2" -lt "$none2" ] && none2=$n2
+
+printf '| %-22s | %12s | %12s | %10s | %10s |\n' "open/read/close" "pass 1 ns" "pass 2 ns" "pass 1 ×" "pass 2 ×"
+printf '|%s|\n' "------------------------|--------------|--------------|------------|-----------"
+printf '| %-22s | %12s | %12s | %10s | %10s |\n' "no agent" "$none1" "$none2" "1.00" "1.00"
+printf '| %-22s | %12s | %12s | %10s | %10s |\n' "wardd" "$w1" "$w2" "$(ratio "$w1" "$none1")" "$(ratio "$w2" "$none2")"
+printf '| %-22s | %12s | %12s | %10s | %10s |\n' "fapolicyd (permissive)" "$f1" "$f2" \
+	"$( [ "$f1" = - ] && echo - || ratio "$f1" "$none1")" "$( [ "$f2" = - ] && echo - || ratio "$f2" "$none2")"
+echo "# targets: wardd pass 1 <= 6x, pass 2 <= 1.05x, both below fapolicyd; ignore marks placed: $ignored"
+
+echo
+echo "# copy throughput: $COPY_MB MB of unmarked documents (8 MB each) to an exFAT stick"
+mkdir -p "$WORK/docs"
+for i in $(seq 1 $((COPY_MB / 8))); do
+	yes "第 $i 號公文：本週例行會議紀錄，無密等標示，僅供內部參考。" | head -c 8M >"$WORK/docs/doc$i.txt"
+done
+copy_secs() {
+	local t0 t1
+	sync
+	t0=$(date +%s%N)
+	cp -r "$WORK/docs" "$STICK/copy" || echo "agent.sh: the copy failed" >&2
+	sync -f "$STICK/copy"
+	t1=$(date +%s%N)
+	rm -rf "$STICK/copy"
+	sync -f "$STICK"
+	awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", ns / 1e9 }'
+}
+c_none=$(copy_secs)
+start_wardd || exit 1
+c_wardd=$(copy_secs)
+mbps() { awk -v mb="$COPY_MB" -v s="$1" 'BEGIN { printf "%.1f", mb / s }'; }
+printf '| %-10s | %8s | %8s | %12s |\n' "copy" "seconds" "MB/s" "of no agent"
+printf '|%s|\n' "------------|----------|----------|-------------"
+printf '| %-10s | %8s | %8s | %12s |\n' "no agent" "$c_none" "$(mbps "$c_none")" "100%"
+printf '| %-10s | %8s | %8s | %12s |\n' "wardd" "$c_wardd" "$(mbps "$c_wardd")" \
+	"$(awk -v a="$c_none" -v b="$c_wardd" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
+echo "# target: wardd >= 90% of no agent"
+
+echo
+echo "# latency open() -> EPERM for a marked document (200 opens each, classification cached after the first)"
+cp tests/corpus/office/header-mi.odt "$WORK/marked.odt"
+read -r d_med d_p99 d_wrong < <("$BIN/agent-openbench" eperm-dest "$WORK/marked.odt" "$STICK" 200)
+read -r s_med s_p99 s_wrong < <("$BIN/agent-openbench" eperm-src "$WORK/marked.odt" "$STICK/held.bin" 200)
+printf '| %-40s | %10s | %10s | %10s |\n' "open() -> EPERM" "median µs" "p99 µs" "not EPERM"
+printf '|%s|\n' "------------------------------------------|------------|------------|-----------"
+printf '| %-40s | %10s | %10s | %10s |\n' "destination side (cp's create on stick)" "$d_med" "$d_p99" "$d_wrong"
+printf '| %-40s | %10s | %10s | %10s |\n' "source side (cat marked > stick)" "$s_med" "$s_p99" "$s_wrong"
+
+rss_peak=$(rss_kb "$WARDD_PID" VmHWM)
+rss_now=$(rss_kb "$WARDD_PID" VmRSS)
+scanners=0
+for p in $(pgrep -P "$WARDD_PID"); do scanners=$((scanners + $(rss_kb "$p" VmRSS))); done
+stop_wardd
+echo
+printf '| %-34s | %8s |\n' "wardd resident memory" "MB"
+printf '|%s|\n' "------------------------------------|---------"
+printf '| %-34s | %8s |\n' "idle (stick mounted, after start)" "$(awk -v k="$rss_idle" 'BEGIN{printf "%.1f", k/1024}')"
+printf '| %-34s | %8s |\n' "peak under load (VmHWM)" "$(awk -v k="$rss_peak" 'BEGIN{printf "%.1f", k/1024}')"
+printf '| %-34s | %8s |\n' "after load" "$(awk -v k="$rss_now" 'BEGIN{printf "%.1f", k/1024}')"
+printf '| %-34s | %8s |\n' "its scanner processes, together" "$(awk -v k="$scanners" 'BEGIN{printf "%.1f", k/1024}')"
+echo "# target: idle <= 16 MB"
