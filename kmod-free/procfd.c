@@ -175,3 +175,25 @@ pid_t procfd_tgid(pid_t pid)
 		return -EPROTO;
 	return (pid_t)strtol(p + 6, NULL, 10);
 }
+
+pid_t procfd_ppid(pid_t pid)
+{
+	char path[48], buf[512];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read_full(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return (pid_t)n;
+	buf[n] = '\0';
+	/* "pid (comm) S ppid ...": comm may hold spaces and parentheses, so
+	 * parse from the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -EPROTO;
+	return (pid_t)strtol(p + 4, NULL, 10);
+}

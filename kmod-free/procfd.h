@@ -61,4 +61,10 @@ int procfd_open(pid_t pid, const struct procfd_file *file);
  * -errno on failure. */
 pid_t procfd_tgid(pid_t pid);
 
+/* The parent of a process, from /proc/PID/stat (one small read: cheaper
+ * than fan_opener_read() when only the ancestry matters, e.g. to ask
+ * whether a process or its parent opened something on a medium).  Returns
+ * the ppid, -ESRCH if gone, or -errno. */
+pid_t procfd_ppid(pid_t pid);
+
 #endif

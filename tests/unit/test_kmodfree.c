@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -621,6 +622,26 @@ static void procfd_survives_a_churning_process(void **state)
 static void tgid_of_a_thread_group(void **state)
 {
 	(void)state;
+	assert_int_equal(procfd_ppid(getpid()), getppid());
+	assert_int_equal(procfd_ppid(0x7ffffff0), -ESRCH);
+	/* A name made to confuse a naive parser of /proc/PID/stat. */
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		prctl(PR_SET_NAME, "x) S 1 (y");
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(procfd_ppid(child), getpid());
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	close(ready[0]);
+	close(ready[1]);
 	assert_int_equal(procfd_tgid(getpid()), getpid());
 	assert_true(procfd_tgid(0x7ffffff0) < 0);
 }
