@@ -90,7 +90,7 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 	bool raw;
 	int r;
 
-	if (a != NULL && !zipmem_index_build(data, len, &ix)) {
+	if (a != NULL && zipmem_index_build(data, len, &ix) == ZIPMEM_NOMEM) {
 		archive_read_free(a);
 		scan_set_uninspectable(s, "out of memory indexing an archive");
 		return 0;
@@ -144,7 +144,7 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 					   ? zipmem_index_csize(&ix, name, len)
 					   : len,
 				       &member, &mlen, &err);
-		if (st == ZIPMEM_NOT_ZIP) {
+		if (st == ZIPMEM_DAMAGED) {
 			uninspectable_member(s, "archive member unreadable (damaged or truncated)",
 					     name, err);
 			/* After a data error the stream position is lost for

@@ -366,12 +366,8 @@ static void report_parse(struct scan *s, const char *part, enum xmlutil_status s
 	}
 }
 
-static enum xmlutil_status parse_part(struct odf_state *st, const char *part, const char *data,
-				      size_t len)
+static void part_reset(struct odf_state *st, const char *part)
 {
-	char err[160];
-	enum xmlutil_status status;
-
 	st->part = part;
 	st->depth = 0;
 	st->skip_depth = 0;
@@ -383,19 +379,39 @@ static enum xmlutil_status parse_part(struct odf_state *st, const char *part, co
 	st->in_meta = false;
 	st->meta_child_depth = 0;
 	xmlutil_styles_clear(&st->autos);
-	status = xmlutil_parse(st->s, &odf_sax, st, data, len, false, err, sizeof(err));
-	/* A damaged part may leave a page open. */
-	page_end(st);
-	report_parse(st->s, part, status, err);
-	return status;
 }
 
-static bool odf_wanted(const char *name, void *arg)
+static bool feed_push(void *ud, const char *data, size_t len)
 {
-	(void)arg;
-	return strcmp(name, "content.xml") == 0 || strcmp(name, "styles.xml") == 0 ||
-	       strcmp(name, "meta.xml") == 0 || strcmp(name, "META-INF/manifest.xml") == 0 ||
-	       strcmp(name, "mimetype") == 0;
+	return xmlutil_push_feed(ud, data, len) == XMLUTIL_OK;
+}
+
+/* Streams one part of the zip through the parser.  Returns false when the
+ * budget ran out (stop reading further parts). */
+static bool parse_member(struct odf_state *st, const void *zip, size_t len,
+			 const struct zipmem_entry *e, const char *part)
+{
+	char err[160], reason[200];
+	struct xmlutil_push *p;
+	enum zipmem_status zs;
+	enum xmlutil_status xs;
+
+	part_reset(st, part);
+	p = xmlutil_push_new(st->s, &odf_sax, st, false, err, sizeof(err));
+	if (p == NULL) {
+		scan_set_uninspectable(st->s, "out of memory parsing ODF");
+		return false;
+	}
+	zs = zipmem_stream(st->s, zip, len, e, feed_push, p);
+	xs = xmlutil_push_finish(p);
+	page_end(st);
+	if (zs != ZIPMEM_OK && zs != ZIPMEM_STOPPED && zs != ZIPMEM_BUDGET) {
+		snprintf(reason, sizeof(reason), "ODF %s: %s", part, zipmem_strerror(zs));
+		scan_set_uninspectable(st->s, reason);
+	} else {
+		report_parse(st->s, part, xs, err);
+	}
+	return zs != ZIPMEM_BUDGET && xs != XMLUTIL_BUDGET;
 }
 
 static bool looks_like_xml(const char *p, size_t len)
@@ -409,51 +425,77 @@ static bool looks_like_xml(const char *p, size_t len)
 	return i < len && p[i] == '<';
 }
 
+/* A package whose manifest names encryption data holds ciphertext parts. */
+static bool encrypted_package(struct scan *s, const void *zip, size_t len,
+			      const struct zipmem_index *ix)
+{
+	const struct zipmem_entry *e = zipmem_index_find(ix, "META-INF/manifest.xml");
+	_cleanup_free_ char *manifest = NULL;
+	size_t n;
+
+	if (e == NULL)
+		return false;
+	if (zipmem_load(s, zip, len, e, 1u << 20, &manifest, &n) != ZIPMEM_OK)
+		return false;
+	return memmem(manifest, n, "encryption-data", strlen("encryption-data")) != NULL;
+}
+
 int extract_odf(struct scan *s, const void *data, size_t len)
 {
 	struct odf_state st = {
 	    .s = s, .lines = {.s = s}, .meta_value = {.max = ODF_META_VALUE_MAX}};
-	struct zipmem z;
-	const struct zipmem_member *manifest, *m;
-	enum zipmem_status zs;
 	static const char *const parts[] = {"styles.xml", "content.xml", "meta.xml"};
-	int ret = 0;
+	struct zipmem_index ix;
+	enum zipmem_status zs;
+	const struct zipmem_entry *content;
 
 	if (looks_like_xml(data, len)) {
 		/* Flat ODF (.fodt, .fods, .fodp): every part in one file. */
-		parse_part(&st, "", data, len);
+		char err[160];
+		enum xmlutil_status xs;
+
+		part_reset(&st, "");
+		xs = xmlutil_parse(s, &odf_sax, &st, data, len, false, err, sizeof(err));
+		page_end(&st);
+		report_parse(s, "", xs, err);
 		goto out;
 	}
-	zs = zipmem_read(s, data, len, odf_wanted, NULL, &z);
-	if (zs == ZIPMEM_NOT_ZIP || (zs == ZIPMEM_OK && zipmem_find(&z, "content.xml") == NULL &&
-				     zipmem_find(&z, "mimetype") == NULL && !z.encrypted)) {
-		zipmem_free(&z);
+	zs = zipmem_index_build(data, len, &ix);
+	if (zs == ZIPMEM_NOMEM) {
+		scan_set_uninspectable(s, "out of memory reading an ODF zip");
+		goto out;
+	}
+	if (zs != ZIPMEM_OK) {
+		if (len < 4 || memcmp(data, "PK\x03\x04", 4) != 0)
+			return -1;
+		scan_set_uninspectable(s, "ODF zip is damaged or truncated (no central directory)");
+		goto out;
+	}
+	content = zipmem_index_find(&ix, "content.xml");
+	if (content == NULL && zipmem_index_find(&ix, "mimetype") == NULL) {
+		zipmem_index_free(&ix);
 		return -1;
 	}
-	if (zs == ZIPMEM_NOMEM)
-		scan_set_uninspectable(s, "out of memory reading ODF zip");
-	manifest = zipmem_find(&z, "META-INF/manifest.xml");
-	if (z.encrypted || (manifest && memmem(manifest->data, manifest->len, "encryption-data",
-					       strlen("encryption-data")) != NULL))
+	if (encrypted_package(s, data, len, &ix) || (content && (content->flags & 1)))
 		scan_set_uninspectable(s, "ODF document is encrypted (password-protected)");
-	else if (z.truncated)
-		scan_set_uninspectable(s, "ODF zip is damaged or truncated");
-	else if (zs == ZIPMEM_OK && zipmem_find(&z, "content.xml") == NULL)
+	else if (content == NULL)
 		scan_set_uninspectable(s, "ODF document has no content.xml");
 	else {
+		if (ix.truncated)
+			scan_set_uninspectable(s, "ODF zip directory is damaged or truncated");
 		for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+			const struct zipmem_entry *e = zipmem_index_find(&ix, parts[i]);
+
 			if (scan_over_budget(s))
 				break;
-			m = zipmem_find(&z, parts[i]);
-			if (m != NULL &&
-			    parse_part(&st, parts[i], m->data, m->len) == XMLUTIL_BUDGET)
+			if (e != NULL && !parse_member(&st, data, len, e, parts[i]))
 				break;
 		}
 	}
-	zipmem_free(&z);
+	zipmem_index_free(&ix);
 out:
 	xmlutil_styles_clear(&st.named);
 	xmlutil_styles_clear(&st.autos);
 	xmlutil_buf_free(&st.meta_value);
-	return ret;
+	return 0;
 }

@@ -475,7 +475,7 @@ static void report_parse(struct scan *s, const char *part, enum xmlutil_status s
 	char reason[200];
 
 	if (status == XMLUTIL_MALFORMED) {
-		snprintf(reason, sizeof(reason), "%s not well-formed (%s)", part, err);
+		snprintf(reason, sizeof(reason), "%.60s not well-formed (%.120s)", part, err);
 		scan_set_uninspectable(s, reason);
 	} else if (status == XMLUTIL_NOMEM) {
 		scan_set_uninspectable(s, "out of memory parsing Office Open XML");
@@ -484,31 +484,50 @@ static void report_parse(struct scan *s, const char *part, enum xmlutil_status s
 
 static const struct xmlutil_sax ox_sax = {ox_start, ox_end, ox_text};
 
-/* Parses one part.  Text parts get their own page (zone); metadata parts
- * write into the page the caller opened. */
-static enum xmlutil_status parse_part(struct ox_state *st, enum ox_mode mode,
-				      const struct zipmem_member *m, enum scan_zone zone,
-				      bool split_pages)
+/* A part to read: its name (NUL-terminated copy) and directory entry. */
+struct ox_part {
+	char name[128];
+	const struct zipmem_entry *e;
+};
+
+static bool feed_push(void *ud, const char *data, size_t len)
 {
-	char err[160];
-	enum xmlutil_status status;
+	return xmlutil_push_feed(ud, data, len) == XMLUTIL_OK;
+}
+
+/* Streams one part through the parser.  Text parts get their own page
+ * (zone); metadata parts write into the page the caller opened.  Returns
+ * false when the budget ran out. */
+static bool parse_part(struct ox_state *st, enum ox_mode mode, const void *zip, size_t len,
+		       const struct ox_part *part, enum scan_zone zone, bool split_pages)
+{
+	char err[160], reason[200];
+	struct xmlutil_push *p;
+	enum zipmem_status zs;
+	enum xmlutil_status xs;
 
 	st->mode = mode;
-	st->part = m->name;
+	st->part = part->name;
 	st->split_pages = split_pages;
 	st->pages = 0;
 	st->depth = st->skip_depth = st->para = st->rpr_depth = 0;
 	st->in_ppr = st->in_t = st->in_v = st->in_hf = st->cell_value = false;
 	st->run_direct = st->run_style = STRIKE_UNSET;
 	st->n_hf = 0;
+	p = xmlutil_push_new(st->s, &ox_sax, st, false, err, sizeof(err));
+	if (p == NULL) {
+		scan_set_uninspectable(st->s, "out of memory parsing Office Open XML");
+		return false;
+	}
 	if (mode == OX_TEXT)
 		page_begin(st, zone);
-	status = xmlutil_parse(st->s, &ox_sax, st, m->data, m->len, false, err, sizeof(err));
+	zs = zipmem_stream(st->s, zip, len, part->e, feed_push, p);
+	xs = xmlutil_push_finish(p);
 	page_end(st);
 	for (int i = 0; i < st->n_hf; i++) {
 		char where[96];
 
-		snprintf(where, sizeof(where), "%s %s", m->name,
+		snprintf(where, sizeof(where), "%.80s %s", part->name,
 			 st->hf[i].zone == SCAN_ZONE_HEADER ? "header" : "footer");
 		scan_page_begin(st->s, st->hf[i].zone, where);
 		excel_hf(st->s, st->hf[i].text, st->hf[i].len);
@@ -516,8 +535,13 @@ static enum xmlutil_status parse_part(struct ox_state *st, enum ox_mode mode,
 		free(st->hf[i].text);
 	}
 	st->n_hf = 0;
-	report_parse(st->s, m->name, status, err);
-	return status;
+	if (zs != ZIPMEM_OK && zs != ZIPMEM_STOPPED && zs != ZIPMEM_BUDGET) {
+		snprintf(reason, sizeof(reason), "%.80s: %s", part->name, zipmem_strerror(zs));
+		scan_set_uninspectable(st->s, reason);
+	} else {
+		report_parse(st->s, part->name, xs, err);
+	}
+	return zs != ZIPMEM_BUDGET && xs != XMLUTIL_BUDGET;
 }
 
 static bool has_prefix_suffix(const char *name, const char *prefix, const char *suffix)
@@ -528,15 +552,12 @@ static bool has_prefix_suffix(const char *name, const char *prefix, const char *
 	       strchr(name + p, '/') == NULL;
 }
 
-static bool ox_wanted(const char *name, void *arg)
+static bool ox_wanted(const char *name)
 {
-	(void)arg;
-	return strcmp(name, "[Content_Types].xml") == 0 || strcmp(name, "word/document.xml") == 0 ||
-	       strcmp(name, "word/styles.xml") == 0 || strcmp(name, "word/footnotes.xml") == 0 ||
+	return strcmp(name, "word/document.xml") == 0 || strcmp(name, "word/footnotes.xml") == 0 ||
 	       strcmp(name, "word/endnotes.xml") == 0 ||
 	       has_prefix_suffix(name, "word/header", ".xml") ||
 	       has_prefix_suffix(name, "word/footer", ".xml") ||
-	       strcmp(name, "docProps/core.xml") == 0 || strcmp(name, "docProps/custom.xml") == 0 ||
 	       strcmp(name, "xl/sharedStrings.xml") == 0 ||
 	       has_prefix_suffix(name, "xl/worksheets/sheet", ".xml") ||
 	       has_prefix_suffix(name, "ppt/slides/slide", ".xml");
@@ -554,9 +575,9 @@ static long part_number(const char *name)
 	return strtol(p, NULL, 10);
 }
 
-static int cmp_members(const void *a, const void *b)
+static int cmp_parts(const void *a, const void *b)
 {
-	const struct zipmem_member *x = a, *y = b;
+	const struct ox_part *x = a, *y = b;
 	const char *sx = strrchr(x->name, '/'), *sy = strrchr(y->name, '/');
 	size_t dx = sx ? (size_t)(sx - x->name) : 0, dy = sy ? (size_t)(sy - y->name) : 0;
 	int c;
@@ -572,64 +593,91 @@ static int cmp_members(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static bool named_part(const struct zipmem_index *ix, const char *name, struct ox_part *out)
+{
+	out->e = zipmem_index_find(ix, name);
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	return out->e != NULL;
+}
+
 int extract_ooxml(struct scan *s, const void *data, size_t len)
 {
 	struct ox_state st = {.s = s,
 			      .lines = {.s = s},
 			      .hf_text = {.max = OX_HF_MAX},
 			      .meta_value = {.max = OX_META_VALUE_MAX}};
-	struct zipmem z;
+	struct zipmem_index ix;
 	enum zipmem_status zs;
-	const struct zipmem_member *m;
-	bool meta_open = false;
+	_cleanup_free_ struct ox_part *parts = NULL;
+	struct ox_part one;
+	size_t n = 0;
+	bool meta_open = false, go_on = true;
 
-	zs = zipmem_read(s, data, len, ox_wanted, NULL, &z);
-	if (zs == ZIPMEM_NOT_ZIP ||
-	    (zs == ZIPMEM_OK && zipmem_find(&z, "[Content_Types].xml") == NULL && !z.encrypted)) {
-		zipmem_free(&z);
+	zs = zipmem_index_build(data, len, &ix);
+	if (zs == ZIPMEM_NOMEM) {
+		scan_set_uninspectable(s, "out of memory reading an Office Open XML zip");
+		return 0;
+	}
+	if (zs != ZIPMEM_OK) {
+		if (len < 4 || memcmp(data, "PK\x03\x04", 4) != 0)
+			return -1;
+		scan_set_uninspectable(s, "Office Open XML zip is damaged or truncated (no central "
+					  "directory)");
+		return 0;
+	}
+	if (zipmem_index_find(&ix, "[Content_Types].xml") == NULL) {
+		zipmem_index_free(&ix);
 		return -1;
 	}
-	if (zs == ZIPMEM_NOMEM)
-		scan_set_uninspectable(s, "out of memory reading Office Open XML zip");
-	if (z.encrypted)
-		scan_set_uninspectable(s, "Office Open XML part is encrypted");
-	else if (z.truncated)
-		scan_set_uninspectable(s, "Office Open XML zip is damaged or truncated");
+	if (ix.truncated)
+		scan_set_uninspectable(s, "Office Open XML zip directory is damaged or truncated");
 
-	qsort(z.members, z.n, sizeof(*z.members), cmp_members);
+	parts = calloc(ix.n ? ix.n : 1, sizeof(*parts));
+	if (parts == NULL) {
+		zipmem_index_free(&ix);
+		scan_set_uninspectable(s, "out of memory reading an Office Open XML zip");
+		return 0;
+	}
+	for (size_t i = 0; i < ix.n; i++) {
+		const struct zipmem_entry *e = &ix.v[i];
 
-	m = zipmem_find(&z, "word/styles.xml");
-	if (m)
-		parse_part(&st, OX_STYLES, m, SCAN_ZONE_BODY, false);
-	for (size_t i = 0; i < z.n && !scan_over_budget(s); i++) {
-		const char *name = z.members[i].name;
+		if (e->name_len >= sizeof(parts[n].name) || memchr(e->name, '\0', e->name_len))
+			continue;
+		memcpy(parts[n].name, e->name, e->name_len);
+		parts[n].name[e->name_len] = '\0';
+		parts[n].e = e;
+		if (ox_wanted(parts[n].name))
+			n++;
+	}
+	qsort(parts, n, sizeof(*parts), cmp_parts);
+
+	if (named_part(&ix, "word/styles.xml", &one))
+		go_on = parse_part(&st, OX_STYLES, data, len, &one, SCAN_ZONE_BODY, false);
+	for (size_t i = 0; i < n && go_on && !scan_over_budget(s); i++) {
+		const char *name = parts[i].name;
 		enum scan_zone zone = SCAN_ZONE_BODY;
 
-		if (strcmp(name, "word/styles.xml") == 0 ||
-		    strcmp(name, "[Content_Types].xml") == 0 || strncmp(name, "docProps/", 9) == 0)
-			continue;
 		if (strncmp(name, "word/header", 11) == 0)
 			zone = SCAN_ZONE_HEADER;
 		else if (strncmp(name, "word/footer", 11) == 0)
 			zone = SCAN_ZONE_FOOTER;
-		parse_part(&st, OX_TEXT, &z.members[i], zone,
-			   strcmp(name, "word/document.xml") == 0);
+		go_on = parse_part(&st, OX_TEXT, data, len, &parts[i], zone,
+				   strcmp(name, "word/document.xml") == 0);
 	}
-	for (int i = 0; i < 2 && !scan_over_budget(s); i++) {
-		m = zipmem_find(&z, i == 0 ? "docProps/core.xml" : "docProps/custom.xml");
-		if (m == NULL)
+	for (int i = 0; i < 2 && go_on && !scan_over_budget(s); i++) {
+		if (!named_part(&ix, i == 0 ? "docProps/core.xml" : "docProps/custom.xml", &one))
 			continue;
 		if (!meta_open) {
 			scan_page_begin(s, SCAN_ZONE_METADATA, "docProps");
 			meta_open = true;
 		}
-		parse_part(&st, i == 0 ? OX_META_CORE : OX_META_CUSTOM, m, SCAN_ZONE_METADATA,
-			   false);
+		go_on = parse_part(&st, i == 0 ? OX_META_CORE : OX_META_CUSTOM, data, len, &one,
+				   SCAN_ZONE_METADATA, false);
 	}
 	if (meta_open)
 		scan_page_end(s);
 
-	zipmem_free(&z);
+	zipmem_index_free(&ix);
 	xmlutil_styles_clear(&st.styles);
 	xmlutil_buf_free(&st.hf_text);
 	xmlutil_buf_free(&st.meta_value);

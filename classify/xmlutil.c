@@ -11,7 +11,7 @@
 #include "common/util.h"
 
 /* The parse is fed in slices so the budget is checked while it runs. */
-#define XMLUTIL_CHUNK (256 * 1024)
+#define XMLUTIL_CHUNK (64 * 1024)
 /* More styles than this is not a document a person wrote. */
 #define XMLUTIL_MAX_STYLES 65536
 /* A style chain longer than this is a loop or an attack. */
@@ -89,18 +89,24 @@ static void quiet_generic(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-enum xmlutil_status xmlutil_parse(struct scan *s, const struct xmlutil_sax *cb, void *ud,
-				  const void *data, size_t len, bool force_utf8, char *err,
-				  size_t errlen)
-{
-	struct parse_state ps = {.cb = cb, .ud = ud, .err = err, .errlen = errlen};
-	xmlSAXHandler sax;
+struct xmlutil_push {
+	struct scan *s;
 	xmlParserCtxtPtr ctxt;
-	const char *p = data;
-	size_t off = 0;
-	enum xmlutil_status status = XMLUTIL_OK;
+	struct parse_state ps;
+	enum xmlutil_status status;
+};
+
+struct xmlutil_push *xmlutil_push_new(struct scan *s, const struct xmlutil_sax *cb, void *ud,
+				      bool force_utf8, char *err, size_t errlen)
+{
+	struct xmlutil_push *p = calloc(1, sizeof(*p));
+	xmlSAXHandler sax;
 	int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 
+	if (p == NULL)
+		return NULL;
+	p->s = s;
+	p->ps = (struct parse_state){.cb = cb, .ud = ud, .err = err, .errlen = errlen};
 	if (errlen > 0)
 		err[0] = '\0';
 	xmlInitParser();
@@ -120,49 +126,75 @@ enum xmlutil_status xmlutil_parse(struct scan *s, const struct xmlutil_sax *cb, 
 	/* internalSubset, externalSubset, resolveEntity, entityDecl stay
 	 * NULL: no DTD is read and no declaration is kept. */
 
-	ctxt = xmlCreatePushParserCtxt(&sax, &ps, NULL, 0, NULL);
-	if (ctxt == NULL)
-		return XMLUTIL_NOMEM;
+	p->ctxt = xmlCreatePushParserCtxt(&sax, &p->ps, NULL, 0, NULL);
+	if (p->ctxt == NULL) {
+		free(p);
+		return NULL;
+	}
 	if (force_utf8) {
 		opts |= XML_PARSE_IGNORE_ENC;
-		xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
+		xmlSwitchEncoding(p->ctxt, XML_CHAR_ENCODING_UTF8);
 	}
-	xmlCtxtUseOptions(ctxt, opts);
+	xmlCtxtUseOptions(p->ctxt, opts);
 	/* xmlCtxtUseOptions turns these on for the default handler; with
 	 * ours they must stay off. */
-	ctxt->loadsubset = 0;
-	ctxt->validate = 0;
-	ctxt->replaceEntities = 0;
+	p->ctxt->loadsubset = 0;
+	p->ctxt->validate = 0;
+	p->ctxt->replaceEntities = 0;
+	return p;
+}
 
-	do {
+enum xmlutil_status xmlutil_push_feed(struct xmlutil_push *p, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (p->status == XMLUTIL_OK && off < len) {
 		size_t n = len - off < XMLUTIL_CHUNK ? len - off : XMLUTIL_CHUNK;
-		int terminate = off + n == len;
 
-		xmlParseChunk(ctxt, p + off, (int)n, terminate);
+		xmlParseChunk(p->ctxt, data + off, (int)n, 0);
 		off += n;
-		if (!ctxt->wellFormed || ctxt->disableSAX) {
-			status = XMLUTIL_MALFORMED;
-			break;
-		}
-		if (scan_over_budget(s)) {
-			status = XMLUTIL_BUDGET;
-			break;
-		}
-	} while (off < len);
+		if (!p->ctxt->wellFormed || p->ctxt->disableSAX)
+			p->status = XMLUTIL_MALFORMED;
+		else if (scan_over_budget(p->s))
+			p->status = XMLUTIL_BUDGET;
+	}
+	return p->status;
+}
 
-	if (status == XMLUTIL_OK && !ctxt->wellFormed)
-		status = XMLUTIL_MALFORMED;
-	if (status == XMLUTIL_MALFORMED && errlen > 0 && err[0] == '\0')
-		snprintf(err, errlen, "not well-formed");
+enum xmlutil_status xmlutil_push_finish(struct xmlutil_push *p)
+{
+	enum xmlutil_status status;
+
+	if (p->status == XMLUTIL_OK) {
+		xmlParseChunk(p->ctxt, NULL, 0, 1);
+		if (!p->ctxt->wellFormed)
+			p->status = XMLUTIL_MALFORMED;
+	}
+	status = p->status;
+	if (status == XMLUTIL_MALFORMED && p->ps.errlen > 0 && p->ps.err[0] == '\0')
+		snprintf(p->ps.err, p->ps.errlen, "not well-formed");
+	xmlStopParser(p->ctxt);
 	/* In SAX mode libxml2 still keeps entity declarations in a document
 	 * of its own ("SAX compatibility mode"), which is the caller's to free. */
-	if (ctxt->myDoc != NULL) {
-		xmlFreeDoc(ctxt->myDoc);
-		ctxt->myDoc = NULL;
+	if (p->ctxt->myDoc != NULL) {
+		xmlFreeDoc(p->ctxt->myDoc);
+		p->ctxt->myDoc = NULL;
 	}
-	xmlStopParser(ctxt);
-	xmlFreeParserCtxt(ctxt);
+	xmlFreeParserCtxt(p->ctxt);
+	free(p);
 	return status;
+}
+
+enum xmlutil_status xmlutil_parse(struct scan *s, const struct xmlutil_sax *cb, void *ud,
+				  const void *data, size_t len, bool force_utf8, char *err,
+				  size_t errlen)
+{
+	struct xmlutil_push *p = xmlutil_push_new(s, cb, ud, force_utf8, err, errlen);
+
+	if (p == NULL)
+		return XMLUTIL_NOMEM;
+	xmlutil_push_feed(p, data, len);
+	return xmlutil_push_finish(p);
 }
 
 const char *xmlutil_attr(int n_attrs, const char **attrs, const char *local, size_t *len)

@@ -42,6 +42,15 @@ enum xmlutil_status xmlutil_parse(struct scan *s, const struct xmlutil_sax *cb, 
 				  const void *data, size_t len, bool force_utf8, char *err,
 				  size_t errlen);
 
+/* The same in pieces, for input that arrives in slices (an inflating zip
+ * member): new, feed any number of times, finish (which also frees). */
+struct xmlutil_push;
+struct xmlutil_push *xmlutil_push_new(struct scan *s, const struct xmlutil_sax *cb, void *ud,
+				      bool force_utf8, char *err, size_t errlen);
+/* XMLUTIL_OK to go on; otherwise stop feeding and call finish. */
+enum xmlutil_status xmlutil_push_feed(struct xmlutil_push *p, const char *data, size_t len);
+enum xmlutil_status xmlutil_push_finish(struct xmlutil_push *p);
+
 /* The value of attribute local from a SAX2 attribute array, as a pointer
  * into it and a length; NULL when absent. */
 const char *xmlutil_attr(int n_attrs, const char **attrs, const char *local, size_t *len);

@@ -1,4 +1,5 @@
-/* Named zip members from memory with libarchive: see zipmem.h. */
+/* Zip members from memory: the central directory and inflate (zlib) for
+ * the office formats, libarchive entries for archive.c.  See zipmem.h. */
 #include "classify/zipmem.h"
 
 #include <stdint.h>
@@ -8,13 +9,16 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 
 #include "common/cleanup.h"
 
-/* Inflate in slices this big so budget checks run often. */
+/* libarchive reads in slices this big so budget checks run often. */
 #define ZIPMEM_SLICE (256 * 1024)
-/* No office document has more parts than this worth reading. */
-#define ZIPMEM_MAX_MEMBERS 4096
+/* Inflated office parts go to the parser through a stack buffer this big. */
+#define ZIPMEM_OUT (32 * 1024)
+/* More members than this is not an office document. */
+#define ZIPMEM_MAX_MEMBERS 65535
 
 /* The ratio of inflated bytes to the container's size beyond which a
  * container is a bomb, whatever scan_charge_expanded thinks of each slice. */
@@ -72,7 +76,7 @@ enum zipmem_status zipmem_read_entry(struct scan *s, struct archive *a, size_t m
 			*err_out = archive_error_string(a);
 			if (*err_out == NULL)
 				*err_out = "unreadable data";
-			return ZIPMEM_NOT_ZIP;
+			return ZIPMEM_DAMAGED;
 		}
 		if (n == 0)
 			break;
@@ -98,113 +102,6 @@ enum zipmem_status zipmem_read_entry(struct scan *s, struct archive *a, size_t m
 	return ZIPMEM_OK;
 }
 
-static enum zipmem_status add_member(struct zipmem *z, const char *name, char *data, size_t len)
-{
-	if (z->n == z->cap) {
-		size_t ncap = z->cap ? z->cap * 2 : 16;
-		struct zipmem_member *m = realloc(z->members, ncap * sizeof(*m));
-
-		if (m == NULL)
-			return ZIPMEM_NOMEM;
-		z->members = m;
-		z->cap = ncap;
-	}
-	z->members[z->n].name = strdup(name);
-	if (z->members[z->n].name == NULL)
-		return ZIPMEM_NOMEM;
-	z->members[z->n].data = data;
-	z->members[z->n].len = len;
-	z->n++;
-	return ZIPMEM_OK;
-}
-
-enum zipmem_status zipmem_read(struct scan *s, const void *zip, size_t len,
-			       bool (*want)(const char *name, void *arg), void *arg,
-			       struct zipmem *out)
-{
-	const struct classify_budget *b = scan_budget(s);
-	size_t max = b && b->max_input_bytes ? (size_t)b->max_input_bytes : SIZE_MAX - 1;
-	struct archive *a;
-	struct archive_entry *entry;
-	struct zipmem_index ix;
-	enum zipmem_status status = ZIPMEM_OK;
-	size_t seen = 0;
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	a = archive_read_new();
-	if (a == NULL)
-		return ZIPMEM_NOMEM;
-	archive_read_support_format_zip(a);
-	if (archive_read_open_memory(a, zip, len) != ARCHIVE_OK) {
-		archive_read_free(a);
-		return ZIPMEM_NOT_ZIP;
-	}
-	if (!zipmem_index_build(zip, len, &ix)) {
-		archive_read_free(a);
-		return ZIPMEM_NOMEM;
-	}
-	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname(entry);
-		char *data;
-		size_t dlen;
-		const char *err;
-
-		seen++;
-		if (seen > ZIPMEM_MAX_MEMBERS)
-			break;
-		if (name == NULL || archive_entry_filetype(entry) != AE_IFREG || !want(name, arg))
-			continue;
-		if (archive_entry_is_encrypted(entry)) {
-			out->encrypted = true;
-			continue;
-		}
-		status = zipmem_read_entry(s, a, max, zipmem_index_csize(&ix, name, len), &data,
-					   &dlen, &err);
-		if (status == ZIPMEM_NOT_ZIP) {
-			/* One damaged member: the others may still be fine. */
-			out->truncated = true;
-			status = ZIPMEM_OK;
-			continue;
-		}
-		if (status != ZIPMEM_OK)
-			break;
-		status = add_member(out, name, data, dlen);
-		if (status != ZIPMEM_OK) {
-			free(data);
-			break;
-		}
-	}
-	if (status == ZIPMEM_OK && r == ARCHIVE_FATAL) {
-		if (seen == 0)
-			status = ZIPMEM_NOT_ZIP;
-		else
-			out->truncated = true;
-	}
-	archive_read_free(a);
-	zipmem_index_free(&ix);
-	return status;
-}
-
-const struct zipmem_member *zipmem_find(const struct zipmem *z, const char *name)
-{
-	for (size_t i = 0; i < z->n; i++) {
-		if (strcmp(z->members[i].name, name) == 0)
-			return &z->members[i];
-	}
-	return NULL;
-}
-
-void zipmem_free(struct zipmem *z)
-{
-	for (size_t i = 0; i < z->n; i++) {
-		free(z->members[i].name);
-		free(z->members[i].data);
-	}
-	free(z->members);
-	memset(z, 0, sizeof(*z));
-}
-
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -215,46 +112,65 @@ static uint16_t le16(const unsigned char *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static int cmp_csize(const void *a, const void *b)
+static uint64_t le64(const unsigned char *p)
 {
-	const struct zipmem_csize *x = a, *y = b;
-	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-	int c = memcmp(x->name, y->name, n);
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+static int cmp_name(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
 
 	if (c != 0)
 		return c;
-	return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
+	return alen < blen ? -1 : alen > blen;
 }
 
-/* The zip64 extra field's compressed size, when the 32-bit one is 0xffffffff. */
-static uint64_t zip64_csize(const unsigned char *extra, size_t elen, bool usize_too,
-			    uint64_t fallback)
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct zipmem_entry *x = a, *y = b;
+
+	return cmp_name(x->name, x->name_len, y->name, y->name_len);
+}
+
+/* Sizes and offset the 32-bit fields could not hold, from the zip64 extra
+ * field (present in this order, each only when its field is 0xffffffff). */
+static void zip64_extra(const unsigned char *extra, size_t elen, struct zipmem_entry *e)
 {
 	size_t i = 0;
 
 	while (i + 4 <= elen) {
 		uint16_t id = le16(extra + i), sz = le16(extra + i + 2);
-		const unsigned char *d = extra + i + 4;
-		size_t off = usize_too ? 8 : 0;
+		const unsigned char *d = extra + i + 4, *end = d + sz;
 
-		if (i + 4 + sz > elen)
-			break;
-		if (id == 0x0001 && sz >= off + 8)
-			return (uint64_t)le32(d + off) | (uint64_t)le32(d + off + 4) << 32;
+		if (i + 4 + (size_t)sz > elen)
+			return;
+		if (id == 0x0001) {
+			if (e->usize == 0xffffffff && d + 8 <= end) {
+				e->usize = le64(d);
+				d += 8;
+			}
+			if (e->csize == 0xffffffff && d + 8 <= end) {
+				e->csize = le64(d);
+				d += 8;
+			}
+			if (e->offset == 0xffffffff && d + 8 <= end)
+				e->offset = le64(d);
+			return;
+		}
 		i += 4 + (size_t)sz;
 	}
-	return fallback;
 }
 
-bool zipmem_index_build(const void *zip, size_t len, struct zipmem_index *out)
+enum zipmem_status zipmem_index_build(const void *zip, size_t len, struct zipmem_index *out)
 {
 	const unsigned char *z = zip, *eocd = NULL;
-	size_t lo = len > 65557 ? len - 65557 : 0, off, end, count;
+	size_t lo = len > 65557 ? len - 65557 : 0;
+	uint64_t off, end, count;
 
-	out->v = NULL;
-	out->n = 0;
+	memset(out, 0, sizeof(*out));
 	if (len < 22)
-		return true;
+		return ZIPMEM_NOT_ZIP;
 	for (size_t i = len - 22 + 1; i-- > lo;) {
 		if (z[i] == 'P' && z[i + 1] == 'K' && z[i + 2] == 5 && z[i + 3] == 6) {
 			eocd = z + i;
@@ -262,49 +178,241 @@ bool zipmem_index_build(const void *zip, size_t len, struct zipmem_index *out)
 		}
 	}
 	if (eocd == NULL)
-		return true;
+		return ZIPMEM_NOT_ZIP;
 	count = le16(eocd + 10);
 	off = le32(eocd + 16);
-	end = off + (size_t)le32(eocd + 12);
-	if (count == 0 || count == 0xffff || off == 0xffffffff || end > len || off > end)
-		return true; /* empty, or a zip64 directory: unknown */
-	out->v = calloc(count, sizeof(*out->v));
+	end = off + le32(eocd + 12);
+	/* zip64: the end record's locator sits just before it. */
+	if ((count == 0xffff || off == 0xffffffff) && eocd - z >= 20 &&
+	    le32(eocd - 20) == 0x07064b50) {
+		uint64_t rec = le64(eocd - 20 + 8);
+
+		if (rec > len || len - rec < 56 || le32(z + rec) != 0x06064b50)
+			return ZIPMEM_NOT_ZIP;
+		count = le64(z + rec + 32);
+		off = le64(z + rec + 48);
+		end = off + le64(z + rec + 40);
+	}
+	if (count == 0)
+		return ZIPMEM_OK;
+	if (off > len || end > len || off > end)
+		return ZIPMEM_NOT_ZIP;
+	if (count > ZIPMEM_MAX_MEMBERS)
+		count = ZIPMEM_MAX_MEMBERS;
+	/* Every entry takes 46 bytes at least: no more can fit. */
+	if (count > (end - off) / 46 + 1)
+		count = (end - off) / 46 + 1;
+	out->v = calloc((size_t)count, sizeof(*out->v));
 	if (out->v == NULL)
-		return false;
+		return ZIPMEM_NOMEM;
 	while (out->n < count && off + 46 <= end) {
 		const unsigned char *h = z + off;
 		size_t nlen = le16(h + 28), elen = le16(h + 30), clen = le16(h + 32);
-		uint64_t csize = le32(h + 20);
+		struct zipmem_entry *e = &out->v[out->n];
 
 		if (le32(h) != 0x02014b50 || off + 46 + nlen + elen + clen > end)
 			break;
-		if (csize == 0xffffffff)
-			csize = zip64_csize(h + 46 + nlen, elen, le32(h + 24) == 0xffffffff, 0);
-		out->v[out->n].name = (const char *)h + 46;
-		out->v[out->n].name_len = nlen;
-		out->v[out->n].csize = csize;
+		e->name = (const char *)h + 46;
+		e->name_len = nlen;
+		e->flags = le16(h + 8);
+		e->method = le16(h + 10);
+		e->csize = le32(h + 20);
+		e->usize = le32(h + 24);
+		e->offset = le32(h + 42);
+		zip64_extra(h + 46 + nlen, elen, e);
 		out->n++;
 		off += 46 + nlen + elen + clen;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_csize);
-	return true;
+	out->truncated = out->n < count;
+	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	return ZIPMEM_OK;
+}
+
+const struct zipmem_entry *zipmem_index_find(const struct zipmem_index *ix, const char *name)
+{
+	size_t lo = 0, hi = ix->n, nlen = strlen(name);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_name(name, nlen, ix->v[mid].name, ix->v[mid].name_len);
+
+		if (c == 0)
+			return &ix->v[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }
 
 uint64_t zipmem_index_csize(const struct zipmem_index *ix, const char *name, uint64_t fallback)
 {
-	struct zipmem_csize key = {.name = name, .name_len = name ? strlen(name) : 0};
-	const struct zipmem_csize *hit;
+	const struct zipmem_entry *e = name ? zipmem_index_find(ix, name) : NULL;
 
-	if (ix->n == 0 || name == NULL)
-		return fallback;
-	hit = bsearch(&key, ix->v, ix->n, sizeof(*ix->v), cmp_csize);
 	/* An unknown size (0) is no reason to call a member a bomb. */
-	return hit && hit->csize > 0 ? hit->csize : fallback;
+	return e && e->csize > 0 ? e->csize : fallback;
 }
 
 void zipmem_index_free(struct zipmem_index *ix)
 {
 	free(ix->v);
-	ix->v = NULL;
-	ix->n = 0;
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* Charges a slice and checks the member's ratio. */
+static enum zipmem_status charge(struct scan *s, uint64_t slice, uint64_t total, uint64_t csize)
+{
+	if (!scan_charge_expanded(s, slice, csize))
+		return ZIPMEM_BUDGET;
+	if (over_ratio(s, total, csize)) {
+		scan_set_uninspectable(s, "zip member expands beyond the allowed ratio "
+					  "(compression bomb)");
+		return ZIPMEM_BUDGET;
+	}
+	if (scan_over_budget(s))
+		return ZIPMEM_BUDGET;
+	return ZIPMEM_OK;
+}
+
+enum zipmem_status zipmem_stream(struct scan *s, const void *zip, size_t len,
+				 const struct zipmem_entry *e, zipmem_sink sink, void *ud)
+{
+	const unsigned char *z = zip, *data;
+	uint64_t start, total = 0;
+	unsigned char out[ZIPMEM_OUT];
+	z_stream zs;
+	enum zipmem_status st = ZIPMEM_OK;
+	int r;
+
+	if (e->flags & 1)
+		return ZIPMEM_ENCRYPTED;
+	if (e->method != 0 && e->method != 8)
+		return ZIPMEM_UNSUPPORTED;
+	if (e->offset > len || len - e->offset < 30 || le32(z + e->offset) != 0x04034b50)
+		return ZIPMEM_DAMAGED;
+	start = e->offset + 30 + le16(z + e->offset + 26) + le16(z + e->offset + 28);
+	if (start > len || e->csize > len - start)
+		return ZIPMEM_DAMAGED;
+	data = z + start;
+
+	if (e->method == 0) {
+		/* Stored: straight from the zip, in slices. */
+		for (uint64_t o = 0; o < e->csize; o += ZIPMEM_OUT) {
+			size_t n = e->csize - o < ZIPMEM_OUT ? (size_t)(e->csize - o) : ZIPMEM_OUT;
+
+			if (scan_over_budget(s))
+				return ZIPMEM_BUDGET;
+			if (!sink(ud, (const char *)data + o, n))
+				return ZIPMEM_STOPPED;
+		}
+		return ZIPMEM_OK;
+	}
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
+		return ZIPMEM_NOMEM;
+	zs.next_in = (unsigned char *)data;
+	zs.avail_in = 0;
+	do {
+		size_t produced;
+
+		/* zlib counts in uInt: feed a large member in pieces. */
+		if (zs.avail_in == 0) {
+			uint64_t used = (uint64_t)(zs.next_in - data);
+			uint64_t left = e->csize - used;
+
+			zs.avail_in = left > (1u << 30) ? (1u << 30) : (uInt)left;
+		}
+		zs.next_out = out;
+		zs.avail_out = sizeof(out);
+		r = inflate(&zs, Z_NO_FLUSH);
+		if (r != Z_OK && r != Z_STREAM_END) {
+			st = r == Z_MEM_ERROR ? ZIPMEM_NOMEM : ZIPMEM_DAMAGED;
+			break;
+		}
+		produced = sizeof(out) - zs.avail_out;
+		total += produced;
+		if (produced > 0) {
+			st = charge(s, produced, total, e->csize);
+			if (st != ZIPMEM_OK)
+				break;
+			if (!sink(ud, (const char *)out, produced)) {
+				st = ZIPMEM_STOPPED;
+				break;
+			}
+		} else if (r != Z_STREAM_END && zs.avail_in == 0 &&
+			   (uint64_t)(zs.next_in - data) >= e->csize) {
+			st = ZIPMEM_DAMAGED; /* the data ends before the stream does */
+			break;
+		}
+	} while (r != Z_STREAM_END);
+	inflateEnd(&zs);
+	return st;
+}
+
+struct load_sink {
+	char *buf;
+	size_t len, max;
+	bool failed;
+};
+
+static bool load_into(void *ud, const char *data, size_t len)
+{
+	struct load_sink *l = ud;
+
+	if (len > l->max - l->len)
+		len = l->max - l->len;
+	memcpy(l->buf + l->len, data, len);
+	l->len += len;
+	return l->len < l->max;
+}
+
+enum zipmem_status zipmem_load(struct scan *s, const void *zip, size_t len,
+			       const struct zipmem_entry *e, size_t max, char **data, size_t *n)
+{
+	struct load_sink l = {.max = e->usize < max ? (size_t)e->usize : max};
+	enum zipmem_status st;
+
+	*data = NULL;
+	*n = 0;
+	/* The directory's size may lie: allocate what it says, up to max,
+	 * and never write past it. */
+	l.buf = malloc(l.max + 1);
+	if (l.buf == NULL)
+		return ZIPMEM_NOMEM;
+	st = l.max == 0 ? ZIPMEM_OK : zipmem_stream(s, zip, len, e, load_into, &l);
+	if (st == ZIPMEM_STOPPED)
+		st = ZIPMEM_OK;
+	if (st != ZIPMEM_OK) {
+		free(l.buf);
+		return st;
+	}
+	l.buf[l.len] = '\0';
+	*data = l.buf;
+	*n = l.len;
+	return ZIPMEM_OK;
+}
+
+const char *zipmem_strerror(enum zipmem_status st)
+{
+	switch (st) {
+	case ZIPMEM_OK:
+		return "no error";
+	case ZIPMEM_NOT_ZIP:
+		return "zip has no central directory (damaged or truncated)";
+	case ZIPMEM_BUDGET:
+		return "over the budget";
+	case ZIPMEM_NOMEM:
+		return "out of memory";
+	case ZIPMEM_DAMAGED:
+		return "zip member damaged or truncated";
+	case ZIPMEM_ENCRYPTED:
+		return "zip member is encrypted";
+	case ZIPMEM_UNSUPPORTED:
+		return "zip member uses an unsupported compression method";
+	case ZIPMEM_STOPPED:
+		return "stopped";
+	}
+	return "unknown error";
 }
