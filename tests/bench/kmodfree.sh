@@ -52,4 +52,5 @@ printf '%-44s %s\n' "CPU per open+close, ignore mark (ns)" "$(stats ignored_cpu_
 printf '%-44s %s\n' "CPU procfd_scan, writers+sources (us)" "$(stats procfd_scan_cpu_us "${procs[@]}")"
 printf '%-44s %s\n' "CPU procfd_scan, writers only (us)" "$(stats procfd_scan_writers_cpu_us "${procs[@]}")"
 printf '%-44s %s\n' "CPU fan_opener_read (us)" "$(stats fan_opener_read_cpu_us "${procs[@]}")"
+printf '%-44s %s\n' "CPU procfd_ppid (us)" "$(stats procfd_ppid_cpu_us "${procs[@]}")"
 printf 'load average while measured: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -281,13 +281,19 @@ static int cmd_bench_proc(int argc, char **argv)
 			return 1;
 	double opener = (double)(monotonic_ns() - t0) / (double)count / 1000.0;
 	double opener_cpu = (double)(cpu_ns() - c0) / (double)count / 1000.0;
+	c0 = cpu_ns();
+	for (long i = 0; i < count; i++)
+		if (procfd_ppid(child) < 0)
+			return 1;
+	double ppid_cpu = (double)(cpu_ns() - c0) / (double)count / 1000.0;
 	close(go[1]);
 	waitpid(child, NULL, 0);
 	unlink("/tmp/kmodfree-bench-proc.out");
 	printf(
 	    "calls=%ld procfd_scan_us=%.1f procfd_scan_writers_us=%.1f fan_opener_read_us=%.1f "
-	    "procfd_scan_cpu_us=%.1f procfd_scan_writers_cpu_us=%.1f fan_opener_read_cpu_us=%.1f\n",
-	    count, scan, scan_writers, opener, scan_cpu, scan_writers_cpu, opener_cpu);
+	    "procfd_scan_cpu_us=%.1f procfd_scan_writers_cpu_us=%.1f fan_opener_read_cpu_us=%.1f "
+	    "procfd_ppid_cpu_us=%.1f\n",
+	    count, scan, scan_writers, opener, scan_cpu, scan_writers_cpu, opener_cpu, ppid_cpu);
 	return 0;
 }
 
