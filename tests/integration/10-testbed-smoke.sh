@@ -168,6 +168,8 @@ testbed_init || {
 	exit 1
 }
 bed_udevd=$TESTBED_UDEVD_PID
+check_eq "the bed leaves the script no background job of its own (a bare wait returns)" "" \
+	"$(jobs -p)"
 PROBE_PID=
 testbed_on_exit '[ -n "$PROBE_PID" ] && kill "$PROBE_PID" 2>/dev/null'
 
@@ -262,6 +264,28 @@ one_stick() {
 
 one_stick exfat add 0781 5567 4C530001
 one_stick ext4 change 0951 1666 60A44C3FACC0
+
+# --- a partitioned stick: the filesystem in partition 1, like sdb1 ---
+out=$TESTBED_DIR/part.events
+probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop DEVTYPE=partition \
+	--until-action remove
+check "insert a partitioned exFAT stick" stick_insert part --partitioned --serial 0123PART
+pdev=$(stick_dev part) pdisk=$(stick_disk part) puuid=$(stick_uuid part)
+check_eq "its filesystem is on partition 1 of its loop device" "${pdisk}p1" "$pdev"
+check "udev: the disk is a USB stick with an MS-DOS partition table" \
+	_tb_wait_udev "$pdisk" ID_BUS=usb ID_SERIAL_SHORT=0123PART ID_PART_TABLE_TYPE=dos
+check_eq "the partition is mounted through FUSE" fuseblk \
+	"$(awk -v d="$pdev" '$1 == d { print $3 }' /proc/mounts)"
+check "a file round-trips on the partition" roundtrip part 256K
+check "pull the partitioned stick" stick_remove part
+check "udev-probe saw the partition from add to remove" probe_wait
+check_eq "the partition's add (the kernel's own) has the USB and filesystem properties" \
+	"$(usb_line add "$pdev" 0781 5567 0123PART exfat "$puuid")" \
+	"$(head -n1 "$out" | sed 's/ ID_FS_LABEL=.*//')"
+check_eq "its remove (the kernel's own) has them too" \
+	"$(usb_line remove "$pdev" 0781 5567 0123PART exfat "$puuid")" \
+	"$(tail -n1 "$out" | sed 's/ ID_FS_LABEL=.*//')"
+check "the partition's device node is gone" test ! -e "$pdev"
 
 # --- two sticks at once ---
 out=$TESTBED_DIR/two.events

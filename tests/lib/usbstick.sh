@@ -12,10 +12,12 @@
 #   stick_insert NAME [--fs exfat|ext4] [--size 64M] [--vendor-id 0781]
 #                [--product-id 5567] [--serial 4C530001] [--vendor SanDisk]
 #                [--model Cruzer] [--label LABEL] [--announce add|change]
-#                [--no-mount]
+#                [--partitioned] [--no-mount]
 #   stick_mount NAME / stick_unmount NAME
 #   stick_remove NAME               unmount, "remove" event, detach (a pull)
-#   stick_dev NAME                  /dev/loopN
+#   stick_dev NAME                  /dev/loopN (/dev/loopNp1 if --partitioned):
+#                                   the filesystem's device
+#   stick_disk NAME                 /dev/loopN, the whole stick
 #   stick_mnt NAME                  /media/ward-test-$$/NAME (when mounted)
 #   stick_uuid NAME / stick_fs NAME / stick_image NAME
 #   testbed_cleanup                 what the trap runs; safe to call twice
@@ -35,6 +37,11 @@
 #   --announce change  install the rule, then attach: the kernel's own
 #                      "change" (backing file set) carries the USB
 #                      properties, as it does for a loop device in the wild.
+#   --partitioned      an MS-DOS partition table with the filesystem in
+#                      partition 1 (like sdb1): install the rule, attach,
+#                      add the partition (partx): the disk gets the
+#                      kernel's "change", the partition the kernel's own
+#                      "add", and on a pull its own "remove".
 #
 # A pull: unmount, a "remove" event through the kernel (udevadm trigger
 # --action=remove; udev sends it with every property from its database,
@@ -122,9 +129,11 @@ _tb_udevd_acquire() {
 		return 0
 	fi
 	bin=$(_tb_udevd_bin) || return 1
-	# Not holding our lock: udevd outlives this script.
-	setsid "$bin" </dev/null >>"$TESTBED_STATE/udevd.log" 2>&1 {TESTBED_LOCK_FD}>&- &
-	pid=$!
+	# Not holding our lock: udevd outlives this script.  Started from a
+	# command substitution, so it is no job of the test's (a bare `wait`
+	# in the test must not wait for it).
+	pid=$(setsid "$bin" </dev/null >>"$TESTBED_STATE/udevd.log" 2>&1 {TESTBED_LOCK_FD}>&- &
+		echo $!)
 	echo "$pid" >"$TESTBED_STATE/udevd.pid"
 	for ((i = 0; i < TESTBED_TIMEOUT * 10; i++)); do
 		_tb_udevd_alive && break
@@ -164,8 +173,6 @@ _tb_udevd_release() {
 			_tb_err "systemd-udevd (pid $pid) ignored SIGTERM for 5s; killing it"
 			kill -KILL "$pid" 2>/dev/null
 		fi
-		# Reap it when it is our own child.
-		wait "$pid" 2>/dev/null
 	fi
 	rm -f "$TESTBED_STATE/udevd.pid"
 }
@@ -184,24 +191,28 @@ _tb_hold_bed() {
 	fi
 	mkdir -p "$TESTBED_STATE" || return 1
 	held=$(mktemp -u "${TMPDIR:-/tmp}/ward-testbed-held.$$.XXXXXX")
-	# A subshell has default signal dispositions: kill ends it at once,
-	# and its sleep does not inherit the lock.
-	(
+	# The holder is a grandchild, so that a bare `wait` in the test does
+	# not wait for it.  A subshell has default signal dispositions: kill
+	# ends it at once, and its sleep does not inherit the lock.
+	( (
 		exec {fd}>"$TESTBED_STATE/bed.lock" || exit 1
-		flock "$mode" -w "$TESTBED_BED_WAIT" "$fd" || exit 1
-		echo held >"$held"
+		if ! flock "$mode" -w "$TESTBED_BED_WAIT" "$fd"; then
+			echo fail >"$held.tmp" && mv "$held.tmp" "$held"
+			exit 1
+		fi
+		echo "$BASHPID" >"$held.tmp" && mv "$held.tmp" "$held"
 		while kill -0 $$ 2>/dev/null; do
 			sleep 1 {fd}>&-
 		done
-	) </dev/null >/dev/null 2>&1 &
-	TESTBED_HOLDER=$!
-	for ((i = 0; ; i++)); do
-		if [ -e "$held" ]; then
+	) </dev/null >/dev/null 2>&1 & )
+	for ((i = 0; i < (TESTBED_BED_WAIT + 10) * 10; i++)); do
+		if [ -s "$held" ]; then
+			IFS= read -r TESTBED_HOLDER <"$held"
 			rm -f "$held"
+			[ "$TESTBED_HOLDER" = fail ] && break
 			export TESTBED_BED_HOLDER_PID=$$
 			return 0
 		fi
-		_tb_pid_alive "$TESTBED_HOLDER" || break
 		if [ $i -eq 20 ]; then
 			waited=1
 			_tb_err "waiting up to ${TESTBED_BED_WAIT}s for other test bed scripts" \
@@ -211,16 +222,21 @@ _tb_hold_bed() {
 		fi
 		sleep 0.1
 	done
-	wait "$TESTBED_HOLDER" 2>/dev/null
 	TESTBED_HOLDER=
 	_tb_err "could not lock $TESTBED_STATE/bed.lock ($mode) within ${TESTBED_BED_WAIT}s${waited:+; a test holding it may be hung}"
 	return 1
 }
 
 _tb_release_bed() {
+	local i
 	[ -n "$TESTBED_HOLDER" ] || return 0
 	kill "$TESTBED_HOLDER" 2>/dev/null
-	wait "$TESTBED_HOLDER" 2>/dev/null
+	# Not our child: wait until it is gone, so the next script finds the
+	# lock free.
+	for ((i = 0; i < 50; i++)); do
+		_tb_pid_alive "$TESTBED_HOLDER" || break
+		sleep 0.02
+	done
 	TESTBED_HOLDER=
 	unset TESTBED_BED_HOLDER_PID
 }
@@ -302,6 +318,7 @@ _tb_known() {
 }
 
 stick_dev() { _tb_known "$1" && _tb_get "$1" dev; }
+stick_disk() { _tb_known "$1" && _tb_get "$1" disk; }
 stick_mnt() { _tb_known "$1" && _tb_get "$1" mnt; }
 stick_uuid() { _tb_known "$1" && _tb_get "$1" uuid; }
 stick_fs() { _tb_known "$1" && _tb_get "$1" fs; }
@@ -356,7 +373,7 @@ _tb_write_rule() {
 	cat >"$rule.tmp" <<EOF || return 1
 # Ward test bed (tests/lib/usbstick.sh, pid $$): $kernel is USB stick "$name".
 # Removed when the stick is pulled or the test exits.
-SUBSYSTEM=="block", KERNEL=="$kernel", ENV{ID_BUS}="usb", ENV{ID_USB_DRIVER}="usb-storage", \\
+SUBSYSTEM=="block", KERNEL=="$kernel|${kernel}p[0-9]*", ENV{ID_BUS}="usb", ENV{ID_USB_DRIVER}="usb-storage", \\
   ENV{ID_TYPE}="disk", ENV{ID_INSTANCE}="0:0", ENV{ID_USB_INTERFACES}=":080650:", \\
   ENV{ID_USB_INTERFACE_NUM}="00", ENV{ID_REVISION}="1.00", \\
   ENV{ID_VENDOR_ID}="$vid", ENV{ID_MODEL_ID}="$pid", ENV{ID_SERIAL_SHORT}="$serial", \\
@@ -379,25 +396,73 @@ _tb_port() {
 	echo $n
 }
 
-# _tb_make_image NAME FS SIZE LABEL: $TESTBED_DIR/NAME.img
-_tb_make_image() {
-	local name=$1 fs=$2 size=$3 label=$4 img=$TESTBED_DIR/$1.img
-	truncate -s "$size" "$img" || return 1
-	case $fs in
-	exfat) mkfs.exfat -L "$label" "$img" >"$TESTBED_DIR/$name.mkfs.log" 2>&1 ;;
-	ext4) mkfs.ext4 -q -F -L "$label" "$img" >"$TESTBED_DIR/$name.mkfs.log" 2>&1 ;;
-	esac || {
-		_tb_err "mkfs.$fs on $img failed:"
-		cat "$TESTBED_DIR/$name.mkfs.log" >&2
-		return 1
-	}
+# Little-endian 32-bit N as printf escapes.
+_tb_le32() {
+	printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) \
+		$(($1 >> 16 & 255)) $(($1 >> 24 & 255))
 }
 
-# Attaches IMG to a free loop device; prints /dev/loopN.  With a rule
-# writer (change announce), the rule for loopN is written first under the
-# lock, so the kernel's own "change" carries it.
+# _tb_write_mbr IMG FS SECTORS: an MS-DOS partition table with one
+# partition from 1 MiB on, as sticks are sold (no sfdisk needed).
+_tb_write_mbr() {
+	local img=$1 type sectors=$3 sig=$(((RANDOM << 16 | RANDOM) & 0xffffffff))
+	case $2 in
+	exfat) type='\x07' ;; # HPFS/NTFS/exFAT
+	ext4) type='\x83' ;;  # Linux
+	esac
+	# 440: disk signature, 2 zero bytes, 446: entry 1 (not active, CHS
+	# unused, type, first LBA, sectors), 510: boot signature.
+	printf "$(_tb_le32 $sig)\\x00\\x00\\x00\\xfe\\xff\\xff$type\\xfe\\xff\\xff$(_tb_le32 2048)$(_tb_le32 "$sectors")" |
+		dd of="$img" bs=1 seek=440 conv=notrunc status=none &&
+		printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
+}
+
+# _tb_make_image NAME FS SIZE LABEL [partitioned]: $TESTBED_DIR/NAME.img,
+# the filesystem on the whole image or in its one partition.  Records the
+# filesystem's UUID.
+_tb_make_image() {
+	local name=$1 fs=$2 size=$3 label=$4 part=${5:-} img=$TESTBED_DIR/$1.img fsimg bytes uuid
+	local log=$TESTBED_DIR/$1.mkfs.log
+	fsimg=$img
+	truncate -s "$size" "$img" || return 1
+	if [ -n "$part" ]; then
+		bytes=$(stat -c %s "$img") || return 1
+		if ((bytes < 4 * 1048576)); then
+			_tb_err "stick_insert $name: a partitioned stick needs --size 4M or more"
+			return 1
+		fi
+		fsimg=$TESTBED_DIR/$name.fs
+		truncate -s $((bytes - 1048576)) "$fsimg" || return 1
+	fi
+	case $fs in
+	exfat) mkfs.exfat -L "$label" "$fsimg" >"$log" 2>&1 ;;
+	ext4) mkfs.ext4 -q -F -L "$label" "$fsimg" >"$log" 2>&1 ;;
+	esac || {
+		_tb_err "mkfs.$fs on $fsimg failed:"
+		cat "$log" >&2
+		return 1
+	}
+	uuid=$(blkid -p -o value -s UUID "$fsimg") && [ -n "$uuid" ] || {
+		_tb_err "blkid found no filesystem UUID on $fsimg after mkfs.$fs"
+		return 1
+	}
+	_tb_set "$name" uuid "$uuid"
+	if [ -n "$part" ]; then
+		_tb_write_mbr "$img" "$fs" $(((bytes - 1048576) / 512)) &&
+			dd if="$fsimg" of="$img" bs=1M seek=1 conv=notrunc,sparse status=none || {
+			_tb_err "could not build the partitioned image $img"
+			return 1
+		}
+		rm -f "$fsimg"
+	fi
+}
+
+# _tb_attach_with_rule NAME IMG [LOSETUP-OPTION...]: attaches IMG to a
+# free loop device; prints /dev/loopN.  The rule for loopN is written first
+# (under the lock), so the kernel's own events carry it.
 _tb_attach_with_rule() {
 	local name=$1 img=$2 dev try
+	shift 2
 	for try in 1 2 3 4 5; do
 		dev=$(losetup -f) || {
 			_tb_err "no free loop device (losetup -f failed)"
@@ -405,7 +470,7 @@ _tb_attach_with_rule() {
 		}
 		_tb_set "$name" dev "$dev"
 		_tb_write_rule "$name" "${dev#/dev/}" && _tb_reload || return 1
-		if losetup "$dev" "$img" 2>"$TESTBED_DIR/$name.losetup.log"; then
+		if losetup "$@" "$dev" "$img" 2>"$TESTBED_DIR/$name.losetup.log"; then
 			echo "$dev"
 			return 0
 		fi
@@ -420,7 +485,7 @@ _tb_attach_with_rule() {
 
 stick_insert() {
 	local name=$1 fs=exfat size=64M vendor_id=0781 product_id=5567 serial=4C530001
-	local vendor=SanDisk model=Cruzer label= announce=add mount=1 s img dev uuid rc
+	local vendor=SanDisk model=Cruzer label= announce=add mount=1 part= s img disk dev uuid rc
 	_tb_check_name "$name" || return 1
 	shift
 	[ -n "$TESTBED_ACTIVE" ] || {
@@ -447,6 +512,7 @@ stick_insert() {
 			esac
 			shift 2 ;;
 		--no-mount) mount= ; shift ;;
+		--partitioned) part=1 ; shift ;;
 		*)
 			_tb_err "stick_insert $name: unknown option '$1'"
 			return 1 ;;
@@ -482,21 +548,20 @@ stick_insert() {
 	_tb_set "$name" port "$(_tb_port)"
 	_tb_set "$name" rule "$TESTBED_RULES_DIR/61-ward-test-$$-$name.rules"
 
-	_tb_make_image "$name" "$fs" "$size" "$label" || return 1
 	img=$TESTBED_DIR/$name.img
 	_tb_set "$name" image "$img"
-	uuid=$(blkid -p -o value -s UUID "$img") || {
-		_tb_err "blkid found no filesystem UUID on $img after mkfs.$fs"
-		return 1
-	}
-	_tb_set "$name" uuid "$uuid"
+	_tb_make_image "$name" "$fs" "$size" "$label" "$part" || return 1
+	_tb_read uuid "$name" uuid
 
 	_tb_lock || return 1
-	if [ "$announce" = change ]; then
-		dev=$(_tb_attach_with_rule "$name" "$img")
+	if [ -n "$part" ]; then
+		disk=$(_tb_attach_with_rule "$name" "$img" -P)
+		rc=$?
+	elif [ "$announce" = change ]; then
+		disk=$(_tb_attach_with_rule "$name" "$img")
 		rc=$?
 	else
-		dev=$(losetup -f --show "$img" 2>"$TESTBED_DIR/$name.losetup.log")
+		disk=$(losetup -f --show "$img" 2>"$TESTBED_DIR/$name.losetup.log")
 		rc=$?
 		[ $rc -ne 0 ] && {
 			_tb_err "losetup -f --show $img failed:"
@@ -505,12 +570,26 @@ stick_insert() {
 	fi
 	_tb_unlock
 	[ $rc -eq 0 ] || return 1
+	dev=$disk
+	[ -n "$part" ] && dev=${disk}p1
+	_tb_set "$name" disk "$disk"
 	_tb_set "$name" dev "$dev"
-	_tb_setrw "$dev" || return 1
+	_tb_setrw "$disk" || return 1
+	# This kernel has no partition table parsers: partx reads the table
+	# (libblkid) and adds the partition (BLKPG), and the kernel announces
+	# it with a real "add".
+	if [ -n "$part" ] && ! partx -a "$disk" >"$TESTBED_DIR/$name.partx.log" 2>&1; then
+		_tb_err "partx -a $disk failed:"
+		cat "$TESTBED_DIR/$name.partx.log" >&2
+		return 1
+	fi
 
-	if [ "$announce" = change ]; then
+	if [ -n "$part" ] || [ "$announce" = change ]; then
+		# The partition's "add" and the disk's "change" come from the
+		# kernel, with the rule in place.
 		_tb_wait_udev "$dev" "WARD_TEST_STICK=$name" "ID_FS_UUID=$uuid" "ID_FS_TYPE=$fs" ||
 			return 1
+		[ -n "$part" ] && { _tb_setrw "$dev" || return 1; }
 	else
 		# The kernel's "change" for the attach, processed without the
 		# rule, must be behind us before the rule exists.
@@ -616,19 +695,29 @@ _tb_detach() {
 }
 
 stick_remove() {
-	local name=$1 s dev= img= rule= udevd= rc=0
+	local name=$1 s dev= disk= img= rule= udevd= rc=0
 	_tb_known "$name" || return 1
 	s=$TESTBED_DIR/sticks/$name
 	stick_unmount "$name" || rc=1
 	_tb_read dev "$name" dev
+	_tb_read disk "$name" disk
 	_tb_read img "$name" image
 	_tb_read rule "$name" rule
 	_tb_udevd_alive && udevd=1
-	if [ -n "$dev" ] && [ -n "$img" ] && _tb_holds "$dev" "$img"; then
-		# The pull: udev sends "remove" with what it knew of the stick.
+	if [ -n "$disk" ] && [ -n "$img" ] && _tb_holds "$disk" "$img"; then
+		# The pull: udev sends "remove" with what it knew of the stick,
+		# partition first, as the kernel does; the partition's is the
+		# kernel's own (partx deletes it).
+		if [ "$dev" != "$disk" ] && [ -b "$dev" ]; then
+			partx -d "$disk" || {
+				_tb_err "partx -d $disk failed"
+				rc=1
+			}
+			[ -n "$udevd" ] && udevadm settle --timeout="$TESTBED_TIMEOUT"
+		fi
 		if [ -n "$rule" ] && [ -f "$rule" ] && [ -n "$udevd" ]; then
-			udevadm trigger --action=remove --settle "$dev" || {
-				_tb_err "udevadm trigger --action=remove $dev failed"
+			udevadm trigger --action=remove --settle "$disk" || {
+				_tb_err "udevadm trigger --action=remove $disk failed"
 				rc=1
 			}
 		fi
@@ -637,9 +726,9 @@ stick_remove() {
 		rm -f "$rule" "$rule.tmp"
 		[ -n "$udevd" ] && { _tb_reload || rc=1; }
 	fi
-	if [ -n "$dev" ] && [ -n "$img" ]; then
-		_tb_holds "$dev" "$img" && blockdev --setrw "$dev" 2>/dev/null
-		_tb_detach "$dev" "$img" || rc=1
+	if [ -n "$disk" ] && [ -n "$img" ]; then
+		_tb_holds "$disk" "$img" && blockdev --setrw "$disk" 2>/dev/null
+		_tb_detach "$disk" "$img" || rc=1
 	fi
 	[ -n "$udevd" ] && udevadm settle --timeout="$TESTBED_TIMEOUT" 2>/dev/null
 	rm -rf "$s" "$img" "$TESTBED_DIR/$name".*.log
