@@ -403,38 +403,58 @@ static void set_default(struct policy_decision *out)
 	out->rule_reason = "";
 }
 
+/* Weighs one token; true when it applies.  A token the policy holds for
+ * another user is none of this event's business and is not reported as a
+ * near miss; a token the event offers is. */
+static bool weigh_token(const struct policy *p, const struct policy_event *ev,
+			const struct policy_token *t, bool offered, int *best,
+			struct policy_decision *out)
+{
+	int progress = 0;
+	enum policy_token_status st;
+
+	if (!t)
+		return false;
+	st = token_match(p, t, ev, &progress);
+	if (st == POLICY_TOKEN_APPLIED) {
+		out->token_status = st;
+		out->token = t;
+		out->approver = t->f.approver;
+		out->action = POLICY_AUDIT;
+		return true;
+	}
+	if ((offered || progress >= 2) && progress > *best) {
+		*best = progress;
+		out->token_status = st;
+		out->token = t;
+	}
+	return false;
+}
+
 static void apply_tokens(const struct policy *p, const struct policy_event *ev,
 			 const struct rule *r, struct policy_decision *out)
 {
 	int best = -1;
 
-	if (ev->n_tokens == 0 || !ev->tokens)
-		return;
 	if (r->strict) {
-		out->token_status = POLICY_TOKEN_RULE_STRICT;
-		out->token = ev->tokens[0];
+		/* say so when an approval was on offer for this person */
+		const struct policy_token *t = ev->n_tokens && ev->tokens ? ev->tokens[0] : NULL;
+
+		for (size_t i = 0; !t && i < p->n_tokens; i++)
+			if (ev->user && strcmp(p->tokens[i]->f.user, ev->user) == 0)
+				t = p->tokens[i];
+		if (t) {
+			out->token_status = POLICY_TOKEN_RULE_STRICT;
+			out->token = t;
+		}
 		return;
 	}
-	for (size_t i = 0; i < ev->n_tokens; i++) {
-		int progress = 0;
-		enum policy_token_status st;
-
-		if (!ev->tokens[i])
-			continue;
-		st = token_match(p, ev->tokens[i], ev, &progress);
-		if (st == POLICY_TOKEN_APPLIED) {
-			out->token_status = st;
-			out->token = ev->tokens[i];
-			out->approver = ev->tokens[i]->f.approver;
-			out->action = POLICY_AUDIT;
+	for (size_t i = 0; ev->tokens && i < ev->n_tokens; i++)
+		if (weigh_token(p, ev, ev->tokens[i], true, &best, out))
 			return;
-		}
-		if (progress > best) {
-			best = progress;
-			out->token_status = st;
-			out->token = ev->tokens[i];
-		}
-	}
+	for (size_t i = 0; i < p->n_tokens; i++)
+		if (weigh_token(p, ev, p->tokens[i], false, &best, out))
+			return;
 }
 
 int policy_decide(const struct policy *policy, const struct policy_event *ev,

@@ -205,6 +205,11 @@ struct policy {
 	bool report_devices;
 	bool report_file_names;
 	const char *tokens_dir;
+	/* approvals found in tokens_dir at load time, signatures checked */
+	struct policy_token **tokens;
+	size_t n_tokens;
+	struct policy_token_problem *token_problems;
+	size_t n_token_problems;
 
 	size_t n_files;
 };
@@ -232,6 +237,12 @@ struct policy_token {
 /* Does a verified token lift a block for this event?  Returns APPLIED, or
  * the first reason it does not; *progress says how many checks passed (to
  * report the nearest miss among several tokens).  No I/O. */
+/* Reads every *.tok file in p->tokens_dir (a missing directory holds
+ * none), keeps those whose signature a trusted supervisor made, and lists
+ * the others in p->token_problems.  Load time only. */
+void tokens_load_dir(struct policy *p);
+void tokens_free_all(struct policy *p);
+
 enum policy_token_status token_match(const struct policy *p, const struct policy_token *tok,
 				     const struct policy_event *ev, int *progress);
 

@@ -2015,6 +2015,8 @@ static struct policy *finish(struct load *ld)
 		policy_unref(ld->p);
 		return NULL;
 	}
+	if (ld->p->tokens_dir)
+		tokens_load_dir(ld->p);
 	return ld->p;
 }
 

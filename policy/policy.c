@@ -97,6 +97,7 @@ void policy_unref(struct policy *policy)
 	free(policy->fpsets);
 	free(policy->keys);
 	tz_free(&policy->tz);
+	tokens_free_all(policy);
 	arena_free_all(policy);
 	free(policy);
 }
@@ -194,19 +195,40 @@ const char *policy_tokens_dir(const struct policy *policy)
 	return policy->tokens_dir;
 }
 
+size_t policy_tokens_loaded(const struct policy *policy)
+{
+	return policy->n_tokens;
+}
+
+size_t policy_token_problems(const struct policy *policy, const struct policy_token_problem **out)
+{
+	*out = policy->token_problems;
+	return policy->n_token_problems;
+}
+
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 void policy_summary(const struct policy *policy, char *buf, size_t size)
 {
-	snprintf(
-	    buf, size,
-	    "policy valid: %zu file%s, %zu device rule%s, %zu copy rule%s, %zu period%s, %zu office-hours, %zu holiday%s, %zu device list%s, %zu fingerprint list%s, %zu trusted supervisor%s, timezone %s",
-	    policy->n_files, policy->n_files == 1 ? "" : "s", policy->n_rules[SECTION_DEVICE],
-	    policy->n_rules[SECTION_DEVICE] == 1 ? "" : "s", policy->n_rules[SECTION_COPY],
-	    policy->n_rules[SECTION_COPY] == 1 ? "" : "s", policy->n_periods,
-	    policy->n_periods == 1 ? "" : "s", policy->n_hours, policy->n_holidays,
-	    policy->n_holidays == 1 ? "" : "s", policy->n_devlists,
-	    policy->n_devlists == 1 ? "" : "s", policy->n_fpsets, policy->n_fpsets == 1 ? "" : "s",
-	    policy->n_keys, policy->n_keys == 1 ? "" : "s",
-	    policy->tz_name ? policy->tz_name : "system");
+	char refused[48] = "";
+
+	if (policy->n_token_problems)
+		snprintf(refused, sizeof(refused), " (%zu refused)", policy->n_token_problems);
+	snprintf(buf, size,
+		 "policy valid: %zu file%s, %zu device rule%s, %zu copy rule%s, %zu period%s, "
+		 "%zu office-hours, %zu holiday%s, %zu device list%s, %zu fingerprint list%s, "
+		 "%zu trusted supervisor%s, %zu approval token%s%s, timezone %s",
+		 policy->n_files, plural(policy->n_files), policy->n_rules[SECTION_DEVICE],
+		 plural(policy->n_rules[SECTION_DEVICE]), policy->n_rules[SECTION_COPY],
+		 plural(policy->n_rules[SECTION_COPY]), policy->n_periods,
+		 plural(policy->n_periods), policy->n_hours, policy->n_holidays,
+		 plural(policy->n_holidays), policy->n_devlists, plural(policy->n_devlists),
+		 policy->n_fpsets, plural(policy->n_fpsets), policy->n_keys, plural(policy->n_keys),
+		 policy->n_tokens, plural(policy->n_tokens), refused,
+		 policy->tz_name ? policy->tz_name : "system");
 }
 
 const char *policy_action_name(enum policy_action action)

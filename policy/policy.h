@@ -251,8 +251,23 @@ bool policy_reports(const struct policy *policy, enum policy_action action);
 bool policy_reports_devices(const struct policy *policy);
 /* `report file-names yes|no`: reports carry file names (default yes). */
 bool policy_reports_file_names(const struct policy *policy);
-/* `tokens DIR`: where the agent looks for approval tokens, or NULL. */
+/* `tokens DIR`: the directory of approval tokens, or NULL.  policy_load
+ * reads every *.tok file there, checks its signature against the trusted
+ * supervisors, and decisions consider the good ones on their own (besides
+ * any the event offers): dropping a token file in and reloading (SIGHUP)
+ * is how an approval takes effect.  A missing directory holds no tokens. */
 const char *policy_tokens_dir(const struct policy *policy);
+/* How many tokens from the directory were accepted (signature good). */
+size_t policy_tokens_loaded(const struct policy *policy);
+/* The token files that were refused (malformed, untrusted approver, bad
+ * signature), for the agent to log and report at load: returns how many,
+ * *out the array (valid while the policy is held). */
+struct policy_token_problem {
+	const char *path;
+	enum policy_token_status status;
+	const char *detail;
+};
+size_t policy_token_problems(const struct policy *policy, const struct policy_token_problem **out);
 
 /* One line for `wardctl policy check`: "N files, N device rules, ...". */
 void policy_summary(const struct policy *policy, char *buf, size_t size);

@@ -18,6 +18,7 @@
  *	"level-max=NAME|-\nfrom=EPOCH\nuntil=EPOCH\nnote=N\n"
  * with level names in English and instants as decimal seconds (UTC). */
 #define _GNU_SOURCE /* asprintf */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -340,6 +341,118 @@ enum policy_token_status token_match(const struct policy *p, const struct policy
 		return POLICY_TOKEN_EXPIRED;
 	*progress = 5;
 	return POLICY_TOKEN_APPLIED;
+}
+
+/* ---- the policy's token directory ---- */
+
+#define TOKENS_MAX 10000
+#define TOKEN_FILE_MAX 65536
+
+static void add_problem(struct policy *p, const char *path, enum policy_token_status st,
+			const char *detail)
+{
+	struct policy_token_problem *grown;
+
+	if (p->n_token_problems >= TOKENS_MAX)
+		return;
+	grown = realloc(p->token_problems, (p->n_token_problems + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	p->token_problems = grown;
+	grown[p->n_token_problems].path = arena_strndup(p, path, strlen(path));
+	grown[p->n_token_problems].status = st;
+	grown[p->n_token_problems].detail = arena_strndup(p, detail, strlen(detail));
+	if (grown[p->n_token_problems].path && grown[p->n_token_problems].detail)
+		p->n_token_problems++;
+}
+
+static struct policy_token *read_token_file(int dirfd, const char *name, char *err, size_t errlen)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	struct policy_token *t;
+
+	if (fd < 0) {
+		set_err(err, errlen, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > TOKEN_FILE_MAX) {
+		set_err(err, errlen, "not a regular file of at most %d bytes", TOKEN_FILE_MAX);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		set_err(err, errlen, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	n = read_full(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n < 0) {
+		set_err(err, errlen, "cannot read: %s", strerror((int)-n));
+		free(buf);
+		return NULL;
+	}
+	t = policy_token_parse(buf, (size_t)n, err, errlen);
+	free(buf);
+	return t;
+}
+
+void tokens_load_dir(struct policy *p)
+{
+	DIR *d = opendir(p->tokens_dir);
+	struct dirent *de;
+	char path[4096], err[256];
+
+	if (!d) {
+		if (errno != ENOENT)
+			add_problem(p, p->tokens_dir, POLICY_TOKEN_MALFORMED, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) && p->n_tokens < TOKENS_MAX) {
+		size_t len = strlen(de->d_name);
+		struct policy_token *t, **grown;
+		enum policy_token_status st;
+
+		if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 4, ".tok") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", p->tokens_dir, de->d_name);
+		t = read_token_file(dirfd(d), de->d_name, err, sizeof(err));
+		if (!t) {
+			add_problem(p, path, POLICY_TOKEN_MALFORMED, err);
+			continue;
+		}
+		st = policy_token_attach(p, t);
+		if (st != POLICY_TOKEN_APPLIED) {
+			snprintf(err, sizeof(err), "approver %s: %s", t->f.approver,
+				 policy_token_status_text(st));
+			add_problem(p, path, st, err);
+			policy_token_free(t);
+			continue;
+		}
+		grown = realloc(p->tokens, (p->n_tokens + 1) * sizeof(*grown));
+		if (!grown) {
+			policy_token_free(t);
+			break;
+		}
+		p->tokens = grown;
+		p->tokens[p->n_tokens++] = t;
+	}
+	closedir(d);
+}
+
+void tokens_free_all(struct policy *p)
+{
+	for (size_t i = 0; i < p->n_tokens; i++)
+		policy_token_free(p->tokens[i]);
+	free(p->tokens);
+	free(p->token_problems);
+	p->tokens = NULL;
+	p->token_problems = NULL;
+	p->n_tokens = p->n_token_problems = 0;
 }
 
 /* ---- keys and signing (wardctl token) ---- */

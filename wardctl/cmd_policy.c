@@ -60,6 +60,15 @@ static struct policy *load_or_report(const char *path)
 		policy_diag_print(&diag, stderr);
 		fprintf(stderr, "%s: %zu error%s; policy not valid\n", path, diag.n_errors,
 			diag.n_errors == 1 ? "" : "s");
+	} else {
+		const struct policy_token_problem *problems;
+		size_t n = policy_token_problems(p, &problems);
+
+		/* refused approvals do not make the policy invalid, but the
+		 * administrator should know they will not count */
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s: approval token refused (%s): %s\n", problems[i].path,
+				policy_token_status_name(problems[i].status), problems[i].detail);
 	}
 	policy_diag_free(&diag);
 	return p;

@@ -97,6 +97,26 @@ sed 's/^approver 王科長$/approver 李課長/' "$work/good.tok" >"$work/strang
 json=$(explain "$work/stranger.tok" 2022-01-25T10:00)
 check_eq "approver not trusted: rejected" "block untrusted" "$(jq -r '"\(.action) \(.rejected_tokens[0].status)"' <<<"$json")"
 
+# Tokens dropped in the policy's tokens directory count without --token;
+# refused ones are listed by policy check, which still succeeds.
+mkdir -p "$work/pd/tokens.d"
+cp -r "$work/keys" "$work/pd/"
+{ cat "$work/p.rules"; echo "tokens tokens.d"; } >"$work/pd/50-rules.rules"
+cp "$work/good.tok" "$work/pd/tokens.d/alice.tok"
+cp "$work/forged.tok" "$work/pd/tokens.d/forged.tok"
+out=$("$wardctl" policy check "$work/pd" 2>&1)
+check_eq "token dir: policy still valid" 0 $?
+case $out in
+*"$work/pd/tokens.d/forged.tok: approval token refused (bad-signature): approver 王科長: signature does not verify (forged or altered)"*"1 approval token (1 refused)"*) ok "token dir: refused token listed, good one counted" ;;
+*) not_ok "token dir: refused token listed, good one counted"; diag "$out" ;;
+esac
+json=$("$wardctl" policy explain --policy "$work/pd" --json --level 機密 --sha256 $sha \
+	--device 0781:5567:4C530001 --user alice --time 2022-01-25T10:00 2>/dev/null)
+check_eq "token dir: approval applies without --token" "audit applied 王科長 4" "$(result "$json")"
+json=$("$wardctl" policy explain --policy "$work/pd" --json --level 機密 --sha256 $sha \
+	--device 0781:5567:4C530001 --user carol --time 2022-01-25T10:00 2>/dev/null)
+check_eq "token dir: nobody else's" "block none - 4" "$(result "$json")"
+
 "$wardctl" token sign --key "$work/keys/wang.key" --approver 王科長 --user alice --any-device \
 	--level-max 機密 --from 2022-01-25T18:00+08:00 --until 2022-01-25T08:00+08:00 --out "$work/x.tok" 2>/dev/null
 check_eq "sign: until before from is refused" 1 $?

@@ -486,6 +486,105 @@ static void signing_refuses_bad_fields(void **state)
 	assert_non_null(strstr(err, "not an Ed25519 private key"));
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Tokens dropped in the policy's `tokens` directory take effect at load:
+ * good ones apply without the event offering them, bad ones are listed. */
+static void tokens_directory(void **state)
+{
+	struct env *e = *state;
+	struct policy_token_fields f;
+	char dir[128], path[192], *good, *bob, *forged, err[256], text[512];
+	const struct policy_token_problem *problems;
+	struct policy *p;
+	struct policy_decision d;
+	struct policy_diag diag = {0};
+	size_t n;
+
+	snprintf(dir, sizeof(dir), "%s/tokens.d", e->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	base_fields(&f);
+	policy_token_free(make_token(&f, e->wang_key, &good));
+	f_wrong_user(&f);
+	policy_token_free(make_token(&f, e->wang_key, &bob));
+	base_fields(&f);
+	policy_token_free(make_token(&f, e->mallory_key, &forged));
+	snprintf(path, sizeof(path), "%s/alice.tok", dir);
+	write_file(path, good);
+	snprintf(path, sizeof(path), "%s/bob.tok", dir);
+	write_file(path, bob);
+	snprintf(path, sizeof(path), "%s/forged.tok", dir);
+	write_file(path, forged);
+	snprintf(path, sizeof(path), "%s/junk.tok", dir);
+	write_file(path, "ward-token 1\n");
+	snprintf(path, sizeof(path), "%s/notes.txt", dir); /* not a token: ignored */
+	write_file(path, "hello\n");
+	free(good);
+	free(bob);
+	free(forged);
+
+	snprintf(text, sizeof(text), "%stokens tokens.d\n", policy_text);
+	p = policy_load_buffer("t.rules", text, strlen(text), e->dir, &diag);
+	assert_non_null(p);
+	assert_int_equal(policy_tokens_loaded(p), 2);
+	n = policy_token_problems(p, &problems);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(problems[i].path, "/forged.tok")) {
+			assert_int_equal(problems[i].status, POLICY_TOKEN_BAD_SIGNATURE);
+			assert_string_equal(
+			    problems[i].detail,
+			    "approver 王科長: signature does not verify (forged or altered)");
+		} else {
+			assert_non_null(strstr(problems[i].path, "/junk.tok"));
+			assert_int_equal(problems[i].status, POLICY_TOKEN_MALFORMED);
+			assert_string_equal(problems[i].detail, "missing field 'approver'");
+		}
+	}
+	policy_summary(p, err, sizeof(err));
+	assert_non_null(strstr(err, "2 approval tokens (2 refused)"));
+
+	/* alice's approval applies on its own */
+	assert_int_equal(policy_decide(p, &e->ev, &d), 0);
+	assert_int_equal(d.action, POLICY_AUDIT);
+	assert_string_equal(d.approver, "王科長");
+	/* carol has none; bob's and alice's are not her business */
+	e->ev.user = "carol";
+	assert_int_equal(policy_decide(p, &e->ev, &d), 0);
+	assert_int_equal(d.action, POLICY_BLOCK);
+	assert_int_equal(d.token_status, POLICY_TOKEN_NONE);
+	/* bob's names another file: reported as his near miss */
+	e->ev.user = "bob";
+	e->content.sha256[0] ^= 1;
+	assert_int_equal(policy_decide(p, &e->ev, &d), 0);
+	assert_int_equal(d.action, POLICY_BLOCK);
+	assert_int_equal(d.token_status, POLICY_TOKEN_WRONG_FILE);
+	policy_unref(p);
+
+	/* a missing directory holds no tokens and is no error */
+	snprintf(text, sizeof(text), "%stokens nowhere.d\n", policy_text);
+	p = policy_load_buffer("t.rules", text, strlen(text), e->dir, &diag);
+	assert_non_null(p);
+	assert_int_equal(policy_tokens_loaded(p), 0);
+	assert_int_equal(policy_token_problems(p, &problems), 0);
+	policy_unref(p);
+
+	static const char *const names[] = {"alice.tok", "bob.tok", "forged.tok", "junk.tok",
+					    "notes.txt"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +597,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(reload_without_the_key_drops_the_token, setup,
 					    teardown),
 	    cmocka_unit_test(malformed_token_files),
+	    cmocka_unit_test_setup_teardown(tokens_directory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(signing_refuses_bad_fields, setup, teardown),
 	};
 
