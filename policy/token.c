@@ -560,7 +560,7 @@ static bool fields_ok(const struct policy_token_fields *f, char *err, size_t err
 int policy_token_sign(const struct policy_token_fields *fields, const char *key_path, char **out,
 		      char *err, size_t errlen)
 {
-	char msg[2048], sha[65], from[40], until[40];
+	char msg[2048], sha[65] = "", from[40], until[40];
 	unsigned char sig[64];
 	char b64[96];
 	size_t siglen = sizeof(sig);

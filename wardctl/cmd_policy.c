@@ -147,27 +147,28 @@ static bool parse_sha256_arg(const char *s, unsigned char out[32])
 static struct policy_token *read_token(const char *path, char *err, size_t errlen)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = malloc(TOKEN_FILE_MAX);
+	struct policy_token *t = NULL;
+	char *buf;
 	ssize_t n;
 
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
+	buf = malloc(TOKEN_FILE_MAX);
 	if (!buf) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	n = read_full(fd, buf, TOKEN_FILE_MAX);
-	if (n < 0) {
+	if (n < 0)
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror((int)-n));
-		return NULL;
-	}
-	if (n == TOKEN_FILE_MAX) {
+	else if (n == TOKEN_FILE_MAX)
 		snprintf(err, errlen, "%s: too large for a token", path);
-		return NULL;
-	}
-	return policy_token_parse(buf, (size_t)n, err, errlen);
+	else
+		t = policy_token_parse(buf, (size_t)n, err, errlen);
+	free(buf);
+	return t;
 }
 
 struct rejected_token {
