@@ -107,6 +107,7 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 		size_t mlen;
 		const char *err;
 		enum zipmem_status st;
+		uint64_t csize;
 
 		if (name == NULL)
 			name = archive_entry_pathname(entry);
@@ -137,13 +138,20 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 			continue;
 		}
 		/* The ratio is judged per member where the zip says its
-		 * compressed size; a compressed stream's is the whole input. */
-		st = zipmem_read_entry(s, a, max,
-				       (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) ==
-					       ARCHIVE_FORMAT_ZIP
-					   ? zipmem_index_csize(&ix, name, len)
-					   : len,
-				       &member, &mlen, &err);
+		 * compressed size; a compressed stream's is the whole input.  A
+		 * member that declares a bomb's size is refused unread. */
+		csize = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP
+			    ? zipmem_index_csize(&ix, name, len)
+			    : len;
+		if (archive_entry_size_is_set(entry) &&
+		    zipmem_declared_bomb(s, (uint64_t)archive_entry_size(entry), csize)) {
+			uninspectable_member(s,
+					     "archive member expands beyond the allowed ratio "
+					     "(compression bomb)",
+					     name, NULL);
+			break;
+		}
+		st = zipmem_read_entry(s, a, max, csize, &member, &mlen, &err);
 		if (st == ZIPMEM_DAMAGED) {
 			uninspectable_member(s, "archive member unreadable (damaged or truncated)",
 					     name, err);

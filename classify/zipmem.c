@@ -33,6 +33,11 @@ static bool over_ratio(struct scan *s, uint64_t expanded, uint64_t compressed_le
 	return expanded > (1u << 20) && expanded / compressed_len > b->max_ratio;
 }
 
+bool zipmem_declared_bomb(struct scan *s, uint64_t usize, uint64_t csize)
+{
+	return over_ratio(s, usize, csize ? csize : 1);
+}
+
 enum zipmem_status zipmem_read_entry(struct scan *s, struct archive *a, size_t max,
 				     uint64_t compressed_len, char **data_out, size_t *len_out,
 				     const char **err_out)
@@ -291,6 +296,11 @@ enum zipmem_status zipmem_stream(struct scan *s, const void *zip, size_t len,
 		return ZIPMEM_UNSUPPORTED;
 	if (e->offset > len || len - e->offset < 30 || le32(z + e->offset) != 0x04034b50)
 		return ZIPMEM_DAMAGED;
+	if (zipmem_declared_bomb(s, e->usize, e->csize)) {
+		scan_set_uninspectable(s, "zip member expands beyond the allowed ratio "
+					  "(compression bomb)");
+		return ZIPMEM_BUDGET;
+	}
 	start = e->offset + 30 + le16(z + e->offset + 26) + le16(z + e->offset + 28);
 	if (start > len || e->csize > len - start)
 		return ZIPMEM_DAMAGED;

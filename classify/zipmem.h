@@ -61,6 +61,9 @@ enum zipmem_status zipmem_stream(struct scan *s, const void *zip, size_t len,
  * (a bigger member is cut at max: for small parts such as a manifest). */
 enum zipmem_status zipmem_load(struct scan *s, const void *zip, size_t len,
 			       const struct zipmem_entry *e, size_t max, char **data, size_t *n);
+/* True when a member's declared size is over the budget's ratio to its
+ * compressed size (past 1 MiB): a bomb, refused before inflating. */
+bool zipmem_declared_bomb(struct scan *s, uint64_t usize, uint64_t csize);
 /* What went wrong, for an uninspectable reason. */
 const char *zipmem_strerror(enum zipmem_status st);
 

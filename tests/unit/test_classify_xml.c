@@ -557,6 +557,118 @@ static void ooxml_damaged_and_not_ooxml(void **state)
 	free(zip);
 }
 
+/* ---- zip parts of office documents, hostile ---- */
+
+/* The central directory entry of member name in a zip (its "PK\1\2"). */
+static unsigned char *cd_entry(char *zip, size_t len, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (size_t i = 0; i + 46 + nlen <= len; i++) {
+		unsigned char *h = (unsigned char *)zip + i;
+
+		if (memcmp(h, "PK\x01\x02", 4) == 0 && h[28] == nlen && h[29] == 0 &&
+		    memcmp(h + 46, name, nlen) == 0)
+			return h;
+	}
+	fail_msg("no directory entry for %s", name);
+	return NULL;
+}
+
+static char *small_docx(size_t *len, const char *body, size_t body_len)
+{
+	return make_archive("zip", NULL, NULL, len, "[Content_Types].xml", CT, (size_t)0,
+			    "word/document.xml", body, body_len, (char *)NULL);
+}
+
+static void ooxml_hostile_zip_parts(void **state)
+{
+	static const char doc[] = "<w:document" W_NS "><w:body><w:p><w:r><w:t>機密</w:t></w:r>"
+				  "</w:p></w:body></w:document>";
+	struct scan s;
+	size_t len;
+	char *zip;
+	unsigned char *h;
+
+	(void)state;
+	/* A directory that claims more compressed bytes than the file has. */
+	zip = small_docx(&len, doc, 0);
+	h = cd_entry(zip, len, "word/document.xml");
+	h[20] = h[21] = h[22] = 0xff;
+	h[23] = 0x7f;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "{UNINSPECTABLE word/document.xml: zip member damaged or truncated}");
+	stub_free(&s);
+	free(zip);
+
+	/* A compression method this reader does not know. */
+	zip = small_docx(&len, doc, 0);
+	h = cd_entry(zip, len, "word/document.xml");
+	h[10] = 12;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "unsupported compression method}");
+	stub_free(&s);
+	free(zip);
+
+	/* The encryption flag. */
+	zip = small_docx(&len, doc, 0);
+	h = cd_entry(zip, len, "word/document.xml");
+	h[8] |= 1;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "{UNINSPECTABLE word/document.xml: zip member is encrypted}");
+	assert_lacks(&s, "機密");
+	stub_free(&s);
+	free(zip);
+
+	/* A local header offset pointing past the end. */
+	zip = small_docx(&len, doc, 0);
+	h = cd_entry(zip, len, "word/document.xml");
+	h[42] = h[43] = h[44] = 0xff;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "{UNINSPECTABLE word/document.xml: zip member damaged or truncated}");
+	stub_free(&s);
+	free(zip);
+
+	/* Cut before the central directory: damaged, not "not a zip". */
+	zip = small_docx(&len, doc, 0);
+	run(&s, extract_ooxml, zip, len / 2);
+	assert_has(&s, "(no central directory)}");
+	stub_free(&s);
+	free(zip);
+}
+
+static void ooxml_part_bomb_stops_early(void **state)
+{
+	size_t big = 64u << 20, len;
+	char *body = malloc(big), *zip;
+	unsigned char *h;
+	struct scan s;
+
+	(void)state;
+	assert_non_null(body);
+	memset(body, ' ', big);
+	memcpy(body, "<w:document" W_NS ">", strlen("<w:document" W_NS ">"));
+	zip = small_docx(&len, body, big);
+	free(body);
+	/* Refused by its declared size, unread. */
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "{UNINSPECTABLE zip member expands beyond the allowed ratio");
+	assert_true(s.expanded == 0);
+	stub_free(&s);
+
+	/* A directory that understates the size: stopped while inflating. */
+	h = cd_entry(zip, len, "word/document.xml");
+	h[24] = 0xe8;
+	h[25] = 0x03;
+	h[26] = h[27] = 0;
+	run(&s, extract_ooxml, zip, len);
+	assert_has(&s, "{UNINSPECTABLE zip member expands beyond the allowed ratio");
+	assert_true(s.expanded > (1u << 20));
+	assert_true(s.expanded < 300u * len + (2u << 20));
+	stub_free(&s);
+	free(zip);
+}
+
 /* ---- archives ---- */
 
 static void zip_members_nested_by_name(void **state)
@@ -876,6 +988,8 @@ int main(void)
 	    cmocka_unit_test(xlsx_strings_cells_and_header_codes),
 	    cmocka_unit_test(pptx_slides_in_order_with_strike),
 	    cmocka_unit_test(ooxml_damaged_and_not_ooxml),
+	    cmocka_unit_test(ooxml_hostile_zip_parts),
+	    cmocka_unit_test(ooxml_part_bomb_stops_early),
 	    cmocka_unit_test(zip_members_nested_by_name),
 	    cmocka_unit_test(tar_with_each_compression),
 	    cmocka_unit_test(lone_compressed_stream),
