@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <libudev.h>
 #include <stdlib.h>
@@ -150,6 +151,8 @@ struct udev_ctx {
 	struct udev_device *disk;     /* the parent disk of a partition, else dev */
 	struct udev_device *usb;      /* the USB device above, or NULL */
 	struct udev_device *usb_intf; /* the USB interface above, or NULL */
+	struct udev_ctx *lower;	      /* for a device stacked on a medium (dm-crypt, LVM, md):
+				       * the removable device below, which has the identity */
 };
 
 /* What udev's usb_id builtin would have said, read from sysfs: for a
@@ -191,6 +194,10 @@ static const char *udev_prop(const char *key, void *arg)
 	 * properties at all, the plain key falls back to sysfs. */
 	if (!v && strstr(key, "_ENC") == NULL)
 		v = sysfs_usb_prop(c, key);
+	/* A LUKS container on a stick: the filesystem is the mapping's own,
+	 * the bus, vendor and serial are the stick's. */
+	if (!v && c->lower && strncmp(key, "ID_FS_", 6) != 0 && strcmp(key, "DEVNAME") != 0)
+		v = udev_prop(key, c->lower);
 	return v;
 }
 
@@ -198,9 +205,11 @@ static const char *udev_attr(const char *name, void *arg)
 {
 	struct udev_ctx *c = arg;
 
-	/* "removable" lives on the disk; "size" on each block device. */
+	/* "removable" lives on the disk (below, for a stacked device);
+	 * "size" on each block device. */
 	if (strcmp(name, "removable") == 0)
-		return udev_device_get_sysattr_value(c->disk, name);
+		return c->lower ? udev_attr(name, c->lower)
+				: udev_device_get_sysattr_value(c->disk, name);
 	return udev_device_get_sysattr_value(c->dev, name);
 }
 
@@ -317,44 +326,129 @@ static void forget(struct devices *d, dev_t devnum)
 		*k = d->known[--d->n_known];
 }
 
+/* Fill c for dev: its disk (itself unless a partition) and the USB device
+ * and interface above.  False for a partition without a disk. */
+static bool ctx_init(struct udev_ctx *c, struct udev_device *dev)
+{
+	const char *devtype = udev_device_get_devtype(dev);
+
+	memset(c, 0, sizeof(*c));
+	c->dev = dev;
+	c->disk = dev;
+	if (devtype && strcmp(devtype, "partition") == 0) {
+		c->disk = udev_device_get_parent_with_subsystem_devtype(dev, "block", "disk");
+		if (!c->disk)
+			return false;
+	}
+	/* Owned by c->disk, like every parent: no unref. */
+	c->usb = udev_device_get_parent_with_subsystem_devtype(c->disk, "usb", "usb_device");
+	c->usb_intf =
+	    udev_device_get_parent_with_subsystem_devtype(c->disk, "usb", "usb_interface");
+	return true;
+}
+
+static bool ctx_removable(struct udev_ctx *c)
+{
+	return devices_props_removable(udev_prop, udev_attr, udev_device_get_sysname(c->disk), c);
+}
+
+/* The devices below a stacked one, looked at so far (they own the strings
+ * the identity is read from until it is built). */
+#define STACK_MAX 8
+struct lower_hold {
+	struct udev_device *devs[STACK_MAX];
+	struct udev_ctx ctx[STACK_MAX];
+	int n;
+};
+
+static void lower_release(struct lower_hold *h)
+{
+	for (int i = 0; i < h->n; i++)
+		udev_device_unref(h->devs[i]);
+	h->n = 0;
+}
+
+static void close_dirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* The removable medium under dev, through sysfs "slaves" (dm-crypt, LVM,
+ * md, several levels deep), or NULL. */
+static struct udev_ctx *find_lower(struct udev_device *dev, struct lower_hold *h)
+{
+	char path[512];
+	_cleanup_(close_dirp) DIR *dir = NULL;
+	struct dirent *de;
+
+	if (snprintf(path, sizeof(path), "%s/slaves", udev_device_get_syspath(dev)) >=
+	    (int)sizeof(path))
+		return NULL;
+	dir = opendir(path);
+	if (!dir)
+		return NULL;
+	while ((de = readdir(dir)) != NULL && h->n < STACK_MAX) {
+		if (de->d_name[0] == '.')
+			continue;
+		struct udev_device *s = udev_device_new_from_subsystem_sysname(
+		    udev_device_get_udev(dev), "block", de->d_name);
+		if (!s)
+			continue;
+		struct udev_ctx *sc = &h->ctx[h->n];
+		h->devs[h->n++] = s;
+		if (!ctx_init(sc, s))
+			continue;
+		if (ctx_removable(sc))
+			return sc;
+		sc->lower = find_lower(s, h);
+		if (sc->lower)
+			return sc;
+	}
+	return NULL;
+}
+
 /* Build the event for a device that is present (add/change/enumerated).
  * Returns false when it is not removable storage or has no medium. */
 static bool describe(struct udev_device *dev, struct devices_event *ev)
 {
-	const char *devtype = udev_device_get_devtype(dev);
-	struct udev_ctx c = {.dev = dev, .disk = dev};
+	struct udev_ctx c;
+	struct lower_hold hold = {.n = 0};
 	const char *size;
+	bool ok = false;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->devnum = udev_device_get_devnum(dev);
 	ev->parent_devnum = ev->devnum;
-	if (major(ev->devnum) == 0)
+	if (major(ev->devnum) == 0 || !ctx_init(&c, dev))
 		return false;
-	if (devtype && strcmp(devtype, "partition") == 0) {
-		struct udev_device *disk =
-		    udev_device_get_parent_with_subsystem_devtype(dev, "block", "disk");
-		if (!disk)
-			return false;
-		c.disk = disk;
+	if (c.disk != dev) {
 		ev->is_partition = true;
-		ev->parent_devnum = udev_device_get_devnum(disk);
+		ev->parent_devnum = udev_device_get_devnum(c.disk);
 	}
-	/* Owned by c.disk, like every parent: no unref. */
-	c.usb = udev_device_get_parent_with_subsystem_devtype(c.disk, "usb", "usb_device");
-	c.usb_intf = udev_device_get_parent_with_subsystem_devtype(c.disk, "usb", "usb_interface");
-	if (!devices_props_removable(udev_prop, udev_attr, udev_device_get_sysname(c.disk), &c))
-		return false;
+	if (!ctx_removable(&c)) {
+		/* Not removable itself: maybe a mapping of something that is
+		 * (an encrypted stick opened with cryptsetup). */
+		c.lower = find_lower(dev, &hold);
+		if (!c.lower)
+			goto out;
+		ev->stacked = true;
+		ev->parent_devnum = udev_device_get_devnum(c.lower->dev);
+	}
 	/* No medium: an empty card reader slot, a detached loop device. */
 	size = udev_device_get_sysattr_value(dev, "size");
 	if (!size || strtoull(size, NULL, 10) == 0)
-		return false;
+		goto out;
 	devices_props_identity(udev_prop, udev_attr, &c, &ev->device);
 	if (!ev->device.devnode[0]) {
 		const char *node = udev_device_get_devnode(dev);
 		str_copy(ev->device.devnode, sizeof(ev->device.devnode), node ? node : "");
 	}
 	str_copy(ev->syspath, sizeof(ev->syspath), udev_device_get_syspath(dev));
-	return true;
+	ok = true;
+out:
+	lower_release(&hold);
+	return ok;
 }
 
 /* Field by field: struct copies need not preserve padding bytes. */

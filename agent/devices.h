@@ -28,6 +28,8 @@ struct devices_event {
 	dev_t devnum;	     /* the block device's major:minor */
 	dev_t parent_devnum; /* the whole disk for a partition, else devnum */
 	bool is_partition;
+	bool stacked;		   /* a mapping (dm-crypt, LVM, md) over a removable medium:
+				    * parent_devnum is the medium below, the identity its */
 	struct ward_device device; /* identity; a partition carries its disk's USB identity */
 	char syspath[256];	   /* /sys/devices/.../block/sdb/sdb1 */
 };

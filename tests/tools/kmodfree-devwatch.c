@@ -3,7 +3,8 @@
  * tests:
  *   ready
  *   device add|change|remove MAJ:MIN bus=usb vid=0781 pid=5567 serial=S
- *       fs=exfat uuid=U label=L node=/dev/loop3 size=N part=0|1
+ *       fs=exfat uuid=U label=L node=/dev/loop3 size=N part=0|1 stacked=0|1
+ *       below=MAJ:MIN (the disk of a partition, the medium under a mapping)
  *   mount add|remove|change MOUNT_POINT dev=MAJ:MIN fstype=T medium=NODE|-
  * Usage: kmodfree-devwatch [--seconds N] [--inventory DIR] [--deaf]
  * SIGUSR1 enumerates again (what the tracker does after a monitor
@@ -48,10 +49,11 @@ static void on_device(const struct devices_event *ev, void *arg)
 	static const char *const names[] = {"add", "change", "remove"};
 
 	printf("device %s %u:%u bus=%s vid=%04x pid=%04x serial=%s vendor=%s model=%s fs=%s "
-	       "uuid=%s label=%s node=%s size=%llu part=%d\n",
+	       "uuid=%s label=%s node=%s size=%llu part=%d stacked=%d below=%u:%u\n",
 	       names[ev->action], major(ev->devnum), minor(ev->devnum), device_bus_name(d->bus),
 	       d->vendor_id, d->product_id, d->serial, d->vendor, d->model, d->fs_type, d->fs_uuid,
-	       d->fs_label, d->devnode, (unsigned long long)d->size_bytes, ev->is_partition);
+	       d->fs_label, d->devnode, (unsigned long long)d->size_bytes, ev->is_partition,
+	       ev->stacked, major(ev->parent_devnum), minor(ev->parent_devnum));
 	fflush(stdout);
 	if (w->inv && ev->action != DEVICES_REMOVED) {
 		int r = inventory_record(w->inv, d, "allow", "", time(NULL));
