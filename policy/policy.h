@@ -26,8 +26,11 @@
  *
  * Supervisor approvals (exemptions) are tokens: text files signed with an
  * Ed25519 key the policy trusts (`trust supervisor NAME FILE.pub`).  The
- * signature is checked once, when a token is attached (policy_token_attach),
- * never per decision: per decision only fields are compared. */
+ * signature is checked once, when the policy loads the token files of its
+ * `tokens` directory or when the caller attaches one (policy_token_attach),
+ * never per decision: per decision only fields are compared.  A valid token
+ * turns block or quarantine into audit; the decision names the approver, or
+ * says why an offered token did not apply (token_status). */
 #ifndef WARD_POLICY_H
 #define WARD_POLICY_H
 
