@@ -7,6 +7,7 @@
  *        [--device VID:PID[:SERIAL]] [--device-id VID:PID] [--serial S] [--bus B]
  *        [--fs T] [--label L] [--uuid U] [--vendor V] [--model M] [--interfaces I]
  *        [--user U] [--uid N] [--group G]... [--exe PATH] [--time T] [--token FILE]...
+ *        [--file DOCUMENT]
  *   wardctl token keygen --out-key K --out-pub P
  *   wardctl token sign --key K --approver NAME --user U
  *        [--device-serial S | --any-device] [--sha256 H | --level-max L]
@@ -24,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "classify/classify.h"
 #include "common/cleanup.h"
 #include "common/jsonw.h"
 #include "common/util.h"
@@ -47,7 +49,8 @@ static int policy_usage(void)
 	    "           [--bus usb|mmc|other|internal] [--fs TYPE] [--label L] [--uuid U]\n"
 	    "           [--vendor V] [--model M] [--interfaces :080650:]\n"
 	    "           [--user U] [--uid N] [--group G] [--exe PATH]\n"
-	    "           [--time 2022-01-25T10:00] [--token FILE]\n");
+	    "           [--time 2022-01-25T10:00] [--token FILE] [--file DOCUMENT]\n"
+	    "  --file classifies DOCUMENT as the agent would; options after it override\n");
 	return 2;
 }
 
@@ -171,6 +174,37 @@ static struct policy_token *read_token(const char *path, char *err, size_t errle
 	return t;
 }
 
+/* Classifies a file as the agent would, for `explain --file`. */
+static int classify_path(const char *path, struct classify_result *out)
+{
+	struct classify_budget budget;
+	struct classify_ctx *ctx;
+	const char *err = NULL;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int r;
+
+	if (fd < 0) {
+		fprintf(stderr, "wardctl policy explain: %s: cannot read: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	ctx = classify_new(&err);
+	if (!ctx) {
+		fprintf(stderr, "wardctl policy explain: classifier unavailable: %s\n",
+			err ? err : "unknown error");
+		return -1;
+	}
+	classify_budget_default(&budget);
+	r = classify_fd(ctx, fd, path, &budget, out);
+	classify_free(ctx);
+	if (r < 0) {
+		fprintf(stderr, "wardctl policy explain: %s: cannot classify: %s\n", path,
+			strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
 struct rejected_token {
 	const char *path;
 	const char *status;
@@ -271,6 +305,7 @@ static int policy_explain_cmd(int argc, char **argv)
 		O_EXE,
 		O_TIME,
 		O_TOKEN,
+		O_FILE,
 	};
 	static const struct option opts[] = {
 	    {"policy", required_argument, NULL, O_POLICY},
@@ -299,6 +334,7 @@ static int policy_explain_cmd(int argc, char **argv)
 	    {"exe", required_argument, NULL, O_EXE},
 	    {"time", required_argument, NULL, O_TIME},
 	    {"token", required_argument, NULL, O_TOKEN},
+	    {"file", required_argument, NULL, O_FILE},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *policy_path = DEFAULT_POLICY, *time_arg = NULL;
@@ -462,6 +498,12 @@ static int policy_explain_cmd(int argc, char **argv)
 			if (n_token_paths == MAX_TOKENS)
 				goto bad_value;
 			token_paths[n_token_paths++] = optarg;
+			break;
+		case O_FILE:
+			/* the facts the agent would find; later options override */
+			if (classify_path(optarg, &content) < 0)
+				return 1;
+			have_content = true;
 			break;
 		default:
 			return policy_usage();

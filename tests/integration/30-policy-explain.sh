@@ -96,6 +96,24 @@ check_eq "clean file in office hours: allowed" "allow 15" \
 check_eq "--time with an explicit offset" "audit 14" \
 	"$(r "$(pexplain --level none --device 0781:5567:4C530001 --time 2022-01-25T11:00Z)")"
 
+# --file: the document is classified as the agent would; options after it
+# override.  Expected levels come from the classifier corpus.
+corpus=${WARD_CORPUS:-$PWD/tests/corpus}
+marked=$corpus/text/firstline-jimi-spaced.txt
+check_eq "corpus: the marked sample is 機密" 機密 \
+	"$(awk -F'\t' '$1 == "firstline-jimi-spaced.txt" { print $2 }' "$corpus/text/expected.tsv")"
+check_eq "--file: a 機密 document is blocked" "block 50-copy.rules:7" \
+	"$(field '"\(.action) \(.rule.file):\(.rule.line)"' "$(explain --json --file "$marked")")"
+check_eq "--file then --level none: overridden" audit \
+	"$(field .action "$(explain --json --file "$marked" --level none)")"
+check_eq "corpus: the security plan is not marked" none \
+	"$(awk -F'\t' '$1 == "big5-security-plan.txt" { print $2 }' "$corpus/text/expected.tsv")"
+check_eq "--file: the county's security plan (about secrets, not marked) is only audited" \
+	"audit 50-copy.rules:12" \
+	"$(field '"\(.action) \(.rule.file):\(.rule.line)"' "$(explain --json --file "$corpus/text/big5-security-plan.txt")")"
+explain --file "$work/missing.pdf" >/dev/null 2>&1
+check_eq "--file: unreadable file: exit 1" 1 $?
+
 explain --time yesterday >/dev/null 2>&1
 check_eq "bad --time: exit 2" 2 $?
 explain --device 07815567 >/dev/null 2>&1
