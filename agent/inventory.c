@@ -163,6 +163,10 @@ int inventory_open(const char *state_dir, struct inventory **out)
 		return r;
 	}
 	len = getline(&line, &cap, f);
+	if (len < 0 && !ferror(f)) {
+		*out = inv; /* an empty file: nothing seen yet */
+		return 0;
+	}
 	if (len < 0 || strncmp(line, HEADER, strlen(HEADER)) != 0) {
 		inventory_free(inv);
 		return -EINVAL;

@@ -157,6 +157,13 @@ static void rejects_a_file_that_is_not_an_inventory(void **state)
 	fputs("{\"not\": \"ours\"}\n", f);
 	fclose(f);
 	assert_int_equal(inventory_open(dir, &inv), -EINVAL);
+	/* An empty file is an empty inventory. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(inventory_open(dir, &inv), 0);
+	assert_int_equal(inventory_count(inv), 0);
+	inventory_free(inv);
 	unlink(path);
 }
 
