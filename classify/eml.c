@@ -408,10 +408,6 @@ static int parse_headers(const char *data, size_t len, struct mime_part *part, b
 		}
 		i = next;
 	}
-	if (!bad && flen > 0 && i >= len) {
-		/* headers ran to the end with no body */
-		field[flen] = '\0';
-	}
 	if (!bad && flen > 0) {
 		const char *colon;
 
@@ -479,27 +475,22 @@ static bool is_text(const struct mime_part *p)
 	return strcmp(p->type, "text/plain") == 0 || strcmp(p->type, "text/html") == 0;
 }
 
-/* The parts of a multipart body, by its boundary. */
-static void handle_multipart(struct eml *e, const struct mime_part *p, int depth)
+struct mime_slice {
+	const char *start;
+	size_t len;
+};
+
+/* Splits a multipart body at its boundary into at most EML_MAX_PARTS
+ * slices; returns their count.  A body without its close delimiter is
+ * reported truncated (its last part runs to the end). */
+static int split_multipart(struct eml *e, const struct mime_part *p, struct mime_slice *parts)
 {
 	char delim[sizeof(p->boundary) + 4];
-	size_t dlen;
+	size_t dlen = (size_t)snprintf(delim, sizeof(delim), "--%s", p->boundary);
 	const char *body = p->body, *end = p->body + p->body_len, *cur, *part_start = NULL;
-	_cleanup_free_ const char **starts = calloc(EML_MAX_PARTS, sizeof(*starts));
-	_cleanup_free_ size_t *lens = calloc(EML_MAX_PARTS, sizeof(*lens));
-	int n = 0;
-	bool alternative = strcmp(p->type, "multipart/alternative") == 0;
 	bool closed = false;
+	int n = 0;
 
-	if (starts == NULL || lens == NULL) {
-		scan_set_uninspectable(e->s, "out of memory splitting an e-mail multipart");
-		return;
-	}
-	if (p->boundary[0] == '\0') {
-		scan_set_uninspectable(e->s, "e-mail multipart without a boundary");
-		return;
-	}
-	dlen = (size_t)snprintf(delim, sizeof(delim), "--%s", p->boundary);
 	/* Delimiters stand at the start of a line. */
 	for (cur = body; cur < end;) {
 		const char *hit = memmem(cur, (size_t)(end - cur), delim, dlen);
@@ -519,8 +510,8 @@ static void handle_multipart(struct eml *e, const struct mime_part *p, int depth
 				pend--;
 			if (pend > part_start && pend[-1] == '\r')
 				pend--;
-			starts[n] = part_start;
-			lens[n] = (size_t)(pend - part_start);
+			parts[n].start = part_start;
+			parts[n].len = (size_t)(pend - part_start);
 			n++;
 		}
 		after = hit + dlen;
@@ -534,36 +525,60 @@ static void handle_multipart(struct eml *e, const struct mime_part *p, int depth
 		cur = part_start;
 	}
 	if (!closed && part_start && part_start < end && n < EML_MAX_PARTS) {
-		/* No close delimiter: the last part runs to the end. */
-		starts[n] = part_start;
-		lens[n] = (size_t)(end - part_start);
+		parts[n].start = part_start;
+		parts[n].len = (size_t)(end - part_start);
 		n++;
 		scan_set_uninspectable(e->s, "e-mail multipart is truncated (no closing boundary)");
 	}
+	return n;
+}
 
-	if (alternative) {
-		/* One alternative is the message: plain text if there is one. */
-		int pick = -1, html = -1;
+/* Of a multipart/alternative, the one that is the message: plain text if
+ * there is one, else HTML, else the first. */
+static int pick_alternative(const struct mime_slice *parts, int n)
+{
+	int plain = -1, html = -1;
 
-		for (int i = 0; i < n; i++) {
-			struct mime_part sub;
+	for (int i = 0; i < n; i++) {
+		struct mime_part sub;
 
-			if (parse_headers(starts[i], lens[i], &sub, false) >= 0) {
-				if (strcmp(sub.type, "text/plain") == 0 && pick < 0)
-					pick = i;
-				else if (strcmp(sub.type, "text/html") == 0 && html < 0)
-					html = i;
-			}
-			free(sub.subject);
-		}
-		if (pick < 0)
-			pick = html >= 0 ? html : (n > 0 ? 0 : -1);
-		if (pick >= 0)
-			handle_entity(e, starts[pick], lens[pick], depth + 1, false);
+		parse_headers(parts[i].start, parts[i].len, &sub, false);
+		free(sub.subject);
+		if (strcmp(sub.type, "text/plain") == 0 && plain < 0)
+			plain = i;
+		else if (strcmp(sub.type, "text/html") == 0 && html < 0)
+			html = i;
+	}
+	if (plain >= 0)
+		return plain;
+	return html >= 0 ? html : (n > 0 ? 0 : -1);
+}
+
+static void handle_multipart(struct eml *e, const struct mime_part *p, int depth)
+{
+	struct mime_slice *parts;
+	int n;
+
+	if (p->boundary[0] == '\0') {
+		scan_set_uninspectable(e->s, "e-mail multipart without a boundary");
 		return;
 	}
-	for (int i = 0; i < n && !scan_over_budget(e->s); i++)
-		handle_entity(e, starts[i], lens[i], depth + 1, false);
+	parts = calloc(EML_MAX_PARTS, sizeof(*parts));
+	if (parts == NULL) {
+		scan_set_uninspectable(e->s, "out of memory splitting an e-mail multipart");
+		return;
+	}
+	n = split_multipart(e, p, parts);
+	if (strcmp(p->type, "multipart/alternative") == 0) {
+		int pick = pick_alternative(parts, n);
+
+		if (pick >= 0)
+			handle_entity(e, parts[pick].start, parts[pick].len, depth + 1, false);
+	} else {
+		for (int i = 0; i < n && !scan_over_budget(e->s); i++)
+			handle_entity(e, parts[i].start, parts[i].len, depth + 1, false);
+	}
+	free(parts);
 }
 
 static void handle_entity(struct eml *e, const char *data, size_t len, int depth, bool top)

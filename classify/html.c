@@ -106,7 +106,7 @@ static void html_start(void *ctx, const xmlChar *xname, const xmlChar **attrs)
 		st->in_title = true;
 		xmlutil_buf_reset(&st->title);
 	}
-	for (int i = 0; attrs && attrs[i] && i < 2 * 64; i += 2) {
+	for (int i = 0; attrs && i < 2 * 64 && attrs[i]; i += 2) {
 		const char *a = (const char *)attrs[i], *v = (const char *)attrs[i + 1];
 
 		if (v && strcasecmp(a, "style") == 0 && line_through(v))
@@ -115,7 +115,7 @@ static void html_start(void *ctx, const xmlChar *xname, const xmlChar **attrs)
 	if (strcmp(name, "meta") == 0 && attrs) {
 		const char *mname = NULL, *content = NULL;
 
-		for (int i = 0; attrs[i] && i < 2 * 64; i += 2) {
+		for (int i = 0; i < 2 * 64 && attrs[i]; i += 2) {
 			if (strcasecmp((const char *)attrs[i], "name") == 0)
 				mname = (const char *)attrs[i + 1];
 			else if (strcasecmp((const char *)attrs[i], "content") == 0)
