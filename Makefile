@@ -10,6 +10,7 @@
 #   make bench      benchmarks under tests/bench/
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS)
 #   make run        the main job: wardd with the default policy, foreground
+#   make pot        refresh po/ward.pot and merge it into po/*.po
 
 CC      ?= cc
 PKGS    := libudev libmagic openssl libarchive zlib libxml-2.0 sqlite3 \
@@ -112,7 +113,12 @@ fuzz:
 run: deps all
 	packaging/run.sh
 
+# Refresh the message template and merge it into each catalogue.
+pot:
+	xgettext --from-code=UTF-8 -k_ -kN_ -c -o po/ward.pot --package-name=ward -f po/POTFILES
+	for po in po/*.po; do msgmerge -q --update --backup=none $$po po/ward.pot; done
+
 clean:
 	rm -rf build
 
-.PHONY: all programs deps asan check lint bench fuzz run clean
+.PHONY: all programs deps asan check lint bench fuzz run pot clean

@@ -1,5 +1,6 @@
 /* gettext for user-facing text: staff see Traditional Chinese first,
- * English when their locale asks for it.  Message ids are English. */
+ * English when their locale asks for it.  Message ids are English; the
+ * zh_TW catalogue is po/zh_TW.po. */
 #ifndef WARD_I18N_H
 #define WARD_I18N_H
 
@@ -8,5 +9,10 @@
 #define WARD_TEXTDOMAIN "ward"
 #define _(s) dgettext(WARD_TEXTDOMAIN, s)
 #define N_(s) (s)
+
+/* setlocale() from the environment and bind Ward's catalogue: from
+ * $WARD_LOCALEDIR when set (an uninstalled build: build/locale), else the
+ * compiled-in locale directory. */
+void i18n_init(void);
 
 #endif

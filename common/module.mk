@@ -1,5 +1,14 @@
-COMMON_SRCS := common/log.c common/level.c common/jsonw.c common/util.c common/device.c
+COMMON_SRCS := common/log.c common/level.c common/jsonw.c common/util.c common/device.c common/i18n.c
 $(BUILD)/libward-common.a: $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-common.a
 UNIT_TESTS += $(BUILD)/tests/test_common
 $(BUILD)/tests/test_common: $(BUILD)/libward-common.a
+
+# Message catalogues: po/<lang>.po → $(BUILD)/locale/<lang>/LC_MESSAGES/ward.mo
+PO_LANGS := $(basename $(notdir $(wildcard po/*.po)))
+MO_FILES := $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/ward.mo)
+PROGRAMS += $(MO_FILES)
+$(BUILD)/locale/%/LC_MESSAGES/ward.mo: po/%.po
+	@mkdir -p $(dir $@)
+	@echo "  MSGFMT  $<"
+	$(Q)msgfmt --check -o $@ $<

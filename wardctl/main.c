@@ -1,5 +1,4 @@
 /* wardctl: the administrator's command line for Ward. */
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,30 +9,29 @@
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;
+	const char *synopsis;
+	const char *what; /* translated */
 } commands[] = {
-    {"classify", cmd_classify,
-     "classify [--json] PATH...      show each document's marking and personal data"},
-    {"policy", cmd_policy,
-     "policy check|explain ...       validate a policy, or explain a decision"},
-    {"token", cmd_token, "token keygen|sign|verify ...   supervisor approval tokens"},
-    {"status", cmd_status, "status                         is wardd running and ready"},
-    {"devices", cmd_devices,
-     "devices [--json]               removable media seen, and the decisions"},
-    {"events", cmd_events, "events [--follow] [--json]     the local decision journal"},
+    {"classify", cmd_classify, "classify [--json] PATH...",
+     N_("show each document's marking and personal data")},
+    {"policy", cmd_policy, "policy check|explain ...",
+     N_("validate a policy, or explain a decision")},
+    {"token", cmd_token, "token keygen|sign|verify ...", N_("supervisor approval tokens")},
+    {"status", cmd_status, "status", N_("is wardd running and ready")},
+    {"devices", cmd_devices, "devices [--json]", N_("removable media seen, and the decisions")},
+    {"events", cmd_events, "events [--follow] [--json]", N_("the local decision journal")},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: wardctl COMMAND [ARGS]\n\n");
+	fputs(_("usage: wardctl COMMAND [ARGS]\n\n"), out);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  wardctl %s\n", commands[i].usage);
+		fprintf(out, "  wardctl %-30s %s\n", commands[i].synopsis, _(commands[i].what));
 }
 
 int main(int argc, char **argv)
 {
-	setlocale(LC_ALL, "");
-	bindtextdomain(WARD_TEXTDOMAIN, WARD_LOCALEDIR);
+	i18n_init();
 
 	if (argc < 2) {
 		usage(stderr);
@@ -47,7 +45,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "wardctl: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, _("wardctl: unknown command '%s'\n"), argv[1]);
 	usage(stderr);
 	return 2;
 }
