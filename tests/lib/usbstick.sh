@@ -245,9 +245,15 @@ _tb_release_bed() {
 # testbed_init, e.g. to run child scripts that use the bed undisturbed:
 # they share this script's hold).  testbed_init keeps the hold; it ends
 # with testbed_cleanup or, at the latest, a second after this script exits.
-testbed_exclusive() { _tb_hold_bed -x; }
+testbed_exclusive() {
+	local -
+	set +e
+	_tb_hold_bed -x
+}
 
 testbed_init() {
+	local - # the caller's set -e must not stop a function half-way
+	set +e
 	local exclusive=${TESTBED_EXCLUSIVE:-}
 	[ -n "$TESTBED_ACTIVE" ] && return 0
 	case ${1:-} in
@@ -484,6 +490,8 @@ _tb_attach_with_rule() {
 }
 
 stick_insert() {
+	local - # the caller's set -e must not stop a function half-way
+	set +e
 	local name=$1 fs=exfat size=64M vendor_id=0781 product_id=5567 serial=4C530001
 	local vendor=SanDisk model=Cruzer label= announce=add mount=1 part= s img disk dev uuid rc
 	_tb_check_name "$name" || return 1
@@ -609,6 +617,8 @@ stick_insert() {
 }
 
 stick_mount() {
+	local - # the caller's set -e must not stop a function half-way
+	set +e
 	local name=$1 dev fs mnt
 	_tb_known "$name" || return 1
 	_tb_read mnt "$name" mnt && {
@@ -649,6 +659,8 @@ _tb_umount() {
 }
 
 stick_unmount() {
+	local - # the caller's set -e must not stop a function half-way
+	set +e
 	local name=$1 mnt
 	_tb_known "$name" || return 1
 	_tb_read mnt "$name" mnt || return 0
@@ -695,6 +707,8 @@ _tb_detach() {
 }
 
 stick_remove() {
+	local - # the caller's set -e must not stop a function half-way
+	set +e
 	local name=$1 s dev= disk= img= rule= udevd= rc=0
 	_tb_known "$name" || return 1
 	s=$TESTBED_DIR/sticks/$name
@@ -737,6 +751,7 @@ stick_remove() {
 
 testbed_cleanup() {
 	local rc=$? hook d
+	local - # set +e below ends with this function
 	[ -n "$TESTBED_ACTIVE" ] || return $rc
 	TESTBED_ACTIVE=
 	set +e
