@@ -295,10 +295,50 @@ static int run_extractor(struct scan *s, const char *mime, const unsigned char *
 	return 0;
 }
 
+/* A first line such as "From: ...", "Received: ...": maybe mail. */
+static bool header_line(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 5 && memcmp(p, "From ", 5) == 0)
+		return true;
+	while (i < len && i < 80 &&
+	       ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+		(p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '_'))
+		i++;
+	return i > 0 && i < len && p[i] == ':';
+}
+
+/* Prose needs no libmagic: its text tests cost milliseconds on every file,
+ * however small.  Whatever might be markup (HTML, XML, RTF), mail, a
+ * PDF or PostScript written in ASCII, or UTF-16 still goes to libmagic. */
+static bool plain_prose(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	if (!looks_like_text(p, len) || (len >= 2 && (p[0] == 0xff || p[0] == 0xfe)))
+		return false;
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		i = 3;
+	while (i < len &&
+	       (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' || p[i] == '\f'))
+		i++;
+	if (i == len || p[i] == '<' || p[i] == '{' || p[i] == '%' || p[i] == '#')
+		return false;
+	return !header_line(p + i, len - i);
+}
+
 void classify_dispatch(struct scan *s, const void *data, size_t len, char *mime, size_t mime_size)
 {
 	const struct classify_ctx *ctx = s->call->ctx;
-	const char *type = len > 0 ? magic_buffer(ctx->magic, data, len) : "application/x-empty";
+	const char *type;
+
+	if (len == 0)
+		type = "application/x-empty";
+	else if (plain_prose(data, len))
+		type = "text/plain";
+	else
+		type = magic_buffer(ctx->magic, data, len);
 
 	if (!type)
 		type = "application/octet-stream";
