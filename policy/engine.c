@@ -501,7 +501,9 @@ int policy_decide(const struct policy *policy, const struct policy_event *ev,
 	out->action = out->rule_action = match ? (enum policy_action)match->action : POLICY_ALLOW;
 	if (match && out->action >= POLICY_BLOCK)
 		apply_tokens(policy, ev, match, out);
-	out->report = policy_reports(policy, out->action);
+	/* an exemption used, or an approval that did not hold, is always the
+	 * ethics office's business, whatever 'report' lists */
+	out->report = policy_reports(policy, out->action) || out->token_status != POLICY_TOKEN_NONE;
 	return 0;
 }
 

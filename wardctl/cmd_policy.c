@@ -344,7 +344,7 @@ static int policy_explain_cmd(int argc, char **argv)
 	struct classify_result content = {0};
 	struct ward_device dev = {.bus = DEVICE_BUS_USB, .removable = true};
 	struct policy_event ev = {.kind = POLICY_EVENT_COPY};
-	bool json = false, have_content = false, have_device = false;
+	bool json = false, have_content = false;
 	int opt, rc = 1;
 
 	str_copy(content.mime, sizeof(content.mime), "application/octet-stream");
@@ -422,16 +422,13 @@ static int policy_explain_cmd(int argc, char **argv)
 		case O_DEVICE:
 			if (!parse_device_arg(optarg, &dev, true))
 				goto bad_value;
-			have_device = true;
 			break;
 		case O_DEVID:
 			if (!parse_device_arg(optarg, &dev, false))
 				goto bad_value;
-			have_device = true;
 			break;
 		case O_SERIAL:
 			str_copy(dev.serial, sizeof(dev.serial), optarg);
-			have_device = true;
 			break;
 		case O_BUS:
 			if (strcmp(optarg, "usb") == 0)
@@ -445,31 +442,24 @@ static int policy_explain_cmd(int argc, char **argv)
 			else
 				goto bad_value;
 			dev.removable = dev.bus != DEVICE_BUS_INTERNAL;
-			have_device = true;
 			break;
 		case O_FS:
 			str_copy(dev.fs_type, sizeof(dev.fs_type), optarg);
-			have_device = true;
 			break;
 		case O_LABEL:
 			str_copy(dev.fs_label, sizeof(dev.fs_label), optarg);
-			have_device = true;
 			break;
 		case O_UUID:
 			str_copy(dev.fs_uuid, sizeof(dev.fs_uuid), optarg);
-			have_device = true;
 			break;
 		case O_VENDOR:
 			str_copy(dev.vendor, sizeof(dev.vendor), optarg);
-			have_device = true;
 			break;
 		case O_MODEL:
 			str_copy(dev.model, sizeof(dev.model), optarg);
-			have_device = true;
 			break;
 		case O_IFACES:
 			str_copy(dev.interfaces, sizeof(dev.interfaces), optarg);
-			have_device = true;
 			break;
 		case O_USER:
 			ev.user = optarg;
@@ -534,7 +524,6 @@ static int policy_explain_cmd(int argc, char **argv)
 	ev.content = ev.kind != POLICY_EVENT_DEVICE && have_content ? &content : NULL;
 	/* without device options the destination is an unnamed USB stick */
 	ev.device = &dev;
-	(void)have_device;
 	ev.group_names = group_names;
 	ev.n_group_names = n_groups;
 	for (size_t i = 0; i < n_token_paths; i++) {

@@ -29,6 +29,7 @@ struct env {
 };
 
 static const char policy_text[] = "trust supervisor \"王科長\" keys/wang.pub\n"
+				  "report warn\n" /* exemptions are reported regardless */
 				  "copy block level >= 極機密 to removable no-exemption\n"
 				  "copy block level >= 密 to removable # 公務機密\n"
 				  "copy allow *\n";
@@ -148,6 +149,10 @@ static void valid_token_turns_block_into_audit(void **state)
 	assert_non_null(strstr(text, "note 出差簡報用\n"));
 	assert_memory_equal(policy_token_get_fields(t), &f, sizeof(f));
 	free(text);
+
+	assert_int_equal(policy_decide(e->policy, &e->ev, &d), 0);
+	assert_int_equal(d.action, POLICY_BLOCK);
+	assert_false(d.report); /* the policy reports only warn */
 
 	d = decide_with(e, t);
 	assert_int_equal(d.action, POLICY_BLOCK); /* not attached: not trusted */
@@ -309,6 +314,7 @@ static void mismatched_tokens_change_nothing(void **state)
 		}
 		assert_null(d.approver);
 		assert_ptr_equal(d.token, t);
+		assert_true(d.report); /* 'report warn' only: reported for the token */
 		policy_explain(e->policy, &e->ev, &d, why, sizeof(why));
 		assert_non_null(strstr(why, "not applied"));
 		policy_token_free(t);
