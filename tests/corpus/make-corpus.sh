@@ -11,7 +11,7 @@
 # headless into every format that can carry what it tests, and expected.tsv
 # is written from that same table, never from the classifier's output.
 #
-# Needs: soffice (libreoffice-writer-nogui, -calc-nogui), python3, qpdf, a
+# Needs: soffice (libreoffice-writer-nogui, -calc-nogui, -impress-nogui), python3, qpdf, a
 # CJK font (fonts-noto-cjk).  CI does not run this: the outputs are
 # committed.  Usage: tests/corpus/make-corpus.sh
 set -euo pipefail
@@ -20,7 +20,7 @@ corpus=$PWD
 
 for tool in soffice python3 qpdf; do
 	command -v "$tool" >/dev/null || {
-		echo "make-corpus: $tool is missing; install libreoffice-writer-nogui libreoffice-calc-nogui qpdf fonts-noto-cjk" >&2
+		echo "make-corpus: $tool is missing; install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui qpdf fonts-noto-cjk" >&2
 		exit 1
 	}
 done
@@ -180,6 +180,27 @@ def fods(header=None, rows=()):
             '</office:spreadsheet></office:body></office:document>\n'
             % (NS, FONTS, STYLES, AUTO, master, cells))
 
+def fodp(slides):
+    """A presentation; each slide a list of text frames, each a list of lines."""
+    pages = ""
+    for n, frames in enumerate(slides, 1):
+        pages += '<draw:page draw:name="p%d" draw:master-page-name="Default">' % n
+        for k, lines in enumerate(frames):
+            pages += ('<draw:frame svg:x="2cm" svg:y="%dcm" svg:width="24cm" svg:height="3cm">'
+                      '<draw:text-box>%s</draw:text-box></draw:frame>'
+                      % (1 + 4 * k, "".join(para(l) for l in lines)))
+        pages += "</draw:page>"
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document %s '
+            'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+            'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
+            'office:mimetype="application/vnd.oasis.opendocument.presentation">%s'
+            '<office:automatic-styles><style:page-layout style:name="PM1">'
+            '<style:page-layout-properties fo:page-width="28cm" fo:page-height="15.75cm"/>'
+            '</style:page-layout></office:automatic-styles><office:master-styles>'
+            '<style:master-page style:name="Default" style:page-layout-name="PM1"/>'
+            '</office:master-styles><office:body><office:presentation>%s'
+            '</office:presentation></office:body></office:document>\n' % (NS, FONTS, pages))
+
 MEMO = ["主旨：函送本府 111 年度加強重要節日期間安全維護工作之辦理情形，請查照。",
         "說明：",
         "一、依本府 111 年 1 月 20 日府政字第 1110012345 號函辦理。",
@@ -247,6 +268,12 @@ docs = [
     ("sheet-ids-12", "sheet", ["ods", "xlsx", "xls"], "none", 0, 0, "roc-national-id=12",
      dict(rows=[["編號", "姓名", "身分證統一編號"]] +
           [[str(i + 1), NAMES[i], ids[i]] for i in range(12)])),
+    ("deck-firstline-jimi", "deck", ["odp", "pptx", "ppt", "pdf"], "機密", 0, 0, "-",
+     dict(slides=[[["機密"], ["春節期間維安工作簡報", "臺東縣政府政風處"]],
+                  [["重點措施", "加強門禁管制與巡查"]]])),
+    ("deck-trap-awareness", "deck", ["odp", "pptx", "ppt"], "none", 0, 0, "-",
+     dict(slides=[[["公務機密維護宣導"], ["機密文書應密封傳遞，嚴禁以隨身碟攜出。",
+                                          "密碼應定期更換並妥善保密。"]]])),
     ("sheet-header-mi", "sheet", ["ods", "xlsx", "xls"], "密", 0, 0, "-",
      dict(header=["密"], rows=[["項目", "說明"], ["巡查", "春節期間每日兩次"], ["門禁", "加班人員登記"]])),
 ]
@@ -256,8 +283,8 @@ with open(os.path.join(src, "list.tsv"), "w", encoding="utf-8") as lst, \
     exp.write("# Written by tests/corpus/make-corpus.sh from its table of intentions.\n")
     exp.write("# file\tlevel\tdeclassified\tuninspectable\tpii\n")
     for name, kind, formats, level, decl, uninsp, pii, args in docs:
-        ext = "fodt" if kind == "text" else "fods"
-        body = fodt(**args) if kind == "text" else fods(**args)
+        ext = {"text": "fodt", "sheet": "fods", "deck": "fodp"}[kind]
+        body = {"text": fodt, "sheet": fods, "deck": fodp}[kind](**args)
         with open(os.path.join(src, name + "." + ext), "w", encoding="utf-8") as f:
             f.write(body)
         lst.write("%s\t%s\t%s\n" % (name, ext, " ".join(formats)))
@@ -270,11 +297,12 @@ PY
 profile="file://$work/profile"
 declare -A filter=(
 	[odt]="odt" [docx]="docx:MS Word 2007 XML" [doc]="doc:MS Word 97"
-	[rtf]="rtf:Rich Text Format" [pdf]="pdf:writer_pdf_Export"
+	[rtf]="rtf:Rich Text Format" [pdf]="pdf"
 	[ods]="ods" [xlsx]="xlsx:Calc MS Excel 2007 XML" [xls]="xls:MS Excel 97"
+	[odp]="odp" [pptx]="pptx:Impress MS PowerPoint 2007 XML" [ppt]="ppt:MS PowerPoint 97"
 )
 rm -f office/*.odt office/*.docx office/*.doc office/*.rtf office/*.pdf \
-	office/*.ods office/*.xlsx office/*.xls
+	office/*.ods office/*.xlsx office/*.xls office/*.odp office/*.pptx office/*.ppt
 # One LibreOffice run per output format (starting it costs seconds).
 for fmt in "${!filter[@]}"; do
 	sources=()

@@ -294,28 +294,45 @@ static void sst_string_across_continue(void **state)
 
 static void ppt_text_atoms(void **state)
 {
-	uint8_t ppt[96] = {0};
+	uint8_t ppt[128] = {0};
 	size_t len, p = 0;
 	struct scan s;
 
 	(void)state;
-	put16(ppt + p, 0x000F); /* a container holding the atoms */
+	/* A document container holding a TextBytesAtom, then a slide
+	 * container holding a TextCharsAtom: the slide is a page of its own. */
+	put16(ppt + p, 0x000F);
 	put16(ppt + p + 2, 0x03E8);
-	put32(ppt + p + 4, 8 + 4 + 8 + 6);
+	put32(ppt + p + 4, 8 + 6);
+	p += 8;
+	put16(ppt + p + 2, 0x0FA8); /* TextBytesAtom: "memo\rx" */
+	put32(ppt + p + 4, 6);
+	memcpy(ppt + p + 8, "memo\rx", 6);
+	p += 14;
+	put16(ppt + p, 0x000F);
+	put16(ppt + p + 2, 0x03EE);
+	put32(ppt + p + 4, 8 + 4);
 	p += 8;
 	put16(ppt + p + 2, 0x0FA0); /* TextCharsAtom: 機密 */
 	put32(ppt + p + 4, 4);
 	put16(ppt + p + 8, 0x6A5F);
 	put16(ppt + p + 10, 0x5BC6);
 	p += 12;
-	put16(ppt + p + 2, 0x0FA8); /* TextBytesAtom: "memo\rx" */
-	put32(ppt + p + 4, 6);
-	memcpy(ppt + p + 8, "memo\rx", 6);
-	p += 14;
+	put16(ppt + p + 2, 0x0FA8); /* after the slide */
+	put32(ppt + p + 4, 3);
+	memcpy(ppt + p + 8, "end", 3);
+	p += 11;
 	struct stream st[] = {{"PowerPoint Document", ppt, p}};
 	_cleanup_free_ uint8_t *f = build_cfb(st, 1, &len);
 	run(&s, f, len);
-	assert_has(&s, "[BODY PowerPoint Document text]\n機密\nmemo\nx\n[END]");
+	assert_has(&s, "[BODY PowerPoint slide 1]\n機密\n[END]");
+	assert_has(&s, "[BODY PowerPoint Document text]\nmemo\nx\nend\n[END]");
+	stub_free(&s);
+
+	_cleanup_free_ char *deck = corpus_file("office/deck-firstline-jimi.ppt", &len);
+	run(&s, deck, len);
+	assert_has(&s, "[BODY PowerPoint slide 1]\n機密\n春節期間維安工作簡報\n");
+	assert_has(&s, "[BODY PowerPoint slide 2]\n重點措施\n");
 	stub_free(&s);
 }
 
