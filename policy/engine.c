@@ -541,6 +541,17 @@ static const char *const kind_names[] = {
     [C_MIME] = "mime",
 };
 
+/* The event's group a group condition is about: the first that matches,
+ * else the first the user has. */
+static const char *matching_group(const struct cond *c, const struct policy_event *ev)
+{
+	for (size_t g = 0; g < ev->n_group_names; g++)
+		for (uint32_t i = 0; ev->group_names[g] && i < c->u.strs.n; i++)
+			if (pattern_matches(&c->u.strs.v[i], ev->group_names[g]))
+				return ev->group_names[g];
+	return ev->n_group_names && ev->group_names[0] ? ev->group_names[0] : "?";
+}
+
 static void describe_cond(struct sbuf *sb, struct evctx *x, const struct cond *c)
 {
 	const struct policy_event *ev = x->ev;
@@ -612,6 +623,8 @@ static void describe_cond(struct sbuf *sb, struct evctx *x, const struct cond *c
 
 		if (c->kind == C_USER)
 			val = ev->user ? ev->user : "?";
+		else if (c->kind == C_GROUP)
+			val = matching_group(c, ev);
 		else if (c->kind == C_EXE)
 			val = ev->exe ? ev->exe : "?";
 		else if (c->kind == C_MIME)

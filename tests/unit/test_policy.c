@@ -479,6 +479,66 @@ static void explain_and_names(void **state)
 	policy_unref(p);
 }
 
+/* Every kind of condition explains itself with the event's own value. */
+static void explain_every_condition(void **state)
+{
+	struct policy *p = load_ok(
+	    "timezone Asia/Taipei\n"
+	    "period 春節加強期 2022-01-24 .. 2022-02-07\n"
+	    "hours office mon-fri 08:00-17:30\n"
+	    "devices registered { id 0781:5567 }\n"
+	    "fingerprints fp { e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 }\n"
+	    "copy warn level = 機密 not declassified not uninspectable pii any < 1 mime "
+	    "application/* not sha256 in fp size <= 1K to usb to registered id 0781:* serial "
+	    "4C530001 name \"Cruzer Blade\" vendor SanDisk with-interface 08:06:50 fs exfat label "
+	    "OFFICE not uuid X user alice group staff exe /usr/bin/cp during 春節加強期 during "
+	    "office not during holiday event copy # 全部\n"
+	    "copy allow *\n");
+	struct fixture f;
+	struct policy_decision d;
+	char buf[2048];
+	static const char *const parts[] = {
+	    "level 機密 = 機密",
+	    "not declassified",
+	    "not uninspectable",
+	    "pii any 0 < 1",
+	    "mime \"application/pdf\"",
+	    "not sha256 in fp",
+	    "size 1000 <= 1024",
+	    "to usb",
+	    "device in list registered",
+	    "id 0781:5567",
+	    "serial \"4C530001\"",
+	    "name \"Cruzer Blade\"",
+	    "vendor \"SanDisk\"",
+	    "with-interface :080650:",
+	    "fs \"exfat\"",
+	    "label \"OFFICE\"",
+	    "not uuid \"\"",
+	    "user \"alice\"",
+	    "group \"staff\"",
+	    "exe \"/usr/bin/cp\"",
+	    "during 春節加強期",
+	    "during office",
+	    "outside holiday",
+	    "event copy",
+	    "(全部)",
+	};
+
+	(void)state;
+	event_init(&f, WARD_LEVEL_CONFIDENTIAL);
+	assert_int_equal(policy_decide(p, &f.ev, &d), 0);
+	assert_int_equal(d.action, POLICY_WARN);
+	policy_explain(p, &f.ev, &d, buf, sizeof(buf));
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (!strstr(buf, parts[i])) {
+			fprintf(stderr, "missing '%s' in: %s\n", parts[i], buf);
+			fail();
+		}
+	}
+	policy_unref(p);
+}
+
 static void times(void **state)
 {
 	struct policy *p = load_ok("timezone Asia/Taipei\n");
@@ -936,6 +996,7 @@ int main(void)
 	    cmocka_unit_test(default_when_no_rules),
 	    cmocka_unit_test(settings),
 	    cmocka_unit_test(explain_and_names),
+	    cmocka_unit_test(explain_every_condition),
 	    cmocka_unit_test(times),
 	    cmocka_unit_test(comments_strings_and_layout),
 	    cmocka_unit_test(fingerprint_file),
