@@ -436,6 +436,14 @@ static void opener_identity_of_self_and_of_the_gone(void **state)
 	assert_true(n > 0);
 	exe[n] = '\0';
 	assert_string_equal(o.exe, exe);
+	/* The login uid as the audit subsystem keeps it ((uid_t)-1: unset). */
+	FILE *lf = fopen("/proc/self/loginuid", "r");
+	if (lf) {
+		unsigned long lu = 0;
+		assert_int_equal(fscanf(lf, "%lu", &lu), 1);
+		fclose(lf);
+		assert_int_equal(o.loginuid, (uid_t)lu);
+	}
 
 	child = fork();
 	if (child == 0)
