@@ -151,6 +151,135 @@ def xml_samples():
     return rows
 
 
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+CT_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.'
+           'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType='
+           '"application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+           'ContentType="application/xml"/>')
+
+
+def ooxml(kind, parts):
+    """A minimal docx/xlsx/pptx: [Content_Types].xml first, as Office writes it."""
+    main = {"docx": ("/word/document.xml", "wordprocessingml.document.main+xml"),
+            "xlsx": ("/xl/workbook.xml", "spreadsheetml.sheet.main+xml"),
+            "pptx": ("/ppt/presentation.xml", "presentationml.presentation.main+xml")}[kind]
+    ct = (CT_HEAD + '<Override PartName="%s" ContentType="application/vnd.openxmlformats-'
+          'officedocument.%s"/></Types>' % main)
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns='
+            '"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="%s"/></Relationships>' % main[0][1:])
+    return zip_bytes([("[Content_Types].xml", ct), ("_rels/.rels", rels)] + parts)
+
+
+def wpara(text, strike=False):
+    rpr = "<w:rPr><w:strike/></w:rPr>" if strike else ""
+    return "<w:p><w:r>%s<w:t>%s</w:t></w:r></w:p>" % (rpr, text)
+
+
+def wdoc(paras):
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document %s><w:body>%s'
+            '</w:body></w:document>' % (W_NS, "".join(paras)))
+
+
+BODY_LINES = ["春節期間各單位值班人員名單如附表。", "請依排定時間到班。", "值班期間請與警察局保持聯繫。",
+              "各單位主管應督導落實。", "如有異動請先行通報。", "附表另行分送。", "以上請查照。"]
+
+
+def odt(styles_xml, content_body, meta_xml=None, auto_styles=""):
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+          'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+          'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+          'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"')
+    parts = [("mimetype", "application/vnd.oasis.opendocument.text"),
+             ("content.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content %s '
+              'office:version="1.3"><office:automatic-styles>%s</office:automatic-styles>'
+              '<office:body><office:text>%s</office:text></office:body></office:document-content>'
+              % (ns, auto_styles, content_body)),
+             ("styles.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-styles %s '
+              'office:version="1.3">%s</office:document-styles>' % (ns, styles_xml)),
+             ("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
+              'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+              'manifest:version="1.3"><manifest:file-entry manifest:full-path="/" '
+              'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+              '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+              '</manifest:manifest>')]
+    if meta_xml:
+        parts.append(("meta.xml", '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-meta %s '
+                      'office:version="1.3"><office:meta>%s</office:meta></office:document-meta>'
+                      % (ns, meta_xml)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for i, (name, data) in enumerate(parts):
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_STORED if i == 0 else zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+def office_samples():
+    """Hand-written ODF/OOXML for what LibreOffice does not make easily."""
+    rows = []
+    body = [wpara(t) for t in BODY_LINES]
+    hdr = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr %s>%s</w:hdr>'
+           % (W_NS, wpara("機密", strike=True)))
+    write("xml", "docx-struck-header-jimi.docx",
+          ooxml("docx", [("word/document.xml", wdoc(body)), ("word/header1.xml", hdr)]))
+    rows.append(("docx-struck-header-jimi.docx", "none", 1, 0, "-"))
+    custom = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://'
+              'schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://'
+              'schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD'
+              '505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="密等"><vt:lpwstr>極機密</vt:lpwstr>'
+              '</property></Properties>')
+    write("xml", "docx-custom-property-jijimi.docx",
+          ooxml("docx", [("word/document.xml", wdoc(body)), ("docProps/custom.xml", custom)]))
+    rows.append(("docx-custom-property-jijimi.docx", "極機密", 0, 0, "-"))
+    styles = ('<office:automatic-styles><style:style style:name="MP1" style:family="paragraph">'
+              '<style:text-properties style:text-line-through-style="solid"/></style:style>'
+              '</office:automatic-styles><office:master-styles><style:master-page '
+              'style:name="Standard"><style:header><text:p text:style-name="MP1">密</text:p>'
+              '</style:header></style:master-page></office:master-styles>')
+    paras = "".join("<text:p>%s</text:p>" % t for t in BODY_LINES)
+    write("xml", "odt-struck-header-mi.odt", odt(styles, paras))
+    rows.append(("odt-struck-header-mi.odt", "none", 1, 0, "-"))
+    write("xml", "odt-user-defined-jimi.odt",
+          odt("", paras, '<dc:title>值班表</dc:title><meta:user-defined meta:name="密等">機密'
+                         '</meta:user-defined>'))
+    rows.append(("odt-user-defined-jimi.odt", "機密", 0, 0, "-"))
+    auto = ('<style:style style:name="T1" style:family="text"><style:text-properties '
+            'style:text-line-through-style="solid"/></style:style>')
+    write("xml", "odt-struck-firstline-juedui.odt",
+          odt("", '<text:p><text:span text:style-name="T1">絕對機密</text:span></text:p>' + paras,
+              None, auto))
+    rows.append(("odt-struck-firstline-juedui.odt", "none", 1, 0, "-"))
+    sst = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.'
+           'openxmlformats.org/spreadsheetml/2006/main" count="5" uniqueCount="5"><si><t>身分證'
+           '</t></si>%s</sst>' % "".join("<si><t>%s</t></si>" % v for v in IDS))
+    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://'
+             'schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" '
+             't="s"><v>0</v></c></row></sheetData><headerFooter><oddHeader>&amp;L&amp;"標楷體,粗體"'
+             '&amp;16機密&amp;R第 &amp;P 頁</oddHeader></headerFooter></worksheet>')
+    write("xml", "xlsx-header-jimi-ids.xlsx",
+          ooxml("xlsx", [("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/'
+                          'spreadsheetml/2006/main"/>'), ("xl/sharedStrings.xml", sst),
+                         ("xl/worksheets/sheet1.xml", sheet)]))
+    rows.append(("xlsx-header-jimi-ids.xlsx", "機密", 0, 0, "roc-national-id=4"))
+    slide = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<p:sld xmlns:p="http://'
+             'schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="http://schemas.'
+             'openxmlformats.org/drawingml/2006/main"><p:cSld><p:spTree><p:sp><p:txBody>'
+             '<a:p><a:r><a:t>【密】</a:t></a:r></a:p><a:p><a:r><a:t>春節維安簡報</a:t></a:r></a:p>'
+             '</p:txBody></p:sp></p:spTree></p:cSld></p:sld>')
+    write("xml", "pptx-slide2-mi.pptx",
+          ooxml("pptx", [("ppt/presentation.xml", '<p:presentation xmlns:p="http://schemas.'
+                          'openxmlformats.org/presentationml/2006/main"/>'),
+                         ("ppt/slides/slide1.xml", slide.replace("【密】", "封面")),
+                         ("ppt/slides/slide2.xml", slide)]))
+    rows.append(("pptx-slide2-mi.pptx", "密", 0, 0, "-"))
+    return rows
+
+
 def html_samples():
     rows = []
     write("html", "firstline-jimi.html",
@@ -332,7 +461,8 @@ def write_table(folder, rows, what):
 def main():
     for folder in ("xml", "html", "eml", "archive"):
         os.makedirs(os.path.join(ROOT, folder), exist_ok=True)
-    write_table("xml", xml_samples(), "公文 DI XML, other XML, flat ODF, hostile XML.")
+    write_table("xml", xml_samples() + office_samples(),
+                "公文 DI XML, other XML, hand-written ODF/OOXML, hostile XML.")
     write_table("html", html_samples(), "HTML markings, struck text, metadata, traps.")
     write_table("eml", eml_samples(), "e-mail subjects, bodies, charsets, attachments.")
     write_table("archive", archive_samples(), "archives, compressed streams, bombs.")
