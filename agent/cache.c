@@ -18,11 +18,19 @@ struct cache_slot {
 	struct classify_result *res; /* NULL: empty; allocated on first use */
 };
 
+#define SHA_SLOTS 512
+
 struct class_cache {
 	pthread_mutex_t lock;
 	unsigned n;
 	struct cache_slot *slots;
+	struct classify_result *by_sha[SHA_SLOTS]; /* keyed by res->sha256 */
 };
+
+static unsigned sha_slot(const unsigned char sha256[32])
+{
+	return (unsigned)(sha256[0] | sha256[1] << 8) % SHA_SLOTS;
+}
 
 static void key_of(const struct stat *st, struct cache_key *k)
 {
@@ -65,6 +73,8 @@ void class_cache_free(struct class_cache *c)
 		return;
 	for (unsigned i = 0; i < c->n; i++)
 		free(c->slots[i].res);
+	for (unsigned i = 0; i < SHA_SLOTS; i++)
+		free(c->by_sha[i]);
 	free(c->slots);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -102,7 +112,31 @@ void class_cache_put(struct class_cache *c, const struct stat *st,
 		s->key = k;
 		*s->res = *res;
 	}
+	if (!res->uninspectable) {
+		struct classify_result **b = &c->by_sha[sha_slot(res->sha256)];
+
+		if (!*b)
+			*b = malloc(sizeof(**b));
+		if (*b)
+			**b = *res;
+	}
 	pthread_mutex_unlock(&c->lock);
+}
+
+bool class_cache_get_sha(struct class_cache *c, const unsigned char sha256[32], uint64_t size,
+			 struct classify_result *out)
+{
+	const struct classify_result *b;
+	bool hit = false;
+
+	pthread_mutex_lock(&c->lock);
+	b = c->by_sha[sha_slot(sha256)];
+	if (b && b->size == size && memcmp(b->sha256, sha256, 32) == 0) {
+		*out = *b;
+		hit = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
 }
 
 void class_cache_clear(struct class_cache *c)
@@ -111,6 +145,10 @@ void class_cache_clear(struct class_cache *c)
 	for (unsigned i = 0; i < c->n; i++) {
 		free(c->slots[i].res);
 		c->slots[i].res = NULL;
+	}
+	for (unsigned i = 0; i < SHA_SLOTS; i++) {
+		free(c->by_sha[i]);
+		c->by_sha[i] = NULL;
 	}
 	pthread_mutex_unlock(&c->lock);
 }

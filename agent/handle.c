@@ -12,12 +12,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +34,9 @@
 #define QUICK_BYTES (64 * 1024)	    /* read inline for the clean test */
 #define BACKGROUND_TIMEOUT_MS 10000 /* classification after the answer */
 #define MIN_SCAN_MS 50
+#define SHA_REUSE_MIN (256 * 1024)   /* post-write hashes first from this size */
+#define INLINE_LEARN_MAX (16 * 1024) /* the reader learns files up to this itself */
+#define LEARN_FULL_MAX (1024 * 1024) /* learn_clean classifies fully up to this */
 
 /* What a worker knows of the event it handles. */
 struct event_ctx {
@@ -293,7 +299,7 @@ static void ignore_if_unchanged(struct event_ctx *c, const struct stat *before)
 	struct agent *a = c->a;
 	struct stat after;
 
-	if (fan_ignore_inode(&a->fan, c->ev->fd, 0) < 0)
+	if (fan_ignore_inode(&a->fan_src, c->ev->fd, 0) < 0)
 		return;
 	if (fstat(c->ev->fd, &after) == 0 && same_version(before, &after)) {
 		atomic_fetch_add(&a->n.ignored, 1);
@@ -306,6 +312,48 @@ static void ignore_if_unchanged(struct event_ctx *c, const struct stat *before)
 		    ((a->fan.caps & FAN_CAP_MARK_IGNORE) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK),
 		FAN_OPEN_PERM, c->ev->fd, NULL) < 0)
 		fan_flush_ignores(&a->fan); /* never leave a changed file ignored */
+}
+
+/* The reader's own attempt at learn_clean() for a small file on an
+ * internal filesystem, so the next open is free without waking a worker.
+ * It must not wait on anything: the content is read with RWF_NOWAIT (page
+ * cache only; a file that needs disk I/O goes to a worker instead), and
+ * internal filesystems have no userspace server (no FUSE) behind them.
+ * Returns true when done with the event (fd still the caller's). */
+bool agent_learn_inline(struct agent *a, int fd)
+{
+	char buf[INLINE_LEARN_MAX];
+	struct iovec iov = {buf, sizeof(buf)};
+	struct stat before, after;
+	struct timespec now;
+	ssize_t got;
+
+	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode))
+		return true;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (before.st_size == 0 || now.tv_sec - before.st_mtim.tv_sec < 2 ||
+	    now.tv_sec - before.st_ctim.tv_sec < 2)
+		return true; /* being written: not now */
+	if (before.st_size > INLINE_LEARN_MAX)
+		return false;
+	got = preadv2(fd, &iov, 1, 0, RWF_NOWAIT);
+	if (got != before.st_size)
+		return false; /* not all in the page cache, or changed */
+	if (!classify_quick_clean(buf, (size_t)got))
+		return false; /* needs a full look */
+	if (fan_ignore_inode(&a->fan_src, fd, 0) < 0)
+		return true;
+	if (fstat(fd, &after) == 0 && same_version(&before, &after)) {
+		atomic_fetch_add(&a->n.ignored, 1);
+		return true;
+	}
+	if (fanotify_mark(a->fan_src.fd,
+			  FAN_MARK_REMOVE |
+			      ((a->fan_src.caps & FAN_CAP_MARK_IGNORE) ? FAN_MARK_IGNORE
+								       : FAN_MARK_IGNORED_MASK),
+			  FAN_OPEN_PERM, fd, NULL) < 0)
+		fan_flush_ignores(&a->fan_src);
+	return true;
 }
 
 /* Allowed already: make the next open of this unchanged file free. */
@@ -332,8 +380,9 @@ static void learn_clean(struct event_ctx *c)
 			return;
 		}
 	}
-	/* A full look only when nobody waits behind us. */
-	if (pool_queued(a->pool, c->worker) > 0)
+	/* A full look only for documents of a reasonable size, and only when
+	 * nobody waits behind us: a big file is classified when it is copied. */
+	if (c->st.st_size > LEARN_FULL_MAX || pool_queued(a->pool, c->worker) > 0)
 		return;
 	if (classify_cached(c, c->ev->fd, &c->st, NULL, BACKGROUND_TIMEOUT_MS, &res) == 0 &&
 	    result_clean(&res))
@@ -352,6 +401,7 @@ static void source_side(struct event_ctx *c)
 	struct policy *p;
 	struct policy_event pe;
 	struct policy_decision d;
+	uint64_t gen;
 	int r;
 
 	set_fail_hint(c, &decide_internal_device);
@@ -363,9 +413,14 @@ static void source_side(struct event_ctx *c)
 	}
 	q.want = PROCFD_MEDIA_WRITER;
 	q.skip_fd = -1;
+	/* The generation before the scan: an open on a medium during it makes
+	 * the cache entry stale at once. */
+	gen = pidcache_generation(&a->pidcache);
 	r = procfd_scan(c->ev->pid, &q, files, 4, &n, NULL);
 	if (r < 0 || n == 0) {
 		allow(c);
+		if (r == 0)
+			pidcache_put(&a->pidcache, c->ev->pid, gen, monotonic_ms());
 		learn_clean(c);
 		return;
 	}
@@ -399,6 +454,36 @@ static void source_side(struct event_ctx *c)
 	policy_unref(p);
 }
 
+/* Hashes the file at the event's fd and looks its content up. */
+static bool same_content_known(struct event_ctx *c, struct classify_result *out)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char *buf = malloc(1 << 20);
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	off_t off = 0;
+	bool ok = buf && h && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1;
+
+	while (ok) {
+		ssize_t n = pread(c->ev->fd, buf, 1 << 20, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ok = n == 0 && off == c->st.st_size;
+			break;
+		}
+		ok = EVP_DigestUpdate(h, buf, (size_t)n) == 1;
+		off += n;
+	}
+	ok = ok && EVP_DigestFinal_ex(h, md, NULL) == 1 &&
+	     class_cache_get_sha(c->a->cache, md, (uint64_t)off, out);
+	EVP_MD_CTX_free(h);
+	free(buf);
+	if (ok)
+		atomic_fetch_add(&c->a->n.cache_hits, 1);
+	return ok;
+}
+
 static void post_write(struct event_ctx *c, const struct medium *m)
 {
 	struct agent *a = c->a;
@@ -414,7 +499,10 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	if (!S_ISREG(c->st.st_mode) || c->st.st_size == 0)
 		return;
 	fan_fd_path(c->ev->fd, c->path, sizeof(c->path));
-	classify_cached(c, c->ev->fd, &c->st, c->path, BACKGROUND_TIMEOUT_MS, &res);
+	/* A copy of a file classified a moment ago (cp's source) need not be
+	 * classified again: its SHA-256 says it is the same content. */
+	if (!(c->st.st_size >= SHA_REUSE_MIN && same_content_known(c, &res)))
+		classify_cached(c, c->ev->fd, &c->st, c->path, BACKGROUND_TIMEOUT_MS, &res);
 	p = decide_acquire(a->decide);
 	fill_policy_event(c, POLICY_EVENT_CLOSE_WRITE, &res, &m->device, &pe);
 	if (policy_decide(p, &pe, &d) < 0) {
@@ -477,22 +565,29 @@ void agent_handle(void *arg, unsigned worker, struct pool_event *ev)
 		allow(&c);
 		return;
 	}
-	if (media_lookup_dev(c.a->media, c.st.st_dev, &m)) {
+	if (ev->mask & AGENT_EV_SOURCE) {
 		if (ev->perm)
-			destination_side(&c, &m);
-		else if (ev->mask & FAN_CLOSE_WRITE)
-			post_write(&c, &m);
+			source_side(&c);
+		else if (ev->mask & AGENT_EV_LEARN)
+			learn_clean(&c);
+		return;
+	}
+	if (!media_lookup_dev(c.a->media, c.st.st_dev, &m)) {
+		allow(&c); /* unmounted meanwhile */
 		return;
 	}
 	if (ev->perm)
-		source_side(&c);
+		destination_side(&c, &m);
+	else if (ev->mask & FAN_CLOSE_WRITE)
+		post_write(&c, &m);
 }
 
 void agent_respond(void *arg, const struct pool_event *ev, enum pool_verdict verdict, bool audit)
 {
 	struct agent *a = arg;
-	int r = fan_respond(&a->fan, ev->fd,
-			    verdict == POOL_DENY ? FAN_VERDICT_DENY : FAN_VERDICT_ALLOW, audit);
+	const struct fan_group *g = (ev->mask & AGENT_EV_SOURCE) ? &a->fan_src : &a->fan;
+	int r = fan_respond(g, ev->fd, verdict == POOL_DENY ? FAN_VERDICT_DENY : FAN_VERDICT_ALLOW,
+			    audit);
 
 	/* ENOENT: already answered; EBADF: the group closed at shutdown. */
 	if (r < 0 && r != -ENOENT && r != -EBADF)
@@ -534,6 +629,11 @@ enum pool_verdict agent_fail_verdict(void *arg, const struct pool_event *ev)
 	if (hint >= 0)
 		return (enum pool_verdict)hint;
 	p = decide_acquire(a->decide);
+	if (ev->mask & AGENT_EV_SOURCE) {
+		fm = policy_fail_mode(p, &decide_internal_device);
+		policy_unref(p);
+		return decide_denies(fm) ? POOL_DENY : POOL_ALLOW;
+	}
 	if (media_lookup_mount(a->media, fd_mount_id(ev->fd), &m))
 		fm = policy_fail_mode(p, &m.device);
 	else

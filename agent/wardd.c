@@ -49,6 +49,7 @@
  * which cannot be handed a context.  Closing the group makes the kernel
  * allow every pending event, so a crash never hangs the machine. */
 static volatile int crash_fan_fd = -1;
+static volatile int crash_fan_src_fd = -1;
 
 struct known_device {
 	dev_t devnum;
@@ -86,6 +87,8 @@ static void crash_handler(int sig)
 {
 	if (crash_fan_fd >= 0)
 		close(crash_fan_fd);
+	if (crash_fan_src_fd >= 0)
+		close(crash_fan_src_fd);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -114,6 +117,65 @@ static bool is_helper(struct daemon *d, pid_t pid)
 	return false;
 }
 
+/* Drain one group.  source: it is the internal-filesystems group. */
+static void reader_drain(struct daemon *d, const struct fan_group *g, bool source, void *buf)
+{
+	struct agent *a = &d->a;
+	struct fan_batch batch;
+	struct fan_event ev;
+	uint64_t now;
+	ssize_t n;
+
+	n = fan_read(g, buf, FAN_READ_BUFSZ);
+	if (n <= 0)
+		return;
+	now = monotonic_ms();
+	fan_batch_init(&batch, buf, (size_t)n);
+	while (fan_batch_next(&batch, &ev)) {
+		bool perm = fan_event_is_perm(&ev);
+		uint64_t mask = ev.mask | (source ? AGENT_EV_SOURCE : 0);
+
+		atomic_fetch_add(&a->n.events, 1);
+		if (ev.fd < 0)
+			continue;
+		if (is_helper(d, ev.pid)) {
+			/* Our own opens (and our scanners') are answered at
+			 * once: a worker waiting on one must never wait on
+			 * itself. */
+			if (perm)
+				fan_respond(g, ev.fd, FAN_VERDICT_ALLOW, false);
+			close(ev.fd);
+			atomic_fetch_add(&a->n.own, 1);
+			continue;
+		}
+		if (!perm && !fan_event_is_close_write(&ev)) {
+			close(ev.fd);
+			continue;
+		}
+		if (!source && perm) {
+			/* An open on a medium: whoever did it may now hold a
+			 * writer there, so cached "holds none" answers end. */
+			pidcache_bump(&a->pidcache);
+		} else if (source && perm && pidcache_clean(&a->pidcache, ev.pid, now)) {
+			/* Seen within the last second holding nothing on any
+			 * medium, and no medium opened since: allow now, learn
+			 * in the background. */
+			fan_respond(g, ev.fd, FAN_VERDICT_ALLOW, false);
+			atomic_fetch_add(&a->n.fast, 1);
+			if (agent_learn_inline(a, ev.fd))
+				close(ev.fd);
+			else
+				pool_submit(a->pool, ev.fd, ev.pid, mask | AGENT_EV_LEARN, false,
+					    now, 0);
+			continue;
+		}
+		pool_submit(a->pool, ev.fd, ev.pid, mask, perm, now,
+			    now + atomic_load(&a->deadline_ms));
+	}
+	if (batch.error)
+		log_warnx("reader: malformed fanotify record skipped: %s", strerror(-batch.error));
+}
+
 static void *reader_main(void *arg)
 {
 	struct daemon *d = arg;
@@ -123,51 +185,20 @@ static void *reader_main(void *arg)
 	if (!buf)
 		fatalx("reader: out of memory");
 	for (;;) {
-		struct pollfd pfd[2] = {{a->fan.fd, POLLIN, 0}, {d->reader_stop, POLLIN, 0}};
-		uint64_t now = monotonic_ms();
-		int t = pool_expire(a->pool, now);
-		struct fan_batch batch;
-		struct fan_event ev;
-		ssize_t n;
+		struct pollfd pfd[3] = {{a->fan.fd, POLLIN, 0},
+					{a->fan_src.fd, POLLIN, 0},
+					{d->reader_stop, POLLIN, 0}};
+		int t = pool_expire(a->pool, monotonic_ms());
 
 		atomic_fetch_add(&d->reader_heartbeat, 1);
-		if (poll(pfd, 2, (t < 0 || t > 1000) ? 1000 : t) < 0 && errno != EINTR)
+		if (poll(pfd, 3, (t < 0 || t > 1000) ? 1000 : t) < 0 && errno != EINTR)
 			log_warn("reader: poll");
-		if (pfd[1].revents)
+		if (pfd[2].revents)
 			break;
-		if (!(pfd[0].revents & POLLIN))
-			continue;
-		n = fan_read(&a->fan, buf, FAN_READ_BUFSZ);
-		if (n <= 0)
-			continue;
-		now = monotonic_ms();
-		fan_batch_init(&batch, buf, (size_t)n);
-		while (fan_batch_next(&batch, &ev)) {
-			bool perm = fan_event_is_perm(&ev);
-
-			atomic_fetch_add(&a->n.events, 1);
-			if (ev.fd < 0)
-				continue;
-			if (is_helper(d, ev.pid)) {
-				/* Our own opens (and our scanners') are answered at
-				 * once: a worker waiting on one must never wait on
-				 * itself. */
-				if (perm)
-					fan_respond(&a->fan, ev.fd, FAN_VERDICT_ALLOW, false);
-				close(ev.fd);
-				atomic_fetch_add(&a->n.own, 1);
-				continue;
-			}
-			if (!perm && !fan_event_is_close_write(&ev)) {
-				close(ev.fd);
-				continue;
-			}
-			pool_submit(a->pool, ev.fd, ev.pid, ev.mask, perm, now,
-				    now + atomic_load(&a->deadline_ms));
-		}
-		if (batch.error)
-			log_warnx("reader: malformed fanotify record skipped: %s",
-				  strerror(-batch.error));
+		if (pfd[0].revents & POLLIN)
+			reader_drain(d, &a->fan, false, buf);
+		if (pfd[1].revents & POLLIN)
+			reader_drain(d, &a->fan_src, true, buf);
 	}
 	free(buf);
 	return NULL;
@@ -206,7 +237,7 @@ static void mark_internals(struct daemon *d)
 			have = d->internal[k].dev == m->dev;
 		if (have || d->n_internal == MAX_INTERNAL)
 			continue;
-		r = fan_mark_internal(&d->a.fan, m->mount_point);
+		r = fan_mark_internal(&d->a.fan_src, m->mount_point);
 		if (r < 0) {
 			log_warnx("cannot mark %s (%s) for source-side checks: %s", m->mount_point,
 				  m->fstype, strerror(-r));
@@ -223,7 +254,7 @@ static void mark_internals(struct daemon *d)
 static void unmark_internals(struct daemon *d)
 {
 	for (size_t k = 0; k < d->n_internal; k++)
-		fan_unmark_internal(&d->a.fan, d->internal[k].mount_point);
+		fan_unmark_internal(&d->a.fan_src, d->internal[k].mount_point);
 	d->n_internal = 0;
 	log_debug("source side: no removable medium left, internal marks removed");
 }
@@ -452,8 +483,8 @@ static void answer_control(const char *req, char *reply, size_t size, void *arg)
 	snprintf(reply, size,
 		 "{\"ready\":%s,\"pid\":%d,\"media\":%zu,\"internal_marks\":%zu,"
 		 "\"workers\":%u,\"deadline_ms\":%u,\"events\":%" PRIu64 ",\"own_events\":%" PRIu64
-		 ",\"denied\":%" PRIu64 ",\"quarantined\":%" PRIu64 ",\"ignore_marks\":%" PRIu64
-		 ",\"classified\":%" PRIu64 ",\"cache_hits\":%" PRIu64
+		 ",\"fast_allowed\":%" PRIu64 ",\"denied\":%" PRIu64 ",\"quarantined\":%" PRIu64
+		 ",\"ignore_marks\":%" PRIu64 ",\"classified\":%" PRIu64 ",\"cache_hits\":%" PRIu64
 		 ",\"answered_by_deadline\":%" PRIu64 ",\"answered_queue_full\":%" PRIu64
 		 ",\"dropped_notifications\":%" PRIu64 ",\"scanner_restarts\":%" PRIu64
 		 ",\"journal_seq\":%" PRIu64 ",\"journal_failures\":%" PRIu64
@@ -461,11 +492,11 @@ static void answer_control(const char *req, char *reply, size_t size, void *arg)
 		 atomic_load(&a->ready) ? "true" : "false", (int)a->self_pid, media_count(a->media),
 		 d->n_internal, a->cfg.workers, atomic_load(&a->deadline_ms),
 		 (uint64_t)atomic_load(&a->n.events), (uint64_t)atomic_load(&a->n.own),
-		 (uint64_t)atomic_load(&a->n.denied), (uint64_t)atomic_load(&a->n.quarantined),
-		 (uint64_t)atomic_load(&a->n.ignored), (uint64_t)atomic_load(&a->n.classified),
-		 (uint64_t)atomic_load(&a->n.cache_hits), ps.by_deadline, ps.by_queue_full,
-		 ps.dropped_notifications, restarts, journal_last_seq(a->journal),
-		 journal_failures(a->journal), ok, failed);
+		 (uint64_t)atomic_load(&a->n.fast), (uint64_t)atomic_load(&a->n.denied),
+		 (uint64_t)atomic_load(&a->n.quarantined), (uint64_t)atomic_load(&a->n.ignored),
+		 (uint64_t)atomic_load(&a->n.classified), (uint64_t)atomic_load(&a->n.cache_hits),
+		 ps.by_deadline, ps.by_queue_full, ps.dropped_notifications, restarts,
+		 journal_last_seq(a->journal), journal_failures(a->journal), ok, failed);
 	append_watched(a, reply, size);
 }
 
@@ -640,10 +671,16 @@ int main(int argc, char **argv)
 		fatal("signalfd");
 
 	r = fan_group_open(&a->fan);
+	if (r == 0) {
+		r = fan_group_open(&a->fan_src);
+		if (r < 0)
+			fan_group_close(&a->fan);
+	}
 	if (r < 0)
 		fatalx("cannot open a fanotify group: %s (wardd needs CAP_SYS_ADMIN)",
 		       strerror(-r));
 	crash_fan_fd = a->fan.fd;
+	crash_fan_src_fd = a->fan_src.fd;
 	install_crash_handlers();
 
 	r = pool_start(a->cfg.workers, QUEUE_LEN, &pool_ops, a, &a->pool);
@@ -752,6 +789,8 @@ int main(int argc, char **argv)
 	if (eventfd_write(d->reader_stop, 1) == 0)
 		pthread_join(d->reader, NULL);
 	crash_fan_fd = -1;
+	crash_fan_src_fd = -1;
+	fan_group_close(&a->fan_src);
 	fan_group_close(&a->fan);
 	pool_stop(a->pool);
 	for (unsigned i = 0; i < a->cfg.workers; i++)

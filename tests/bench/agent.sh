@@ -104,22 +104,31 @@ mkdir -p "$WORK/files"
 sleep 2.5 # older than wardd's "being written" window, so they can be learnt
 run_pass() { "$BIN/agent-openbench" open "$WORK/files" "$FILES"; }
 
-none1=$(run_pass) none2=$(run_pass)
-start_wardd || exit 1
-sleep 1
-rss_idle=$(rss_kb "$WARDD_PID" VmRSS)
-w1=$(run_pass) w2=$(run_pass)
-ignored=$("$WARD_BUILD/wardctl" status --json --config "$WORK/wardd.conf" | sed -n 's/.*"ignore_marks":\([0-9]*\).*/\1/p')
-stop_wardd
+# Each figure is the best of several runs: other work on the machine only
+# ever adds time.  A "pass 1" needs a fresh wardd (its ignore marks go with
+# its fanotify group), so wardd is started twice.
+min() { local m=$1 v; shift; for v; do [ "$v" -lt "$m" ] && m=$v; done; echo "$m"; }
+a=$(run_pass) b=$(run_pass) c=$(run_pass)
+none1=$(min "$a" "$b" "$c") none2=$none1
+w1s=() w2s=()
+for round in 1 2; do
+	start_wardd || exit 1
+	sleep 1
+	[ $round = 1 ] && rss_idle=$(rss_kb "$WARDD_PID" VmRSS)
+	w1s+=("$(run_pass)")
+	w2s+=("$(run_pass)" "$(run_pass)")
+	ignored=$("$WARD_BUILD/wardctl" status --json --config "$WORK/wardd.conf" | sed -n 's/.*"ignore_marks":\([0-9]*\).*/\1/p')
+	stop_wardd
+done
+w1=$(min "${w1s[@]}") w2=$(min "${w2s[@]}")
 f1=- f2=-
 if [ -z "${BENCH_SKIP_FAPOLICYD:-}" ] && command -v fapolicyd >/dev/null && start_fapolicyd; then
-	f1=$(run_pass) f2=$(run_pass)
+	f1=$(run_pass)
+	f2=$(min "$(run_pass)" "$(run_pass)")
 	stop_fapolicyd
 fi
-# The baseline again, and the better of the two (the machine may be busy).
-n1=$(run_pass) n2=$(run_pass)
-[ "$n1" -lt "$none1" ] && none1=$n1
-[ "$n2" -lt "$none2" ] && none2=$n2
+a=$(run_pass) b=$(run_pass)
+none1=$(min "$none1" "$a" "$b") none2=$none1
 
 printf '| %-22s | %12s | %12s | %10s | %10s |\n' "open/read/close" "pass 1 ns" "pass 2 ns" "pass 1 ×" "pass 2 ×"
 printf '|%s|\n' "------------------------|--------------|--------------|------------|-----------"
@@ -149,16 +158,22 @@ copy_secs() {
 c_none=$(copy_secs)
 start_wardd || exit 1
 c_wardd=$(copy_secs)
+c_again=$(copy_secs)
 mbps() { awk -v mb="$COPY_MB" -v s="$1" 'BEGIN { printf "%.1f", mb / s }'; }
-printf '| %-10s | %8s | %8s | %12s |\n' "copy" "seconds" "MB/s" "of no agent"
-printf '|%s|\n' "------------|----------|----------|-------------"
-printf '| %-10s | %8s | %8s | %12s |\n' "no agent" "$c_none" "$(mbps "$c_none")" "100%"
-printf '| %-10s | %8s | %8s | %12s |\n' "wardd" "$c_wardd" "$(mbps "$c_wardd")" \
+printf '| %-14s | %8s | %8s | %12s |\n' "copy" "seconds" "MB/s" "of no agent"
+printf '|%s|\n' "----------------|----------|----------|-------------"
+printf '| %-14s | %8s | %8s | %12s |\n' "no agent" "$c_none" "$(mbps "$c_none")" "100%"
+printf '| %-14s | %8s | %8s | %12s |\n' "wardd" "$c_wardd" "$(mbps "$c_wardd")" \
 	"$(awk -v a="$c_none" -v b="$c_wardd" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
-echo "# target: wardd >= 90% of no agent"
+printf '| %-14s | %8s | %8s | %12s |\n' "wardd, again" "$c_again" "$(mbps "$c_again")" \
+	"$(awk -v a="$c_none" -v b="$c_again" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
+echo "# target: wardd >= 90% of no agent.  The first copy waits for every document to be"
+echo "# classified before it may reach the stick; \"again\" copies the same documents, whose"
+echo "# classifications are cached, i.e. what the copy itself costs."
 
 echo
-echo "# latency open() -> EPERM for a marked document (200 opens each, classification cached after the first)"
+echo "# latency open() -> EPERM for a marked document (200 opens each, classification cached after"
+echo "# the first; each denial is journaled with fdatasync before the answer)"
 cp tests/corpus/office/header-mi.odt "$WORK/marked.odt"
 read -r d_med d_p99 d_wrong < <("$BIN/agent-openbench" eperm-dest "$WORK/marked.odt" "$STICK" 200)
 read -r s_med s_p99 s_wrong < <("$BIN/agent-openbench" eperm-src "$WORK/marked.odt" "$STICK/held.bin" 200)
