@@ -53,12 +53,14 @@ CONF
 	"$WARD_BUILD/wardd" --foreground --config "$AGENT_CONF" >>"$AGENT_LOG" 2>&1 &
 	AGENT_PID=$!
 	local i
-	for i in $(seq 1 100); do
+	# 30 s: under a sanitizer, on a machine loaded by other tests, startup
+	# (scanners, udev enumeration, marks) can be slow.
+	for i in $(seq 1 300); do
 		agent_ready && return 0
 		kill -0 "$AGENT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "# wardd did not become ready; its log:" >&2
+	echo "# wardd did not become ready within 30 s; its log:" >&2
 	sed 's/^/#   /' "$AGENT_LOG" >&2
 	return 1
 }
