@@ -440,9 +440,12 @@ static void apply_tokens(const struct policy *p, const struct policy_event *ev,
 		/* say so when an approval was on offer for this person */
 		const struct policy_token *t = ev->n_tokens && ev->tokens ? ev->tokens[0] : NULL;
 
-		for (size_t i = 0; !t && i < p->n_tokens; i++)
-			if (ev->user && strcmp(p->tokens[i]->f.user, ev->user) == 0)
+		if (!t && ev->user) {
+			size_t i = tokens_first_of_user(p, ev->user);
+
+			if (i < p->n_tokens && strcmp(p->tokens[i]->f.user, ev->user) == 0)
 				t = p->tokens[i];
+		}
 		if (t) {
 			out->token_status = POLICY_TOKEN_RULE_STRICT;
 			out->token = t;
@@ -452,7 +455,11 @@ static void apply_tokens(const struct policy *p, const struct policy_event *ev,
 	for (size_t i = 0; ev->tokens && i < ev->n_tokens; i++)
 		if (weigh_token(p, ev, ev->tokens[i], true, &best, out))
 			return;
-	for (size_t i = 0; i < p->n_tokens; i++)
+	/* the policy's own tokens: only this user's (they are sorted by user) */
+	if (!ev->user)
+		return;
+	for (size_t i = tokens_first_of_user(p, ev->user);
+	     i < p->n_tokens && strcmp(p->tokens[i]->f.user, ev->user) == 0; i++)
 		if (weigh_token(p, ev, p->tokens[i], false, &best, out))
 			return;
 }

@@ -242,6 +242,8 @@ struct policy_token {
  * the others in p->token_problems.  Load time only. */
 void tokens_load_dir(struct policy *p);
 void tokens_free_all(struct policy *p);
+/* Index of the first of p->tokens (sorted by user) for user, or n_tokens. */
+size_t tokens_first_of_user(const struct policy *p, const char *user);
 
 enum policy_token_status token_match(const struct policy *p, const struct policy_token *tok,
 				     const struct policy_event *ev, int *progress);

@@ -401,6 +401,29 @@ static struct policy_token *read_token_file(int dirfd, const char *name, char *e
 	return t;
 }
 
+static int cmp_token_user(const void *a, const void *b)
+{
+	const struct policy_token *x = *(struct policy_token *const *)a;
+	const struct policy_token *y = *(struct policy_token *const *)b;
+
+	return strcmp(x->f.user, y->f.user);
+}
+
+size_t tokens_first_of_user(const struct policy *p, const char *user)
+{
+	size_t lo = 0, hi = p->n_tokens;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(p->tokens[mid]->f.user, user) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void tokens_load_dir(struct policy *p)
 {
 	DIR *d = opendir(p->tokens_dir);
@@ -442,6 +465,9 @@ void tokens_load_dir(struct policy *p)
 		p->tokens[p->n_tokens++] = t;
 	}
 	closedir(d);
+	/* by user, so a decision looks only at the tokens of its own user */
+	if (p->n_tokens > 1)
+		qsort(p->tokens, p->n_tokens, sizeof(*p->tokens), cmp_token_user);
 }
 
 void tokens_free_all(struct policy *p)
