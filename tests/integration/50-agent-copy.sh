@@ -27,7 +27,7 @@ check "cp of a 密 document fails with EPERM" eperm_from cp "$WORK/header-mi.odt
 check_fails "no file left on the stick by the denied cp" test -e "$M/header-mi.odt"
 check "journal: copy-destination block for cp" \
 	journal_has '"event":"copy-destination"' '"exe":"/usr/bin/cp"' '"action":"block"' \
-	'"outcome":"denied"' "$M/header-mi.odt"
+	'"outcome":"denied' "$M/header-mi.odt"
 check "the journal entry names level, user, sha256 and device" \
 	journal_has "$M/header-mi.odt" '"level":"密"' '"user":"root"' '"sha256":"' \
 	'"device_serial":"WARDCP01"' '"rule":"50-copy.rules:'
@@ -63,7 +63,7 @@ check "rsync: the marked document is not on the stick" no_copy_of "$M" "$MI"
 tar -cf "$M/backup.tar" -C "$WORK" header-mi.odt 2>"$WORK/tar.err"
 check "tar -cf onto the stick was refused the marked member (EPERM)" grep -q "Operation not permitted" "$WORK/tar.err"
 check_fails "the archive does not hold the marked document" sh -c "tar -tf '$M/backup.tar' 2>/dev/null | grep -q header-mi.odt"
-check "journal: copy-source block for tar" journal_has '"event":"copy-source"' '"exe":"/usr/bin/tar"' '"outcome":"denied"'
+check "journal: copy-source block for tar" journal_has '"event":"copy-source"' '"exe":"/usr/bin/tar"' '"outcome":"denied'
 
 # cat > stick: the shell opens the destination first
 check "cat > stick of a marked document fails with EPERM" eperm_from sh -c "cat '$WORK/footer-jimi.pdf' > '$M/cat.pdf'"
@@ -91,7 +91,7 @@ for src in "$MI" "$JIMI"; do
 	check "no copy of $(basename "$src") on the stick" no_copy_of "$M" "$src"
 done
 check "wardctl events shows the denials in readable form" \
-	sh -c "'$WARD_BUILD/wardctl' events --config '$AGENT_CONF' | grep -q '阻擋/block → denied 密等/level 密'"
+	sh -c "'$WARD_BUILD/wardctl' events --config '$AGENT_CONF' | grep -q '阻擋/block → denied.* 密等/level 密 '"
 check "the journal's hash chain verifies" "$WARD_BUILD/wardctl" events --verify --config "$AGENT_CONF"
 check "wardd is still ready" agent_ready
 done_testing

@@ -58,7 +58,7 @@ check "unmarked copy to the exFAT stick is identical" sh -c "cp '$WORK/notice.tx
 check "unmarked copy to the ext4 stick is identical" sh -c "cp '$WORK/notice.txt' '$E4/' && cmp '$WORK/notice.txt' '$E4/notice.txt'"
 check "copy between the two sticks of an unmarked file works" sh -c "cp '$EX/notice.txt' '$E4/n2.txt' && cmp '$WORK/notice.txt' '$E4/n2.txt'"
 check "journal names each stick's serial in its denial" \
-	sh -c "grep -q '\"device_serial\":\"WARDEX01\".*\"outcome\":\"denied\"' '$AGENT_JOURNAL' && grep -q '\"device_serial\":\"WARDE401\".*\"outcome\":\"denied\"' '$AGENT_JOURNAL'"
+	sh -c "grep -q '\"device_serial\":\"WARDEX01\".*\"outcome\":\"denied' '$AGENT_JOURNAL' && grep -q '\"device_serial\":\"WARDE401\".*\"outcome\":\"denied' '$AGENT_JOURNAL'"
 
 # pull one: the other stays protected
 check "the exFAT stick is pulled" stick_remove EX
