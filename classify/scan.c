@@ -682,9 +682,13 @@ static void find_letter_field(struct scan *s, const struct window *w)
 					 has_prefix(p + r, limit - r, "；"));
 			if (!ends)
 				break;
-			/* The whole line, for the reason. */
-			const unsigned char *nl = memchr(p + start, '\n', limit - start);
-			size_t text_end = nl ? (size_t)(nl - p) : limit;
+			/* The line, as far as the window holds it, for the reason;
+			 * never cut inside a character. */
+			size_t most = start + SCAN_SEAM < w->n ? start + SCAN_SEAM : w->n;
+			const unsigned char *nl = memchr(p + start, '\n', most - start);
+			size_t text_end = nl ? (size_t)(nl - p) : most;
+			while (text_end < w->n && text_end > start && (p[text_end] & 0xc0) == 0x80)
+				text_end--;
 			add_candidate(s, "letter-header-field", s->where, (const char *)p + start,
 				      text_end - start, level_words_level[i], window_struck(w, q));
 			break;
@@ -755,8 +759,11 @@ static void find_copy_number(struct scan *s, const struct window *w)
 			if (p[i] == '\n')
 				break;
 			if (digit) {
+				/* Up to and with the numeral (full-width and CJK
+				 * numerals are 3 bytes). */
+				size_t end = i + (is_digit(p[i]) ? 1 : 3);
 				add_candidate(s, "copy-number", s->where, (const char *)p + pos,
-					      i + 1 - pos, WARD_LEVEL_NONE, false);
+					      end - pos, WARD_LEVEL_NONE, false);
 				break;
 			}
 		}

@@ -208,6 +208,21 @@ static void letter_header_field(void **state)
 	assert_non_null(reason(&res, "letter-header-field"));
 	assert_string_equal(reason(&res, "letter-header-field")->text,
 			    "密等及解密條件或保密期限：密（本件於公布時解密）");
+	classify_mem(
+	    PROSE
+	    "密等及解密條件或保密期限：機密（本件於115年12月31日公布後解密，副本抄送各單位政風室）\n",
+	    strlen(
+		PROSE
+		"密等及解密條件或保密期限：機密（本件於115年12月31日公布後解密，副本抄送各單位政風室）\n"),
+	    &res);
+	assert_true(strlen(reason(&res, "letter-header-field")->text) > 60);
+	char *json = NULL;
+	size_t json_len = 0;
+	FILE *out = open_memstream(&json, &json_len);
+	classify_result_write_json(out, "x", &res);
+	fclose(out);
+	assert_null(strstr(json, "\\ufffd")); /* no character cut into U+FFFD */
+	free(json);
 	assert_int_equal(level_of(PROSE "密等及解密條件或保密期限: 極機密\n" PROSE),
 			 WARD_LEVEL_SECRET);
 	assert_int_equal(level_of(PROSE "密等及解密條件或保密期限：絕對機密" /* at the end */),
@@ -458,7 +473,9 @@ static void supporting_evidence_alone_is_not_a_marking(void **state)
 	assert_non_null(reason(&res, "declassify-condition"));
 	assert_string_equal(reason(&res, "declassify-condition")->text,
 			    "本件於中華民國115年12月31日解密");
-	assert_non_null(reason(&res, "copy-number"));
+	assert_string_equal(reason(&res, "copy-number")->text, "複製物第3");
+	classify_mem("複製物第三份\n", strlen("複製物第三份\n"), &res);
+	assert_string_equal(reason(&res, "copy-number")->text, "複製物第三");
 }
 
 static void patterns_split_between_calls(void **state)
