@@ -22,7 +22,7 @@ if [ "${1:-}" = --child ]; then
 	mode=$2 state=$3
 	testbed_init || exit 3
 	stick_insert c1 || exit 3
-	[ "$mode" = cycle ] || { stick_insert c2 --fs ext4 --serial C2C2C2C2 || exit 3; }
+	[ "$mode" = cycle ] || { stick_insert c2 --fs ext4 --serial C2C2C2C2 --partitioned || exit 3; }
 	{
 		echo "dir=$TESTBED_DIR"
 		echo "udevd=$TESTBED_STARTED_UDEVD"
@@ -43,6 +43,8 @@ if [ "${1:-}" = --child ]; then
 		sleep 600 &
 		testbed_on_exit "kill $!"
 		wait $! ;;
+	# Killed with SIGKILL: no trap runs, the next testbed_init cleans up.
+	kill9) exec sleep 600 ;;
 	esac
 	exit 0
 fi
@@ -161,13 +163,30 @@ check_eq "the killed child exits 143" 143 $?
 check "the killed script left no mount, loop device, rule, image or temp dir" left_behind "$state"
 rm -f "$state" "$state.err"
 
+# --- a script killed with SIGKILL: the next testbed_init reaps its leftovers ---
+state=$(mktemp)
+bash "$SELF" --child kill9 "$state" >/dev/null 2>"$state.err" &
+child=$!
+for ((i = 0; i < 200; i++)); do
+	[ -s "$state" ] && break
+	sleep 0.05
+done
+check "the child to be killed with SIGKILL inserted its sticks" test -s "$state"
+kill -KILL "$child"
+wait "$child"
+check_fails "it left its sticks behind" left_behind "$state"
+
 # --- this script's own sticks ---
-testbed_init || {
+testbed_init 2>"$TESTBED_STATE.init.err.$$" || {
 	not_ok "testbed_init"
 	done_testing
 	exit 1
 }
 bed_udevd=$TESTBED_UDEVD_PID
+check "testbed_init removed what the SIGKILLed script left behind" left_behind "$state"
+check "and said so" grep -q "removed what killed test script(s) $child left behind" \
+	"$TESTBED_STATE.init.err.$$"
+rm -f "$state" "$state.err" "$TESTBED_STATE.init.err.$$"
 check_eq "the bed leaves the script no background job of its own (a bare wait returns)" "" \
 	"$(jobs -p)"
 PROBE_PID=

@@ -282,10 +282,54 @@ testbed_init() {
 	trap 'exit 143' TERM
 	_tb_hold_bed "$([ -n "$exclusive" ] && echo -x || echo -s)" || return 1
 	_tb_lock || return 1
+	_tb_reap_stale
 	_tb_udevd_acquire
 	local rc=$?
 	_tb_unlock
 	return $rc
+}
+
+# _tb_reap_stale: what test scripts killed with SIGKILL (no trap ran) left
+# behind: their rules would make later loop devices USB sticks, their loop
+# devices and mounts hold images nobody removes.  Runs under the lock.
+_tb_reap_stale() {
+	local f pid d backing mnt dead=() reload=
+	for f in "$TESTBED_RULES_DIR"/61-ward-test-*-*.rules; do
+		[ -e "$f" ] || continue
+		pid=${f##*/61-ward-test-}
+		pid=${pid%%-*}
+		[[ $pid =~ ^[0-9]+$ ]] && ! _tb_pid_alive "$pid" || continue
+		rm -f "$f" && reload=1 && dead+=("$pid")
+	done
+	while read -r _ mnt _; do
+		[[ $mnt =~ ^/media/ward-test-([0-9]+)/ ]] || continue
+		pid=${BASH_REMATCH[1]}
+		_tb_pid_alive "$pid" && continue
+		_tb_umount "$mnt" && rmdir "$mnt" "/media/ward-test-$pid" 2>/dev/null
+		dead+=("$pid")
+	done </proc/mounts
+	for d in /sys/block/loop*; do
+		IFS= read -r backing 2>/dev/null <"$d/loop/backing_file" || continue
+		backing=${backing% (deleted)}
+		[[ $backing =~ /ward-testbed\.([0-9]+)\.[^/]+/[^/]+\.img$ ]] || continue
+		pid=${BASH_REMATCH[1]}
+		_tb_pid_alive "$pid" && continue
+		blockdev --setrw "/dev/${d##*/}" 2>/dev/null
+		# The image's directory goes below, with its other images.
+		_tb_del_partitions "/dev/${d##*/}" && _tb_detach "/dev/${d##*/}" "$backing"
+		dead+=("$pid")
+	done
+	for d in "${TMPDIR:-/tmp}"/ward-testbed.*.*; do
+		[[ $d =~ /ward-testbed\.([0-9]+)\.[^/]+$ ]] && [ -d "$d" ] || continue
+		pid=${BASH_REMATCH[1]}
+		_tb_pid_alive "$pid" && continue
+		rm -rf "$d"
+		dead+=("$pid")
+	done
+	[ -n "$reload" ] && _tb_udevd_alive && _tb_reload
+	[ ${#dead[@]} -gt 0 ] &&
+		_tb_err "removed what killed test script(s) $(printf '%s\n' "${dead[@]}" | sort -u | tr '\n' ' ')left behind"
+	return 0
 }
 
 testbed_on_exit() { TESTBED_EXIT_HOOKS+=("$1"); }
@@ -689,7 +733,23 @@ _tb_setrw() {
 _tb_holds() {
 	local backing
 	IFS= read -r backing 2>/dev/null <"/sys/block/${1#/dev/}/loop/backing_file" &&
-		[ "$backing" = "$2" ]
+		[ "${backing% (deleted)}" = "$2" ]
+}
+
+# _tb_del_partitions DISK: delete the partitions partx added (the kernel's
+# "remove" for each).  Retries while one is busy: udev's blkid opens a
+# partition for a moment after it is unmounted.
+_tb_del_partitions() {
+	local disk=$1 p i
+	for ((i = 0; i < 50; i++)); do
+		p=$(ls -d "/sys/block/${disk#/dev/}/${disk#/dev/}p"* 2>/dev/null)
+		[ -z "$p" ] && return 0
+		partx -d "$disk" 2>"$TESTBED_DIR/partx-d.log" && continue
+		_tb_udevd_alive && udevadm settle --timeout=2
+		sleep 0.1
+	done
+	_tb_err "cannot delete the partitions of $disk: $(cat "$TESTBED_DIR/partx-d.log")"
+	return 1
 }
 
 # _tb_detach DEV IMG: detach DEV if it still holds IMG; waits until it did.
@@ -722,11 +782,8 @@ stick_remove() {
 		# The pull: udev sends "remove" with what it knew of the stick,
 		# partition first, as the kernel does; the partition's is the
 		# kernel's own (partx deletes it).
-		if [ "$dev" != "$disk" ] && [ -b "$dev" ]; then
-			partx -d "$disk" || {
-				_tb_err "partx -d $disk failed"
-				rc=1
-			}
+		if [ "$dev" != "$disk" ]; then
+			_tb_del_partitions "$disk" || rc=1
 			[ -n "$udevd" ] && udevadm settle --timeout="$TESTBED_TIMEOUT"
 		fi
 		if [ -n "$rule" ] && [ -f "$rule" ] && [ -n "$udevd" ]; then
