@@ -4,7 +4,7 @@
 # administrator would otherwise script (cat > /dev/null as the floor for
 # text; odt2txt / docx2txt / pdftotext piped to grep -E for documents), and
 # the time to a decision on a typical 1 MB office document.
-#   BENCH_MB=200 BENCH_COPIES=40 tests/bench/classify.sh
+#   BENCH_MB=200 BENCH_COPIES=20 tests/bench/classify.sh  (BENCH_KEEP=1 keeps the files)
 # Needs: zip, odt2txt, docx2txt, pdftotext, grep (packaging/deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,7 +12,7 @@ build=${WARD_BUILD:-build}
 wardctl=$build/wardctl
 bench=$build/bench/bench_classify
 mb=${BENCH_MB:-200}
-copies=${BENCH_COPIES:-40}
+copies=${BENCH_COPIES:-20}
 export LC_ALL=C.UTF-8
 
 for tool in "$wardctl" "$bench"; do
@@ -29,18 +29,24 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ward-bench-classify.XXXXXX")
 # letter-header field.
 pattern='^[[:space:]]*[「【[]?(絕對機密|極機密|機密|密|TOP SECRET|SECRET|CONFIDENTIAL)[」】]]?[[:space:]]*$|密等及解密條件或保密期限：(絕對機密|極機密|機密|密)'
 
-# Best of three wall-clock runs of a command, in seconds.
-best_of_3() {
-	local best= t0 t1 dt
-	for _ in 1 2 3; do
+# Best of RUNS wall-clock runs of a command, in seconds; a failing command
+# fails the benchmark (a crash must not pass for a fast run).
+best_of() {
+	local runs=$1 best= t0 t1 dt
+	shift
+	for _ in $(seq "$runs"); do
 		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1 || true
+		if ! "$@" >/dev/null 2>"$work/err"; then
+			echo "classify.sh: failed: $* ($(head -c 300 "$work/err"))" >&2
+			exit 1
+		fi
 		t1=$(date +%s%N)
 		dt=$(((t1 - t0) / 1000))
 		if [ -z "$best" ] || [ $dt -lt $best ]; then best=$dt; fi
 	done
 	awk -v us="$best" 'BEGIN { printf "%.3f", us / 1e6 }'
 }
+best_of_3() { best_of 3 "$@"; }
 rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? b / 1e6 / s : 0) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 row() { printf '%-34s %10s MB %9s s %9s MB/s\n' "$1" "$2" "$3" "$4"; }
@@ -60,7 +66,7 @@ cat "$text" >/dev/null # into the page cache
 
 echo "== plain text (UTF-8, $text_mb MB, single-threaded)"
 t_cat=$(best_of_3 sh -c "cat '$text' >/dev/null")
-t_grep=$(best_of_3 grep -E -c "$pattern" "$text")
+t_grep=$(best_of_3 sh -c "grep -E -c '$pattern' '$text'; true")
 t_ward=$(best_of_3 "$wardctl" classify "$text")
 level=$("$wardctl" classify --json "$text" | sed -n 's/.*"level":"\([^"]*\)".*/\1/p')
 row "cat > /dev/null" "$text_mb" "$t_cat" "$(rate "$text_bytes" "$t_cat")"
@@ -71,7 +77,7 @@ echo "   in memory (bench_classify: all, sha256 alone, the rest):"
 "$bench" -r 3 "$text" | awk -F'\t' 'NR == 2 { printf "   classify_buffer %s MB/s; sha256 %s MB/s; scan without the hash %s MB/s\n", $4, $5, $6 }'
 
 big5=$work/big5.txt
-head -c $((mb * 1000 * 1000 / 4)) "$text" | iconv -c -f UTF-8 -t CP950 >"$big5" || true
+head -c $((mb * 1000 * 1000 / 4)) "$text" | iconv -c -f UTF-8 -t CP950 >"$big5" 2>/dev/null || true
 big5_bytes=$(stat -c %s "$big5")
 t_big5=$(best_of_3 "$wardctl" classify "$big5")
 row "wardctl classify, Big5 text" "$(awk -v b="$big5_bytes" 'BEGIN { printf "%.0f", b / 1e6 }')" \
@@ -191,7 +197,7 @@ for fmt in docx odt pdf; do
 	bytes=$(du -sb "$d" | cut -f1)
 	size_mb=$(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1e6 }')
 	t_w=$(best_of_3 "$wardctl" classify "$d")
-	t_s=$(best_of_3 bash -c "for f in '$d'/*; do ${extract[$fmt]}; done")
+	t_s=$(best_of 1 bash -c "for f in '$d'/*; do ${extract[$fmt]}; done; true")
 	row "$fmt: wardctl classify" "$size_mb" "$t_w" "$(rate "$bytes" "$t_w")"
 	row "$fmt: ${extract[$fmt]%% *} | grep -E" "$size_mb" "$t_s" "$(rate "$bytes" "$t_s")"
 	echo "   speed-up: $(ratio "$t_s" "$t_w")x"
