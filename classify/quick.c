@@ -67,6 +67,14 @@ static bool has_marking_bytes(const unsigned char *p, size_t len)
 	    "\xe8\x99\x9f", /* 號 (地號, 戶號), UTF-8 */
 	    "\xb8\xb9",	    /* 號, Big5 */
 	    "&#",	    /* character references hide text in HTML and XML */
+	    "=?",	    /* RFC 2047 encoded words hide mail headers */
+	    "\xc3\xdc",	    /* 密 in GBK, which an HTML charset may select */
+	    "\x96\xa7",	    /* 密, Shift_JIS */
+	    "\xcc\xa9",	    /* 密, EUC-JP */
+	    "\xda\xcb",	    /* 密, EUC-KR */
+	    "\x5f\x86",	    /* 號, UTF-16 LE */
+	    "\x86\x5f",	    /* 號, UTF-16 BE */
+	    "\xcc\x96",	    /* 號, GBK */
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {

@@ -903,6 +903,8 @@ static void quick_clean(void **state)
 	    "MIME-Version: 1.0\nContent-Type: multipart/mixed",
 	    "地號：0123-0000",
 	    "ConFiDenTial",
+	    "Subject: =?UTF-8?B?5qmf5a+G?=",
+	    "<meta charset=gbk>\xc3\xdc",
 	    "S E C R E T\nminutes",
 	    "[Top-Secret]",
 	    "\x1f\x9d"
