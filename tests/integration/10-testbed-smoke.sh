@@ -306,6 +306,19 @@ check_eq "its remove (the kernel's own) has them too" \
 	"$(tail -n1 "$out" | sed 's/ ID_FS_LABEL=.*//')"
 check "the partition's device node is gone" test ! -e "$pdev"
 
+# --- a surprise pull: "remove" while still mounted ---
+out=$TESTBED_DIR/surprise.events
+probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop WARD_TEST_STICK=yank \
+	--until-action remove
+check "insert a stick to yank" stick_insert yank --fs ext4 --serial YANK0001
+ydev=$(stick_dev yank) ymnt=$(stick_mnt yank)
+check "yank it (stick_remove --surprise)" stick_remove yank --surprise
+check "udev-probe saw its remove" probe_wait
+check "the remove has the USB properties" \
+	grep -q "^remove $ydev ID_BUS=usb ID_USB_DRIVER=usb-storage .*ID_SERIAL_SHORT=YANK0001 ID_FS_TYPE=ext4 " "$out"
+check "and the mount is gone afterwards" sh -c "! grep -q ' $ymnt ' /proc/mounts"
+check "and the loop device detached" sh -c "! losetup -a | grep -qF '$TESTBED_DIR/yank.img'"
+
 # --- two sticks at once ---
 out=$TESTBED_DIR/two.events
 probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop "ACTION=add" --count 2

@@ -14,7 +14,8 @@
 #                [--model Cruzer] [--label LABEL] [--announce add|change]
 #                [--partitioned] [--no-mount]
 #   stick_mount NAME / stick_unmount NAME
-#   stick_remove NAME               unmount, "remove" event, detach (a pull)
+#   stick_remove NAME [--surprise]  unmount, "remove" event, detach (a pull);
+#                                   --surprise: "remove" while still mounted
 #   stick_dev NAME                  /dev/loopN (/dev/loopNp1 if --partitioned):
 #                                   the filesystem's device
 #   stick_disk NAME                 /dev/loopN, the whole stick
@@ -769,15 +770,35 @@ _tb_detach() {
 stick_remove() {
 	local - # the caller's set -e must not stop a function half-way
 	set +e
-	local name=$1 s dev= disk= img= rule= udevd= rc=0
+	local name=$1 s dev= disk= img= rule= udevd= surprise= d rc=0
 	_tb_known "$name" || return 1
+	case ${2:-} in
+	--surprise) surprise=1 ;;
+	'') ;;
+	*)
+		_tb_err "stick_remove $name: unknown option '$2' (only --surprise)"
+		return 1 ;;
+	esac
 	s=$TESTBED_DIR/sticks/$name
-	stick_unmount "$name" || rc=1
 	_tb_read dev "$name" dev
 	_tb_read disk "$name" disk
 	_tb_read img "$name" image
 	_tb_read rule "$name" rule
 	_tb_udevd_alive && udevd=1
+	# A surprise pull: the "remove" events come while the stick is still
+	# mounted, as when someone yanks it; the mount goes afterwards.
+	if [ -n "$surprise" ] && [ -n "$rule" ] && [ -f "$rule" ] && [ -n "$udevd" ] &&
+		_tb_holds "$disk" "$img"; then
+		for d in $([ "$dev" != "$disk" ] && echo "$dev") "$disk"; do
+			udevadm trigger --action=remove --settle "$d" || {
+				_tb_err "udevadm trigger --action=remove $d failed"
+				rc=1
+			}
+		done
+		rm -f "$rule" "$rule.tmp"
+		_tb_reload || rc=1
+	fi
+	stick_unmount "$name" || rc=1
 	if [ -n "$disk" ] && [ -n "$img" ] && _tb_holds "$disk" "$img"; then
 		# The pull: udev sends "remove" with what it knew of the stick,
 		# partition first, as the kernel does; the partition's is the
