@@ -8,7 +8,7 @@
 # The script runs itself as a child (--child MODE STATEFILE) for the cases
 # where a separate test script must start, fail or be killed.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 . tests/lib/usbstick.sh
 WARD_BUILD=${WARD_BUILD:-build}
@@ -113,7 +113,7 @@ foreign_udevd() {
 cycle_ok=1 cycle_started=0
 for i in 1 2 3 4 5; do
 	state=$(mktemp)
-	had_foreign= alone=
+	had_foreign='' alone=''
 	foreign_udevd && had_foreign=1
 	! _tb_udevd_alive && [ "$(other_users)" -eq 0 ] && alone=1
 	bash "$SELF" --child cycle "$state" >/dev/null 2>"$state.err"

@@ -8,7 +8,7 @@
 # and Ward do.  umockdev only records the write: nothing is unbound and
 # no block device goes away, as the kernel would do on a real machine.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 WARD_BUILD=${WARD_BUILD:-build}
 MOCK=tests/lib/umockdev/usb-stick.umockdev

@@ -117,7 +117,7 @@ _tb_unlock() { exec {TESTBED_LOCK_FD}>&-; }
 # Starts udevd when none answers; registers this script as a user.  Runs
 # under the lock.
 _tb_udevd_acquire() {
-	local bin pid= i
+	local bin pid='' i
 	echo $$ >"$TESTBED_STATE/users/$$" || return 1
 	if _tb_udevd_alive; then
 		[ -f "$TESTBED_STATE/udevd.pid" ] && IFS= read -r pid <"$TESTBED_STATE/udevd.pid"
@@ -154,7 +154,7 @@ _tb_udevd_acquire() {
 # Unregisters this script; the last user stops the udevd the bed started.
 # Runs under the lock.
 _tb_udevd_release() {
-	local f pid comm= i
+	local f pid comm='' i
 	rm -f "$TESTBED_STATE/users/$$"
 	for f in "$TESTBED_STATE"/users/*; do
 		[ -e "$f" ] || continue
@@ -183,7 +183,7 @@ _tb_udevd_release() {
 # program this script starts inherits the lock), and lets go by itself if
 # this script dies without cleaning up.
 _tb_hold_bed() {
-	local mode=$1 held i waited=
+	local mode=$1 held i waited=''
 	[ -n "$TESTBED_HOLDER" ] && return 0
 	# A child of a script holding the bed runs under its parent's hold.
 	if [ -n "${TESTBED_BED_HOLDER_PID:-}" ] && [ "$TESTBED_BED_HOLDER_PID" != $$ ] &&
@@ -294,7 +294,7 @@ testbed_init() {
 # behind: their rules would make later loop devices USB sticks, their loop
 # devices and mounts hold images nobody removes.  Runs under the lock.
 _tb_reap_stale() {
-	local f pid d backing mnt dead=() reload=
+	local f pid d backing mnt dead=() reload=''
 	for f in "$TESTBED_RULES_DIR"/61-ward-test-*-*.rules; do
 		[ -e "$f" ] || continue
 		pid=${f##*/61-ward-test-}
@@ -398,7 +398,10 @@ _tb_wait_udev() {
 		sleep 0.05
 	done
 	_tb_err "udev did not record $* for $dev within ${TESTBED_TIMEOUT}s; udev has:"
-	printf 'usbstick:   %s\n' $props >&2
+	local line
+	while IFS= read -r line; do
+		[ -n "$line" ] && echo "usbstick:   $line" >&2
+	done <<<"$props"
 	return 1
 }
 
@@ -538,7 +541,7 @@ stick_insert() {
 	local - # the caller's set -e must not stop a function half-way
 	set +e
 	local name=$1 fs=exfat size=64M vendor_id=0781 product_id=5567 serial=4C530001
-	local vendor=SanDisk model=Cruzer label= announce=add mount=1 part= s img disk dev uuid rc
+	local vendor=SanDisk model=Cruzer label='' announce=add mount=1 part='' s img disk dev uuid rc
 	_tb_check_name "$name" || return 1
 	shift
 	[ -n "$TESTBED_ACTIVE" ] || {
@@ -770,7 +773,7 @@ _tb_detach() {
 stick_remove() {
 	local - # the caller's set -e must not stop a function half-way
 	set +e
-	local name=$1 s dev= disk= img= rule= udevd= surprise= d rc=0
+	local name=$1 s dev='' disk='' img='' rule='' udevd='' surprise='' d rc=0
 	_tb_known "$name" || return 1
 	case ${2:-} in
 	--surprise) surprise=1 ;;
