@@ -570,20 +570,22 @@ static bool check_new_name(struct parser *ps, const struct token *t)
 	return true;
 }
 
-static bool grow(void **arr, size_t n, size_t stride)
+static bool grow(struct policy *p, void **arr, size_t n, size_t stride)
 {
 	/* grow by doubling at powers of two */
 	if (n && (n & (n - 1)))
 		return true;
 	void *grown = realloc(*arr, (n ? n * 2 : 4) * stride);
 
-	if (!grown)
+	if (!grown) {
+		p->oom = true;
 		return false;
+	}
 	*arr = grown;
 	return true;
 }
 
-#define GROW(arr, n) grow((void **)&(arr), (n), sizeof(*(arr)))
+#define GROW(arr, n) grow(p, (void **)&(arr), (n), sizeof(*(arr)))
 
 /* ---- declarations ---- */
 
@@ -1015,8 +1017,10 @@ static void stmt_fingerprints(struct parser *ps)
 			}
 			if (n == cap) {
 				void *grown = realloc(d, (cap = cap ? cap * 2 : 64) * 32);
-				if (!grown)
+				if (!grown) {
+					p->oom = true;
 					goto out;
+				}
 				d = grown;
 			}
 			if (!parse_sha256_hex(line, l, d[n])) {
@@ -1031,8 +1035,10 @@ static void stmt_fingerprints(struct parser *ps)
 		if (nv < 0 || !end_of_statement(ps))
 			return;
 		d = calloc((size_t)nv, 32);
-		if (!d)
+		if (!d) {
+			p->oom = true;
 			return;
+		}
 		for (int i = 0; i < nv; i++) {
 			if (!parse_sha256_hex(vals[i]->s, vals[i]->len, d[n])) {
 				perr(ps, vals[i],
@@ -1832,8 +1838,10 @@ static void stmt_rule(struct parser *ps, enum section section)
 		size_t cap = p->cap_rules[section] ? p->cap_rules[section] * 2 : 16;
 		struct rule *grown = realloc(p->rules[section], cap * sizeof(*grown));
 
-		if (!grown)
+		if (!grown) {
+			p->oom = true;
 			return;
+		}
 		p->rules[section] = grown;
 		p->cap_rules[section] = cap;
 	}
@@ -2010,6 +2018,11 @@ static struct policy *policy_new(void)
 
 static struct policy *finish(struct load *ld)
 {
+	if (ld->p->oom) {
+		struct parser ps = {.ld = ld, .p = ld->p, .path = "(policy)"};
+
+		perr_at(&ps, 0, 0, "out of memory while loading the policy");
+	}
 	check_sections(ld);
 	if (ld->failed) {
 		policy_unref(ld->p);
@@ -2071,8 +2084,10 @@ static bool read_file(struct load *ld, const char *path, char **out, size_t *len
 		return false;
 	}
 	*out = malloc((size_t)st.st_size + 1);
-	if (!*out)
+	if (!*out) {
+		perr_at(&ps, 0, 0, "out of memory");
 		return false;
+	}
 	n = read_full(fd, *out, (size_t)st.st_size);
 	if (n < 0) {
 		perr_at(&ps, 0, 0, "cannot read: %s", strerror((int)-n));
@@ -2119,11 +2134,13 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 			if (de->d_name[0] == '.' || l < 7 ||
 			    strcmp(de->d_name + l - 6, ".rules") != 0)
 				continue;
-			if (!GROW(names, n_names))
+			if (!grow(ld.p, (void **)&names, n_names, sizeof(*names)))
 				break;
 			names[n_names] = strdup(de->d_name);
 			if (names[n_names])
 				n_names++;
+			else
+				ld.p->oom = true;
 		}
 		closedir(d);
 		qsort(names, n_names, sizeof(*names), cmp_str);
@@ -2140,6 +2157,8 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 		names = malloc(sizeof(*names));
 		if (names && (names[0] = strdup(path)))
 			n_names = 1;
+		else
+			ld.p->oom = true;
 	}
 	ld.p->n_files = n_names;
 	for (size_t i = 0; i < n_names; i++) {

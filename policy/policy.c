@@ -31,8 +31,10 @@ void *arena_alloc(struct policy *p, size_t size)
 		size_t want = size > ARENA_BLOCK ? size : ARENA_BLOCK;
 
 		b = malloc(sizeof(*b) + want);
-		if (!b)
+		if (!b) {
+			p->oom = true;
 			return NULL;
+		}
 		b->size = want;
 		b->used = 0;
 		/* a big one-off allocation goes behind the current block so

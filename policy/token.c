@@ -458,6 +458,8 @@ void tokens_load_dir(struct policy *p)
 		}
 		grown = realloc(p->tokens, (p->n_tokens + 1) * sizeof(*grown));
 		if (!grown) {
+			/* too late to fail the load: say so among the problems */
+			add_problem(p, path, POLICY_TOKEN_MALFORMED, "out of memory");
 			policy_token_free(t);
 			break;
 		}

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,22 +24,34 @@ void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t size);
 
 static unsigned long allocations;
+static long fail_at = -1; /* make the allocation with this number fail */
+
+static bool injected_failure(void)
+{
+	return fail_at >= 0 && (long)allocations++ == fail_at;
+}
 
 void *__wrap_malloc(size_t size)
 {
-	allocations++;
+	if (injected_failure())
+		return NULL;
+	allocations += fail_at < 0;
 	return __real_malloc(size);
 }
 
 void *__wrap_calloc(size_t n, size_t size)
 {
-	allocations++;
+	if (injected_failure())
+		return NULL;
+	allocations += fail_at < 0;
 	return __real_calloc(n, size);
 }
 
 void *__wrap_realloc(void *p, size_t size)
 {
-	allocations++;
+	if (injected_failure())
+		return NULL;
+	allocations += fail_at < 0;
 	return __real_realloc(p, size);
 }
 
@@ -106,10 +120,57 @@ static void deciding_allocates_nothing(void **state)
 	policy_unref(p);
 }
 
+static struct policy *load_text_or_dir(const char *dir, struct policy_diag *diag)
+{
+	return dir ? policy_load(dir, diag)
+		   : policy_load_buffer("t.rules", text, strlen(text), NULL, diag);
+}
+
+/* Out of memory at any point of loading gives no policy, never a policy
+ * with something quietly missing: for the text above and for the shipped
+ * default policy directory. */
+static void loading_fails_whole_on_any_allocation_failure(void **state)
+{
+	const char *root = getenv("WARD_ROOT");
+	char dir[512];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/policy/default", root ? root : ".");
+	for (int round = 0; round < 2; round++) {
+		const char *d = round ? dir : NULL;
+		unsigned long needed;
+		struct policy *p;
+
+		allocations = 0;
+		p = load_text_or_dir(d, NULL);
+		assert_non_null(p);
+		policy_unref(p);
+		needed = allocations;
+		assert_true(needed > 10);
+		for (unsigned long i = 0; i < needed; i++) {
+			struct policy_diag diag = {0};
+
+			allocations = 0;
+			fail_at = (long)i;
+			p = load_text_or_dir(d, &diag);
+			fail_at = -1;
+			if (p) {
+				fprintf(stderr,
+					"%s: allocation %lu of %lu failed, yet the policy loaded\n",
+					d ? d : "text", i, needed);
+				policy_unref(p);
+				fail();
+			}
+			policy_diag_free(&diag);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(deciding_allocates_nothing),
+	    cmocka_unit_test(loading_fails_whole_on_any_allocation_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
