@@ -92,6 +92,16 @@ for src in "$MI" "$JIMI"; do
 done
 check "wardctl events shows the denials in readable form" \
 	sh -c "'$WARD_BUILD/wardctl' events --config '$AGENT_CONF' | grep -q '阻擋/block → denied.* 密等/level 密 '"
+"$WARD_BUILD/wardctl" events --follow --json --config "$AGENT_CONF" >"$WORK/follow.out" 2>&1 &
+follow_pid=$!
+sleep 0.5
+eperm_from cp "$MI" "$M/while-following.odt" >/dev/null 2>&1
+for i in $(seq 1 30); do grep -q while-following "$WORK/follow.out" && break; sleep 0.1; done
+kill "$follow_pid" 2>/dev/null
+wait "$follow_pid" 2>/dev/null
+check "wardctl events --follow shows a denial made while it follows" grep -q '"path":"[^"]*while-following.odt"' "$WORK/follow.out"
+check "wardctl events --json prints one JSON record per line" \
+	sh -c "'$WARD_BUILD/wardctl' events --json --config '$AGENT_CONF' | grep -vc '^{\"seq\":' | grep -qx 0"
 check "the journal's hash chain verifies" "$WARD_BUILD/wardctl" events --verify --config "$AGENT_CONF"
 check "wardd is still ready" agent_ready
 done_testing
