@@ -21,7 +21,8 @@
 #include "common/cleanup.h"
 
 #define HTML_CHUNK (256 * 1024)
-#define HTML_MAX_DEPTH 256
+#define HTML_MAX_DEPTH 256   /* struck state kept per level; deeper inherits */
+#define HTML_STOP_DEPTH 4096 /* beyond this the document is not read further */
 #define HTML_TITLE_MAX 2048
 #define HTML_META_MAX 16384
 #define HTML_OUT 512
@@ -37,6 +38,8 @@ struct html_state {
 	bool in_title;
 	struct xmlutil_buf title;
 	bool space_pending; /* white space seen since the last word */
+	htmlParserCtxtPtr ctxt;
+	bool too_deep;
 };
 
 static bool is_block(const char *n)
@@ -89,6 +92,12 @@ static void html_start(void *ctx, const xmlChar *xname, const xmlChar **attrs)
 		: false;
 
 	st->depth++;
+	if (st->depth > HTML_STOP_DEPTH) {
+		/* The push parser keeps every open element: bound it. */
+		st->too_deep = true;
+		xmlStopParser(st->ctxt);
+		return;
+	}
 	if (st->skip_depth > 0) {
 		st->skip_depth++;
 		return;
@@ -225,6 +234,7 @@ int html_feed(struct scan *s, const char *utf8, size_t len, struct xmlutil_buf *
 	ctxt = htmlCreatePushParserCtxt(&sax, &st, NULL, 0, NULL, XML_CHAR_ENCODING_UTF8);
 	if (ctxt == NULL)
 		return -1;
+	st.ctxt = ctxt;
 	htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 				     HTML_PARSE_NOBLANKS | HTML_PARSE_IGNORE_ENC);
 	do {
@@ -232,7 +242,7 @@ int html_feed(struct scan *s, const char *utf8, size_t len, struct xmlutil_buf *
 
 		htmlParseChunk(ctxt, utf8 + off, (int)n, off + n == len);
 		off += n;
-		if (scan_over_budget(s))
+		if (scan_over_budget(s) || st.too_deep)
 			break;
 	} while (off < len);
 	xmlutil_lines_break(&st.lines);
@@ -244,6 +254,8 @@ int html_feed(struct scan *s, const char *utf8, size_t len, struct xmlutil_buf *
 	}
 	htmlFreeParserCtxt(ctxt);
 	xmlutil_buf_free(&st.title);
+	if (st.too_deep)
+		scan_set_uninspectable(s, "HTML elements nested too deeply");
 	return 0;
 }
 

@@ -110,7 +110,6 @@ static enum xmlutil_strike style_strike(const struct odf_state *st, char family,
 	char key[256];
 	size_t klen = style_key(key, sizeof(key), family, name, len);
 	const struct xmlutil_style *auto_style = xmlutil_styles_get(&st->autos, key, klen);
-	enum xmlutil_strike strike;
 
 	if (auto_style != NULL) {
 		if (auto_style->strike != STRIKE_UNSET)
@@ -121,8 +120,7 @@ static enum xmlutil_strike style_strike(const struct odf_state *st, char family,
 		return xmlutil_styles_strike(&st->named, auto_style->parent,
 					     strlen(auto_style->parent));
 	}
-	strike = xmlutil_styles_strike(&st->named, key, klen);
-	return strike;
+	return xmlutil_styles_strike(&st->named, key, klen);
 }
 
 static void define_style(struct odf_state *st, int n_attrs, const char **attrs)

@@ -12,6 +12,8 @@
 
 /* The parse is fed in slices so the budget is checked while it runs. */
 #define XMLUTIL_CHUNK (64 * 1024)
+/* libxml2's push parser does not bound nesting in SAX mode; this does. */
+#define XMLUTIL_MAX_DEPTH 512
 /* More styles than this is not a document a person wrote. */
 #define XMLUTIL_MAX_STYLES 65536
 /* A style chain longer than this is a loop or an attack. */
@@ -23,6 +25,8 @@ struct parse_state {
 	char *err;
 	size_t errlen;
 	bool have_err;
+	xmlParserCtxtPtr ctxt;
+	unsigned depth;
 };
 
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
@@ -36,6 +40,15 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 	(void)n_ns;
 	(void)ns;
 	(void)n_defaulted;
+	if (++ps->depth > XMLUTIL_MAX_DEPTH) {
+		if (!ps->have_err) {
+			snprintf(ps->err, ps->errlen, "elements nested deeper than %d",
+				 XMLUTIL_MAX_DEPTH);
+			ps->have_err = true;
+		}
+		xmlStopParser(ps->ctxt);
+		return;
+	}
 	if (ps->cb->start)
 		ps->cb->start(ps->ud, (const char *)local, n_attrs, (const char **)attrs);
 }
@@ -46,6 +59,8 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 
 	(void)prefix;
 	(void)uri;
+	if (ps->depth > 0)
+		ps->depth--;
 	if (ps->cb->end)
 		ps->cb->end(ps->ud, (const char *)local);
 }
@@ -131,6 +146,7 @@ struct xmlutil_push *xmlutil_push_new(struct scan *s, const struct xmlutil_sax *
 		free(p);
 		return NULL;
 	}
+	p->ps.ctxt = p->ctxt;
 	if (force_utf8) {
 		opts |= XML_PARSE_IGNORE_ENC;
 		xmlSwitchEncoding(p->ctxt, XML_CHAR_ENCODING_UTF8);

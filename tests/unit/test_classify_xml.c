@@ -404,6 +404,43 @@ static void odf_encrypted_and_not_odf(void **state)
 	stub_free(&s);
 }
 
+static void deep_nesting_is_bounded(void **state)
+{
+	struct scan s;
+	size_t n = 0, cap = 1 << 20;
+	char *doc = malloc(cap);
+
+	(void)state;
+	assert_non_null(doc);
+	/* 500 levels: read; 600: stopped (libxml2's push parser would not). */
+	for (int depth = 500; depth <= 600; depth += 100) {
+		n = 0;
+		for (int i = 0; i < depth; i++)
+			n += (size_t)snprintf(doc + n, cap - n, "<a>");
+		n += (size_t)snprintf(doc + n, cap - n, "深處");
+		for (int i = 0; i < depth; i++)
+			n += (size_t)snprintf(doc + n, cap - n, "</a>");
+		run(&s, extract_di_xml, doc, n);
+		if (depth == 500) {
+			assert_has(&s, "\n深處\n");
+			assert_false(s.uninspectable);
+		} else {
+			assert_lacks(&s, "深處");
+			assert_has(&s, "nested deeper than 512)}");
+		}
+		stub_free(&s);
+	}
+
+	n = 0;
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)snprintf(doc + n, cap - n, "<div>");
+	n += (size_t)snprintf(doc + n, cap - n, "深處");
+	run(&s, extract_html, doc, n);
+	assert_has(&s, "{UNINSPECTABLE HTML elements nested too deeply}");
+	stub_free(&s);
+	free(doc);
+}
+
 /* ---- OOXML ---- */
 
 #define W_NS " xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\""
@@ -980,6 +1017,7 @@ int main(void)
 	    cmocka_unit_test(xml_broken_is_uninspectable),
 	    cmocka_unit_test(xml_plain_text_of_other_xml),
 	    cmocka_unit_test(xml_budget_stops_parse),
+	    cmocka_unit_test(deep_nesting_is_bounded),
 	    cmocka_unit_test(odt_zones_pages_struck_and_meta),
 	    cmocka_unit_test(fodt_flat_document),
 	    cmocka_unit_test(ods_and_odp_pages),
