@@ -2143,8 +2143,11 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 				ld.p->oom = true;
 		}
 		closedir(d);
-		qsort(names, n_names, sizeof(*names), cmp_str);
+		if (n_names > 1)
+			qsort(names, n_names, sizeof(*names), cmp_str);
 		dir = strdup(path);
+		if (!dir)
+			ld.p->oom = true;
 		if (n_names == 0) {
 			struct parser ps = {.ld = &ld, .p = ld.p, .path = path};
 
@@ -2154,6 +2157,8 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 		const char *slash = strrchr(path, '/');
 
 		dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+		if (!dir)
+			ld.p->oom = true;
 		names = malloc(sizeof(*names));
 		if (names && (names[0] = strdup(path)))
 			n_names = 1;
