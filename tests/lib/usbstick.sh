@@ -104,7 +104,7 @@ _tb_pid_alive() {
 
 # Serialises every bed's udevd bookkeeping and loop device selection.
 _tb_lock() {
-	mkdir -p "$TESTBED_STATE/users" || return 1
+	[ -d "$TESTBED_STATE/users" ] || mkdir -p "$TESTBED_STATE/users" || return 1
 	exec {TESTBED_LOCK_FD}>"$TESTBED_STATE/lock" || return 1
 	flock -w 60 "$TESTBED_LOCK_FD" || {
 		_tb_err "could not lock $TESTBED_STATE/lock within 60s; is a test bed hung?"
@@ -443,11 +443,11 @@ EOF
 # The port number a stick pretends to sit in: how many sticks exist,
 # counting itself.
 _tb_port() {
-	local n=0 d
+	local d
+	TESTBED_PORT=0
 	for d in "$TESTBED_DIR"/sticks/*; do
-		[ -d "$d" ] && n=$((n + 1))
+		[ -d "$d" ] && TESTBED_PORT=$((TESTBED_PORT + 1))
 	done
-	echo $n
 }
 
 # Little-endian 32-bit N as printf escapes.
@@ -601,7 +601,8 @@ stick_insert() {
 	_tb_set "$name" vendor "$vendor"
 	_tb_set "$name" model "$model"
 	_tb_set "$name" label "$label"
-	_tb_set "$name" port "$(_tb_port)"
+	_tb_port
+	_tb_set "$name" port "$TESTBED_PORT"
 	_tb_set "$name" rule "$TESTBED_RULES_DIR/61-ward-test-$$-$name.rules"
 
 	img=$TESTBED_DIR/$name.img
@@ -727,7 +728,8 @@ stick_unmount() {
 # across loop detach and attach, so a loop device's last user may have
 # left it set.
 _tb_setrw() {
-	blockdev --setrw "$1" && [ "$(blockdev --getro "$1")" = 0 ] || {
+	local ro=''
+	blockdev --setrw "$1" && IFS= read -r ro <"/sys/class/block/${1#/dev/}/ro" && [ "$ro" = 0 ] || {
 		_tb_err "cannot clear the read-only flag of $1 (blockdev --setrw)"
 		return 1
 	}
