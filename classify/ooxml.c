@@ -554,8 +554,10 @@ static bool has_prefix_suffix(const char *name, const char *prefix, const char *
 
 static bool ox_wanted(const char *name)
 {
-	return strcmp(name, "word/document.xml") == 0 || strcmp(name, "word/footnotes.xml") == 0 ||
-	       strcmp(name, "word/endnotes.xml") == 0 ||
+	/* The main part is word/document.xml as Word writes it; some tools
+	 * number it (word/document2.xml). */
+	return has_prefix_suffix(name, "word/document", ".xml") ||
+	       strcmp(name, "word/footnotes.xml") == 0 || strcmp(name, "word/endnotes.xml") == 0 ||
 	       has_prefix_suffix(name, "word/header", ".xml") ||
 	       has_prefix_suffix(name, "word/footer", ".xml") ||
 	       strcmp(name, "xl/sharedStrings.xml") == 0 ||
@@ -662,7 +664,7 @@ int extract_ooxml(struct scan *s, const void *data, size_t len)
 		else if (strncmp(name, "word/footer", 11) == 0)
 			zone = SCAN_ZONE_FOOTER;
 		go_on = parse_part(&st, OX_TEXT, data, len, &parts[i], zone,
-				   strcmp(name, "word/document.xml") == 0);
+				   strncmp(name, "word/document", 13) == 0);
 	}
 	for (int i = 0; i < 2 && go_on && !scan_over_budget(s); i++) {
 		if (!named_part(&ix, i == 0 ? "docProps/core.xml" : "docProps/custom.xml", &one))
