@@ -597,6 +597,38 @@ static void decode_text_helper(void **state)
 	free(big5);
 }
 
+static void big5_table_matches_iconv(void **state)
+{
+	/* Every two-byte CP950 character, then a broken tail. */
+	size_t len = 0, a_len, b_len;
+	unsigned char *all = malloc(2 * 126 * 191 + 4);
+	struct big5_table *table = big5_table_new();
+
+	(void)state;
+	assert_non_null(all);
+	assert_non_null(table);
+	for (unsigned lead = 0xa1; lead <= 0xf9; lead++) {
+		for (unsigned trail = 0x40; trail <= 0xfe; trail++) {
+			if (trail > 0x7e && trail < 0xa1)
+				continue;
+			all[len++] = (unsigned char)lead;
+			all[len++] = (unsigned char)trail;
+		}
+	}
+	memcpy(all + len, "a\xa4", 2);
+	len += 2;
+	char *a = big5_table_decode(table, all, len, &a_len);
+	char *b = scan_decode_text(all, len, &b_len);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a_len, b_len);
+	assert_memory_equal(a, b, a_len);
+	free(a);
+	free(b);
+	free(all);
+	big5_table_free(table);
+}
+
 /* ---------------------------------------------------------------- */
 /* Personal data                                                    */
 
@@ -962,6 +994,7 @@ int main(void)
 	    cmocka_unit_test(patterns_split_between_calls),
 	    cmocka_unit_test(utf16_and_big5_text),
 	    cmocka_unit_test(decode_text_helper),
+	    cmocka_unit_test(big5_table_matches_iconv),
 	    cmocka_unit_test(roc_id_checksum),
 	    cmocka_unit_test(roc_ids_counted),
 	    cmocka_unit_test(register_data_near_keywords),
