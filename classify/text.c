@@ -240,15 +240,19 @@ char *big5_table_decode(const struct big5_table *t, const void *data, size_t n, 
 			    t->utf8[(c - 0x81) * BIG5_TRAILS + (p[i + 1] - 0x40)];
 
 			if (u[0]) {
-				size_t k = utf8_len_of_lead(u[0]);
-
-				memcpy(out + o, u, k);
-				o += k;
+				/* Three bytes stored, two or three kept: no call
+				 * to memcpy per character. */
+				out[o] = u[0];
+				out[o + 1] = u[1];
+				out[o + 2] = u[2];
+				o += utf8_len_of_lead(u[0]);
 				i += 2;
 				continue;
 			}
 		}
-		memcpy(out + o, "\xef\xbf\xbd", 3);
+		out[o] = 0xef;
+		out[o + 1] = 0xbf;
+		out[o + 2] = 0xbd;
 		o += 3;
 		i++;
 	}
