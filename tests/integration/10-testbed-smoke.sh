@@ -50,6 +50,7 @@ if [ "${1:-}" = --child ]; then
 fi
 
 need_root
+etc_rules_before=$(ls -la --time-style=full-iso /etc/udev/rules.d 2>&1)
 # Alone on the bed: a wardd another script is testing would act on these
 # sticks too, and the udevd start/stop cycles need no other user.
 testbed_exclusive || {
@@ -355,6 +356,8 @@ check "/media/ward-test-$$ and the image directory are removed" \
 check "the stick's rule file is removed" test ! -e "$left_rule"
 check_fails "the udev database no longer calls $left_dev a USB stick" \
 	udev_calls_stick "$left_dev" "$left_uuid"
+check_eq "/etc/udev/rules.d is untouched" "$etc_rules_before" \
+	"$(ls -la --time-style=full-iso /etc/udev/rules.d 2>&1)"
 # This script had the bed to itself (testbed_exclusive), so it was the
 # last user of the bed's udevd.
 if [ -n "$bed_udevd" ]; then

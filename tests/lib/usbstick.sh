@@ -405,8 +405,14 @@ _tb_wait_udev() {
 	return 1
 }
 
+# _tb_trigger ACTION DEV: the kernel sends ACTION for DEV; returns once udev
+# has processed it (the event carries a SYNTH_UUID that --settle waits for).
+_tb_trigger() {
+	timeout -k 2 "$TESTBED_TIMEOUT" udevadm trigger --action="$1" --settle "$2"
+}
+
 _tb_reload() {
-	udevadm control --reload || {
+	udevadm control --reload --timeout="$TESTBED_TIMEOUT" || {
 		_tb_err "udevadm control --reload failed: is systemd-udevd running?"
 		return 1
 	}
@@ -652,8 +658,8 @@ stick_insert() {
 		# rule, must be behind us before the rule exists.
 		_tb_wait_udev "$dev" "ID_FS_UUID=$uuid" "WARD_TEST_STICK=!" || return 1
 		_tb_write_rule "$name" "${dev#/dev/}" && _tb_reload || return 1
-		udevadm trigger --action=add --settle "$dev" || {
-			_tb_err "udevadm trigger --action=add $dev failed"
+		_tb_trigger add "$dev" || {
+			_tb_err "udevadm trigger --action=add $dev failed or udev took over ${TESTBED_TIMEOUT}s"
 			return 1
 		}
 		_tb_wait_udev "$dev" "WARD_TEST_STICK=$name" "ID_FS_UUID=$uuid" "ID_FS_TYPE=$fs" ||
@@ -795,8 +801,8 @@ stick_remove() {
 	if [ -n "$surprise" ] && [ -n "$rule" ] && [ -f "$rule" ] && [ -n "$udevd" ] &&
 		_tb_holds "$disk" "$img"; then
 		for d in $([ "$dev" != "$disk" ] && echo "$dev") "$disk"; do
-			udevadm trigger --action=remove --settle "$d" || {
-				_tb_err "udevadm trigger --action=remove $d failed"
+			_tb_trigger remove "$d" || {
+				_tb_err "udevadm trigger --action=remove $d failed or udev took over ${TESTBED_TIMEOUT}s"
 				rc=1
 			}
 		done
@@ -813,8 +819,8 @@ stick_remove() {
 			[ -n "$udevd" ] && udevadm settle --timeout="$TESTBED_TIMEOUT"
 		fi
 		if [ -n "$rule" ] && [ -f "$rule" ] && [ -n "$udevd" ]; then
-			udevadm trigger --action=remove --settle "$disk" || {
-				_tb_err "udevadm trigger --action=remove $disk failed"
+			_tb_trigger remove "$disk" || {
+				_tb_err "udevadm trigger --action=remove $disk failed or udev took over ${TESTBED_TIMEOUT}s"
 				rc=1
 			}
 		fi
