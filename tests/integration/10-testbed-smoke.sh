@@ -58,6 +58,7 @@ testbed_exclusive || {
 	done_testing
 	exit 1
 }
+bed_t0=$(now_ms)
 if [ ! -x "$PROBE" ]; then
 	not_ok "udev-probe is built ($PROBE; run make)"
 	done_testing
@@ -365,4 +366,5 @@ if [ -n "$bed_udevd" ]; then
 else
 	check "the udevd the bed did not start is still running" _tb_udevd_alive
 fi
+diag "the smoke test took $(($(now_ms) - bed_t0)) ms once it had the bed"
 done_testing
