@@ -178,7 +178,8 @@ static const char *answered_outcome(const struct pool_event *ev, bool wanted_den
 
 /* A create that was denied leaves an empty file behind: remove it, but
  * only if it is still empty, was created just now, and the path still
- * names it. */
+ * names it.  Only after the answer: on FUSE (atomic_open) the opener
+ * holds the directory's lock while it waits for us. */
 static void remove_denied_create(struct event_ctx *c)
 {
 	struct stat now_st;
@@ -290,6 +291,19 @@ static bool same_version(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* Takes back the ignore mark of the inode behind fd.  No
+ * fan_unignore_inode() in kmod-free/ yet (requested): remove it directly,
+ * and if even that fails drop every ignore mark rather than leave a changed
+ * file ignored. */
+static void unignore(struct agent *a, int fd)
+{
+	unsigned int how =
+	    (a->fan_src.caps & FAN_CAP_MARK_IGNORE) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK;
+
+	if (fanotify_mark(a->fan_src.fd, FAN_MARK_REMOVE | how, FAN_OPEN_PERM, fd, NULL) < 0)
+		fan_flush_ignores(&a->fan_src);
+}
+
 /* The ignore mark for a file found clean.  The kernel clears it on the
  * next modification, but a write between our read and the mark would
  * slip through: so a file must look the same after the mark as before the
@@ -305,13 +319,7 @@ static void ignore_if_unchanged(struct event_ctx *c, const struct stat *before)
 		atomic_fetch_add(&a->n.ignored, 1);
 		return;
 	}
-	/* No fan_unignore_inode() in kmod-free/ yet: remove it directly. */
-	if (fanotify_mark(
-		a->fan.fd,
-		FAN_MARK_REMOVE |
-		    ((a->fan.caps & FAN_CAP_MARK_IGNORE) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK),
-		FAN_OPEN_PERM, c->ev->fd, NULL) < 0)
-		fan_flush_ignores(&a->fan); /* never leave a changed file ignored */
+	unignore(a, c->ev->fd);
 }
 
 /* The reader's own attempt at learn_clean() for a small file on an
@@ -347,12 +355,7 @@ bool agent_learn_inline(struct agent *a, int fd)
 		atomic_fetch_add(&a->n.ignored, 1);
 		return true;
 	}
-	if (fanotify_mark(a->fan_src.fd,
-			  FAN_MARK_REMOVE |
-			      ((a->fan_src.caps & FAN_CAP_MARK_IGNORE) ? FAN_MARK_IGNORE
-								       : FAN_MARK_IGNORED_MASK),
-			  FAN_OPEN_PERM, fd, NULL) < 0)
-		fan_flush_ignores(&a->fan_src);
+	unignore(a, fd);
 	return true;
 }
 

@@ -24,6 +24,9 @@ echo "會議紀錄：本週無特別事項。" >"$WORK/notes.txt"
 
 # cp
 check "cp of a 密 document fails with EPERM" eperm_from cp "$WORK/header-mi.odt" "$M/"
+# The empty file the denied create left is removed just after the answer
+# (not before: on FUSE the opener holds the directory lock until then).
+for i in $(seq 1 20); do [ -e "$M/header-mi.odt" ] || break; sleep 0.1; done
 check_fails "no file left on the stick by the denied cp" test -e "$M/header-mi.odt"
 check "journal: copy-destination block for cp" \
 	journal_has '"event":"copy-destination"' '"exe":"/usr/bin/cp"' '"action":"block"' \
@@ -92,6 +95,18 @@ for src in "$MI" "$JIMI"; do
 done
 check "wardctl events shows the denials in readable form" \
 	sh -c "'$WARD_BUILD/wardctl' events --config '$AGENT_CONF' | grep -q '阻擋/block → denied.* 密等/level 密 '"
+# a file learnt clean (kernel ignore mark) and then edited to carry a
+# marking is looked at again: the modification cleared the mark
+printf '會議通知\n\n下週一上午九時於第一會議室開會。\n' >"$WORK/changing.txt"
+touch -d '-1 min' "$WORK/changing.txt"
+before=$(agent_status_field ignore_marks)
+cat "$WORK/changing.txt" >/dev/null
+for i in $(seq 1 30); do [ "$(agent_status_field ignore_marks)" -gt "$before" ] && break; sleep 0.1; done
+check "an unmarked internal file was learnt clean (ignore mark)" test "$(agent_status_field ignore_marks)" -gt "$before"
+check "cat > stick of it still works" sh -c "cat '$WORK/changing.txt' > '$M/changing.txt'"
+printf '機密\n\n臺東縣政府 函\n主旨：春節期間安全維護計畫。\n' >"$WORK/changing.txt"
+check "after it was edited to 機密, cat > stick fails with EPERM" eperm_from sh -c "cat '$WORK/changing.txt' > '$M/changed.txt'"
+
 "$WARD_BUILD/wardctl" events --follow --json --config "$AGENT_CONF" >"$WORK/follow.out" 2>&1 &
 follow_pid=$!
 sleep 0.5
