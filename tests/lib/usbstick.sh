@@ -2,10 +2,12 @@
 # mass-storage sticks, through real udev events, so that wardd (libudev)
 # sees them exactly as it sees a real stick.  Source this file, then:
 #
-#   testbed_init [--exclusive]      trap EXIT/INT/TERM, start udevd if needed;
-#                                   --exclusive (or TESTBED_EXCLUSIVE=1):
-#                                   no other bed script runs meanwhile
-#   testbed_exclusive               the same hold, taken before testbed_init
+#   testbed_init [--shared]         trap EXIT/INT/TERM, start udevd if needed,
+#                                   wait until no other bed script runs;
+#                                   --shared (or TESTBED_SHARED=1): run
+#                                   alongside other --shared scripts
+#   testbed_exclusive               the bed to this script alone, before
+#                                   testbed_init (e.g. for child scripts)
 #   testbed_on_exit "CMD"           run CMD at exit, before the sticks go
 #                                   (e.g. stop wardd); do not set your own
 #                                   EXIT trap, it would replace the bed's
@@ -58,11 +60,12 @@
 #
 # Sharing the machine: every udev listener sees every stick, so a wardd
 # under test acts on other scripts' sticks too (makes them read-only, ...)
-# and journals their events.  A script that runs wardd (or anything else
-# that reacts to all sticks) calls testbed_init --exclusive: it waits until
-# no other bed script runs and keeps them waiting until it exits.  Others
-# share the bed (flock -s/-x on /run/ward-testbed/bed.lock).  Child
-# scripts run under their parent's hold (TESTBED_BED_HOLDER_PID).
+# and journals their events.  So by default a script has the bed to itself:
+# testbed_init waits until no other bed script runs and keeps them waiting
+# until it exits (flock -x on /run/ward-testbed/bed.lock).  Only scripts
+# that start nothing reacting to all sticks may pass --shared (flock -s)
+# to run alongside each other.  Child scripts run under their parent's
+# hold (TESTBED_BED_HOLDER_PID).
 #
 # Every function returns non-zero and says why on stderr when it fails.
 
@@ -76,7 +79,7 @@ TESTBED_UDEVD_PID=     # PID of the bed's udevd it uses; empty if not the bed's
 TESTBED_EXIT_HOOKS=()
 TESTBED_ACTIVE=
 TESTBED_HOLDER=
-# How long testbed_init waits for the bed (see --exclusive).
+# How long testbed_init waits for the bed (see --shared).
 TESTBED_BED_WAIT=${TESTBED_BED_WAIT:-600}
 
 _tb_err() { echo "usbstick: $*" >&2; }
@@ -255,13 +258,14 @@ testbed_exclusive() {
 testbed_init() {
 	local - # the caller's set -e must not stop a function half-way
 	set +e
-	local exclusive=${TESTBED_EXCLUSIVE:-}
+	local shared=${TESTBED_SHARED:-}
 	[ -n "$TESTBED_ACTIVE" ] && return 0
 	case ${1:-} in
-	--exclusive) exclusive=1 ;;
+	--shared) shared=1 ;;
+	--exclusive) shared='' ;; # the default; accepted for clarity
 	'') ;;
 	*)
-		_tb_err "testbed_init: unknown option '$1' (only --exclusive)"
+		_tb_err "testbed_init: unknown option '$1' (--shared or --exclusive)"
 		return 1 ;;
 	esac
 	if [ "$(id -u)" -ne 0 ]; then
@@ -281,7 +285,11 @@ testbed_init() {
 	trap testbed_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	_tb_hold_bed "$([ -n "$exclusive" ] && echo -x || echo -s)" || return 1
+	if [ -n "$shared" ]; then
+		_tb_hold_bed -s || return 1
+	else
+		_tb_hold_bed -x || return 1
+	fi
 	_tb_lock || return 1
 	_tb_reap_stale
 	_tb_udevd_acquire
