@@ -13,7 +13,7 @@
 #include "common/log.h"
 
 #define WARDD_DEFAULT_CONFIG "/etc/ward/wardd.conf"
-#define WARDD_DEFAULT_POLICY_DIR "/etc/ward/policy"
+#define WARDD_DEFAULT_POLICY_DIR "/etc/ward/policy.d"
 #define WARDD_DEFAULT_STATE_DIR "/var/lib/ward"
 #define WARDD_DEFAULT_RUNTIME_DIR "/run/ward"
 #define WARDD_DEFAULT_DEADLINE_MS 2000

@@ -23,7 +23,20 @@ static struct policy *load_logged(const char *path)
 	struct policy_diag diag = {0};
 	struct policy *p = policy_load(path, &diag);
 
-	if (!p) {
+	if (p) {
+		const struct policy_token_problem *probs = NULL;
+		size_t n = policy_token_problems(p, &probs);
+
+		/* A refused approval must not fail silently: the supervisor
+		 * believes it is in force. */
+		for (size_t i = 0; i < n; i++)
+			log_warnx("approval token %s refused: %s (%s)", probs[i].path,
+				  policy_token_status_text(probs[i].status),
+				  probs[i].detail ? probs[i].detail : "");
+		if (policy_tokens_dir(p))
+			log_info("%zu approval token(s) in force from %s", policy_tokens_loaded(p),
+				 policy_tokens_dir(p));
+	} else {
 		for (size_t i = 0; i < diag.n_errors; i++)
 			log_warnx("policy %s:%u:%u: %s", diag.errors[i].file, diag.errors[i].line,
 				  diag.errors[i].col, diag.errors[i].message);

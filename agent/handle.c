@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "common/util.h"
 #include "kmod-free/procfd.h"
 
+#define MAX_GROUPS 32
 #define MAX_SOURCES 16		    /* candidate sources examined per open */
 #define QUICK_BYTES (64 * 1024)	    /* read inline for the clean test */
 #define BACKGROUND_TIMEOUT_MS 10000 /* classification after the answer */
@@ -48,6 +50,13 @@ struct event_ctx {
 	struct fan_opener opener;
 	bool have_opener;
 	char user[64];
+	/* The opener's groups, for `group` conditions in rules. */
+	gid_t groups[MAX_GROUPS];
+	size_t n_groups;
+	char group_text[MAX_GROUPS][64];
+	const char *group_names[MAX_GROUPS];
+	size_t n_group_names;
+	bool have_groups;
 };
 
 static void ctx_opener(struct event_ctx *c)
@@ -68,6 +77,57 @@ static void ctx_opener(struct event_ctx *c)
 	if (c->opener.uid != (uid_t)-1 &&
 	    getpwuid_r(c->opener.uid, &pw, buf, sizeof(buf), &res) == 0 && res)
 		str_copy(c->user, sizeof(c->user), res->pw_name);
+}
+
+/* The opener's primary and supplementary groups (/proc/PID/status) and
+ * their names. */
+static void ctx_groups(struct event_ctx *c)
+{
+	char path[64], buf[4096], gbuf[1024];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	if (c->have_groups)
+		return;
+	c->have_groups = true;
+	ctx_opener(c);
+	if (c->opener.uid != (uid_t)-1)
+		c->groups[c->n_groups++] = c->opener.gid;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->ev->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		p = strstr(buf, "\nGroups:");
+		for (p = p ? p + 8 : NULL; p && *p && *p != '\n' && c->n_groups < MAX_GROUPS;) {
+			char *end;
+			unsigned long g = strtoul(p, &end, 10);
+			bool dup = false;
+
+			if (end == p) {
+				p++;
+				continue;
+			}
+			p = end;
+			for (size_t i = 0; i < c->n_groups; i++)
+				dup = dup || c->groups[i] == (gid_t)g;
+			if (!dup)
+				c->groups[c->n_groups++] = (gid_t)g;
+		}
+	}
+	for (size_t i = 0; i < c->n_groups; i++) {
+		struct group gr, *res = NULL;
+
+		if (getgrgid_r(c->groups[i], &gr, gbuf, sizeof(gbuf), &res) == 0 && res) {
+			str_copy(c->group_text[c->n_group_names], sizeof(c->group_text[0]),
+				 res->gr_name);
+			c->group_names[c->n_group_names] = c->group_text[c->n_group_names];
+			c->n_group_names++;
+		}
+	}
 }
 
 static uint32_t remaining_ms(const struct pool_event *ev)
@@ -123,6 +183,11 @@ static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
 	pe->gid = c->opener.gid;
 	pe->user = c->user[0] ? c->user : NULL;
 	pe->exe = c->opener.exe[0] ? c->opener.exe : NULL;
+	ctx_groups(c);
+	pe->groups = c->groups;
+	pe->n_groups = c->n_groups;
+	pe->group_names = c->group_names;
+	pe->n_group_names = c->n_group_names;
 	pe->time = time(NULL);
 }
 

@@ -2,7 +2,7 @@
 # `make run`: start wardd in the foreground with the default policy.
 # make has built build/ already.  Uses /etc/ward/wardd.conf when it exists;
 # otherwise writes a config into the runtime directory that points at
-# /etc/ward/policy (when it holds rules) or the in-tree policy/default/,
+# /etc/ward/policy.d (when it holds rules) or the in-tree policy/default/,
 # the state directory /var/lib/ward and the runtime directory /run/ward.
 # Ctrl-C stops wardd cleanly (it closes its fanotify group first).
 #   WARD_BUILD=build/san packaging/run.sh    run the sanitizer build
@@ -31,8 +31,8 @@ if [ -f /etc/ward/wardd.conf ] && [ -z "${WARD_POLICY_DIR:-}" ]; then
 else
 	policy_dir=${WARD_POLICY_DIR:-}
 	if [ -z "$policy_dir" ]; then
-		if compgen -G "/etc/ward/policy/*.rules" >/dev/null; then
-			policy_dir=/etc/ward/policy
+		if compgen -G "/etc/ward/policy.d/*.rules" >/dev/null; then
+			policy_dir=/etc/ward/policy.d
 		else
 			policy_dir=$PWD/policy/default
 		fi

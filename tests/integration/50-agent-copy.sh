@@ -10,7 +10,11 @@ need_root
 testbed_init || { not_ok "test bed"; done_testing; exit 1; }
 source tests/integration/50-agent-lib.bash
 
-check "wardd starts and is ready" agent_start
+# Members of group "games" (a stand-in for an exempted office) may copy 密:
+# shows that wardd hands the opener's groups to the policy.
+printf 'copy audit  group "games" level >= 密 to removable   # 測試：群組例外\n' \
+	>"$AGENT_DIR/45-test-group.rules"
+check "wardd starts and is ready" agent_start "$AGENT_DIR/45-test-group.rules"
 check "stick inserted" agent_stick S1 --fs exfat --serial WARDCP01
 M=$(stick_mnt S1)
 check "wardd watches the stick" agent_wait_watched "$M"
@@ -98,7 +102,7 @@ check "wardctl events shows the denials in readable form" \
 # a file learnt clean (kernel ignore mark) and then edited to carry a
 # marking is looked at again: the modification cleared the mark
 printf '會議通知\n\n下週一上午九時於第一會議室開會。\n' >"$WORK/changing.txt"
-touch -d '-1 min' "$WORK/changing.txt"
+sleep 2.2 # wardd leaves files alone while they are being written (2 s)
 before=$(agent_status_field ignore_marks)
 cat "$WORK/changing.txt" >/dev/null
 for i in $(seq 1 30); do [ "$(agent_status_field ignore_marks)" -gt "$before" ] && break; sleep 0.1; done
@@ -106,6 +110,11 @@ check "an unmarked internal file was learnt clean (ignore mark)" test "$(agent_s
 check "cat > stick of it still works" sh -c "cat '$WORK/changing.txt' > '$M/changing.txt'"
 printf '機密\n\n臺東縣政府 函\n主旨：春節期間安全維護計畫。\n' >"$WORK/changing.txt"
 check "after it was edited to 機密, cat > stick fails with EPERM" eperm_from sh -c "cat '$WORK/changing.txt' > '$M/changed.txt'"
+
+check "with supplementary group games the marked copy is allowed (audit)" \
+	setpriv --groups "$(getent group games | cut -d: -f3)" cp "$MI" "$M/exempt.odt"
+check "journal: audit by the group rule" journal_has '"action":"audit"' "$M/exempt.odt" '"rule":"45-test-group.rules:1"'
+rm -f "$M/exempt.odt"
 
 "$WARD_BUILD/wardctl" events --follow --json --config "$AGENT_CONF" >"$WORK/follow.out" 2>&1 &
 follow_pid=$!
