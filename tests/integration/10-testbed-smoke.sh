@@ -191,31 +191,6 @@ check "and said so" grep -q "removed what killed test script(s) $child left behi
 rm -f "$state" "$state.err" "$TESTBED_STATE.init.err.$$"
 check_eq "the bed leaves the script no background job of its own (a bare wait returns)" "" \
 	"$(jobs -p)"
-PROBE_PID=
-testbed_on_exit '[ -n "$PROBE_PID" ] && kill "$PROBE_PID" 2>/dev/null'
-
-# probe_start OUT ARGS...: udev-probe in the background, listening when
-# this returns.
-probe_start() {
-	local out=$1 i
-	shift
-	rm -f "$TESTBED_DIR/ready"
-	"$PROBE" --ready-file "$TESTBED_DIR/ready" --timeout 30 "$@" >"$out" &
-	PROBE_PID=$!
-	for ((i = 0; i < 200; i++)); do
-		[ -e "$TESTBED_DIR/ready" ] && return 0
-		sleep 0.05
-	done
-	diag "udev-probe did not get ready in 10s"
-	return 1
-}
-probe_wait() {
-	wait "$PROBE_PID"
-	local rc=$?
-	PROBE_PID=
-	return $rc
-}
-
 # usb_line ACTION DEV VID PID SERIAL FS UUID: the line udev-probe prints for
 # a stick event, up to the filesystem UUID.
 usb_line() {
@@ -244,7 +219,7 @@ roundtrip() {
 one_stick() {
 	local fs=$1 announce=$2 vid=$3 pid=$4 serial=$5 name=one-$1 out t0 t1 dev uuid mnt
 	out=$TESTBED_DIR/$name.events
-	probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop "WARD_TEST_STICK=$name" \
+	udev_probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop "WARD_TEST_STICK=$name" \
 		--until-action remove
 	t0=$(now_ms)
 	check "insert and mount a $fs stick (announced by $announce)" \
@@ -268,7 +243,7 @@ one_stick() {
 	check "a 1 MiB file written to the $fs stick reads back byte-identical after a remount" \
 		roundtrip "$name" 1M
 	check "pull the $fs stick" stick_remove "$name"
-	check "udev-probe saw the stick from $announce to remove" probe_wait
+	check "udev-probe saw the stick from $announce to remove" udev_probe_wait
 	check_eq "first event: $announce with the USB and filesystem properties" \
 		"$(usb_line "$announce" "$dev" "$vid" "$pid" "$serial" "$fs" "$uuid")" \
 		"$(head -n1 "$out" | sed 's/ ID_FS_LABEL=.*//')"
@@ -288,7 +263,7 @@ one_stick ext4 change 0951 1666 60A44C3FACC0
 
 # --- a partitioned stick: the filesystem in partition 1, like sdb1 ---
 out=$TESTBED_DIR/part.events
-probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop DEVTYPE=partition \
+udev_probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop DEVTYPE=partition \
 	--until-action remove
 check "insert a partitioned exFAT stick" stick_insert part --partitioned --serial 0123PART
 pdev=$(stick_dev part) pdisk=$(stick_disk part) puuid=$(stick_uuid part)
@@ -299,7 +274,7 @@ check_eq "the partition is mounted through FUSE" fuseblk \
 	"$(awk -v d="$pdev" '$1 == d { print $3 }' /proc/mounts)"
 check "a file round-trips on the partition" roundtrip part 256K
 check "pull the partitioned stick" stick_remove part
-check "udev-probe saw the partition from add to remove" probe_wait
+check "udev-probe saw the partition from add to remove" udev_probe_wait
 check_eq "the partition's add (the kernel's own) has the USB and filesystem properties" \
 	"$(usb_line add "$pdev" 0781 5567 0123PART exfat "$puuid")" \
 	"$(head -n1 "$out" | sed 's/ ID_FS_LABEL=.*//')"
@@ -310,12 +285,12 @@ check "the partition's device node is gone" test ! -e "$pdev"
 
 # --- a surprise pull: "remove" while still mounted ---
 out=$TESTBED_DIR/surprise.events
-probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop WARD_TEST_STICK=yank \
+udev_probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop WARD_TEST_STICK=yank \
 	--until-action remove
 check "insert a stick to yank" stick_insert yank --fs ext4 --serial YANK0001
 ydev=$(stick_dev yank) ymnt=$(stick_mnt yank)
 check "yank it (stick_remove --surprise)" stick_remove yank --surprise
-check "udev-probe saw its remove" probe_wait
+check "udev-probe saw its remove" udev_probe_wait
 check "the remove has the USB properties" \
 	grep -q "^remove $ydev ID_BUS=usb ID_USB_DRIVER=usb-storage .*ID_SERIAL_SHORT=YANK0001 ID_FS_TYPE=ext4 " "$out"
 check "and the mount is gone afterwards" sh -c "! grep -q ' $ymnt ' /proc/mounts"
@@ -323,11 +298,11 @@ check "and the loop device detached" sh -c "! losetup -a | grep -qF '$TESTBED_DI
 
 # --- two sticks at once ---
 out=$TESTBED_DIR/two.events
-probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop "ACTION=add" --count 2
+udev_probe_start "$out" --match-prop "WARD_TEST_PID=$$" --match-prop "ACTION=add" --count 2
 check "insert stick A (exFAT)" stick_insert two-a --serial AAAA0001
 check "insert stick B (ext4)" stick_insert two-b --fs ext4 --vendor-id 090c --product-id 1000 \
 	--serial BBBB0002 --vendor Samsung --model Flash
-check "udev-probe saw both adds" probe_wait
+check "udev-probe saw both adds" udev_probe_wait
 check "A's add has A's serial" grep -q "^add $(stick_dev two-a) .*ID_SERIAL_SHORT=AAAA0001 " "$out"
 check "B's add has B's serial and ids" \
 	grep -q "^add $(stick_dev two-b) ID_BUS=usb ID_USB_DRIVER=usb-storage ID_VENDOR_ID=090c ID_MODEL_ID=1000 ID_SERIAL_SHORT=BBBB0002 ID_FS_TYPE=ext4 " "$out"

@@ -24,6 +24,10 @@
 #   stick_mnt NAME                  /media/ward-test-$$/NAME (when mounted)
 #   stick_uuid NAME / stick_fs NAME / stick_image NAME
 #   testbed_cleanup                 what the trap runs; safe to call twice
+#   udev_probe_start FILE [OPTION...]  $WARD_BUILD/tools/udev-probe in the
+#                                   background, its lines into FILE; returns
+#                                   once it listens (default --timeout 30)
+#   udev_probe_wait                 its exit status (0, or 2 on timeout)
 #
 # How a loop device becomes a "USB stick": before udev processes the device,
 # a rule /run/udev/rules.d/61-ward-test-<pid>-NAME.rules matching exactly
@@ -79,6 +83,7 @@ TESTBED_UDEVD_PID=     # PID of the bed's udevd it uses; empty if not the bed's
 TESTBED_EXIT_HOOKS=()
 TESTBED_ACTIVE=
 TESTBED_HOLDER=
+TESTBED_PROBE_PID=
 # How long testbed_init waits for the bed (see --shared).
 TESTBED_BED_WAIT=${TESTBED_BED_WAIT:-600}
 
@@ -846,6 +851,49 @@ stick_remove() {
 	return $rc
 }
 
+udev_probe_start() {
+	local out=$1 probe=${WARD_BUILD:-build}/tools/udev-probe ready i
+	shift
+	[ -n "$TESTBED_ACTIVE" ] || {
+		_tb_err "udev_probe_start: call testbed_init first"
+		return 1
+	}
+	[ -z "$TESTBED_PROBE_PID" ] || {
+		_tb_err "udev_probe_start: udev-probe (pid $TESTBED_PROBE_PID) still runs; udev_probe_wait first"
+		return 1
+	}
+	[ -x "$probe" ] || {
+		_tb_err "$probe is not built (make $probe)"
+		return 1
+	}
+	ready=$TESTBED_DIR/probe.ready
+	rm -f "$ready"
+	"$probe" --ready-file "$ready" --timeout 30 "$@" >"$out" &
+	TESTBED_PROBE_PID=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$ready" ] && return 0
+		_tb_pid_alive "$TESTBED_PROBE_PID" || break
+		sleep 0.05
+	done
+	_tb_err "udev-probe did not start listening within 10s"
+	kill "$TESTBED_PROBE_PID" 2>/dev/null
+	wait "$TESTBED_PROBE_PID" 2>/dev/null
+	TESTBED_PROBE_PID=
+	return 1
+}
+
+udev_probe_wait() {
+	local rc
+	[ -n "$TESTBED_PROBE_PID" ] || {
+		_tb_err "udev_probe_wait: no udev-probe running"
+		return 1
+	}
+	wait "$TESTBED_PROBE_PID"
+	rc=$?
+	TESTBED_PROBE_PID=
+	return $rc
+}
+
 testbed_cleanup() {
 	local rc=$? hook d
 	local - # set +e below ends with this function
@@ -856,6 +904,11 @@ testbed_cleanup() {
 	for hook in "${TESTBED_EXIT_HOOKS[@]}"; do
 		eval "$hook"
 	done
+	if [ -n "$TESTBED_PROBE_PID" ]; then
+		kill "$TESTBED_PROBE_PID" 2>/dev/null
+		wait "$TESTBED_PROBE_PID" 2>/dev/null
+		TESTBED_PROBE_PID=
+	fi
 	TESTBED_EXIT_HOOKS=()
 	for d in "$TESTBED_DIR"/sticks/*; do
 		[ -d "$d" ] || continue
