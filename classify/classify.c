@@ -31,6 +31,10 @@
  * call: faulting in a large buffer page by page costs more than reading
  * the file. */
 #define BIG_READ (4u << 20)
+/* Files from this size on are read block by block when they are plain
+ * UTF-8 text, and scanned as they are read. */
+#define STREAM_MIN (8u << 20)
+#define STREAM_BLOCK (256u << 10)
 #define MAX_ENGLISH_WORDS 16
 
 struct english_word {
@@ -448,16 +452,80 @@ static void read_buffer_free(unsigned char *data, size_t cap)
 		munmap(data, cap);
 }
 
+/* Reads fd from offset *len into buf[0..want), hashing what it read while
+ * it is in cache.  Returns the count read (short at end of file) or
+ * -errno; *out_of_time when the time budget ran out first. */
+static ssize_t read_block(int fd, unsigned char *buf, size_t want, uint64_t offset, EVP_MD_CTX *md,
+			  const struct scan_call *call, bool *out_of_time)
+{
+	size_t got = 0;
+
+	while (got < want) {
+		size_t step = want - got < READ_BLOCK ? want - got : READ_BLOCK;
+		ssize_t n = pread(fd, buf + got, step, (off_t)(offset + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break; /* the file shrank while being read */
+		EVP_DigestUpdate(md, buf + got, (size_t)n);
+		got += (size_t)n;
+		/* A slow medium must not hold the caller past its budget. */
+		if (got < want && monotonic_ms() >= call->deadline_ms) {
+			*out_of_time = true;
+			break;
+		}
+	}
+	return (ssize_t)got;
+}
+
+/* Large plain UTF-8 text is scanned as it is read, block by block, never
+ * held whole: copying hundreds of MB into memory costs more than scanning
+ * them.  block holds the first head_len bytes, already hashed.  Returns 0
+ * or -errno; *len is what was read. */
+static int stream_text(int fd, struct scan *s, unsigned char *block, size_t head_len, size_t cap,
+		       size_t *len, EVP_MD_CTX *md, bool *out_of_time)
+{
+	struct text_stream t;
+	size_t skip = head_len >= 3 && memcmp(block, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	int ret = 0;
+
+	text_stream_begin(s, &t);
+	text_stream_feed(s, &t, (const char *)block + skip, head_len - skip);
+	*len = head_len;
+	while (*len < cap && !*out_of_time && !scan_over_budget(s)) {
+		size_t want = cap - *len < STREAM_BLOCK ? cap - *len : STREAM_BLOCK;
+		ssize_t n = read_block(fd, block, want, *len, md, s->call, out_of_time);
+
+		if (n < 0) {
+			ret = (int)n;
+			break;
+		}
+		if (n == 0)
+			break;
+		text_stream_feed(s, &t, (const char *)block, (size_t)n);
+		*len += (size_t)n;
+		if (monotonic_ms() >= s->call->deadline_ms)
+			*out_of_time = *len < cap;
+	}
+	text_stream_end(s, &t);
+	return ret;
+}
+
 int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 		const struct classify_budget *budget, struct classify_result *out)
 {
 	struct classify_budget defaults;
 	struct scan_call call;
+	struct scan s;
 	struct stat st;
 	EVP_MD_CTX *md = NULL;
 	unsigned char *data = NULL;
 	size_t cap, len = 0;
-	bool truncated = false, out_of_time = false;
+	bool truncated = false, out_of_time = false, streamed = false;
+	ssize_t n;
 	int ret = 0;
 
 	(void)name_hint;
@@ -475,48 +543,71 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	scan_call_init(&call, ctx, budget);
+	scan_init(&s, &call, 0, "");
 
 	if ((uint64_t)st.st_size <= budget->max_input_bytes)
 		cap = (size_t)st.st_size;
 	else
 		cap = (size_t)budget->max_input_bytes;
-	data = read_buffer_new(cap);
 	md = EVP_MD_CTX_new();
-	if (!data || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	while (len < cap) {
-		size_t want = cap - len < READ_BLOCK ? cap - len : READ_BLOCK;
-		ssize_t n = pread(fd, data + len, want, (off_t)len);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
+	if (cap >= STREAM_MIN) {
+		/* The first block tells whether this is plain UTF-8 text. */
+		unsigned char *block = malloc(STREAM_BLOCK);
+
+		if (!block) {
+			ret = -ENOMEM;
 			goto out;
 		}
-		if (n == 0)
-			break; /* the file shrank while being read */
-		EVP_DigestUpdate(md, data + len, (size_t)n);
-		len += (size_t)n;
-		/* A slow medium must not hold the caller past its budget. */
-		if (len < cap && monotonic_ms() >= call.deadline_ms) {
-			out_of_time = true;
-			break;
+		n = read_block(fd, block, STREAM_BLOCK, 0, md, &call, &out_of_time);
+		if (n >= 0 && (size_t)n == STREAM_BLOCK && plain_prose(block, (size_t)n) &&
+		    text_is_utf8(block, (size_t)n)) {
+			str_copy(out->mime, sizeof(out->mime), "text/plain");
+			ret = stream_text(fd, &s, block, (size_t)n, cap, &len, md, &out_of_time);
+			streamed = true;
+		} else if (n >= 0) {
+			data = read_buffer_new(cap);
+			if (data) {
+				memcpy(data, block, (size_t)n);
+				len = (size_t)n;
+			}
 		}
+		free(block);
+		if (n < 0)
+			ret = (int)n;
+		if (ret < 0)
+			goto out;
+		if (!streamed && !data) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	} else {
+		data = read_buffer_new(cap);
+		if (!data) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	if (!streamed && !out_of_time) {
+		n = read_block(fd, data + len, cap - len, len, md, &call, &out_of_time);
+		if (n < 0) {
+			ret = (int)n;
+			goto out;
+		}
+		len += (size_t)n;
 	}
 	if (len == cap && (uint64_t)st.st_size > cap) {
 		/* More than the budget?  One byte tells. */
 		unsigned char extra;
-		ssize_t n = pread(fd, &extra, 1, (off_t)len);
-		truncated = n > 0;
+		truncated = pread(fd, &extra, 1, (off_t)len) > 0;
 	}
 	EVP_DigestFinal_ex(md, out->sha256, NULL);
 	out->size = (uint64_t)st.st_size > len ? (uint64_t)st.st_size : len;
 
-	struct scan s;
-	scan_init(&s, &call, 0, "");
 	if (truncated) {
 		char why[96];
 
@@ -534,7 +625,12 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 		scan_set_uninspectable(&s, why);
 	}
 	read_xattr_label(fd, &s);
-	run_call(&call, data, len, out);
+	if (streamed) {
+		scan_finish(&s);
+		scan_call_result(&call, out);
+	} else {
+		run_call(&call, data, len, out);
+	}
 out:
 	EVP_MD_CTX_free(md);
 	read_buffer_free(data, cap);

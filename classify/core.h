@@ -111,6 +111,17 @@ char *big5_table_decode(const struct big5_table *table, const void *data, size_t
 /* classify.c: the classifier's table, or NULL. */
 const struct big5_table *classify_big5(const struct classify_ctx *ctx);
 
+/* text.c: plain text fed as it comes (UTF-8), a form feed starting a new
+ * page: "text" is the first page, then "page 2", "page 3" ... */
+struct text_stream {
+	unsigned page;
+};
+void text_stream_begin(struct scan *s, struct text_stream *t);
+void text_stream_feed(struct scan *s, struct text_stream *t, const char *utf8, size_t len);
+void text_stream_end(struct scan *s, struct text_stream *t);
+/* text.c: UTF-8 (with or without BOM), as far as samples of it tell. */
+bool text_is_utf8(const void *data, size_t len);
+
 /* classify.c: find the type of data and run its extractor on s.  mime
  * receives libmagic's answer. */
 void classify_dispatch(struct scan *s, const void *data, size_t len, char *mime, size_t mime_size);

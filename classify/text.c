@@ -362,37 +362,60 @@ static void feed_page(struct scan *s, const char *p, size_t n)
 	}
 }
 
+void text_stream_begin(struct scan *s, struct text_stream *t)
+{
+	t->page = 1;
+	scan_page_begin(s, SCAN_ZONE_BODY, "text");
+}
+
+void text_stream_feed(struct scan *s, struct text_stream *t, const char *p, size_t n)
+{
+	while (n > 0) {
+		const char *ff = memchr(p, '\f', n);
+		size_t k = ff ? (size_t)(ff - p) : n;
+		char where[32];
+
+		feed_page(s, p, k);
+		if (!ff)
+			return;
+		snprintf(where, sizeof(where), "page %u", ++t->page);
+		scan_page_begin(s, SCAN_ZONE_BODY, where);
+		p += k + 1;
+		n -= k + 1;
+	}
+}
+
+void text_stream_end(struct scan *s, struct text_stream *t)
+{
+	(void)t;
+	scan_page_end(s);
+}
+
+bool text_is_utf8(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		p += 3;
+		len -= 3;
+	}
+	return encoding_is_utf8(p, len);
+}
+
 int extract_text(struct scan *s, const void *data, size_t len)
 {
 	size_t n;
 	char *owned;
 	const char *text = as_utf8(data, len, classify_big5(s->call->ctx), &n, &owned);
+	struct text_stream t;
 
 	if (!text) {
 		scan_set_uninspectable(s, "out of memory decoding text");
 		return 0;
 	}
-	const char *ff = memchr(text, '\f', n);
-	if (!ff) {
-		scan_page_begin(s, SCAN_ZONE_BODY, "text");
-		feed_page(s, text, n);
-		scan_page_end(s);
-	} else {
-		char where[32];
-		unsigned page = 1;
-		const char *p = text, *end = text + n;
-
-		while (p < end && !scan_over_budget(s)) {
-			const char *next = memchr(p, '\f', (size_t)(end - p));
-			size_t page_len = next ? (size_t)(next - p) : (size_t)(end - p);
-
-			snprintf(where, sizeof(where), "page %u", page++);
-			scan_page_begin(s, SCAN_ZONE_BODY, where);
-			feed_page(s, p, page_len);
-			scan_page_end(s);
-			p += page_len + (next ? 1 : 0);
-		}
-	}
+	text_stream_begin(s, &t);
+	text_stream_feed(s, &t, text, n);
+	text_stream_end(s, &t);
 	free(owned);
 	return 0;
 }

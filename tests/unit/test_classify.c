@@ -734,6 +734,53 @@ static void sparse_ten_gigabytes(void **state)
 	unlink(path);
 }
 
+/* Large plain text is scanned while it is read: the same result as the
+ * whole buffer gives, with patterns cut by the read blocks still found. */
+static void large_text_streamed_like_whole(void **state)
+{
+	static const char field[] = "密等及解密條件或保密期限：極機密（本件於公布時解密）\n";
+	size_t len = 12u << 20, at;
+	char *big = malloc(len);
+	char path[256];
+	int fd = temp_file(path, sizeof(path));
+	struct classify_result whole, streamed;
+
+	(void)state;
+	assert_non_null(big);
+	for (at = 0; at + strlen(PROSE) <= len; at += strlen(PROSE))
+		memcpy(big + at, PROSE, strlen(PROSE));
+	memset(big + at, '\n', len - at);
+	/* Across the first read block's end, and the second's. */
+	memcpy(big + (256u << 10) - 20, field, strlen(field));
+	memcpy(big + (512u << 10) - 5, " P191390996 ", 12);
+	memcpy(big + len / 2, "\f【密】\n", strlen("\f【密】\n"));
+	memcpy(big + len - 12, "\nT804870125\n", 12);
+	assert_int_equal(write(fd, big, len), (ssize_t)len);
+
+	classify_mem(big, len, &whole);
+	assert_int_equal(classify_fd(ctx, fd, path, NULL, &streamed), 0);
+	assert_int_equal(whole.level, WARD_LEVEL_SECRET);
+	assert_int_equal(streamed.level, whole.level);
+	assert_int_equal(pii_count(&whole, "roc-national-id"), 1);
+	assert_int_equal(pii_count(&whole, "roc-resident-id"), 1);
+	assert_int_equal(pii_count(&streamed, "roc-national-id"), 1);
+	assert_int_equal(pii_count(&streamed, "roc-resident-id"), 1);
+	assert_memory_equal(streamed.sha256, whole.sha256, 32);
+	assert_string_equal(streamed.mime, "text/plain");
+	assert_int_equal(streamed.n_reasons, whole.n_reasons);
+	for (uint32_t i = 0; i < whole.n_reasons; i++) {
+		assert_string_equal(streamed.reasons[i].rule, whole.reasons[i].rule);
+		assert_string_equal(streamed.reasons[i].where, whole.reasons[i].where);
+		assert_string_equal(streamed.reasons[i].text, whole.reasons[i].text);
+	}
+	assert_non_null(reason(&streamed, "page-edge-standalone-level"));
+	assert_string_equal(reason(&streamed, "page-edge-standalone-level")->where,
+			    "page 2 first lines");
+	close(fd);
+	unlink(path);
+	free(big);
+}
+
 static void huge_line_and_budget_edges(void **state)
 {
 	size_t len = 64u << 20;
@@ -999,6 +1046,7 @@ int main(void)
 	    cmocka_unit_test(roc_ids_counted),
 	    cmocka_unit_test(register_data_near_keywords),
 	    cmocka_unit_test(sparse_ten_gigabytes),
+	    cmocka_unit_test(large_text_streamed_like_whole),
 	    cmocka_unit_test(huge_line_and_budget_edges),
 	    cmocka_unit_test(expansion_and_nesting_limits),
 	    cmocka_unit_test(xattr_label_and_fd),
