@@ -798,25 +798,23 @@ static bool doc_struck_at(const struct doc *d, uint32_t fc)
 	return lo > 0 && fc < d->strikes[lo - 1].fc_end;
 }
 
-/* One character of the text stream, by CP: its code unit and whether it
- * is struck.  Characters are decoded into arrays first, since the zones
- * (body, footnotes, headers) are CP ranges cutting across pieces. */
-struct doc_chars {
-	uint16_t *u;
-	bool *struck;
-	uint32_t n;
-};
-
 static const uint16_t cp1252_high[32] = {
     0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
     0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
 
-static bool doc_decode_pieces(struct doc *d, uint32_t fc_clx, uint32_t lcb_clx,
-			      struct doc_chars *out, struct scan *s)
-{
-	uint32_t off = fc_clx, end, lcb, n_pcd;
+/* The piece table (PlcPcd): n+1 CPs, then n piece descriptors saying where
+ * each CP range's text lives in WordDocument and whether it is 8-bit. */
+struct doc_pieces {
 	struct span plc;
+	uint32_t n;
+	uint32_t n_chars;
+};
+
+static bool doc_read_pieces(const struct doc *d, uint32_t fc_clx, uint32_t lcb_clx,
+			    struct doc_pieces *p)
+{
+	uint32_t off = fc_clx, end, lcb, prev = 0;
 
 	if (fc_clx > d->table.len || lcb_clx > d->table.len - fc_clx || lcb_clx == 0)
 		return false;
@@ -831,70 +829,120 @@ static bool doc_decode_pieces(struct doc *d, uint32_t fc_clx, uint32_t lcb_clx,
 	if (off >= end || d->table.p[off] != 0x02 || !rd32(d->table, off + 1, &lcb) ||
 	    lcb > end - off - 5 || lcb < 16)
 		return false;
-	plc = (struct span){d->table.p + off + 5, lcb};
-	n_pcd = (lcb - 4) / 12;
-	{
-		uint32_t last;
+	p->plc = (struct span){d->table.p + off + 5, lcb};
+	p->n = (lcb - 4) / 12;
+	/* CPs never go back, and each character takes at least one byte of
+	 * the stream: anything else is a lie that would only cost time. */
+	for (uint32_t i = 0; i <= p->n; i++) {
+		uint32_t cp;
 
-		/* Each character takes at least one byte of the stream: a larger
-		 * count is a lie that would only cost memory. */
-		if (!rd32(plc, 4 * n_pcd, &last) || last > DOC_MAX_CHARS || last > d->word.len)
+		if (!rd32(p->plc, 4 * i, &cp) || cp < prev)
 			return false;
-		out->n = last;
+		prev = cp;
 	}
-	out->u = calloc((size_t)out->n + 1, sizeof(uint16_t));
-	out->struck = calloc((size_t)out->n + 1, sizeof(bool));
-	if (out->u == NULL || out->struck == NULL)
+	if (prev > DOC_MAX_CHARS || prev > d->word.len)
 		return false;
-	for (uint32_t i = 0; i < n_pcd; i++) {
-		uint32_t cp0, cp1, fc;
-		bool compressed;
-
-		if (!rd32(plc, 4 * i, &cp0) || !rd32(plc, 4 * (i + 1), &cp1) ||
-		    !rd32(plc, 4 * (n_pcd + 1) + 8 * i + 2, &fc))
-			return false;
-		if (cp1 > out->n || cp0 > cp1)
-			return false;
-		compressed = fc & 0x40000000u;
-		fc &= 0x3FFFFFFFu;
-		if (compressed)
-			fc /= 2;
-		for (uint32_t cp = cp0; cp < cp1; cp++) {
-			uint32_t at = fc + (cp - cp0) * (compressed ? 1 : 2), u;
-
-			if (compressed) {
-				if (at >= d->word.len)
-					break;
-				u = d->word.p[at];
-				if (u >= 0x80 && u < 0xA0)
-					u = cp1252_high[u - 0x80];
-			} else if (!rd16(d->word, at, &u)) {
-				break;
-			}
-			out->u[cp] = (uint16_t)u;
-			out->struck[cp] = d->n_strikes > 0 && doc_struck_at(d, at);
-		}
-		if (scan_over_budget(s))
-			return false;
-	}
+	p->n_chars = prev;
 	return true;
 }
 
-/* Text of CPs [from, to) into o, translating Word's special characters:
- * paragraph and line marks end lines, cell marks become tabs, field codes
- * (between 0x13 and 0x14) are dropped and field results kept. */
-static void doc_text(const struct doc_chars *ch, uint32_t from, uint32_t to, struct out *o)
+/* Characters by CP, in increasing order within a range. */
+struct doc_cursor {
+	const struct doc *d;
+	const struct doc_pieces *p;
+	uint32_t piece, cp0, cp1, fc;
+	bool compressed, valid;
+};
+
+static bool doc_char(struct doc_cursor *c, uint32_t cp, uint32_t *u, bool *struck)
+{
+	uint32_t at;
+
+	if (!c->valid || cp < c->cp0) { /* a range starting before this piece: rewind */
+		c->piece = 0;
+		c->valid = false;
+	}
+	while (!c->valid || cp >= c->cp1) {
+		if (c->valid)
+			c->piece++;
+		if (c->piece >= c->p->n)
+			return false;
+		rd32(c->p->plc, 4 * c->piece, &c->cp0);
+		rd32(c->p->plc, 4 * (c->piece + 1), &c->cp1);
+		rd32(c->p->plc, 4 * (c->p->n + 1) + 8 * c->piece + 2, &c->fc);
+		c->compressed = c->fc & 0x40000000u;
+		c->fc &= 0x3FFFFFFFu;
+		if (c->compressed)
+			c->fc /= 2;
+		c->valid = true;
+	}
+	if (cp < c->cp0)
+		return false;
+	if (c->compressed) {
+		at = c->fc + (cp - c->cp0);
+		if (at >= c->d->word.len)
+			return false;
+		*u = c->d->word.p[at];
+		if (*u >= 0x80 && *u < 0xA0)
+			*u = cp1252_high[*u - 0x80];
+	} else {
+		at = c->fc + 2 * (cp - c->cp0);
+		if (at < c->fc || !rd16(c->d->word, at, u))
+			return false;
+	}
+	*struck = c->d->n_strikes > 0 && doc_struck_at(c->d, at);
+	return true;
+}
+
+/* Text on its way to the scan, in chunks of one struck state.  A dry sink
+ * only notes whether anything but white space would be written. */
+struct doc_sink {
+	struct scan *s;
+	bool dry, any;
+	bool struck;
+	size_t len;
+	char buf[4096];
+};
+
+static void sink_flush(struct doc_sink *k)
+{
+	if (k->len > 0 && !k->dry)
+		scan_text(k->s, k->buf, k->len, k->struck);
+	k->len = 0;
+}
+
+static void sink_put(struct doc_sink *k, uint32_t u, bool struck)
+{
+	if (k->dry) {
+		k->any |= u != '\n' && u != '\t' && u != ' ';
+		return;
+	}
+	if (k->len > 0 && (struck != k->struck || k->len + 4 > sizeof(k->buf)))
+		sink_flush(k);
+	k->struck = struck;
+	k->len += put_utf8(k->buf + k->len, u);
+}
+
+/* Text of CPs [from, to) into the sink, translating Word's special
+ * characters: paragraph and line marks end lines, cell marks become tabs,
+ * field codes (between 0x13 and 0x14) are dropped and field results kept.
+ * Returns false when the budget ran out. */
+static bool doc_text(struct doc_cursor *c, uint32_t from, uint32_t to, struct doc_sink *k)
 {
 	int field_depth = 0;
 	uint32_t code_mask = 0; /* bit per field level: in the code part */
+	uint32_t pending_high = 0;
 
-	if (to > ch->n)
-		to = ch->n;
+	if (to > c->p->n_chars)
+		to = c->p->n_chars;
 	for (uint32_t cp = from; cp < to; cp++) {
-		uint32_t u = ch->u[cp];
-		char buf[4];
-		size_t n;
+		uint32_t u;
+		bool struck;
 
+		if ((cp & 0xFFFF) == 0 && cp > from && scan_over_budget(k->s))
+			return false;
+		if (!doc_char(c, cp, &u, &struck))
+			break;
 		if (u == 0x13) {
 			if (field_depth < 31)
 				code_mask |= 1u << field_depth;
@@ -922,42 +970,60 @@ static void doc_text(const struct doc_chars *ch, uint32_t from, uint32_t to, str
 			u = '\t';
 		else if (u < 0x20 && u != '\t')
 			continue;
-		if (u >= 0xD800 && u <= 0xDBFF && cp + 1 < to && ch->u[cp + 1] >= 0xDC00 &&
-		    ch->u[cp + 1] <= 0xDFFF) {
-			u = 0x10000 + ((u - 0xD800) << 10) + (ch->u[cp + 1] - 0xDC00u);
-			cp++;
+		if (u >= 0xD800 && u <= 0xDBFF) {
+			pending_high = u;
+			continue;
 		}
-		n = put_utf8(buf, u);
-		out_add(o, buf, n, ch->struck[cp]);
+		if (u >= 0xDC00 && u <= 0xDFFF) {
+			if (pending_high == 0)
+				continue;
+			u = 0x10000 + ((pending_high - 0xD800) << 10) + (u - 0xDC00);
+		}
+		pending_high = 0;
+		sink_put(k, u, struck);
 	}
+	return true;
 }
 
-static bool blank(const struct out *o)
+/* One CP range as a page of its own; blank ones (empty stories, the guard
+ * paragraph at the end of the header story) are not reported. */
+static bool doc_page(struct doc_cursor *c, struct doc_sink *k, uint32_t from, uint32_t to,
+		     enum scan_zone zone, const char *where)
 {
-	for (size_t i = 0; i < o->len; i++)
-		if (o->buf[i] != '\n' && o->buf[i] != '\t' && o->buf[i] != ' ')
+	bool within_budget;
+
+	if (zone != SCAN_ZONE_BODY) {
+		k->dry = true;
+		k->any = false;
+		if (!doc_text(c, from, to, k))
 			return false;
-	return true;
+		k->dry = false;
+		if (!k->any)
+			return true;
+	}
+	scan_page_begin(k->s, zone, where);
+	within_budget = doc_text(c, from, to, k);
+	sink_flush(k);
+	scan_page_end(k->s);
+	return within_budget;
 }
 
 /* The header story: PlcfHdd splits it into stories; after the six
  * separator stories come six per section: even header, odd header, even
  * footer, odd footer, first-page header, first-page footer. */
-static void doc_headers(struct scan *s, const struct doc *d, const struct doc_chars *ch,
-			uint32_t fc_hdd, uint32_t lcb_hdd, struct out *o)
+static bool doc_headers(const struct doc *d, struct doc_cursor *c, struct doc_sink *k,
+			uint32_t fc_hdd, uint32_t lcb_hdd)
 {
 	uint32_t base = d->ccp_text + d->ccp_ftn, n;
 
 	if (d->ccp_hdd == 0)
-		return;
-	if (lcb_hdd < 8 || fc_hdd > d->table.len || lcb_hdd > d->table.len - fc_hdd) {
-		doc_text(ch, base, base + d->ccp_hdd, o);
-		out_emit(s, o, SCAN_ZONE_HEADER, "WordDocument header story");
-		return;
-	}
+		return true;
+	if (lcb_hdd < 8 || fc_hdd > d->table.len || lcb_hdd > d->table.len - fc_hdd)
+		return doc_page(c, k, base, base + d->ccp_hdd, SCAN_ZONE_HEADER,
+				"WordDocument header story");
 	n = lcb_hdd / 4 - 1;
 	for (uint32_t i = 6; i < n; i++) {
-		uint32_t a, b;
+		uint32_t a = 0, b = 0;
 		unsigned kind = (i - 6) % 6;
 		bool header = kind == 0 || kind == 1 || kind == 4;
 
@@ -965,13 +1031,12 @@ static void doc_headers(struct scan *s, const struct doc *d, const struct doc_ch
 		rd32(d->table, fc_hdd + 4 * (i + 1), &b);
 		if (b <= a || b > d->ccp_hdd)
 			continue;
-		doc_text(ch, base + a, base + b, o);
-		if (blank(o)) /* an empty story, or the guard paragraph at the end */
-			o->len = 0;
-		if (o->len > 0)
-			out_emit(s, o, header ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
-				 header ? "WordDocument header" : "WordDocument footer");
+		if (!doc_page(c, k, base + a, base + b,
+			      header ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
+			      header ? "WordDocument header" : "WordDocument footer"))
+			return false;
 	}
+	return true;
 }
 
 /* When the piece table is unusable: runs of at least four UTF-16LE
@@ -1014,8 +1079,9 @@ static void utf16_runs(struct scan *s, struct span b, const char *where)
 static void extract_doc(struct cfb *c, const struct cfb_entry *wd)
 {
 	struct doc d = {0};
-	struct doc_chars ch = {0};
-	struct out o = {0};
+	struct doc_pieces pieces = {0};
+	struct doc_cursor cursor = {.d = &d, .p = &pieces};
+	_cleanup_free_ struct doc_sink *sink = NULL;
 	_cleanup_free_ uint8_t *word = NULL;
 	_cleanup_free_ uint8_t *table = NULL;
 	size_t word_len, table_len = 0;
@@ -1066,22 +1132,25 @@ static void extract_doc(struct cfb *c, const struct cfb_entry *wd)
 	}
 	if (table == NULL)
 		goto fallback;
-	doc_read_strikes(&d, fc_chpx, lcb_chpx);
-	if (!doc_decode_pieces(&d, fc_clx, lcb_clx, &ch, c->s))
+	if (!doc_read_pieces(&d, fc_clx, lcb_clx, &pieces))
 		goto fallback;
-
-	doc_text(&ch, 0, d.ccp_text, &o);
-	out_emit(c->s, &o, SCAN_ZONE_BODY, "WordDocument text");
-	if ((uint64_t)d.ccp_text + d.ccp_ftn + d.ccp_hdd <= ch.n)
-		doc_headers(c->s, &d, &ch, fc_hdd, lcb_hdd, &o);
+	sink = calloc(1, sizeof(*sink));
+	if (sink == NULL) {
+		scan_set_uninspectable(c->s, "out of memory reading a Word document");
+		goto done;
+	}
+	sink->s = c->s;
+	doc_read_strikes(&d, fc_chpx, lcb_chpx);
+	if (!doc_page(&cursor, sink, 0, d.ccp_text, SCAN_ZONE_BODY, "WordDocument text") ||
+	    ((uint64_t)d.ccp_text + d.ccp_ftn + d.ccp_hdd <= pieces.n_chars &&
+	     !doc_headers(&d, &cursor, sink, fc_hdd, lcb_hdd)))
+		scan_set_uninspectable(c->s,
+				       "Word document: budget spent before the end of its text");
 	goto done;
 
 fallback:
 	utf16_runs(c->s, d.word, "WordDocument text runs");
 done:
-	out_free(&o);
-	free(ch.u);
-	free(ch.struck);
 	free(d.strikes);
 }
 
