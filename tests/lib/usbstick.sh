@@ -333,6 +333,13 @@ _tb_reap_stale() {
 		_tb_del_partitions "/dev/${d##*/}" && _tb_detach "/dev/${d##*/}" "$backing"
 		dead+=("$pid")
 	done
+	for d in /media/ward-test-*; do
+		[[ $d =~ ^/media/ward-test-([0-9]+)$ ]] && [ -d "$d" ] || continue
+		pid=${BASH_REMATCH[1]}
+		_tb_pid_alive "$pid" && continue
+		# Only empty mount points: a mount still there was reported above.
+		rmdir "$d"/* "$d" 2>/dev/null && dead+=("$pid")
+	done
 	for d in "${TMPDIR:-/tmp}"/ward-testbed.*.*; do
 		[[ $d =~ /ward-testbed\.([0-9]+)\.[^/]+$ ]] && [ -d "$d" ] || continue
 		pid=${BASH_REMATCH[1]}
