@@ -418,56 +418,112 @@ static void meta_begin(struct rtf_parser *r, const char *name)
 		r->failed = r->out_of_memory = true;
 }
 
-static bool word_is(const char *word, const char *const *list)
+/* What a control word does; looked up by name in a sorted table (LibreOffice
+ * and Word write several control words per character, so this is hot). */
+enum rtf_action {
+	ACT_NEWLINE,
+	ACT_TAB,
+	ACT_PAGE,
+	ACT_UNICODE,
+	ACT_UC,
+	ACT_ANSICPG,
+	ACT_FONT,
+	ACT_STRIKE,
+	ACT_PLAIN,
+	ACT_FONTTBL,
+	ACT_HEADER,
+	ACT_FOOTER,
+	ACT_INFO,	/* \info, \userprops: only named fields inside are read */
+	ACT_META_FIELD, /* \title, \subject ... inside \info */
+	ACT_PROPNAME,
+	ACT_STATICVAL,
+	ACT_SKIP, /* a destination whose text is not document text */
+};
+
+struct rtf_word {
+	const char *name;
+	enum rtf_action action;
+};
+
+/* Sorted by name (strcmp order). */
+static const struct rtf_word rtf_words[] = {
+    {"ansicpg", ACT_ANSICPG},
+    {"author", ACT_SKIP},
+    {"bkmkend", ACT_SKIP},
+    {"bkmkstart", ACT_SKIP},
+    {"buptim", ACT_SKIP},
+    {"category", ACT_META_FIELD},
+    {"cell", ACT_TAB},
+    {"colorschememapping", ACT_SKIP},
+    {"colortbl", ACT_SKIP},
+    {"company", ACT_SKIP},
+    {"creatim", ACT_SKIP},
+    {"datastore", ACT_SKIP},
+    {"doccomm", ACT_META_FIELD},
+    {"f", ACT_FONT},
+    {"filetbl", ACT_SKIP},
+    {"fldinst", ACT_SKIP},
+    {"fonttbl", ACT_FONTTBL},
+    {"footer", ACT_FOOTER},
+    {"footerf", ACT_FOOTER},
+    {"footerl", ACT_FOOTER},
+    {"footerr", ACT_FOOTER},
+    {"generator", ACT_SKIP},
+    {"header", ACT_HEADER},
+    {"headerf", ACT_HEADER},
+    {"headerl", ACT_HEADER},
+    {"headerr", ACT_HEADER},
+    {"hlinkbase", ACT_SKIP},
+    {"info", ACT_INFO},
+    {"keywords", ACT_META_FIELD},
+    {"latentstyles", ACT_SKIP},
+    {"line", ACT_NEWLINE},
+    {"listoverridetable", ACT_SKIP},
+    {"listtable", ACT_SKIP},
+    {"manager", ACT_SKIP},
+    {"objdata", ACT_SKIP},
+    {"object", ACT_SKIP},
+    {"operator", ACT_SKIP},
+    {"page", ACT_PAGE},
+    {"par", ACT_NEWLINE},
+    {"pgdsctbl", ACT_SKIP},
+    {"pict", ACT_SKIP},
+    {"plain", ACT_PLAIN},
+    {"printim", ACT_SKIP},
+    {"private", ACT_SKIP},
+    {"propname", ACT_PROPNAME},
+    {"revtbl", ACT_SKIP},
+    {"revtim", ACT_SKIP},
+    {"row", ACT_NEWLINE},
+    {"rsidtbl", ACT_SKIP},
+    {"sect", ACT_NEWLINE},
+    {"staticval", ACT_STATICVAL},
+    {"strike", ACT_STRIKE},
+    {"striked", ACT_STRIKE},
+    {"stylesheet", ACT_SKIP},
+    {"subject", ACT_META_FIELD},
+    {"tab", ACT_TAB},
+    {"tc", ACT_SKIP},
+    {"template", ACT_SKIP},
+    {"themedata", ACT_SKIP},
+    {"title", ACT_META_FIELD},
+    {"u", ACT_UNICODE},
+    {"uc", ACT_UC},
+    {"userprops", ACT_INFO},
+    {"xe", ACT_SKIP},
+    {"xmlnstbl", ACT_SKIP},
+};
+
+static int word_cmp(const void *key, const void *elem)
 {
-	for (size_t i = 0; list[i] != NULL; i++)
-		if (strcmp(word, list[i]) == 0)
-			return true;
-	return false;
+	return strcmp(key, ((const struct rtf_word *)elem)->name);
 }
 
 static void control_word(struct rtf_parser *r, const char *word, bool has_param, long param,
 			 bool starred)
 {
-	static const char *const skipped[] = {"colortbl",
-					      "stylesheet",
-					      "pict",
-					      "object",
-					      "objdata",
-					      "themedata",
-					      "datastore",
-					      "listtable",
-					      "listoverridetable",
-					      "rsidtbl",
-					      "fldinst",
-					      "xmlnstbl",
-					      "latentstyles",
-					      "colorschememapping",
-					      "generator",
-					      "filetbl",
-					      "revtbl",
-					      "pgdsctbl",
-					      "bkmkstart",
-					      "bkmkend",
-					      "xe",
-					      "tc",
-					      "private",
-					      "author",
-					      "operator",
-					      "company",
-					      "manager",
-					      "hlinkbase",
-					      "creatim",
-					      "revtim",
-					      "printim",
-					      "buptim",
-					      "template",
-					      NULL};
-	static const char *const meta_fields[] = {"title",   "subject",	 "keywords",
-						  "doccomm", "category", NULL};
-	static const char *const headers[] = {"header", "headerl", "headerr", "headerf", NULL};
-	static const char *const footers[] = {"footer", "footerl", "footerr", "footerf", NULL};
 	struct rtf_group *g = top(r);
+	const struct rtf_word *w;
 
 	if (g->dest == DEST_SKIP)
 		return;
@@ -483,59 +539,86 @@ static void control_word(struct rtf_parser *r, const char *word, bool has_param,
 		}
 		return;
 	}
-
-	if (strcmp(word, "par") == 0 || strcmp(word, "line") == 0 || strcmp(word, "row") == 0 ||
-	    strcmp(word, "sect") == 0) {
+	w = bsearch(word, rtf_words, sizeof(rtf_words) / sizeof(rtf_words[0]), sizeof(rtf_words[0]),
+		    word_cmp);
+	if (w == NULL) {
+		if (starred) /* an optional destination we do not know */
+			g->dest = DEST_SKIP;
+		return;
+	}
+	switch (w->action) {
+	case ACT_NEWLINE:
 		out_ascii(r, "\n");
-	} else if (strcmp(word, "tab") == 0 || strcmp(word, "cell") == 0) {
+		break;
+	case ACT_TAB:
 		out_ascii(r, "\t");
-	} else if (strcmp(word, "page") == 0) {
+		break;
+	case ACT_PAGE:
 		if (g->dest == DEST_BODY)
 			end_page(r);
 		else
 			out_ascii(r, "\n");
-	} else if (strcmp(word, "u") == 0 && has_param) {
-		if (r->skip_chars > 0) /* a \u inside another's fallback */
-			r->skip_chars = 0;
+		break;
+	case ACT_UNICODE:
+		if (!has_param)
+			break;
+		r->skip_chars = 0; /* a \u inside another's fallback */
 		out_codepoint(r, (uint32_t)(param < 0 ? param + 65536 : param) & 0x1FFFFF);
 		r->skip_chars = g->uc;
-	} else if (strcmp(word, "uc") == 0) {
+		break;
+	case ACT_UC:
 		g->uc = has_param && param >= 0 && param < 16 ? (int)param : 1;
-	} else if (strcmp(word, "ansicpg") == 0 && has_param && param > 0 && param < 100000) {
-		r->ansi_codepage = (int)param;
-	} else if (strcmp(word, "f") == 0) {
+		break;
+	case ACT_ANSICPG:
+		if (has_param && param > 0 && param < 100000)
+			r->ansi_codepage = (int)param;
+		break;
+	case ACT_FONT:
 		flush_pending(r);
 		g->font = has_param ? (int)param : -1;
-	} else if (strcmp(word, "strike") == 0 || strcmp(word, "striked") == 0) {
+		break;
+	case ACT_STRIKE:
 		flush_pending(r);
 		g->struck = !has_param || param != 0;
-	} else if (strcmp(word, "plain") == 0) {
+		break;
+	case ACT_PLAIN:
 		flush_pending(r);
 		g->struck = false;
-	} else if (strcmp(word, "fonttbl") == 0) {
+		break;
+	case ACT_FONTTBL:
 		g->dest = DEST_FONTTBL;
-	} else if (word_is(word, headers) || word_is(word, footers)) {
+		break;
+	case ACT_HEADER:
+	case ACT_FOOTER:
 		flush_pending(r);
 		if (r->aside_dest != DEST_BODY) { /* a header inside a header */
 			g->dest = DEST_SKIP;
-			return;
+			break;
 		}
-		g->dest = word_is(word, headers) ? DEST_HEADER : DEST_FOOTER;
+		g->dest = w->action == ACT_HEADER ? DEST_HEADER : DEST_FOOTER;
 		g->struck = false;
 		r->aside_dest = g->dest;
 		r->aside_depth = r->depth;
-	} else if (strcmp(word, "info") == 0 || strcmp(word, "userprops") == 0) {
-		g->dest = DEST_META_NAME; /* only named fields inside are read */
-		r->meta_name[0] = '\0';
-	} else if (word_is(word, meta_fields) && r->meta_depth < 0) {
-		meta_begin(r, word);
-	} else if (strcmp(word, "propname") == 0) {
+		break;
+	case ACT_INFO:
 		g->dest = DEST_META_NAME;
 		r->meta_name[0] = '\0';
-	} else if (strcmp(word, "staticval") == 0 && r->meta_depth < 0) {
-		meta_begin(r, r->meta_name[0] ? r->meta_name : "property");
-	} else if (word_is(word, skipped) || starred) {
+		break;
+	case ACT_META_FIELD:
+		if (r->meta_depth < 0)
+			meta_begin(r, word);
+		break;
+	case ACT_PROPNAME:
+		g->dest = DEST_META_NAME;
+		r->meta_name[0] = '\0';
+		break;
+	case ACT_STATICVAL:
+		if (r->meta_depth < 0)
+			meta_begin(r, r->meta_name[0] ? r->meta_name : "property");
+		break;
+	case ACT_SKIP:
 		g->dest = DEST_SKIP;
+		break;
 	}
 }
 
