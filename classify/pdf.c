@@ -44,13 +44,10 @@ static void quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *me
 
 static void install_quiet_log(void)
 {
-	static const char *const domains[] = {"Poppler", "poppler", "GLib-GObject", NULL};
-
-	for (size_t i = 0; domains[i] != NULL; i++)
-		g_log_set_handler(domains[i],
-				  G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO |
-				      G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_CRITICAL,
-				  quiet_log, NULL);
+	g_log_set_handler("Poppler",
+			  G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO |
+			      G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_CRITICAL,
+			  quiet_log, NULL);
 }
 
 static void meta_line(struct scan *s, const char *name, const char *value)

@@ -13,7 +13,6 @@
  * never a recursion: the group stack is an array), \binN data is skipped
  * without being read as text, and the budget is checked every
  * RTF_BUDGET_STRIDE bytes. */
-#include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
@@ -93,6 +92,27 @@ struct rtf_parser {
 	iconv_t cd;
 	int cd_codepage;
 };
+
+/* ASCII classes by hand: the daemon may run under any locale, and RTF's
+ * syntax is ASCII whatever the text's code page. */
+static bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int hex_value(unsigned char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
 
 static struct rtf_group *top(struct rtf_parser *r)
 {
@@ -664,21 +684,15 @@ static void parse(struct rtf_parser *r)
 			if (r->p >= r->end)
 				break;
 			c = *r->p;
-			if (!isalpha(c)) { /* control symbol */
+			if (!is_alpha(c)) { /* control symbol */
 				r->p++;
 				if (c == '\'') {
 					int hi, lo;
 
 					if (r->end - r->p < 2)
 						break;
-					hi = isxdigit(r->p[0])
-						 ? (isdigit(r->p[0]) ? r->p[0] - '0'
-								     : (r->p[0] | 0x20) - 'a' + 10)
-						 : -1;
-					lo = isxdigit(r->p[1])
-						 ? (isdigit(r->p[1]) ? r->p[1] - '0'
-								     : (r->p[1] | 0x20) - 'a' + 10)
-						 : -1;
+					hi = hex_value(r->p[0]);
+					lo = hex_value(r->p[1]);
 					r->p += 2;
 					if (hi >= 0 && lo >= 0 && top(r)->dest != DEST_SKIP &&
 					    top(r)->dest != DEST_FONTTBL)
@@ -700,18 +714,18 @@ static void parse(struct rtf_parser *r)
 				starred = false;
 				continue;
 			}
-			while (r->p < r->end && isalpha(*r->p)) {
+			while (r->p < r->end && is_alpha(*r->p)) {
 				if (n < RTF_WORD_MAX)
 					word[n++] = (char)*r->p;
 				r->p++;
 			}
 			word[n] = '\0';
 			if (r->p < r->end && *r->p == '-' && r->end - r->p > 1 &&
-			    isdigit(r->p[1])) {
+			    is_digit(r->p[1])) {
 				negative = true;
 				r->p++;
 			}
-			while (r->p < r->end && isdigit(*r->p)) {
+			while (r->p < r->end && is_digit(*r->p)) {
 				if (param < 100000000)
 					param = param * 10 + (*r->p - '0');
 				has_param = true;
