@@ -19,6 +19,8 @@
 /* Text is fed to the scan in pieces of about this size, cut at a line end,
  * so the time budget is checked between them. */
 #define TEXT_PIECE (8u << 20)
+/* Big5 is decoded in pieces of about this size. */
+#define BIG5_PIECE (256u << 10)
 
 /* Length of the valid UTF-8 sequence at p[0..n) (n > 0, p[0] >= 0x80),
  * or 0. */
@@ -402,13 +404,51 @@ bool text_is_utf8(const void *data, size_t len)
 	return encoding_is_utf8(p, len);
 }
 
+/* Big5 text through the table, a piece at a time (cut after a line end:
+ * '\n' is never the second byte of a Big5 character), into one small
+ * buffer: decoding all of a large file at once would triple its memory. */
+static void feed_big5(struct scan *s, struct text_stream *t, const struct big5_table *table,
+		      const unsigned char *p, size_t n)
+{
+	while (n > 0 && !scan_over_budget(s)) {
+		size_t take = n, out_len;
+
+		if (take > BIG5_PIECE) {
+			const unsigned char *nl = memrchr(p, '\n', BIG5_PIECE);
+			take = nl ? (size_t)(nl - p) + 1 : BIG5_PIECE;
+		}
+		char *utf8 = big5_table_decode(table, p, take, &out_len);
+		if (!utf8) {
+			scan_set_uninspectable(s, "out of memory decoding Big5 text");
+			return;
+		}
+		text_stream_feed(s, t, utf8, out_len);
+		free(utf8);
+		p += take;
+		n -= take;
+	}
+}
+
 int extract_text(struct scan *s, const void *data, size_t len)
 {
-	size_t n;
-	char *owned;
-	const char *text = as_utf8(data, len, classify_big5(s->call->ctx), &n, &owned);
+	const unsigned char *p = data;
+	const struct big5_table *big5 = classify_big5(s->call->ctx);
 	struct text_stream t;
+	size_t n = len;
+	char *owned = NULL;
+	const char *text;
 
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		p += 3;
+		n -= 3;
+	}
+	if (big5 && !(len >= 2 && (p[0] == 0xff || p[0] == 0xfe)) && !encoding_is_utf8(p, n)) {
+		text_stream_begin(s, &t);
+		feed_big5(s, &t, big5, p, n);
+		text_stream_end(s, &t);
+		return 0;
+	}
+	text = as_utf8(data, len, big5, &n, &owned);
 	if (!text) {
 		scan_set_uninspectable(s, "out of memory decoding text");
 		return 0;
