@@ -141,7 +141,13 @@ _tb_udevd_acquire() {
 	# Not holding our lock: udevd outlives this script.  Started from a
 	# command substitution, so it is no job of the test's (a bare `wait`
 	# in the test must not wait for it).
-	pid=$(setsid "$bin" </dev/null >>"$TESTBED_STATE/udevd.log" 2>&1 {TESTBED_LOCK_FD}>&- &
+	# udevd's inotify watches of a previous udevd: meaningless now, and
+	# udevd cannot clear them itself as /run is no tmpfs here ("Failed to
+	# add inotify watch ... File exists": no change events on close).
+	rm -rf /run/udev/watch /run/udev/watch.old
+	# One log per udevd, the previous one kept.
+	[ -f "$TESTBED_STATE/udevd.log" ] && mv -f "$TESTBED_STATE/udevd.log" "$TESTBED_STATE/udevd.log.1"
+	pid=$(setsid "$bin" </dev/null >"$TESTBED_STATE/udevd.log" 2>&1 {TESTBED_LOCK_FD}>&- &
 		echo $!)
 	echo "$pid" >"$TESTBED_STATE/udevd.pid"
 	for ((i = 0; i < TESTBED_TIMEOUT * 10; i++)); do
