@@ -1076,6 +1076,49 @@ static void utf16_runs(struct scan *s, struct span b, const char *where)
 	out_free(&o);
 }
 
+/* Word 6 and Word 95 (nFib 101 to 105): no piece table in a separate
+ * stream; the text is the bytes from fcMin to fcMac of WordDocument, 8-bit
+ * in the writer's code page (Big5 from a Chinese Word 95).  It is read as
+ * one body page, Word's marks turned into line ends, the encoding found by
+ * scan_decode_text. */
+static void extract_word95(struct scan *s, struct span word)
+{
+	uint32_t fc_min, fc_mac;
+	size_t n = 0, ulen;
+	_cleanup_free_ char *bytes = NULL;
+	_cleanup_free_ char *text = NULL;
+
+	if (!rd32(word, 0x18, &fc_min) || !rd32(word, 0x1C, &fc_mac) || fc_min > fc_mac ||
+	    fc_mac > word.len) {
+		scan_set_uninspectable(s, "Word 6/95 document's text range is outside its stream");
+		return;
+	}
+	bytes = malloc(fc_mac - fc_min + 1);
+	if (bytes == NULL) {
+		scan_set_uninspectable(s, "out of memory reading a Word 6/95 document");
+		return;
+	}
+	for (uint32_t i = fc_min; i < fc_mac; i++) {
+		uint8_t b = word.p[i];
+
+		if (b == 0x0D || b == 0x0B || b == 0x0C)
+			b = '\n';
+		else if (b == 0x07)
+			b = '\t';
+		else if (b < 0x20 && b != '\t')
+			continue;
+		bytes[n++] = (char)b;
+	}
+	text = scan_decode_text(bytes, n, &ulen);
+	if (text == NULL) {
+		scan_set_uninspectable(s, "out of memory reading a Word 6/95 document");
+		return;
+	}
+	scan_page_begin(s, SCAN_ZONE_BODY, "WordDocument text (Word 6/95)");
+	scan_text(s, text, ulen, false);
+	scan_page_end(s);
+}
+
 static void extract_doc(struct cfb *c, const struct cfb_entry *wd)
 {
 	struct doc d = {0};
@@ -1085,7 +1128,7 @@ static void extract_doc(struct cfb *c, const struct cfb_entry *wd)
 	_cleanup_free_ uint8_t *word = NULL;
 	_cleanup_free_ uint8_t *table = NULL;
 	size_t word_len, table_len = 0;
-	uint32_t ident, flags, csw, cslw, cb, fib_lw, fib_fclcb, fc_clx = 0, lcb_clx = 0;
+	uint32_t ident, flags, nfib, csw, cslw, cb, fib_lw, fib_fclcb, fc_clx = 0, lcb_clx = 0;
 	uint32_t fc_hdd = 0, lcb_hdd = 0, fc_chpx = 0, lcb_chpx = 0;
 	const struct cfb_entry *te;
 
@@ -1102,6 +1145,10 @@ static void extract_doc(struct cfb *c, const struct cfb_entry *wd)
 	if (flags & 0x0100) {
 		scan_set_uninspectable(
 		    c->s, "Word document is encrypted with a password: text not readable");
+		return;
+	}
+	if (rd16(d.word, 2, &nfib) && nfib >= 101 && nfib < 193) {
+		extract_word95(c->s, d.word);
 		return;
 	}
 	te = cfb_find(c, (flags & 0x0200) ? "1Table" : "0Table");

@@ -417,6 +417,36 @@ static void doc_without_piece_table_falls_back(void **state)
 	stub_free(&s);
 }
 
+static void word95_big5_text(void **state)
+{
+	static const char text[] = "\xbe\xf7\xb1\x4b\rbody\x07"
+				   "cell\x01\r";
+	uint8_t word[4096] = {0};
+	size_t len;
+	struct scan s;
+
+	(void)state;
+	/* Word 95 (nFib 104): the text is fcMin..fcMac, here Big5. */
+	put16(word, 0xA5EC);
+	put16(word + 2, 104);
+	put32(word + 0x18, 0x300);
+	put32(word + 0x1C, 0x300 + sizeof(text) - 1);
+	memcpy(word + 0x300, text, sizeof(text) - 1);
+	struct stream st[] = {{"WordDocument", word, sizeof(word)}};
+	_cleanup_free_ uint8_t *f = build_cfb(st, 1, &len);
+	run(&s, f, len);
+	assert_has(&s, "[BODY WordDocument text (Word 6/95)]\n機密\nbody\tcell\n[END]");
+	stub_free(&s);
+
+	/* fcMac past the end of the stream. */
+	put32(word + 0x1C, 0x10000);
+	struct stream bad[] = {{"WordDocument", word, sizeof(word)}};
+	_cleanup_free_ uint8_t *g = build_cfb(bad, 1, &len);
+	run(&s, g, len);
+	assert_has(&s, "{UNINSPECTABLE Word 6/95 document's text range is outside its stream}");
+	stub_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +457,7 @@ int main(void)
 	    cmocka_unit_test(ppt_text_atoms),
 	    cmocka_unit_test(broken_files_are_uninspectable),
 	    cmocka_unit_test(doc_without_piece_table_falls_back),
+	    cmocka_unit_test(word95_big5_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
