@@ -13,16 +13,23 @@
 
 enum { EV_PENDING = 0, EV_ANSWERING, EV_ANSWERED };
 
+/* A bounded FIFO.  Monotonic counters, slot = counter % len.  Live slots
+ * are [done, tail); [head, tail) wait for the worker. */
+struct ring {
+	struct pool_event *slots;
+	uint64_t done, head, tail;
+};
+
 struct worker {
 	struct pool *pool;
 	unsigned index;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct pool_event *ring; /* queue_len slots */
-	/* Monotonic counters, slot = counter % queue_len.  Live slots are
-	 * [done, tail); [head, tail) wait for the worker. */
-	uint64_t done, head, tail;
+	/* Permission events are taken before notifications (close-write,
+	 * learning): an opener waits; a burst of writes must not make it wait
+	 * behind their classification. */
+	struct ring perm, note;
 	bool stopping;
 };
 
@@ -84,23 +91,30 @@ static void *worker_main(void *arg)
 
 	for (;;) {
 		struct pool_event *ev;
+		struct ring *r;
 
 		pthread_mutex_lock(&w->lock);
-		while (w->head == w->tail && !w->stopping)
+		while (w->perm.head == w->perm.tail && w->note.head == w->note.tail && !w->stopping)
 			pthread_cond_wait(&w->wake, &w->lock);
-		if (w->head == w->tail && w->stopping) {
+		if (w->perm.head != w->perm.tail)
+			r = &w->perm;
+		else if (w->note.head != w->note.tail)
+			r = &w->note;
+		else {
 			pthread_mutex_unlock(&w->lock);
-			return NULL;
+			return NULL; /* stopping, nothing left */
 		}
-		ev = &w->ring[w->head % pool->queue_len];
-		w->head++;
+		ev = &r->slots[r->head % pool->queue_len];
+		r->head++;
 		pthread_mutex_unlock(&w->lock);
 
 		pool->ops->handle(pool->arg, w->index, ev);
 		finish_event(pool, ev);
 
+		/* One worker consumes each ring in order, so the oldest live
+		 * slot is the one just finished. */
 		pthread_mutex_lock(&w->lock);
-		w->done++;
+		r->done++;
 		pthread_mutex_unlock(&w->lock);
 	}
 }
@@ -130,8 +144,9 @@ int pool_start(unsigned n_workers, unsigned queue_len, const struct pool_ops *op
 		w->index = i;
 		pthread_mutex_init(&w->lock, NULL);
 		pthread_cond_init(&w->wake, NULL);
-		w->ring = calloc(queue_len, sizeof(*w->ring));
-		if (!w->ring) {
+		w->perm.slots = calloc(queue_len, sizeof(*w->perm.slots));
+		w->note.slots = calloc(queue_len, sizeof(*w->note.slots));
+		if (!w->perm.slots || !w->note.slots) {
 			r = -ENOMEM;
 			break;
 		}
@@ -150,6 +165,19 @@ int pool_start(unsigned n_workers, unsigned queue_len, const struct pool_ops *op
 	return 0;
 }
 
+static void drain_ring(struct pool *pool, struct ring *r)
+{
+	for (uint64_t c = r->head; c < r->tail; c++) {
+		struct pool_event *ev = &r->slots[c % pool->queue_len];
+
+		if (ev->perm)
+			try_answer(pool, ev, POOL_ALLOW, false, POOL_BY_SHUTDOWN);
+		close(ev->fd);
+		ev->fd = -1;
+	}
+	r->tail = r->head;
+}
+
 void pool_stop(struct pool *pool)
 {
 	if (!pool)
@@ -159,17 +187,10 @@ void pool_stop(struct pool *pool)
 
 		pthread_mutex_lock(&w->lock);
 		w->stopping = true;
-		/* Nothing new will be taken: answer what waits, so the queue
-		 * drains at once instead of being decided one by one. */
-		for (uint64_t c = w->head; c < w->tail; c++) {
-			struct pool_event *ev = &w->ring[c % pool->queue_len];
-
-			if (ev->perm)
-				try_answer(pool, ev, POOL_ALLOW, false, POOL_BY_SHUTDOWN);
-			close(ev->fd);
-			ev->fd = -1;
-		}
-		w->tail = w->head;
+		/* Nothing new will be taken: answer what waits, so the queues
+		 * drain at once instead of being decided one by one. */
+		drain_ring(pool, &w->perm);
+		drain_ring(pool, &w->note);
 		pthread_cond_signal(&w->wake);
 		pthread_mutex_unlock(&w->lock);
 	}
@@ -179,7 +200,8 @@ void pool_stop(struct pool *pool)
 		for (unsigned i = 0; i < pool->n_workers; i++) {
 			pthread_mutex_destroy(&pool->workers[i].lock);
 			pthread_cond_destroy(&pool->workers[i].wake);
-			free(pool->workers[i].ring);
+			free(pool->workers[i].perm.slots);
+			free(pool->workers[i].note.slots);
 		}
 	}
 	free(pool->workers);
@@ -195,13 +217,17 @@ void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm,
 
 	atomic_fetch_add(&pool->submitted, 1);
 	/* Least loaded, starting at the opener's own worker so a process's
-	 * events tend to stay in order on one queue. */
+	 * events tend to stay in order on one queue.  A permission event
+	 * counts what waits in hand and in the permission queue (it goes
+	 * before notifications); a notification counts everything. */
 	for (unsigned k = 0; k < pool->n_workers; k++) {
 		struct worker *w = &pool->workers[(first + k) % pool->n_workers];
 		uint64_t load;
 
 		pthread_mutex_lock(&w->lock);
-		load = w->tail - w->done;
+		load = w->perm.tail - w->perm.done;
+		if (!perm)
+			load += w->note.tail - w->note.done;
 		pthread_mutex_unlock(&w->lock);
 		if (load < best_load) {
 			best_load = load;
@@ -211,23 +237,27 @@ void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm,
 			break;
 	}
 	pthread_mutex_lock(&best->lock);
-	if (best->tail - best->done < pool->queue_len && !best->stopping) {
-		struct pool_event *ev = &best->ring[best->tail % pool->queue_len];
+	{
+		struct ring *r = perm ? &best->perm : &best->note;
 
-		ev->fd = fd;
-		ev->pid = pid;
-		ev->mask = mask;
-		ev->perm = perm;
-		ev->submitted_ms = now_ms;
-		ev->deadline_ms = perm ? deadline_ms : UINT64_MAX;
-		ev->answered_by = POOL_BY_NOBODY;
-		ev->verdict = POOL_ALLOW;
-		atomic_store(&ev->fail_hint, -1);
-		atomic_store(&ev->state, perm ? EV_PENDING : EV_ANSWERED);
-		best->tail++;
-		pthread_cond_signal(&best->wake);
-		pthread_mutex_unlock(&best->lock);
-		return;
+		if (r->tail - r->done < pool->queue_len && !best->stopping) {
+			struct pool_event *ev = &r->slots[r->tail % pool->queue_len];
+
+			ev->fd = fd;
+			ev->pid = pid;
+			ev->mask = mask;
+			ev->perm = perm;
+			ev->submitted_ms = now_ms;
+			ev->deadline_ms = perm ? deadline_ms : UINT64_MAX;
+			ev->answered_by = POOL_BY_NOBODY;
+			ev->verdict = POOL_ALLOW;
+			atomic_store(&ev->fail_hint, -1);
+			atomic_store(&ev->state, perm ? EV_PENDING : EV_ANSWERED);
+			r->tail++;
+			pthread_cond_signal(&best->wake);
+			pthread_mutex_unlock(&best->lock);
+			return;
+		}
 	}
 	pthread_mutex_unlock(&best->lock);
 
@@ -254,10 +284,11 @@ int pool_expire(struct pool *pool, uint64_t now_ms)
 
 	for (unsigned i = 0; i < pool->n_workers; i++) {
 		struct worker *w = &pool->workers[i];
+		struct ring *r = &w->perm;
 
 		pthread_mutex_lock(&w->lock);
-		for (uint64_t c = w->done; c < w->tail; c++) {
-			struct pool_event *ev = &w->ring[c % pool->queue_len];
+		for (uint64_t c = r->done; c < r->tail; c++) {
+			struct pool_event *ev = &r->slots[c % pool->queue_len];
 
 			if (atomic_load(&ev->state) != EV_PENDING)
 				continue;
@@ -283,7 +314,7 @@ unsigned pool_queued(struct pool *pool, unsigned worker)
 	unsigned n;
 
 	pthread_mutex_lock(&w->lock);
-	n = (unsigned)(w->tail - w->head);
+	n = (unsigned)(w->perm.tail - w->perm.head);
 	pthread_mutex_unlock(&w->lock);
 	return n;
 }

@@ -263,6 +263,35 @@ static void notifications_need_no_answer(void **state)
 	free(h);
 }
 
+static void permission_events_go_before_notifications(void **state)
+{
+	struct harness *h = harness_new(1, 64);
+	pthread_t rt;
+	uint64_t now;
+	int before = open_fds();
+
+	(void)state;
+	/* Six close-write checks of 100 ms each are queued, then an open
+	 * with a 250 ms deadline: it must be decided by the worker, not by
+	 * the deadline, so it cannot have waited behind all six. */
+	h->handled_ms = 100;
+	pthread_create(&rt, NULL, reader, h);
+	now = monotonic_ms();
+	for (int i = 0; i < 6; i++)
+		pool_submit(h->pool, fake_fd(), 5, (uint64_t)(10 + i), false, now, 0);
+	pool_submit(h->pool, fake_fd(), 6, 0, true, now, now + 250);
+	while (atomic_load(&h->handled) < 7)
+		usleep(2000);
+	atomic_store(&h->stop_reader, true);
+	pthread_join(rt, NULL);
+	pool_stop(h->pool);
+	assert_int_equal(h->answers[0], 1);
+	assert_int_equal(h->by[0], POOL_BY_WORKER);
+	assert_int_equal(h->verdict[0], POOL_ALLOW);
+	assert_int_equal(open_fds(), before);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +300,7 @@ int main(void)
 	    cmocka_unit_test(full_queue_answers_at_once),
 	    cmocka_unit_test(race_of_a_thousand),
 	    cmocka_unit_test(notifications_need_no_answer),
+	    cmocka_unit_test(permission_events_go_before_notifications),
 	};
 	struct rlimit fds;
 
