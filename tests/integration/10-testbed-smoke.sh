@@ -142,6 +142,14 @@ done
 diag "the five children started $cycle_started udevd(s) themselves"
 check "udevd started and stopped by five test scripts in a row, nothing left" test -n "$cycle_ok"
 
+# --- this script joins the bed: udevd keeps running for the children below ---
+testbed_init || {
+	not_ok "testbed_init"
+	done_testing
+	exit 1
+}
+bed_udevd=$TESTBED_UDEVD_PID
+
 # --- a script that fails half-way cleans up on exit ---
 state=$(mktemp)
 bash "$SELF" --child fail "$state" >/dev/null 2>"$state.err"
@@ -167,28 +175,28 @@ rm -f "$state" "$state.err"
 
 # --- a script killed with SIGKILL: the next testbed_init reaps its leftovers ---
 state=$(mktemp)
-bash "$SELF" --child kill9 "$state" >/dev/null 2>"$state.err" &
-child=$!
+# Not a job of this script's, so that bash does not report the kill.
+child=$(bash "$SELF" --child kill9 "$state" >/dev/null 2>"$state.err" & echo $!)
 for ((i = 0; i < 200; i++)); do
 	[ -s "$state" ] && break
 	sleep 0.05
 done
 check "the child to be killed with SIGKILL inserted its sticks" test -s "$state"
 kill -KILL "$child"
-{ wait "$child"; } 2>/dev/null # bash would report the kill
+for ((i = 0; i < 100; i++)); do
+	_tb_pid_alive "$child" || break
+	sleep 0.05
+done
 check_fails "it left its sticks behind" eval 'left_behind "$state" >/dev/null'
 
-# --- this script's own sticks ---
-testbed_init 2>"$TESTBED_STATE.init.err.$$" || {
-	not_ok "testbed_init"
-	done_testing
-	exit 1
-}
-bed_udevd=$TESTBED_UDEVD_PID
-check "testbed_init removed what the SIGKILLed script left behind" left_behind "$state"
-check "and said so" grep -q "removed what killed test script(s) $child left behind" \
-	"$TESTBED_STATE.init.err.$$"
-rm -f "$state" "$state.err" "$TESTBED_STATE.init.err.$$"
+# A script started after it reaps what it left.
+reaper=$(mktemp)
+bash "$SELF" --child cycle "$reaper" >/dev/null 2>"$reaper.err"
+check "testbed_init of the next script removed what the SIGKILLed one left behind" \
+	left_behind "$state"
+check "and said so" grep -q "removed what killed test script(s) $child left behind" "$reaper.err"
+rm -f "$state" "$state.err" "$reaper" "$reaper.err"
+
 check_eq "the bed leaves the script no background job of its own (a bare wait returns)" "" \
 	"$(jobs -p)"
 # usb_line ACTION DEV VID PID SERIAL FS UUID: the line udev-probe prints for
