@@ -679,6 +679,9 @@ struct strike_run {
 struct doc {
 	struct span word, table;
 	uint32_t ccp_text, ccp_ftn, ccp_hdd;
+	/* The stories after the headers: comments, endnotes, text boxes of
+	 * the body and of the headers (0 when the FIB does not say). */
+	uint32_t ccp_mcr, ccp_atn, ccp_edn, ccp_txbx, ccp_hdr_txbx;
 	struct strike_run *strikes;
 	size_t n_strikes;
 };
@@ -985,14 +988,17 @@ static bool doc_text(struct doc_cursor *c, uint32_t from, uint32_t to, struct do
 	return true;
 }
 
-/* One CP range as a page of its own; blank ones (empty stories, the guard
- * paragraph at the end of the header story) are not reported. */
+/* One CP range as a page of its own.  Blank ones (empty stories, the guard
+ * paragraph at the end of the header story) are not reported, except the
+ * main text, which is always a page. */
 static bool doc_page(struct doc_cursor *c, struct doc_sink *k, uint32_t from, uint32_t to,
-		     enum scan_zone zone, const char *where)
+		     enum scan_zone zone, const char *where, bool even_blank)
 {
 	bool within_budget;
 
-	if (zone != SCAN_ZONE_BODY) {
+	if (!even_blank) {
+		if (from >= to)
+			return true;
 		k->dry = true;
 		k->any = false;
 		if (!doc_text(c, from, to, k))
@@ -1020,7 +1026,7 @@ static bool doc_headers(const struct doc *d, struct doc_cursor *c, struct doc_si
 		return true;
 	if (lcb_hdd < 8 || fc_hdd > d->table.len || lcb_hdd > d->table.len - fc_hdd)
 		return doc_page(c, k, base, base + d->ccp_hdd, SCAN_ZONE_HEADER,
-				"WordDocument header story");
+				"WordDocument header story", false);
 	n = lcb_hdd / 4 - 1;
 	for (uint32_t i = 6; i < n; i++) {
 		uint32_t a = 0, b = 0;
@@ -1033,7 +1039,7 @@ static bool doc_headers(const struct doc *d, struct doc_cursor *c, struct doc_si
 			continue;
 		if (!doc_page(c, k, base + a, base + b,
 			      header ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
-			      header ? "WordDocument header" : "WordDocument footer"))
+			      header ? "WordDocument header" : "WordDocument footer", false))
 			return false;
 	}
 	return true;
@@ -1074,6 +1080,28 @@ static void utf16_runs(struct scan *s, struct span b, const char *where)
 	if (o.len > 0)
 		out_emit(s, &o, SCAN_ZONE_BODY, where);
 	out_free(&o);
+}
+
+/* The stories after the main text: footnotes, comments and endnotes as
+ * one page, the text boxes of the body as one (a box holding a level alone
+ * is a marking on its first line), the text boxes of headers as a header.
+ * CPs are added in 64 bits: the counts come from the file. */
+static bool doc_other_stories(const struct doc *d, struct doc_cursor *c, struct doc_sink *k)
+{
+	uint64_t ftn = (uint64_t)d->ccp_text, hdd = ftn + d->ccp_ftn, mcr = hdd + d->ccp_hdd,
+		 atn = mcr + d->ccp_mcr, edn = atn + d->ccp_atn, txbx = edn + d->ccp_edn,
+		 hdr_txbx = txbx + d->ccp_txbx, end = hdr_txbx + d->ccp_hdr_txbx;
+
+	if (end > c->p->n_chars)
+		return true; /* counts that do not add up: only what was read */
+	return doc_page(c, k, (uint32_t)ftn, (uint32_t)hdd, SCAN_ZONE_BODY,
+			"WordDocument footnotes", false) &&
+	       doc_page(c, k, (uint32_t)atn, (uint32_t)txbx, SCAN_ZONE_BODY,
+			"WordDocument comments and endnotes", false) &&
+	       doc_page(c, k, (uint32_t)txbx, (uint32_t)hdr_txbx, SCAN_ZONE_BODY,
+			"WordDocument text boxes", false) &&
+	       doc_page(c, k, (uint32_t)hdr_txbx, (uint32_t)end, SCAN_ZONE_HEADER,
+			"WordDocument header text boxes", false);
 }
 
 /* Word 6 and Word 95 (nFib 101 to 105): no piece table in a separate
@@ -1169,6 +1197,13 @@ static void extract_doc(struct cfb *c, const struct cfb_entry *wd)
 	if (cslw < 6 || !rd32(d.word, fib_lw + 12, &d.ccp_text) ||
 	    !rd32(d.word, fib_lw + 16, &d.ccp_ftn) || !rd32(d.word, fib_lw + 20, &d.ccp_hdd))
 		goto fallback;
+	if (cslw >= 11) {
+		rd32(d.word, fib_lw + 24, &d.ccp_mcr);
+		rd32(d.word, fib_lw + 28, &d.ccp_atn);
+		rd32(d.word, fib_lw + 32, &d.ccp_edn);
+		rd32(d.word, fib_lw + 36, &d.ccp_txbx);
+		rd32(d.word, fib_lw + 40, &d.ccp_hdr_txbx);
+	}
 	if (cb > 33) {
 		rd32(d.word, fib_fclcb + 8 * 33, &fc_clx);
 		rd32(d.word, fib_fclcb + 8 * 33 + 4, &lcb_clx);
@@ -1188,9 +1223,10 @@ static void extract_doc(struct cfb *c, const struct cfb_entry *wd)
 	}
 	sink->s = c->s;
 	doc_read_strikes(&d, fc_chpx, lcb_chpx);
-	if (!doc_page(&cursor, sink, 0, d.ccp_text, SCAN_ZONE_BODY, "WordDocument text") ||
+	if (!doc_page(&cursor, sink, 0, d.ccp_text, SCAN_ZONE_BODY, "WordDocument text", true) ||
 	    ((uint64_t)d.ccp_text + d.ccp_ftn + d.ccp_hdd <= pieces.n_chars &&
-	     !doc_headers(&d, &cursor, sink, fc_hdd, lcb_hdd)))
+	     !doc_headers(&d, &cursor, sink, fc_hdd, lcb_hdd)) ||
+	    !doc_other_stories(&d, &cursor, sink))
 		scan_set_uninspectable(c->s,
 				       "Word document: budget spent before the end of its text");
 	goto done;

@@ -458,6 +458,7 @@ enum rtf_action {
 	ACT_PROPNAME,
 	ACT_STATICVAL,
 	ACT_SKIP, /* a destination whose text is not document text */
+	ACT_READ, /* an optional destination whose text is document text */
 };
 
 struct rtf_word {
@@ -517,6 +518,9 @@ static const struct rtf_word rtf_words[] = {
     {"row", ACT_NEWLINE},
     {"rsidtbl", ACT_SKIP},
     {"sect", ACT_NEWLINE},
+    {"shpinst", ACT_READ}, /* a shape: its {\shptxt} is a text box */
+    {"shprslt", ACT_SKIP}, /* the same shape again, for old readers */
+    {"sp", ACT_SKIP},	   /* shape properties */
     {"staticval", ACT_STATICVAL},
     {"strike", ACT_STRIKE},
     {"striked", ACT_STRIKE},
@@ -638,6 +642,8 @@ static void control_word(struct rtf_parser *r, const char *word, bool has_param,
 		break;
 	case ACT_SKIP:
 		g->dest = DEST_SKIP;
+		break;
+	case ACT_READ:
 		break;
 	}
 }

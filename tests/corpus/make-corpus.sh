@@ -77,6 +77,7 @@ NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:dc="http://purl.org/dc/elements/1.1/" '
       'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
       'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+      'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
       'office:version="1.3"')
 
 FONTS = '''<office:font-face-decls>
@@ -121,6 +122,12 @@ def para(line, style="Standard"):
                 '</text:span></text:p>' % (style, escape(line[1])))
     if isinstance(line, tuple) and line[0] == "title":
         return '<text:p text:style-name="Title">%s</text:p>' % escape(line[1])
+    if isinstance(line, tuple) and line[0] == "textbox":
+        # A text box (a frame) anchored at the top of the first paragraph.
+        return ('<text:p text:style-name="%s"><draw:frame text:anchor-type="paragraph" '
+                'svg:x="12cm" svg:y="0cm" svg:width="3cm" svg:height="1.2cm" draw:z-index="0">'
+                '<draw:text-box><text:p>%s</text:p></draw:text-box></draw:frame>%s</text:p>'
+                % (style, escape(line[1]), escape(line[2])))
     if isinstance(line, tuple) and line[0] == "mark":
         return '<text:p text:style-name="Marking">%s</text:p>' % escape(line[1])
     return '<text:p text:style-name="%s">%s</text:p>' % (style, escape(line))
@@ -191,7 +198,6 @@ def fodp(slides):
                       % (1 + 4 * k, "".join(para(l) for l in lines)))
         pages += "</draw:page>"
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document %s '
-            'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
             'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
             'office:mimetype="application/vnd.oasis.opendocument.presentation">%s'
             '<office:automatic-styles><style:page-layout style:name="PM1">'
@@ -227,6 +233,8 @@ docs = [
      dict(body=[("mark", "「絕對機密」")] + MEMO)),
     ("lastline-jimi-bracket", "text", WRITER, "機密", 0, 0, "-",
      dict(body=MEMO + [("mark", "【機密】")])),
+    ("textbox-jimi", "text", WRITER, "機密", 0, 0, "-",
+     dict(body=[("textbox", "機密", MEMO[0])] + MEMO[1:])),
     ("letter-field", "text", WRITER, "機密", 0, 0, "-",
      dict(body=LETTER + ["密等及解密條件或保密期限：機密（本件於公布時解密）", "附件：如說明三"] + MEMO)),
     ("letter-field-putong", "text", WRITER, "none", 0, 0, "-",

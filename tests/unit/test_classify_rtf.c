@@ -125,6 +125,22 @@ static void skipped_destinations_and_fields(void **state)
 	stub_free(&s);
 }
 
+static void shape_text_boxes(void **state)
+{
+	struct scan s;
+
+	(void)state;
+	run(&s,
+	    "{\\rtf1\\ansi{\\shp{\\*\\shpinst{\\sp{\\sn fillColor}{\\sv 16777215}}"
+	    "{\\shptxt \\u27231?\\u23494?\\par}}{\\shprslt fallback copy}}Memo\\par}",
+	    0);
+	assert_has(&s, "[BODY page 1]\n機密\nMemo\n[END]");
+	assert_lacks(&s, "fillColor");
+	assert_lacks(&s, "16777215");
+	assert_lacks(&s, "fallback");
+	stub_free(&s);
+}
+
 static void info_and_user_properties(void **state)
 {
 	struct scan s;
@@ -236,6 +252,7 @@ int main(void)
 	    cmocka_unit_test(unicode_fallback_and_surrogates),
 	    cmocka_unit_test(big5_code_pages),
 	    cmocka_unit_test(skipped_destinations_and_fields),
+	    cmocka_unit_test(shape_text_boxes),
 	    cmocka_unit_test(info_and_user_properties),
 	    cmocka_unit_test(pages),
 	    cmocka_unit_test(deep_nesting_is_bounded),
