@@ -9,7 +9,8 @@ BUILD="build-essential pkg-config clang llvm libclang-rt-14-dev gettext
  libsqlite3-dev libcmocka-dev libseccomp-dev libsystemd-dev libpoppler-glib-dev
  libcurl4-openssl-dev libmicrohttpd-dev libpq-dev cppcheck clang-format"
 TEST="udev exfat-fuse exfatprogs e2fsprogs util-linux umockdev attr rsync zip
- unzip tar gzip bzip2 xz-utils file procps psmisc iproute2 sqlite3 openssl locales jq"
+ unzip tar gzip bzip2 xz-utils file procps psmisc iproute2 sqlite3 openssl locales jq python3
+ libreoffice-writer-nogui"
 BENCH="fapolicyd odt2txt docx2txt poppler-utils hyperfine"
 ALL="$BUILD $TEST $BENCH"
 
