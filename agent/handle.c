@@ -57,6 +57,7 @@ struct event_ctx {
 	const char *group_names[MAX_GROUPS];
 	size_t n_group_names;
 	bool have_groups;
+	bool recorded; /* a journal record was written for this event */
 };
 
 static void ctx_opener(struct event_ctx *c)
@@ -220,6 +221,24 @@ static void record(struct event_ctx *c, const char *event, const char *path, con
 	rec.outcome = outcome;
 	rec.detail = detail;
 	journal_append(c->a->journal, &rec, sync);
+	c->recorded = true;
+}
+
+static const char *answered_outcome(const struct pool_event *ev, bool wanted_deny);
+
+/* The deadline answered for us and nothing else was recorded (the opener
+ * may even be gone before we looked at it): the fail mode's decision is a
+ * decision too. */
+static void record_fail_mode(struct event_ctx *c, const char *event,
+			     const struct ward_device *device)
+{
+	if (!c->ev->perm || c->ev->answered_by != POOL_BY_DEADLINE || c->recorded)
+		return;
+	if (!c->path[0])
+		fan_fd_path(c->ev->fd, c->path, sizeof(c->path));
+	record(c, event, c->path, NULL, NULL, device, NULL, "fail-mode",
+	       answered_outcome(c->ev, c->ev->verdict == POOL_DENY),
+	       "no decision within the deadline", false);
 }
 
 static void deny(struct event_ctx *c)
@@ -634,20 +653,24 @@ void agent_handle(void *arg, unsigned worker, struct pool_event *ev)
 		return;
 	}
 	if (ev->mask & AGENT_EV_SOURCE) {
-		if (ev->perm)
+		if (ev->perm) {
 			source_side(&c);
-		else if (ev->mask & AGENT_EV_LEARN)
+			record_fail_mode(&c, "copy-source", NULL);
+		} else if (ev->mask & AGENT_EV_LEARN) {
 			learn_clean(&c);
+		}
 		return;
 	}
 	if (!media_lookup_dev(c.a->media, c.st.st_dev, &m)) {
 		allow(&c); /* unmounted meanwhile */
 		return;
 	}
-	if (ev->perm)
+	if (ev->perm) {
 		destination_side(&c, &m);
-	else if (ev->mask & FAN_CLOSE_WRITE)
+		record_fail_mode(&c, "copy-destination", &m.device);
+	} else if (ev->mask & FAN_CLOSE_WRITE) {
 		post_write(&c, &m);
+	}
 }
 
 void agent_respond(void *arg, const struct pool_event *ev, enum pool_verdict verdict, bool audit)

@@ -102,7 +102,7 @@ check "wardd with a 10 ms deadline watches the stick" agent_wait_watched "$M2"
 big=$CORPUS/office/footer-jimi.pdf
 check "the marked copy is denied by the fail mode" eperm_from cp "$big" "$M2/late.pdf"
 # The record follows when the worker is done classifying (slow under a sanitizer).
-for i in $(seq 1 100); do journal_has '"outcome":"denied (deadline passed: fail mode)"' && break; sleep 0.1; done
-check "journal: denied with the deadline passed" journal_has '"outcome":"denied (deadline passed: fail mode)"'
+for i in $(seq 1 100); do journal_has "late.pdf" '"outcome":"denied (deadline passed: fail mode)"' && break; sleep 0.1; done
+check "journal: denied with the deadline passed" journal_has "late.pdf" '"outcome":"denied (deadline passed: fail mode)"'
 check "status counts answers by deadline" test "$(agent_status_field answered_by_deadline)" -ge 1
 done_testing
