@@ -477,7 +477,7 @@ struct out {
 
 static void out_add(struct out *o, const char *p, size_t n, bool struck)
 {
-	if (o->failed)
+	if (o->failed || n == 0) /* nothing to add, maybe nowhere yet to add it */
 		return;
 	if (o->len + n > o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 4096;
