@@ -99,8 +99,9 @@ check "its journal chain is intact across the kill" "$WARD_BUILD/wardctl" events
 agent_stop
 AGENT_DEADLINE_MS=10 agent_start
 check "wardd with a 10 ms deadline watches the stick" agent_wait_watched "$M2"
-big=$CORPUS/office/footer-jimi.pdf
-check "the marked copy is denied by the fail mode" eperm_from cp "$big" "$M2/late.pdf"
+# 40 MB to read: no classifier answers that within 10 ms.
+{ printf '機密\n\n臺東縣政府 函\n'; yes '主旨：春節期間安全維護計畫執行情形。' | head -c 40M; } >"$WORK/big.txt"
+check "the marked copy is denied by the fail mode" eperm_from cp "$WORK/big.txt" "$M2/late.pdf"
 # The record follows when the worker is done classifying (slow under a sanitizer).
 for i in $(seq 1 100); do journal_has "late.pdf" '"outcome":"denied (deadline passed: fail mode)"' && break; sleep 0.1; done
 check "journal: denied with the deadline passed" journal_has "late.pdf" '"outcome":"denied (deadline passed: fail mode)"'
