@@ -157,13 +157,10 @@ static int journal_recover(struct journal *j)
 	return 0;
 }
 
-int journal_open(const char *dir, struct journal **out)
+static int journal_open_fds(struct journal *j, const char *dir)
 {
-	_cleanup_free_ struct journal *j = calloc(1, sizeof(*j));
 	int r;
 
-	if (!j)
-		return -ENOMEM;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	if (snprintf(j->path, sizeof(j->path), "%s/%s", dir, WARDD_JOURNAL_NAME) >=
@@ -187,8 +184,23 @@ int journal_open(const char *dir, struct journal **out)
 	}
 	/* A new file's directory entry must survive a crash too. */
 	fsync(j->dir_fd);
+	return 0;
+}
+
+int journal_open(const char *dir, struct journal **out)
+{
+	struct journal *j = calloc(1, sizeof(*j));
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	r = journal_open_fds(j, dir);
+	if (r < 0) {
+		free(j);
+		return r;
+	}
 	pthread_mutex_init(&j->lock, NULL);
-	*out = TAKE_PTR(j);
+	*out = j;
 	return 0;
 }
 
