@@ -1,5 +1,5 @@
 /* The OLE2 reader and the .doc/.xls/.ppt extractors, tested on what they
- * feed the scan (the recording stand-in of classify_xml_stub.h): on the
+ * feed the scan (the recording stand-in of scan_recorder.h): on the
  * LibreOffice-written corpus (header and footer stories, strike, document
  * properties, shared strings) and on compound files built here (encryption
  * flags, strings across CONTINUE records, PowerPoint text atoms, broken
@@ -16,39 +16,7 @@
 #include "classify/extract.h"
 #include "common/cleanup.h"
 #include "common/util.h"
-/* The shared recording stand-in brings helpers this program does not use. */
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include "tests/unit/classify_xml_stub.h"
-
-#define assert_has(s, needle)                                                                      \
-	do {                                                                                       \
-		if (strstr((s)->log, (needle)) == NULL)                                            \
-			fail_msg("expected \"%s\" in:\n%s", (needle), (s)->log);                   \
-	} while (0)
-#define assert_lacks(s, needle)                                                                    \
-	do {                                                                                       \
-		if (strstr((s)->log, (needle)) != NULL)                                            \
-			fail_msg("did not expect \"%s\" in:\n%s", (needle), (s)->log);             \
-	} while (0)
-
-static char *corpus_file(const char *rel, size_t *len)
-{
-	const char *root = getenv("WARD_CORPUS") ? getenv("WARD_CORPUS") : "tests/corpus";
-	char path[512];
-	struct stat st;
-	char *buf;
-	_cleanup_close_ int fd = -1;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		fail_msg("cannot open corpus file %s", path);
-	buf = malloc((size_t)st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(read_full(fd, buf, (size_t)st.st_size), st.st_size);
-	*len = (size_t)st.st_size;
-	return buf;
-}
+#include "tests/unit/scan_recorder.h"
 
 static void run(struct scan *s, const void *data, size_t len)
 {

@@ -1,5 +1,5 @@
 /* The RTF extractor, tested on what it feeds the scan (the recording
- * stand-in of classify_xml_stub.h): header and footer groups as their own
+ * stand-in of scan_recorder.h): header and footer groups as their own
  * zones, struck runs, pages, \uN with its fallback skipped, code pages,
  * skipped destinations, metadata, and the bounds on hostile input. */
 #include <setjmp.h>
@@ -11,20 +11,7 @@
 #include "classify/extract.h"
 #include "common/util.h"
 #include "common/cleanup.h"
-/* The shared recording stand-in brings helpers this program does not use. */
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include "tests/unit/classify_xml_stub.h"
-
-#define assert_has(s, needle)                                                                      \
-	do {                                                                                       \
-		if (strstr((s)->log, (needle)) == NULL)                                            \
-			fail_msg("expected \"%s\" in:\n%s", (needle), (s)->log);                   \
-	} while (0)
-#define assert_lacks(s, needle)                                                                    \
-	do {                                                                                       \
-		if (strstr((s)->log, (needle)) != NULL)                                            \
-			fail_msg("did not expect \"%s\" in:\n%s", (needle), (s)->log);             \
-	} while (0)
+#include "tests/unit/scan_recorder.h"
 
 static void run(struct scan *s, const char *rtf, size_t len)
 {

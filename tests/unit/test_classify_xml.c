@@ -1,6 +1,6 @@
 /* The XML-family extractors (DI XML, ODF, OOXML, HTML), archives and
  * e-mail, tested on what they feed the scan (a recording stand-in, see
- * classify_xml_stub.h): zones, places, lines, struck runs, structural
+ * scan_recorder.h): zones, places, lines, struck runs, structural
  * markings, nesting and uninspectable reasons. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,18 +11,7 @@
 #include "classify/extract.h"
 #include "common/cleanup.h"
 #include "common/util.h"
-#include "tests/unit/classify_xml_stub.h"
-
-#define assert_has(s, needle)                                                                      \
-	do {                                                                                       \
-		if (strstr((s)->log, (needle)) == NULL)                                            \
-			fail_msg("expected \"%s\" in:\n%s", (needle), (s)->log);                   \
-	} while (0)
-#define assert_lacks(s, needle)                                                                    \
-	do {                                                                                       \
-		if (strstr((s)->log, (needle)) != NULL)                                            \
-			fail_msg("did not expect \"%s\" in:\n%s", (needle), (s)->log);             \
-	} while (0)
+#include "tests/unit/scan_recorder.h"
 
 static void run(struct scan *s, int (*extract)(struct scan *, const void *, size_t),
 		const char *data, size_t len)

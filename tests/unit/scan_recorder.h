@@ -1,4 +1,4 @@
-/* A recording stand-in for the scan (scan.h), so the XML-family extractors
+/* A recording stand-in for the scan (scan.h), so format extractors
  * are tested on what they feed, independently of the marking rules: every
  * call is written into one log that tests search.
  *
@@ -11,20 +11,25 @@
  *
  * Included by exactly one test program; it defines the scan_* functions, so
  * the real scan.o is never pulled from the library into that program. */
-#ifndef TEST_CLASSIFY_XML_STUB_H
-#define TEST_CLASSIFY_XML_STUB_H
+#ifndef TEST_SCAN_RECORDER_H
+#define TEST_SCAN_RECORDER_H
 
+#include <fcntl.h>
 #include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 
 #include "classify/scan.h"
+#include "common/cleanup.h"
 #include "common/level.h"
+#include "common/util.h"
 
 struct scan {
 	char *log;
@@ -41,7 +46,7 @@ struct scan {
 	int n_nested;
 };
 
-static void stub_add(struct scan *s, const char *p, size_t n)
+static inline void stub_add(struct scan *s, const char *p, size_t n)
 {
 	if (s->len + n + 1 > s->cap) {
 		s->cap = (s->len + n + 1) * 2;
@@ -54,7 +59,7 @@ static void stub_add(struct scan *s, const char *p, size_t n)
 	s->log[s->len] = '\0';
 }
 
-static void stub_printf(struct scan *s, const char *fmt, ...)
+static inline void stub_printf(struct scan *s, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -66,7 +71,7 @@ static void stub_printf(struct scan *s, const char *fmt, ...)
 	stub_add(s, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-static void stub_init(struct scan *s)
+static inline void stub_init(struct scan *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->over_budget_after = -1;
@@ -80,13 +85,13 @@ static void stub_init(struct scan *s)
 	stub_add(s, "", 0);
 }
 
-static void stub_free(struct scan *s)
+static inline void stub_free(struct scan *s)
 {
 	free(s->log);
 	free(s->nested_data);
 }
 
-static const char *zone_name(enum scan_zone z)
+static inline const char *zone_name(enum scan_zone z)
 {
 	switch (z) {
 	case SCAN_ZONE_BODY:
@@ -201,8 +206,8 @@ const struct classify_budget *scan_budget(const struct scan *s)
 /* Builds an archive in memory: format e.g. "zip", "ustar"; filter e.g.
  * "gzip" or NULL; members as name, content pairs ending with NULL.
  * Returns a malloc'ed buffer. */
-static char *make_archive(const char *format, const char *filter, const char *password, size_t *len,
-			  ...)
+static inline char *make_archive(const char *format, const char *filter, const char *password,
+				 size_t *len, ...)
 {
 	size_t cap = 1 << 22, used = 0;
 	char *buf = malloc(cap);
@@ -242,6 +247,39 @@ static char *make_archive(const char *format, const char *filter, const char *pa
 	archive_write_close(a);
 	archive_write_free(a);
 	*len = used;
+	return buf;
+}
+
+/* The recorded log holds (or lacks) a piece of text. */
+#define assert_has(s, needle)                                                                      \
+	do {                                                                                       \
+		if (strstr((s)->log, (needle)) == NULL)                                            \
+			fail_msg("expected \"%s\" in:\n%s", (needle), (s)->log);                   \
+	} while (0)
+#define assert_lacks(s, needle)                                                                    \
+	do {                                                                                       \
+		if (strstr((s)->log, (needle)) != NULL)                                            \
+			fail_msg("did not expect \"%s\" in:\n%s", (needle), (s)->log);             \
+	} while (0)
+
+/* A file of the test corpus ($WARD_CORPUS or tests/corpus), whole, in a
+ * malloc'ed buffer the caller frees. */
+static inline char *corpus_file(const char *rel, size_t *len)
+{
+	const char *root = getenv("WARD_CORPUS") ? getenv("WARD_CORPUS") : "tests/corpus";
+	char path[512];
+	struct stat st;
+	char *buf;
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		fail_msg("cannot open corpus file %s", path);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(read_full(fd, buf, (size_t)st.st_size), st.st_size);
+	*len = (size_t)st.st_size;
 	return buf;
 }
 
