@@ -1,8 +1,15 @@
-# agent/: wardd.  Every agent/*.c but wardd.c (main) is in libward-agent.a,
-# so unit tests can link the parts.
-AGENT_SRCS := $(filter-out agent/wardd.c,$(wildcard agent/*.c))
+# agent/: wardd and wardd-scanner.  Every agent/*.c but the two mains is in
+# libward-agent.a, so unit tests can link the parts.  wardd links no document
+# parser: only wardd-scanner, the sandboxed process, does.
+AGENT_SRCS := $(filter-out agent/wardd.c agent/wardd-scanner.c,$(wildcard agent/*.c))
 $(BUILD)/libward-agent.a: $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-agent.a
+
+PROGRAMS += $(BUILD)/wardd-scanner
+$(BUILD)/wardd-scanner: $(BUILD)/obj/agent/wardd-scanner.o $(BUILD)/libward-agent.a \
+		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
 
 ifneq ($(wildcard agent/wardd.c),)
 PROGRAMS += $(BUILD)/wardd

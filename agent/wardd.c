@@ -79,6 +79,7 @@ struct daemon {
 	atomic_uint_fast64_t reader_heartbeat;
 	uint64_t watchdog_seen;
 	char exe[PATH_MAX];
+	char scanner_exe[PATH_MAX]; /* wardd-scanner, beside exe */
 	char socket_path[PATH_MAX];
 	bool foreground;
 };
@@ -564,12 +565,18 @@ static void watchdog_tick(struct daemon *d)
 	d->watchdog_seen = hb;
 }
 
+/* wardd only checks what its scanners answer; classifying is
+ * wardd-scanner's, so the document parsers are not linked in here. */
+static const struct scanner_ops scanner_parent_ops = {.sane = classify_result_sane};
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"foreground", no_argument, NULL, 'f'}, {"config", required_argument, NULL, 'c'},
-	    {"verbose", no_argument, NULL, 'v'},    {"scanner", required_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const struct pool_ops pool_ops = {agent_handle, agent_respond, agent_fail_verdict};
 	static struct daemon the_daemon; /* large; lives for the whole run */
@@ -594,9 +601,6 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
-		case 'S':
-			/* A scanner: exec'd by ourselves, before anything else. */
-			scanner_child_main(atoi(optarg), &scanner_classify_ops, true);
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -627,6 +631,13 @@ int main(int argc, char **argv)
 	if (len <= 0)
 		fatal("cannot find my own executable in /proc/self/exe");
 	d->exe[len] = '\0';
+	/* The scanner is installed beside wardd (build/, or /usr/sbin). */
+	if (snprintf(d->scanner_exe, sizeof(d->scanner_exe), "%.*s/wardd-scanner",
+		     (int)(strrchr(d->exe, '/') - d->exe), d->exe) >= (int)sizeof(d->scanner_exe))
+		fatalx("the path of wardd-scanner is too long");
+	if (access(d->scanner_exe, X_OK) < 0)
+		fatal("cannot run the classifier process %s (install it beside wardd)",
+		      d->scanner_exe);
 	a->self_pid = getpid();
 	signal(SIGPIPE, SIG_IGN);
 	umask(0077);
@@ -653,9 +664,9 @@ int main(int argc, char **argv)
 
 	/* Scanners first: they are exec'd, but fork before threads is tidier. */
 	for (unsigned i = 0; i < a->cfg.workers; i++) {
-		struct scanner_options so = {.exec_path = d->exe, .sandbox = true};
+		struct scanner_options so = {.exec_path = d->scanner_exe, .sandbox = true};
 
-		r = scanner_start(&scanner_classify_ops, &so, &a->scanners[i]);
+		r = scanner_start(&scanner_parent_ops, &so, &a->scanners[i]);
 		if (r < 0)
 			fatalx("cannot start scanner %u: %s", i, strerror(-r));
 	}

@@ -49,16 +49,6 @@ struct classify_ctx {
 	size_t n_english;
 };
 
-void classify_budget_default(struct classify_budget *budget)
-{
-	budget->max_input_bytes = 256ull << 20;
-	budget->max_expanded_bytes = 1ull << 30;
-	budget->max_millis = 2000;
-	budget->max_depth = 4;
-	budget->max_entries = 10000;
-	budget->max_ratio = 200;
-}
-
 /* Letters only, upper case: "Top-Secret" → "TOPSECRET".  Returns false
  * when the word does not fit or holds no letter. */
 static bool english_normalize(const char *word, size_t len, char *out, size_t out_size)
@@ -635,27 +625,4 @@ out:
 	EVP_MD_CTX_free(md);
 	read_buffer_free(data, cap);
 	return ret;
-}
-
-bool classify_result_sane(const struct classify_result *res)
-{
-	if (!memchr(res->mime, '\0', sizeof(res->mime)) ||
-	    !memchr(res->uninspectable_reason, '\0', sizeof(res->uninspectable_reason)))
-		return false;
-	if ((unsigned)res->level > WARD_LEVEL_MAX || res->n_pii > CLASSIFY_MAX_PII ||
-	    res->n_reasons > CLASSIFY_MAX_REASONS)
-		return false;
-	for (uint32_t i = 0; i < res->n_pii; i++) {
-		if (!memchr(res->pii[i].type, '\0', sizeof(res->pii[i].type)))
-			return false;
-	}
-	for (uint32_t i = 0; i < res->n_reasons; i++) {
-		const struct classify_reason *r = &res->reasons[i];
-
-		if (!memchr(r->rule, '\0', sizeof(r->rule)) ||
-		    !memchr(r->where, '\0', sizeof(r->where)) ||
-		    !memchr(r->text, '\0', sizeof(r->text)))
-			return false;
-	}
-	return true;
 }
