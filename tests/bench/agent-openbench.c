@@ -78,16 +78,21 @@ static int open_all(const char *dir, long n)
 
 static int eperm(const char *mode, const char *src, const char *dst, long n)
 {
-	uint64_t *lat = calloc((size_t)n, sizeof(*lat));
+	uint64_t *lat = NULL;
 	int held, wrong = 0;
 	char path[4096];
 
+	if (n <= 0 || !(lat = calloc((size_t)n, sizeof(*lat)))) {
+		fprintf(stderr, "eperm: need a positive count that fits in memory\n");
+		return 2;
+	}
 	if (strcmp(mode, "eperm-dest") == 0)
 		held = open(src, O_RDONLY);
 	else
 		held = open(dst, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (held < 0) {
 		perror("holding open");
+		free(lat);
 		return 1;
 	}
 	for (long i = 0; i < n; i++) {

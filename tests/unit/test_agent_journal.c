@@ -27,9 +27,13 @@ static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
-	strcpy(fx->dir, "/tmp/ward-journal-XXXXXX");
-	if (!mkdtemp(fx->dir))
+	if (!fx)
 		return -1;
+	strcpy(fx->dir, "/tmp/ward-journal-XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
 	snprintf(fx->path, sizeof(fx->path), "%s/journal.log", fx->dir);
 	*state = fx;
 	return 0;
