@@ -156,20 +156,32 @@ int procfd_open(pid_t pid, const struct procfd_file *file)
 	return fd;
 }
 
-pid_t procfd_tgid(pid_t pid)
+/* Reads /proc/PID/NAME (one small file) into buf, NUL-terminated.
+ * Returns the length, -ESRCH when the process is gone, or -errno. */
+static ssize_t proc_read(pid_t pid, const char *name, char *buf, size_t size)
 {
-	char path[48], buf[1024];
+	char path[48];
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	n = read_full(fd, buf, sizeof(buf) - 1);
+	n = read_full(fd, buf, size - 1);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	return n;
+}
+
+pid_t procfd_tgid(pid_t pid)
+{
+	char buf[1024];
+	ssize_t n = proc_read(pid, "status", buf, sizeof(buf));
+
 	if (n < 0)
 		return (pid_t)n;
-	buf[n] = '\0';
 	char *p = strstr(buf, "\nTgid:");
 	if (!p)
 		return -EPROTO;
@@ -178,18 +190,11 @@ pid_t procfd_tgid(pid_t pid)
 
 pid_t procfd_ppid(pid_t pid)
 {
-	char path[48], buf[512];
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	char buf[512];
+	ssize_t n = proc_read(pid, "stat", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	n = read_full(fd, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return (pid_t)n;
-	buf[n] = '\0';
 	/* "pid (comm) S ppid ...": comm may hold spaces and parentheses, so
 	 * parse from the last ')'. */
 	char *p = strrchr(buf, ')');
