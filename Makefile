@@ -13,7 +13,7 @@
 #   make pot        refresh po/ward.pot and merge it into po/*.po
 
 CC      ?= cc
-PKGS    := libudev libmagic openssl libarchive zlib libxml-2.0 sqlite3 \
+PKGS    := libudev libmagic openssl libarchive zlib libxml-2.0 sqlite3 jansson \
            libseccomp libsystemd poppler-glib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -1,0 +1,41 @@
+/* Ward's one door to JSON parsing: jansson, with the limits and flags every
+ * caller wants, so no part reads JSON by hand.  Status replies, records,
+ * reports and the collector's API all go through here.
+ *
+ * Serialisation for signatures is canonical in Ward's sense: keys sorted
+ * by their UTF-8 bytes, no insignificant white space, UTF-8 kept as is.
+ * What was signed is stored and sent as those exact bytes and never
+ * serialised again, so the form only has to be deterministic. */
+#ifndef WARD_JSON_H
+#define WARD_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Parses len bytes as one JSON value (object or array), rejecting
+ * duplicate keys, NUL bytes and trailing data.  On error returns NULL and
+ * writes "line L column C: why" into err (may be NULL). */
+json_t *wjson_parse(const char *text, size_t len, char *err, size_t errsize);
+
+/* The canonical compact form of v (sorted keys, no spaces), heap, NUL-
+ * terminated; *len gets its length.  NULL on no memory. */
+char *wjson_canonical(const json_t *v, size_t *len);
+
+/* Writes v on one line to out (canonical form, then '\n'); or indented
+ * for people when pretty.  Returns 0 or -EIO. */
+int wjson_print(FILE *out, const json_t *v, bool pretty);
+
+/* Typed getters: NULL / false when the key is absent or of another type. */
+const char *wjson_str(const json_t *obj, const char *key);
+bool wjson_int(const json_t *obj, const char *key, int64_t *out);
+bool wjson_bool(const json_t *obj, const char *key, bool *out);
+
+/* Sets key to a string only when value is non-NULL (records leave unknown
+ * facts out rather than writing null).  Returns 0 or -ENOMEM. */
+int wjson_set_str(json_t *obj, const char *key, const char *value);
+int wjson_set_int(json_t *obj, const char *key, int64_t value);
+
+#endif
