@@ -1,11 +1,13 @@
 COMMON_SRCS := common/log.c common/level.c common/jsonw.c common/util.c common/device.c common/i18n.c \
-               common/b64.c common/json.c common/ed25519.c common/jws.c
+               common/b64.c common/json.c common/ed25519.c common/jws.c common/merkle.c common/note.c
 $(BUILD)/libward-common.a: $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-common.a
 UNIT_TESTS += $(BUILD)/tests/test_common
 $(BUILD)/tests/test_common: $(BUILD)/libward-common.a
 UNIT_TESTS += $(BUILD)/tests/test_common_crypto
 $(BUILD)/tests/test_common_crypto: $(BUILD)/libward-common.a
+UNIT_TESTS += $(BUILD)/tests/test_common_merkle $(BUILD)/tests/test_common_note
+$(BUILD)/tests/test_common_merkle $(BUILD)/tests/test_common_note: $(BUILD)/libward-common.a
 
 # Message catalogues: po/<lang>.po → $(BUILD)/locale/<lang>/LC_MESSAGES/ward.mo
 PO_LANGS := $(basename $(notdir $(wildcard po/*.po)))

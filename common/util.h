@@ -27,5 +27,8 @@ uint64_t monotonic_ns(void);
 
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void hex_encode(const unsigned char *bytes, size_t len, char *out);
+/* Exactly 2*size hex digits (either case) of text into out; false on any
+ * other length or a non-hex character. */
+bool hex_decode(const char *text, size_t len, unsigned char *out, size_t size);
 
 #endif

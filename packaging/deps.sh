@@ -19,6 +19,11 @@ if [ "${1:-}" = "--print" ]; then
 	exit 0
 fi
 
+# Node.js runs the tests' independent checks (tests/js, npm ci).  Only
+# where node is missing: a machine may already have Node.js 20 with npm,
+# and Debian's npm package conflicts with that one.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || ALL="$ALL nodejs npm"
+
 missing=""
 for pkg in $ALL; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)

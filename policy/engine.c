@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "common/cleanup.h"
+#include "common/util.h"
 #include "policy/internal.h"
 
 /* What the conditions of one decision share: the event and, computed at
@@ -138,17 +139,6 @@ static bool any_pattern(const struct cond *c, const char *s)
 	return false;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* ID_USB_INTERFACES is ":080650:0e0100:": six hex digits per interface. */
 static bool iface_matches(const struct cond *c, const char *ifaces)
 {
@@ -156,22 +146,12 @@ static bool iface_matches(const struct cond *c, const char *ifaces)
 
 	while (*s) {
 		uint8_t v[3];
-		int ok = 1;
 
 		if (*s == ':') {
 			s++;
 			continue;
 		}
-		for (int i = 0; i < 3; i++) {
-			int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
-
-			if (hi < 0 || lo < 0) {
-				ok = 0;
-				break;
-			}
-			v[i] = (uint8_t)(hi << 4 | lo);
-		}
-		if (!ok)
+		if (strnlen(s, 6) < 6 || !hex_decode(s, 6, v, sizeof(v)))
 			return false;
 		for (uint32_t k = 0; k < c->u.ifs.n; k++) {
 			const struct ifpat *f = &c->u.ifs.v[k];
