@@ -21,8 +21,7 @@ size_t b64_encode(enum b64_alphabet alpha, const void *in, size_t len, char *out
 /* Decodes text of length len into out (room for size bytes).  Returns the
  * bytes decoded, or -EINVAL (not canonical base64 of that alphabet) or
  * -ENOSPC. */
-ssize_t b64_decode(enum b64_alphabet alpha, const char *text, size_t len, void *out,
-		   size_t size);
+ssize_t b64_decode(enum b64_alphabet alpha, const char *text, size_t len, void *out, size_t size);
 
 /* Decodes into a fresh heap buffer (NUL-terminated for convenience);
  * *outlen gets its length.  NULL on bad input or no memory. */

@@ -38,15 +38,14 @@ int ed25519_generate(struct ed25519_key *key)
 
 int ed25519_from_seed(const unsigned char seed[ED25519_KEY_BYTES], struct ed25519_key *key)
 {
-	return key_take(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
-						     ED25519_KEY_BYTES),
-			true, key);
+	return key_take(
+	    EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_KEY_BYTES), true,
+	    key);
 }
 
 int ed25519_from_public(const unsigned char pub[ED25519_KEY_BYTES], struct ed25519_key *key)
 {
-	return key_take(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
-						    ED25519_KEY_BYTES),
+	return key_take(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, ED25519_KEY_BYTES),
 			false, key);
 }
 
@@ -146,8 +145,8 @@ static int save_pem(const struct ed25519_key *key, const char *path, bool privat
 		return -EINVAL;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  private ? 0600 : 0644);
+	fd =
+	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, private ? 0600 : 0644);
 	if (fd < 0)
 		return -errno;
 	f = fdopen(fd, "w");

@@ -22,8 +22,8 @@
 static const char RFC8037_D[] = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
 static const char RFC8037_X[] = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
 static const char RFC8037_JWS[] =
-	"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc."
-	"hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+    "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc."
+    "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
 
 static void b64_rfc4648_vectors(void **state)
 {
@@ -41,9 +41,11 @@ static void b64_rfc4648_vectors(void **state)
 		assert_int_equal(b64_encoded_len(B64_STD, n), strlen(std[i]));
 		assert_int_equal(b64_encode(B64_URL, in[i], n, out), strlen(url[i]));
 		assert_string_equal(out, url[i]);
-		assert_int_equal(b64_decode(B64_STD, std[i], strlen(std[i]), back, sizeof(back)), n);
+		assert_int_equal(b64_decode(B64_STD, std[i], strlen(std[i]), back, sizeof(back)),
+				 n);
 		assert_memory_equal(back, in[i], n);
-		assert_int_equal(b64_decode(B64_URL, url[i], strlen(url[i]), back, sizeof(back)), n);
+		assert_int_equal(b64_decode(B64_URL, url[i], strlen(url[i]), back, sizeof(back)),
+				 n);
 		assert_memory_equal(back, in[i], n);
 	}
 }
@@ -99,7 +101,8 @@ static void json_canonical_sorts_and_keeps_utf8(void **state)
 	assert_int_equal(wjson_set_str(v, "skipped", NULL), 0);
 	json_object_set_new(v, "mid", json_pack("{s:b,s:s}", "y", 1, "x", "a/b"));
 	s = wjson_canonical(v, &len);
-	assert_string_equal(s, "{\"alpha\":42,\"mid\":{\"x\":\"a/b\",\"y\":true},\"zeta\":\"機密\"}");
+	assert_string_equal(s,
+			    "{\"alpha\":42,\"mid\":{\"x\":\"a/b\",\"y\":true},\"zeta\":\"機密\"}");
 	assert_int_equal(len, strlen(s));
 	assert_true(wjson_int(v, "alpha", &n));
 	assert_int_equal(n, 42);
@@ -179,8 +182,7 @@ static void jws_round_trip_and_tamper(void **state)
 	jws_free(&j);
 	free(out);
 
-	assert_int_equal(jws_sign(&key, "bad\"kid", payload, strlen(payload), &out, &len),
-			 -EINVAL);
+	assert_int_equal(jws_sign(&key, "bad\"kid", payload, strlen(payload), &out, &len), -EINVAL);
 	ed25519_free(&key);
 	ed25519_free(&other);
 }
@@ -246,15 +248,15 @@ static void ed25519_pem_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(b64_rfc4648_vectors),
-		cmocka_unit_test(b64_decoding_is_strict),
-		cmocka_unit_test(json_rejects_duplicates_and_reports_position),
-		cmocka_unit_test(json_canonical_sorts_and_keeps_utf8),
-		cmocka_unit_test(ed25519_rfc8037_key_and_signature),
-		cmocka_unit_test(jws_rfc8037_vector_verifies),
-		cmocka_unit_test(jws_round_trip_and_tamper),
-		cmocka_unit_test(jws_parse_refuses_other_shapes),
-		cmocka_unit_test(ed25519_pem_round_trip),
+	    cmocka_unit_test(b64_rfc4648_vectors),
+	    cmocka_unit_test(b64_decoding_is_strict),
+	    cmocka_unit_test(json_rejects_duplicates_and_reports_position),
+	    cmocka_unit_test(json_canonical_sorts_and_keeps_utf8),
+	    cmocka_unit_test(ed25519_rfc8037_key_and_signature),
+	    cmocka_unit_test(jws_rfc8037_vector_verifies),
+	    cmocka_unit_test(jws_round_trip_and_tamper),
+	    cmocka_unit_test(jws_parse_refuses_other_shapes),
+	    cmocka_unit_test(ed25519_pem_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
