@@ -1,10 +1,14 @@
-/* Text in a declared charset (a MIME part's charset=, an HTML meta
- * charset) as UTF-8, for html.c and eml.c.  Internal to classify/. */
+/* The one place where the classifier turns other encodings into UTF-8:
+ * declared charsets (a MIME part's charset=, an HTML meta charset), UTF-16,
+ * Windows code pages (OLE property sets, RTF, PowerPoint), Big5/CP950.
+ * Internal to classify/. */
 #ifndef WARD_CLASSIFY_CHARSET_H
 #define WARD_CLASSIFY_CHARSET_H
 
+#include <iconv.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Returns a malloc'ed NUL-terminated UTF-8 copy of data and its length in
  * *out_len, or NULL when out of memory.  Big5 and its variants are read as
@@ -18,5 +22,48 @@ char *charset_to_utf8(const char *charset, size_t charset_len, const void *data,
 /* The charset an HTML document declares in its first bytes (<meta
  * charset=...> or content="...; charset=..."), copied into out. */
 bool charset_from_html(const char *data, size_t len, char *out, size_t outsize);
+
+/* The UTF-8 of code point cp into out (4 bytes free); surrogates and values
+ * past U+10FFFF become U+FFFD.  Returns the bytes written. */
+size_t charset_put_utf8(char *out, uint32_t cp);
+/* UTF-16 code units one at a time: false while *u is a high surrogate
+ * (kept in *high) or an unpaired low one (dropped); true with the code
+ * point in *u otherwise.  *high starts at 0. */
+bool charset_utf16_join(uint32_t *high, uint32_t *u);
+/* n bytes of UTF-16 (after any BOM) as malloc'ed NUL-terminated UTF-8;
+ * unpaired surrogates become U+FFFD. */
+char *charset_utf16_to_utf8(const void *data, size_t n, bool big_endian, size_t *out_len);
+/* units UTF-16LE code units, likewise (out_len may be NULL). */
+char *charset_utf16le_to_utf8(const void *data, size_t units, size_t *out_len);
+
+/* A byte of Windows-1252 as a code point. */
+uint32_t charset_cp1252(uint8_t byte);
+/* 8-bit text in a Windows code page (1200 is UTF-16LE, 65001 UTF-8) as
+ * malloc'ed UTF-8; bytes that do not convert become U+FFFD; an unknown
+ * code page is read as 1252. */
+char *charset_codepage_to_utf8(const void *data, size_t n, unsigned codepage, size_t *out_len);
+/* The same for a stream of pieces in changing code pages (RTF): the
+ * converter is kept while the code page stays.  out needs 4 bytes per
+ * byte in; returns the bytes written. */
+struct charset_codepage {
+	iconv_t cd;
+	int codepage;
+};
+void charset_codepage_init(struct charset_codepage *c);
+size_t charset_codepage_convert(struct charset_codepage *c, int codepage, const void *data,
+				size_t n, char *out, size_t outsize);
+void charset_codepage_close(struct charset_codepage *c);
+
+/* CP950 (Big5) as malloc'ed UTF-8 by iconv; undecodable bytes become
+ * U+FFFD. */
+char *charset_big5_to_utf8(const void *data, size_t n, size_t *out_len);
+/* The same through a lookup table built once per classifier (iconv's
+ * per-character path runs at tens of MB/s).  big5_table_new returns NULL
+ * when out of memory or without a CP950 converter. */
+struct big5_table;
+struct big5_table *big5_table_new(void);
+void big5_table_free(struct big5_table *table);
+char *big5_table_decode(const struct big5_table *table, const void *data, size_t len,
+			size_t *out_len);
 
 #endif

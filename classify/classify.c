@@ -15,6 +15,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "classify/charset.h"
 #include "classify/core.h"
 #include "classify/extract.h"
 #include "common/util.h"
@@ -136,7 +137,7 @@ struct classify_ctx *classify_new(const char **err)
 		return NULL;
 	}
 	magic_setparam(ctx->magic, MAGIC_PARAM_BYTES_MAX, &bytes_max);
-	/* Without the table Big5 is still read, by iconv, more slowly. */
+	/* Without the table Big5 is still read, by charset.c, more slowly. */
 	ctx->big5 = big5_table_new();
 
 	classify_set_english(ctx, "TOP SECRET", WARD_LEVEL_TOP_SECRET);

@@ -1,6 +1,7 @@
 /* The classifier core's private wiring between classify.c (dispatch,
  * budgets, the public API) and scan.c (the analysis extractors feed).
- * Extractors use scan.h only; nothing outside classify.c, scan.c, text.c
+ * Extractors use scan.h only; nothing outside classify.c, the scan (scan.c,
+ * marking.c, pii.c through rules.h), text.c
  * and quick.c includes this header. */
 #ifndef WARD_CLASSIFY_CORE_H
 #define WARD_CLASSIFY_CORE_H
@@ -99,15 +100,8 @@ struct scan {
 bool classify_english_level(const struct classify_ctx *ctx, const char *word, size_t len,
 			    enum ward_level *out);
 
-/* text.c: CP950 → UTF-8 lookup table, built once per classifier.  NULL
- * (out of memory, no CP950 converter) means convert with iconv. */
+/* charset.h: the CP950 lookup table. */
 struct big5_table;
-struct big5_table *big5_table_new(void);
-void big5_table_free(struct big5_table *table);
-/* CP950 bytes as UTF-8 through the table (malloc'ed, NUL-terminated), a
- * byte that starts no character becoming U+FFFD; NULL when out of memory. */
-char *big5_table_decode(const struct big5_table *table, const void *data, size_t len,
-			size_t *out_len);
 /* classify.c: the classifier's table, or NULL. */
 const struct big5_table *classify_big5(const struct classify_ctx *ctx);
 

@@ -210,7 +210,7 @@ int extract_di_xml(struct scan *s, const void *data, size_t len)
 	enum xmlutil_status status;
 
 	/* A BOM or a declared encoding other than UTF-8 is libxml2's to
-	 * decode (it knows big5 through iconv).  Without either, bytes that are
+	 * decode (it knows big5).  Without either, bytes that are
 	 * not UTF-8 are a legacy file: Big5 as the scan decodes it. */
 	bool bom = len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff) ||
 				(len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf));

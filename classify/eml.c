@@ -8,7 +8,7 @@
  * further text parts are pages of their own.  Attachments, inline non-text
  * parts and forwarded messages are classified as documents of their own
  * through scan_nested, named by their (RFC 2047 / 2231 decoded) filename.
- * Transfer encodings base64 and quoted-printable; charsets through iconv
+ * Transfer encodings base64 and quoted-printable; charsets through charset.c
  * (Big5 as CP950).  Nesting of multiparts and the number of parts are
  * bounded. */
 #define _GNU_SOURCE /* memmem */

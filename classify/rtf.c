@@ -6,20 +6,19 @@
  *
  * Characters: \uN (with the \ucN fallback characters skipped), \'hh bytes
  * and plain bytes in the code page of the current font (\fcharset in the
- * font table) or of the document (\ansicpg), converted with iconv; so an
+ * font table) or of the document (\ansicpg), converted by charset.c; so an
  * \ansicpg950 document's Big5 bytes come out as Chinese.
  *
  * Bounds: groups nest at most RTF_MAX_DEPTH deep (deeper is uninspectable,
  * never a recursion: the group stack is an array), \binN data is skipped
  * without being read as text, and the budget is checked every
  * RTF_BUDGET_STRIDE bytes. */
-#include <errno.h>
-#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/charset.h"
 #include "classify/extract.h"
 #include "classify/scan.h"
 
@@ -89,8 +88,7 @@ struct rtf_parser {
 	char meta_name[64];
 	int meta_depth;
 	unsigned page;
-	iconv_t cd;
-	int cd_codepage;
+	struct charset_codepage conv;
 };
 
 /* ASCII classes by hand: the daemon may run under any locale, and RTF's
@@ -252,8 +250,7 @@ static int charset_codepage(int charset)
 static void flush_pending(struct rtf_parser *r)
 {
 	char out[sizeof(r->pending) * 4];
-	char *in = r->pending, *o = out;
-	size_t inleft = r->n_pending, outleft = sizeof(out);
+	size_t n;
 
 	if (r->n_pending == 0)
 		return;
@@ -261,39 +258,10 @@ static void flush_pending(struct rtf_parser *r)
 		r->n_pending = 0;
 		return;
 	}
-	if (r->cd_codepage != r->pending_codepage) {
-		char name[16];
-
-		if (r->cd != (iconv_t)-1)
-			iconv_close(r->cd);
-		snprintf(name, sizeof(name), "CP%d", r->pending_codepage);
-		r->cd = iconv_open("UTF-8", name);
-		if (r->cd == (iconv_t)-1)
-			r->cd = iconv_open("UTF-8", "CP1252");
-		r->cd_codepage = r->pending_codepage;
-	}
-	if (r->cd == (iconv_t)-1) {
-		/* No converter at all: keep the ASCII, drop the rest. */
-		for (size_t i = 0; i < r->n_pending; i++)
-			if ((unsigned char)r->pending[i] < 0x80)
-				*o++ = r->pending[i];
-	} else {
-		iconv(r->cd, NULL, NULL, NULL, NULL);
-		while (inleft > 0 && iconv(r->cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
-			if (errno == E2BIG)
-				break;
-			/* An undecodable byte becomes U+FFFD and is passed. */
-			if (outleft < 3)
-				break;
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			outleft -= 3;
-			in++;
-			inleft--;
-		}
-	}
+	n = charset_codepage_convert(&r->conv, r->pending_codepage, r->pending, r->n_pending, out,
+				     sizeof(out));
 	r->n_pending = 0;
-	out_utf8(r, out, (size_t)(o - out));
+	out_utf8(r, out, n);
 }
 
 /* One byte of text in the current code page (plain or \'hh). */
@@ -338,39 +306,10 @@ static void out_byte(struct rtf_parser *r, unsigned char c)
 static void out_codepoint(struct rtf_parser *r, uint32_t cp)
 {
 	char u[4];
-	size_t n;
 
 	flush_pending(r);
-	if (cp >= 0xD800 && cp <= 0xDBFF) {
-		r->high_surrogate = cp;
-		return;
-	}
-	if (cp >= 0xDC00 && cp <= 0xDFFF) {
-		if (r->high_surrogate == 0)
-			return;
-		cp = 0x10000 + ((r->high_surrogate - 0xD800) << 10) + (cp - 0xDC00);
-	}
-	r->high_surrogate = 0;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	out_utf8(r, u, n);
+	if (charset_utf16_join(&r->high_surrogate, &cp))
+		out_utf8(r, u, charset_put_utf8(u, cp));
 }
 
 static void out_ascii(struct rtf_parser *r, const char *text)
@@ -780,8 +719,7 @@ int extract_rtf(struct scan *s, const void *data, size_t len)
 	r->aside_dest = DEST_BODY;
 	r->aside_depth = -1;
 	r->meta_depth = -1;
-	r->cd = (iconv_t)-1;
-	r->cd_codepage = -2;
+	charset_codepage_init(&r->conv);
 
 	parse(r);
 	flush_pending(r);
@@ -796,8 +734,7 @@ int extract_rtf(struct scan *s, const void *data, size_t len)
 		end_page(r);
 	if (r->meta.len > 0)
 		text_emit(s, &r->meta, SCAN_ZONE_METADATA, "rtf \\info");
-	if (r->cd != (iconv_t)-1)
-		iconv_close(r->cd);
+	charset_codepage_close(&r->conv);
 	text_free(&r->body);
 	text_free(&r->aside);
 	text_free(&r->meta);

@@ -6,13 +6,12 @@
  * A form feed starts a new page (pdftotext and printers' text exports
  * mark pages so), so the first and last lines of each page are judged. */
 #define _GNU_SOURCE /* memmem, memrchr */
-#include <errno.h>
-#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/charset.h"
 #include "classify/core.h"
 #include "classify/extract.h"
 
@@ -116,196 +115,6 @@ static bool encoding_is_utf8(const unsigned char *p, size_t n)
 	return true;
 }
 
-static size_t put_utf8(unsigned char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (unsigned char)(0xc0 | (cp >> 6));
-		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (unsigned char)(0xe0 | (cp >> 12));
-		out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (unsigned char)(0xf0 | (cp >> 18));
-	out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* UTF-16 (after its BOM) to UTF-8; unpaired surrogates become U+FFFD. */
-static char *utf16_to_utf8(const unsigned char *p, size_t n, bool big_endian, size_t *out_len)
-{
-	unsigned char *out = malloc(n / 2 * 3 + 4);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		uint32_t u = big_endian ? (uint32_t)(p[i] << 8 | p[i + 1])
-					: (uint32_t)(p[i + 1] << 8 | p[i]);
-
-		if (u >= 0xd800 && u <= 0xdbff && i + 3 < n) {
-			uint32_t v = big_endian ? (uint32_t)(p[i + 2] << 8 | p[i + 3])
-						: (uint32_t)(p[i + 3] << 8 | p[i + 2]);
-			if (v >= 0xdc00 && v <= 0xdfff) {
-				o += put_utf8(out + o,
-					      0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00));
-				i += 2;
-				continue;
-			}
-		}
-		if (u >= 0xd800 && u <= 0xdfff)
-			u = 0xfffd;
-		o += put_utf8(out + o, u);
-	}
-	out[o] = '\0';
-	*out_len = o;
-	return (char *)out;
-}
-
-/* CP950 two-byte characters as UTF-8 (at most 3 bytes: all are in the
- * BMP), looked up rather than converted one call at a time: iconv's
- * per-character path runs at tens of MB/s. */
-#define BIG5_LEADS (0xfe - 0x81 + 1)
-#define BIG5_TRAILS (0xfe - 0x40 + 1)
-struct big5_table {
-	unsigned char utf8[BIG5_LEADS * BIG5_TRAILS][3]; /* first byte 0: no character */
-};
-
-struct big5_table *big5_table_new(void)
-{
-	struct big5_table *t = calloc(1, sizeof(*t));
-	iconv_t cd;
-
-	if (!t)
-		return NULL;
-	cd = iconv_open("UTF-8", "CP950");
-	if (cd == (iconv_t)-1) {
-		free(t);
-		return NULL;
-	}
-	for (unsigned lead = 0x81; lead <= 0xfe; lead++) {
-		for (unsigned trail = 0x40; trail <= 0xfe; trail++) {
-			char in[2] = {(char)lead, (char)trail}, out[8];
-			char *ip = in, *op = out;
-			size_t il = 2, ol = sizeof(out);
-
-			iconv(cd, NULL, NULL, NULL, NULL);
-			if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 || il != 0)
-				continue;
-			size_t n = sizeof(out) - ol;
-			if (n >= 2 && n <= 3)
-				memcpy(t->utf8[(lead - 0x81) * BIG5_TRAILS + (trail - 0x40)], out,
-				       n);
-		}
-	}
-	iconv_close(cd);
-	return t;
-}
-
-void big5_table_free(struct big5_table *t)
-{
-	free(t);
-}
-
-static size_t utf8_len_of_lead(unsigned char c)
-{
-	return c >= 0xe0 ? 3 : 2;
-}
-
-char *big5_table_decode(const struct big5_table *t, const void *data, size_t n, size_t *out_len)
-{
-	const unsigned char *p = data;
-	unsigned char *out = malloc(n * 3 + 4);
-	size_t o = 0, i = 0;
-
-	if (!out)
-		return NULL;
-	while (i < n) {
-		unsigned char c = p[i];
-
-		if (c < 0x80) {
-			out[o++] = c;
-			i++;
-			continue;
-		}
-		if (c >= 0x81 && c <= 0xfe && i + 1 < n && p[i + 1] >= 0x40 && p[i + 1] <= 0xfe) {
-			const unsigned char *u =
-			    t->utf8[(c - 0x81) * BIG5_TRAILS + (p[i + 1] - 0x40)];
-
-			if (u[0]) {
-				/* Three bytes stored, two or three kept: no call
-				 * to memcpy per character. */
-				out[o] = u[0];
-				out[o + 1] = u[1];
-				out[o + 2] = u[2];
-				o += utf8_len_of_lead(u[0]);
-				i += 2;
-				continue;
-			}
-		}
-		out[o] = 0xef;
-		out[o + 1] = 0xbf;
-		out[o + 2] = 0xbd;
-		o += 3;
-		i++;
-	}
-	out[o] = '\0';
-	*out_len = o;
-	return (char *)out;
-}
-
-/* CP950 to UTF-8; a byte iconv cannot take becomes U+FFFD. */
-static char *big5_to_utf8(const unsigned char *p, size_t n, size_t *out_len)
-{
-	size_t cap = n * 3 + 4;
-	char *out = malloc(cap);
-	iconv_t cd;
-
-	if (!out)
-		return NULL;
-	cd = iconv_open("UTF-8", "CP950");
-	if (cd == (iconv_t)-1)
-		cd = iconv_open("UTF-8", "BIG5");
-	if (cd == (iconv_t)-1) {
-		/* No converter: keep the ASCII, which still holds English
-		 * markings and ID numbers. */
-		size_t o = 0;
-		for (size_t i = 0; i < n; i++)
-			out[o++] = p[i] < 0x80 ? (char)p[i] : '?';
-		out[o] = '\0';
-		*out_len = o;
-		return out;
-	}
-	char *in = (char *)p, *o = out;
-	size_t in_left = n, out_left = cap - 1;
-	while (in_left > 0) {
-		if (iconv(cd, &in, &in_left, &o, &out_left) != (size_t)-1)
-			break;
-		if (errno == E2BIG || out_left < 3)
-			break; /* cannot happen: 3 bytes out per byte in */
-		/* EILSEQ or EINVAL: an undecodable byte. */
-		memcpy(o, "\xef\xbf\xbd", 3);
-		o += 3;
-		out_left -= 3;
-		in++;
-		in_left--;
-		iconv(cd, NULL, NULL, NULL, NULL);
-	}
-	iconv_close(cd);
-	*o = '\0';
-	*out_len = (size_t)(o - out);
-	return out;
-}
-
 /* The text as UTF-8: either a view into data (*owned NULL) or a decoded
  * copy (*owned set, caller frees).  Returns NULL when out of memory. */
 static const char *as_utf8(const void *data, size_t len, const struct big5_table *big5,
@@ -315,9 +124,9 @@ static const char *as_utf8(const void *data, size_t len, const struct big5_table
 
 	*owned = NULL;
 	if (len >= 2 && p[0] == 0xff && p[1] == 0xfe)
-		return *owned = utf16_to_utf8(p + 2, len - 2, false, out_len);
+		return *owned = charset_utf16_to_utf8(p + 2, len - 2, false, out_len);
 	if (len >= 2 && p[0] == 0xfe && p[1] == 0xff)
-		return *owned = utf16_to_utf8(p + 2, len - 2, true, out_len);
+		return *owned = charset_utf16_to_utf8(p + 2, len - 2, true, out_len);
 	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
 		p += 3;
 		len -= 3;
@@ -328,7 +137,7 @@ static const char *as_utf8(const void *data, size_t len, const struct big5_table
 	}
 	if (big5)
 		return *owned = big5_table_decode(big5, p, len, out_len);
-	return *owned = big5_to_utf8(p, len, out_len);
+	return *owned = charset_big5_to_utf8(p, len, out_len);
 }
 
 char *scan_decode_text(const void *data, size_t len, size_t *out_len)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "classify/classify.h"
+#include "classify/charset.h"
 #include "classify/core.h"
 #include "common/util.h"
 

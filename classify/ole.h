@@ -1,0 +1,104 @@
+/* Legacy Office binaries, inside classify/: the OLE2 Compound File reader
+ * (cfb.c) and what reads each kind of document out of it: ole.c (the
+ * dispatch and the property sets), doc.c (Word), xls.c (Excel), ppt.c
+ * (PowerPoint). */
+#ifndef WARD_CLASSIFY_OLE_H
+#define WARD_CLASSIFY_OLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify/scan.h"
+
+#define CFB_FREESECT 0xFFFFFFFFu
+#define CFB_ENDOFCHAIN 0xFFFFFFFEu
+#define CFB_MAX_REGSECT 0xFFFFFFFAu
+#define CFB_DIR_ENTRY 128
+#define CFB_MINI_SECTOR 64
+#define CFB_MAGIC "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+struct cfb_entry {
+	char name[96]; /* UTF-8 */
+	uint8_t type;  /* 1 storage, 2 stream, 5 root */
+	uint32_t left, right, child;
+	uint32_t start;
+	uint64_t size;
+};
+
+struct cfb {
+	struct scan *s;
+	const uint8_t *data;
+	size_t len;
+	uint32_t sector_size;
+	uint32_t mini_cutoff;
+	uint32_t n_sectors; /* sectors present in the file */
+	uint32_t *fat;
+	uint32_t n_fat;
+	uint32_t *minifat;
+	uint32_t n_minifat;
+	struct cfb_entry *dir;
+	uint32_t n_dir;
+	uint8_t *ministream;
+	size_t ministream_len;
+	char error[128]; /* why the file could not be read */
+};
+
+/* A byte range with bounds-checked little-endian reads. */
+struct span {
+	const uint8_t *p;
+	size_t len;
+};
+
+static inline bool rd16(struct span b, size_t off, uint32_t *out)
+{
+	if (off > b.len || b.len - off < 2)
+		return false;
+	*out = (uint32_t)b.p[off] | (uint32_t)b.p[off + 1] << 8;
+	return true;
+}
+
+static inline bool rd32(struct span b, size_t off, uint32_t *out)
+{
+	if (off > b.len || b.len - off < 4)
+		return false;
+	*out = (uint32_t)b.p[off] | (uint32_t)b.p[off + 1] << 8 | (uint32_t)b.p[off + 2] << 16 |
+	       (uint32_t)b.p[off + 3] << 24;
+	return true;
+}
+
+static inline uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* cfb.c: opens the compound file c->data (false, with c->error, when it
+ * cannot be read); cfb_close frees what cfb_open allocated, either way. */
+bool cfb_open(struct cfb *c);
+void cfb_close(struct cfb *c);
+/* A stream directly under the root storage, by name (case-insensitive). */
+const struct cfb_entry *cfb_find(const struct cfb *c, const char *name);
+/* The whole content of a stream (malloc'ed), or NULL with c->error. */
+uint8_t *cfb_read(struct cfb *c, const struct cfb_entry *e, size_t *len);
+
+/* cfb.c: UTF-8 text being assembled for one zone, with a struck flag per
+ * byte; out_emit feeds it to the scan as one page and empties it. */
+struct out {
+	char *buf;
+	size_t len, cap;
+	bool *struck; /* per byte */
+	bool failed;
+};
+void out_add(struct out *o, const char *p, size_t n, bool struck);
+void out_emit(struct scan *s, struct out *o, enum scan_zone zone, const char *where);
+void out_free(struct out *o);
+
+/* ole.c: \005SummaryInformation and the user-defined properties as a
+ * metadata page. */
+void ole_property_sets(struct cfb *c);
+/* doc.c, xls.c, ppt.c: the text of each kind of document. */
+void ole_extract_doc(struct cfb *c, const struct cfb_entry *wd);
+void ole_extract_xls(struct cfb *c, const struct cfb_entry *wb);
+void ole_extract_ppt(struct cfb *c, const struct cfb_entry *pd);
+
+#endif
