@@ -61,6 +61,7 @@ include common/module.mk
 include classify/module.mk
 include policy/module.mk
 include kmod-free/module.mk
+include report/module.mk
 include agent/module.mk
 include wardctl/module.mk
 include tests/module.mk

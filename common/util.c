@@ -1,7 +1,9 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,4 +114,18 @@ bool hex_decode(const char *text, size_t len, unsigned char *out, size_t size)
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return true;
+}
+
+int uuid_v4(char out[37])
+{
+	unsigned char b[16];
+	char hex[33];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -EIO;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	hex_encode(b, sizeof(b), hex);
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+	return 0;
 }

@@ -31,4 +31,8 @@ void hex_encode(const unsigned char *bytes, size_t len, char *out);
  * other length or a non-hex character. */
 bool hex_decode(const char *text, size_t len, unsigned char *out, size_t size);
 
+/* A random (version 4) UUID in lower case, "xxxxxxxx-xxxx-4xxx-yxxx-
+ * xxxxxxxxxxxx", into out (37 bytes).  Returns 0 or -errno (no entropy). */
+int uuid_v4(char out[37]);
+
 #endif

@@ -1,7 +1,8 @@
 # Test tools: small C programs integration tests use, one per
 # tests/tools/<name>.c, built into $(BUILD)/tools/<name> and linked with the
-# common library.  tests/tools/kmodfree-*.c belong to kmod-free/module.mk.
-TESTS_TOOL_SRCS := $(filter-out tests/tools/kmodfree-%.c,$(wildcard tests/tools/*.c))
+# common library.  tests/tools/kmodfree-*.c belong to kmod-free/module.mk,
+# tests/tools/report-*.c to report/module.mk.
+TESTS_TOOL_SRCS := $(filter-out tests/tools/kmodfree-%.c tests/tools/report-%.c,$(wildcard tests/tools/*.c))
 TESTS_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TESTS_TOOL_SRCS))
 TOOLS += $(TESTS_TOOLS)
 $(TESTS_TOOLS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libward-common.a

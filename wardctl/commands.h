@@ -9,5 +9,6 @@ int cmd_token(int argc, char **argv);	 /* cmd_policy.c: approval tokens */
 int cmd_status(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_devices(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_events(int argc, char **argv);	 /* cmd_agent.c */
+int cmd_verify(int argc, char **argv);	 /* cmd_report.c */
 
 #endif

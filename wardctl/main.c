@@ -20,6 +20,8 @@ static const struct command {
     {"status", cmd_status, "status", N_("is wardd running and ready")},
     {"devices", cmd_devices, "devices [--json]", N_("removable media seen, and the decisions")},
     {"events", cmd_events, "events [--follow] [--json]", N_("the local decision journal")},
+    {"verify", cmd_verify, "verify FILE|DIR [--key PUB]",
+     N_("check a record log's signatures, ratchet and chain")},
 };
 
 static void usage(FILE *out)

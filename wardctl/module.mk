@@ -2,7 +2,7 @@
 # cmd_<area>.c per area (classify, policy, agent).
 WARDCTL_SRCS := $(wildcard wardctl/*.c)
 PROGRAMS += $(BUILD)/wardctl
-$(BUILD)/wardctl: $(WARDCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libward-agent.a \
+$(BUILD)/wardctl: $(WARDCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libward-agent.a $(BUILD)/libward-report.a \
 		$(BUILD)/libward-kmodfree.a $(BUILD)/libward-policy.a \
 		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"

@@ -1,0 +1,394 @@
+#define _GNU_SOURCE
+#include "report/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "report/log_internal.h"
+#include "report/segment.h"
+
+int rlog_day(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+int rlog_open_segment(struct rlog *lg, uint64_t first_seq, bool create)
+{
+	char name[SEGMENT_NAME_MAX];
+	struct stat st;
+	int fd;
+
+	segment_name(first_seq, name);
+	fd = openat(lg->log_dir_fd, name,
+		    O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0),
+		    0640);
+	if (fd < 0)
+		return -errno;
+	if ((create && lg->opt.reader_gid != (gid_t)-1 &&
+	     fchown(fd, (uid_t)-1, lg->opt.reader_gid) < 0) ||
+	    fstat(fd, &st) < 0 || (create && fsync(lg->log_dir_fd) < 0)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	if (lg->seg_fd >= 0)
+		close(lg->seg_fd);
+	lg->seg_fd = fd;
+	lg->seg_first = first_seq;
+	lg->seg_size = st.st_size;
+	lg->seg_day = rlog_day(create ? time(NULL) : st.st_mtime);
+	return 0;
+}
+
+const struct record_origin *rlog_origin(const struct rlog *lg)
+{
+	return &lg->origin;
+}
+
+json_t *rlog_record_new(const struct rlog *lg, const char *kind, const struct timespec *when)
+{
+	return record_new(&lg->origin, kind, when);
+}
+
+/* Makes everything up to target durable: fdatasync of fd, then the marker
+ * and the ratchet state.  Called without the lock. */
+static int sync_to(struct rlog *lg, int fd, const struct chain_head *target, uint64_t index,
+		   const unsigned char seed[RATCHET_SEED_BYTES])
+{
+	int r;
+
+	if (fdatasync(fd) < 0) {
+		r = -errno;
+		log_warnx("record log %s: fdatasync failed: %s; no record is acknowledged as "
+			  "durable until wardd restarts",
+			  lg->log_dir, strerror(-r));
+		return r;
+	}
+	r = durable_write(lg->log_dir_fd, target, lg->opt.reader_gid);
+	if (r < 0)
+		log_warnx("record log %s: cannot move the durable marker to %llu: %s", lg->log_dir,
+			  (unsigned long long)target->seq, strerror(-r));
+	/* The state may lag the log (recovery walks forward), never lead it:
+	 * it is written only now that the records announcing it are on disk. */
+	r = ratchet_state_write(lg->state_fd, index, seed);
+	if (r < 0)
+		log_warnx("record log %s: cannot overwrite the ratchet state: %s", lg->log_dir,
+			  strerror(-r));
+	return 0;
+}
+
+/* Becomes the syncer (lock held on entry and exit, dropped over I/O). */
+static void run_sync(struct rlog *lg)
+{
+	struct chain_head target = lg->written;
+	unsigned char seed[RATCHET_SEED_BYTES];
+	uint64_t index = lg->persist_index;
+	int fd = lg->seg_fd, r;
+
+	lg->syncing = true;
+	memcpy(seed, lg->persist_seed, sizeof(seed));
+	pthread_mutex_unlock(&lg->lock);
+	r = sync_to(lg, fd, &target, index, seed);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	pthread_mutex_lock(&lg->lock);
+	if (r < 0)
+		lg->broken = true;
+	else if (target.seq > lg->durable.seq)
+		lg->durable = target;
+	lg->syncs++;
+	lg->syncing = false;
+	pthread_cond_broadcast(&lg->changed);
+}
+
+static bool rotation_due(struct rlog *lg)
+{
+	uint64_t max =
+	    lg->opt.segment_max_bytes ? lg->opt.segment_max_bytes : SEGMENT_DEFAULT_MAX_BYTES;
+
+	if (lg->seg_size == 0)
+		return false;
+	return (uint64_t)lg->seg_size >= max ||
+	       (lg->opt.rotate_daily && rlog_day(time(NULL)) != lg->seg_day);
+}
+
+/* Closes the full segment (everything in it made durable first) and starts
+ * the next.  The signer calls it with the lock held and no sync running. */
+static int rotate(struct rlog *lg)
+{
+	struct chain_head target = lg->written;
+	unsigned char seed[RATCHET_SEED_BYTES];
+	uint64_t index = lg->persist_index;
+	bool synced;
+	int r;
+
+	lg->rotating = true;
+	memcpy(seed, lg->persist_seed, sizeof(seed));
+	pthread_mutex_unlock(&lg->lock);
+	r = sync_to(lg, lg->seg_fd, &target, index, seed);
+	OPENSSL_cleanse(seed, sizeof(seed));
+	synced = r == 0;
+	if (synced)
+		r = rlog_open_segment(lg, lg->head.seq + 1, true);
+	pthread_mutex_lock(&lg->lock);
+	if (!synced)
+		lg->broken = true;
+	else if (target.seq > lg->durable.seq)
+		lg->durable = target;
+	lg->rotating = false;
+	pthread_cond_broadcast(&lg->changed);
+	return r;
+}
+
+/* Seals and signs the group into one buffer.  Returns the buffer's length
+ * or -errno; each request's result is its seq or its own error. */
+static ssize_t seal_group(struct rlog *lg, struct rlog_req *batch, char **buf, bool *announced)
+{
+	size_t used = 0, cap = 0;
+	char *out = NULL;
+
+	*announced = false;
+	for (struct rlog_req *q = batch; q; q = q->next) {
+		bool last = q->next == NULL;
+		char *jws;
+		size_t len;
+		int r = record_seal(q->payload, &lg->ratchet, last, &lg->head, &jws, &len);
+
+		if (r < 0) {
+			q->result = r;
+			continue;
+		}
+		if (used + len + 1 > cap) {
+			size_t want = (used + len + 1) * 2;
+			char *grown = realloc(out, want);
+
+			if (!grown) {
+				free(jws);
+				free(out);
+				return -ENOMEM;
+			}
+			out = grown;
+			cap = want;
+		}
+		memcpy(out + used, jws, len);
+		out[used + len] = '\n';
+		used += len + 1;
+		free(jws);
+		q->result = (int64_t)lg->head.seq;
+		*announced = last;
+	}
+	*buf = out;
+	return (ssize_t)used;
+}
+
+/* Signs and writes one group (no lock held).  On any failure the chain is
+ * as it was before: the segment is cut back and the ratchet not stepped. */
+static int write_group(struct rlog *lg, struct rlog_req *batch)
+{
+	struct chain_head before = lg->head;
+	char *buf = NULL;
+	bool announced;
+	ssize_t len = seal_group(lg, batch, &buf, &announced);
+	int r = len < 0 ? (int)len : 0;
+
+	if (r == 0 && len > 0)
+		r = write_all(lg->seg_fd, buf, (size_t)len);
+	free(buf);
+	if (r < 0) {
+		lg->head = before;
+		for (struct rlog_req *q = batch; q; q = q->next)
+			q->result = r;
+		if (ftruncate(lg->seg_fd, lg->seg_size) < 0) {
+			log_warn("record log %s: cannot cut a failed write back", lg->log_dir);
+			return -EIO;
+		}
+		return r;
+	}
+	lg->seg_size += len;
+	if (announced && (r = ratchet_step(&lg->ratchet)) < 0) {
+		log_warnx("record log %s: cannot derive the next ratchet key", lg->log_dir);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Takes up to RLOG_GROUP_MAX queued requests (lock held). */
+static struct rlog_req *take_batch(struct rlog *lg)
+{
+	struct rlog_req *batch = lg->queue_head, *q = batch;
+
+	for (int n = 1; q->next && n < RLOG_GROUP_MAX; n++)
+		q = q->next;
+	lg->queue_head = q->next;
+	if (!lg->queue_head)
+		lg->queue_tail = &lg->queue_head;
+	q->next = NULL;
+	return batch;
+}
+
+/* Becomes the signer (lock held on entry and exit, dropped over I/O). */
+static void run_group(struct rlog *lg)
+{
+	struct rlog_req *batch;
+	int r = 0;
+
+	lg->signing = true;
+	while (rotation_due(lg) && !lg->broken) {
+		if (lg->syncing) {
+			pthread_cond_wait(&lg->changed, &lg->lock);
+			continue;
+		}
+		r = rotate(lg);
+		if (r < 0)
+			log_warnx("record log %s: cannot start a new segment: %s", lg->log_dir,
+				  strerror(-r));
+		break;
+	}
+	batch = take_batch(lg);
+	pthread_mutex_unlock(&lg->lock);
+	if (r == 0)
+		r = write_group(lg, batch);
+	else
+		for (struct rlog_req *q = batch; q; q = q->next)
+			q->result = r;
+	pthread_mutex_lock(&lg->lock);
+	if (r == -EIO)
+		lg->broken = true;
+	if (r == 0 && lg->head.seq > lg->written.seq) {
+		lg->written = lg->head;
+		lg->persist_index = lg->ratchet.index;
+		memcpy(lg->persist_seed, lg->ratchet.seed, RATCHET_SEED_BYTES);
+	}
+	for (struct rlog_req *q = batch; q; q = q->next)
+		q->done = true;
+	lg->groups++;
+	lg->signing = false;
+	pthread_cond_broadcast(&lg->changed);
+}
+
+/* Waits (lock held) until seq is durable, syncing when nobody does. */
+static int64_t wait_durable(struct rlog *lg, int64_t seq)
+{
+	while (lg->durable.seq < (uint64_t)seq) {
+		if (lg->broken)
+			return -EIO;
+		if (!lg->syncing && !lg->rotating)
+			run_sync(lg);
+		else
+			pthread_cond_wait(&lg->changed, &lg->lock);
+	}
+	return seq;
+}
+
+int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
+{
+	struct rlog_req req = {.payload = payload};
+	int64_t result;
+
+	pthread_mutex_lock(&lg->lock);
+	if (lg->broken) {
+		result = -EIO;
+	} else {
+		/* req lives on this stack until it is done, and it is done
+		 * only once a signer has taken it off the queue. */
+		*lg->queue_tail = &req;
+		// cppcheck-suppress autoVariables
+		lg->queue_tail = &req.next;
+		while (!req.done) {
+			if (!lg->signing)
+				run_group(lg);
+			else
+				pthread_cond_wait(&lg->changed, &lg->lock);
+		}
+		result = req.result;
+		if (result > 0 && (flags & RLOG_DURABLE))
+			result = wait_durable(lg, result);
+	}
+	pthread_mutex_unlock(&lg->lock);
+	json_decref(payload);
+	if (result < 0)
+		atomic_fetch_add(&lg->failures, 1);
+	return result;
+}
+
+int rlog_sync(struct rlog *lg)
+{
+	int64_t r;
+
+	pthread_mutex_lock(&lg->lock);
+	r = lg->written.seq ? wait_durable(lg, (int64_t)lg->written.seq) : 0;
+	pthread_mutex_unlock(&lg->lock);
+	return r < 0 ? (int)r : 0;
+}
+
+void rlog_get_stats(struct rlog *lg, struct rlog_stats *st)
+{
+	pthread_mutex_lock(&lg->lock);
+	st->head_seq = lg->written.seq;
+	st->durable_seq = lg->durable.seq;
+	st->ratchet_index = lg->persist_index;
+	st->groups = lg->groups;
+	st->syncs = lg->syncs;
+	st->broken = lg->broken;
+	pthread_mutex_unlock(&lg->lock);
+	st->failures = atomic_load(&lg->failures);
+}
+
+int rlog_open(const struct rlog_options *opt, struct rlog **out, char *err, size_t errsize)
+{
+	struct rlog *lg = calloc(1, sizeof(*lg));
+	int r;
+
+	if (err && errsize)
+		err[0] = '\0';
+	if (!lg)
+		return -ENOMEM;
+	lg->opt = *opt;
+	lg->seg_fd = lg->log_dir_fd = lg->state_fd = -1;
+	lg->queue_tail = &lg->queue_head;
+	r = rlog_recover(lg, err, errsize);
+	if (r < 0) {
+		rlog_close(lg);
+		return r;
+	}
+	pthread_mutex_init(&lg->lock, NULL);
+	pthread_cond_init(&lg->changed, NULL);
+	lg->ready = true;
+	*out = lg;
+	return 0;
+}
+
+void rlog_close(struct rlog *lg)
+{
+	if (!lg)
+		return;
+	if (lg->ready) {
+		int r = rlog_sync(lg);
+
+		if (r < 0)
+			log_warnx(
+			    "record log %s: records written since the last sync may be lost: %s",
+			    lg->log_dir, strerror(-r));
+		pthread_cond_destroy(&lg->changed);
+		pthread_mutex_destroy(&lg->lock);
+	}
+	if (lg->seg_fd >= 0)
+		close(lg->seg_fd);
+	if (lg->log_dir_fd >= 0)
+		close(lg->log_dir_fd);
+	if (lg->state_fd >= 0)
+		close(lg->state_fd);
+	ratchet_wipe(&lg->ratchet);
+	OPENSSL_cleanse(lg->persist_seed, sizeof(lg->persist_seed));
+	free(lg);
+}

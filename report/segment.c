@@ -1,0 +1,210 @@
+#define _GNU_SOURCE
+#include "report/segment.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/jws.h"
+#include "common/util.h"
+
+void segment_name(uint64_t first_seq, char out[SEGMENT_NAME_MAX])
+{
+	snprintf(out, SEGMENT_NAME_MAX, "seg-%020" PRIu64 ".jws", first_seq);
+}
+
+bool segment_parse_name(const char *name, uint64_t *first_seq)
+{
+	uint64_t v = 0;
+
+	if (strlen(name) != 28 || strncmp(name, "seg-", 4) != 0 || strcmp(name + 24, ".jws") != 0)
+		return false;
+	for (int i = 4; i < 24; i++) {
+		if (name[i] < '0' || name[i] > '9' || v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(name[i] - '0');
+	}
+	if (v == 0)
+		return false;
+	*first_seq = v;
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int segment_list(const char *log_dir, uint64_t **firsts, size_t *n)
+{
+	DIR *d = opendir(log_dir);
+	uint64_t *list = NULL, seq;
+	size_t count = 0, cap = 0;
+	struct dirent *e;
+
+	*firsts = NULL;
+	*n = 0;
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (!segment_parse_name(e->d_name, &seq))
+			continue;
+		if (count == cap) {
+			uint64_t *grown = reallocarray(list, cap ? cap * 2 : 16, sizeof(*list));
+
+			if (!grown) {
+				free(list);
+				closedir(d);
+				return -ENOMEM;
+			}
+			list = grown;
+			cap = cap ? cap * 2 : 16;
+		}
+		list[count++] = seq;
+	}
+	closedir(d);
+	if (count)
+		qsort(list, count, sizeof(*list), cmp_u64);
+	*firsts = list;
+	*n = count;
+	return 0;
+}
+
+int segment_reader_open(struct segment_reader *sr, const char *log_dir, uint64_t first_seq)
+{
+	char path[4096 + SEGMENT_NAME_MAX], name[SEGMENT_NAME_MAX];
+
+	memset(sr, 0, sizeof(*sr));
+	segment_name(first_seq, name);
+	if (snprintf(path, sizeof(path), "%s/%s", log_dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	sr->f = fopen(path, "re");
+	return sr->f ? 0 : -errno;
+}
+
+ssize_t segment_reader_next(struct segment_reader *sr, const char **line, off_t *torn_at)
+{
+	ssize_t n;
+
+	errno = 0;
+	n = getline(&sr->line, &sr->cap, sr->f);
+	if (n < 0)
+		return errno ? -errno : 0;
+	if (sr->line[n - 1] != '\n') {
+		if (torn_at)
+			*torn_at = sr->offset;
+		return -EBADMSG;
+	}
+	sr->offset += n;
+	sr->line_no++;
+	sr->line[--n] = '\0';
+	if (n == 0)
+		return -EINVAL;
+	if ((size_t)n > JWS_MAX_BYTES)
+		return -E2BIG;
+	*line = sr->line;
+	return n;
+}
+
+void segment_reader_close(struct segment_reader *sr)
+{
+	if (sr->f)
+		fclose(sr->f);
+	free(sr->line);
+	memset(sr, 0, sizeof(*sr));
+}
+
+int log_reader_open(struct log_reader *lr, const char *log_dir)
+{
+	memset(lr, 0, sizeof(*lr));
+	if (!str_copy(lr->dir, sizeof(lr->dir), log_dir))
+		return -ENAMETOOLONG;
+	return segment_list(log_dir, &lr->firsts, &lr->n);
+}
+
+ssize_t log_reader_next(struct log_reader *lr, const char **line, uint64_t *segment_first)
+{
+	for (;;) {
+		ssize_t n;
+		int r;
+
+		if (!lr->open) {
+			if (lr->i >= lr->n)
+				return 0;
+			r = segment_reader_open(&lr->seg, lr->dir, lr->firsts[lr->i]);
+			if (r < 0)
+				return r;
+			lr->open = true;
+		}
+		n = segment_reader_next(&lr->seg, line, NULL);
+		if (n != 0) {
+			if (segment_first)
+				*segment_first = lr->firsts[lr->i];
+			return n;
+		}
+		segment_reader_close(&lr->seg);
+		lr->open = false;
+		lr->i++;
+	}
+}
+
+void log_reader_close(struct log_reader *lr)
+{
+	if (lr->open)
+		segment_reader_close(&lr->seg);
+	free(lr->firsts);
+	memset(lr, 0, sizeof(*lr));
+}
+
+int durable_read(const char *log_dir, struct chain_head *head)
+{
+	char path[4096 + 16], buf[128], *end;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	if (snprintf(path, sizeof(path), "%s/" DURABLE_NAME, log_dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read_full(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	errno = 0;
+	head->seq = strtoull(buf, &end, 10);
+	if (errno || end == buf || *end != ' ' || n != (end - buf) + 1 + SHA256_HEX_CHARS + 1 ||
+	    buf[n - 1] != '\n' || !hex_decode(end + 1, SHA256_HEX_CHARS, head->hash, 32))
+		return -EBADMSG;
+	return 0;
+}
+
+int durable_write(int dir_fd, const struct chain_head *head, gid_t gid)
+{
+	char buf[128], hex[SHA256_HEX_CHARS + 1];
+	_cleanup_close_ int fd = -1;
+	int n, r;
+
+	hex_encode(head->hash, sizeof(head->hash), hex);
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 " %s\n", head->seq, hex);
+	fd = openat(dir_fd, DURABLE_NAME ".tmp",
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return -errno;
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
+		return -errno;
+	r = write_all(fd, buf, (size_t)n);
+	if (r < 0)
+		return r;
+	if (renameat(dir_fd, DURABLE_NAME ".tmp", dir_fd, DURABLE_NAME) < 0)
+		return -errno;
+	return 0;
+}

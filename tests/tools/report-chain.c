@@ -1,0 +1,226 @@
+/* report-chain: writes N signed decision records into a record log, the
+ * way wardd's workers do (T threads, group commit), for tests of the log,
+ * the verifier, the sender and the collector, and for the benchmark.
+ *
+ *   report-chain --state DIR --count N [--threads T] [--durable]
+ *                [--segment-bytes B] [--seed-out FILE] [--host NAME]
+ *
+ * --seed-out writes seed_1 (hex) before the first record, so a test can
+ * derive the ratchet independently (only on a new state directory).
+ * Prints one line: records, head seq, ratchet index, groups, syncs, ms. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "report/decision.h"
+#include "report/log.h"
+#include "report/ratchet.h"
+
+struct job {
+	struct rlog *lg;
+	uint64_t count;
+	unsigned thread;
+	bool durable;
+	int error;
+};
+
+static void fill_decision(uint64_t i, unsigned thread, struct classify_result *c,
+			  struct ward_device *dev, struct report_decision *d, char *path,
+			  size_t size)
+{
+	static const char *const users[] = {"alice", "bob", "王小明"};
+
+	memset(c, 0, sizeof(*c));
+	memset(dev, 0, sizeof(*dev));
+	memset(d, 0, sizeof(*d));
+	c->level = (enum ward_level)(i % 5);
+	c->size = 1000 + i;
+	for (int k = 0; k < 32; k++)
+		c->sha256[k] = (unsigned char)(i * 31 + (uint64_t)k);
+	snprintf(c->mime, sizeof(c->mime), "application/vnd.oasis.opendocument.text");
+	if (c->level) {
+		c->n_reasons = 1;
+		snprintf(c->reasons[0].rule, sizeof(c->reasons[0].rule), "header-standalone-level");
+		snprintf(c->reasons[0].where, sizeof(c->reasons[0].where), "styles.xml header");
+		snprintf(c->reasons[0].text, sizeof(c->reasons[0].text), "%s",
+			 level_name(c->level));
+	}
+	dev->bus = DEVICE_BUS_USB;
+	dev->vendor_id = 0x0781;
+	dev->product_id = 0x5567;
+	snprintf(dev->serial, sizeof(dev->serial), "4C530001");
+	snprintf(dev->vendor, sizeof(dev->vendor), "SanDisk");
+	snprintf(dev->model, sizeof(dev->model), "Cruzer");
+	snprintf(dev->fs_type, sizeof(dev->fs_type), "exfat");
+	snprintf(path, size, "/media/ward/STICK/報告-%u-%" PRIu64 ".odt", thread, i);
+	d->event = "copy-destination";
+	d->action = c->level ? "block" : "audit";
+	d->outcome = c->level ? "denied" : "allowed";
+	d->rule_file = "50-copy.rules";
+	d->rule_line = 7;
+	d->rule_reason = "公務機密非經核准不得複製攜出";
+	d->uid = 1000 + thread % 3;
+	d->user = users[thread % 3];
+	d->loginuid = d->uid;
+	d->pid = (pid_t)(4000 + thread);
+	d->exe = "/usr/bin/cp";
+	d->path = path;
+	d->content = c;
+	d->device = dev;
+}
+
+static void *worker(void *arg)
+{
+	struct job *job = arg;
+	struct classify_result c;
+	struct ward_device dev;
+	struct report_decision d;
+	char path[256];
+
+	for (uint64_t i = 0; i < job->count; i++) {
+		json_t *p = rlog_record_new(job->lg, "decision", NULL);
+		int64_t seq;
+
+		fill_decision(i, job->thread, &c, &dev, &d, path, sizeof(path));
+		if (!p || decision_members(p, &d, NULL) < 0) {
+			json_decref(p);
+			job->error = -ENOMEM;
+			return NULL;
+		}
+		seq = rlog_append(job->lg, p, job->durable ? RLOG_DURABLE : 0);
+		if (seq < 0) {
+			job->error = (int)seq;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static int write_seed(const char *state_dir, const char *out)
+{
+	unsigned char seed[RATCHET_SEED_BYTES];
+	char path[4096], hex[2 * RATCHET_SEED_BYTES + 1];
+	uint64_t index;
+	FILE *f;
+	int fd = -1, r;
+
+	snprintf(path, sizeof(path), "%s/keys/ratchet.state", state_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = ratchet_state_read(fd, &index, seed);
+	close(fd);
+	if (r < 0)
+		return r;
+	if (index != 1)
+		return -EEXIST;
+	hex_encode(seed, sizeof(seed), hex);
+	f = fopen(out, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", hex);
+	return fclose(f) == 0 ? 0 : -EIO;
+}
+
+static int run(const struct rlog_options *opt, uint64_t count, unsigned threads, bool durable,
+	       const char *seed_out)
+{
+	struct job jobs[256];
+	pthread_t tids[256];
+	struct rlog_stats st;
+	struct rlog *lg;
+	char err[512];
+	uint64_t t0;
+	int r = rlog_open(opt, &lg, err, sizeof(err));
+
+	if (r < 0) {
+		fprintf(stderr, "report-chain: %s\n", err);
+		return 1;
+	}
+	if (seed_out && (r = write_seed(opt->state_dir, seed_out)) < 0) {
+		fprintf(stderr, "report-chain: cannot write the seed: %s\n", strerror(-r));
+		rlog_close(lg);
+		return 1;
+	}
+	t0 = monotonic_ns();
+	for (unsigned t = 0; t < threads; t++) {
+		jobs[t] = (struct job){lg, count / threads + (t < count % threads), t, durable, 0};
+		pthread_create(&tids[t], NULL, worker, &jobs[t]);
+	}
+	for (unsigned t = 0; t < threads; t++) {
+		pthread_join(tids[t], NULL);
+		if (jobs[t].error)
+			r = jobs[t].error;
+	}
+	if (r == 0)
+		r = rlog_sync(lg);
+	rlog_get_stats(lg, &st);
+	printf("records %" PRIu64 " head %" PRIu64 " ratchet %" PRIu64 " groups %" PRIu64
+	       " syncs %" PRIu64 " ns %" PRIu64 "\n",
+	       count, st.head_seq, st.ratchet_index, st.groups, st.syncs, monotonic_ns() - t0);
+	rlog_close(lg);
+	if (r < 0)
+		fprintf(stderr, "report-chain: %s\n", strerror(-r));
+	return r < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"state", required_argument, NULL, 's'},
+					     {"count", required_argument, NULL, 'n'},
+					     {"threads", required_argument, NULL, 't'},
+					     {"durable", no_argument, NULL, 'd'},
+					     {"segment-bytes", required_argument, NULL, 'b'},
+					     {"seed-out", required_argument, NULL, 'o'},
+					     {"host", required_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	struct rlog_options opt = {.reader_gid = (gid_t)-1};
+	uint64_t count = 10;
+	unsigned threads = 1;
+	bool durable = false;
+	const char *seed_out = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			opt.state_dir = optarg;
+			break;
+		case 'n':
+			count = strtoull(optarg, NULL, 10);
+			break;
+		case 't':
+			threads = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			durable = true;
+			break;
+		case 'b':
+			opt.segment_max_bytes = strtoull(optarg, NULL, 10);
+			break;
+		case 'o':
+			seed_out = optarg;
+			break;
+		case 'h':
+			opt.host = optarg;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!opt.state_dir || threads == 0 || threads > 256) {
+		fprintf(stderr,
+			"usage: report-chain --state DIR --count N [--threads 1..256] "
+			"[--durable] [--segment-bytes B] [--seed-out FILE] [--host NAME]\n");
+		return 2;
+	}
+	return run(&opt, count, threads, durable, seed_out);
+}

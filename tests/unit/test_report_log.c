@@ -1,0 +1,597 @@
+/* The record log: group commit across threads, recovery after crashes
+ * (torn tails, a lagging ratchet state), rotation, forward security of
+ * the state left on disk, and the verifier's verdicts on damaged logs. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/util.h"
+#include "report/chain.h"
+#include "report/log.h"
+#include "report/ratchet.h"
+#include "report/segment.h"
+#include "report/verify.h"
+
+struct fixture {
+	char dir[64];
+	char log[96];
+	char seg1[160];
+	struct rlog_options opt;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ward-report-log.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
+	snprintf(f->seg1, sizeof(f->seg1), "%s/seg-00000000000000000001.jws", f->log);
+	f->opt.state_dir = f->dir;
+	f->opt.reader_gid = (gid_t)-1;
+	f->opt.host = "desk-01";
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static struct rlog *open_log(struct fixture *f)
+{
+	struct rlog *lg = NULL;
+	char err[512];
+	int r = rlog_open(&f->opt, &lg, err, sizeof(err));
+
+	if (r < 0)
+		print_error("rlog_open: %s\n", err);
+	assert_int_equal(r, 0);
+	return lg;
+}
+
+static int64_t append_one(struct rlog *lg, unsigned flags, int n)
+{
+	json_t *p = rlog_record_new(lg, "decision", NULL);
+
+	assert_non_null(p);
+	assert_int_equal(wjson_set_int(p, "n", n), 0);
+	return rlog_append(lg, p, flags);
+}
+
+struct collected {
+	struct verify_break first;
+	char why[160];
+	unsigned n;
+};
+
+static void collect(void *ctx, const struct verify_break *b)
+{
+	struct collected *c = ctx;
+
+	if (c->n++ == 0) {
+		c->first = *b;
+		str_copy(c->why, sizeof(c->why), b->why);
+	}
+}
+
+/* Verifies the log with ratchet key 1 from keys/ratchet-1.pub. */
+static void verify_dir(struct fixture *f, struct collected *c, uint64_t *records)
+{
+	unsigned char key1[32];
+	char path[128];
+	struct verifier v;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(path, sizeof(path), "%s/keys/ratchet-1.pub", f->dir);
+	assert_int_equal(public_key_file_load(path, key1), 0);
+	verifier_init(&v, NULL, key1, 1, collect, c);
+	assert_int_equal(verify_path(&v, f->log), 0);
+	verifier_finish(&v);
+	if (records)
+		*records = v.records;
+	assert_int_equal(v.unverified, c->n ? v.unverified : 0);
+	verifier_free(&v);
+}
+
+static void assert_clean(struct fixture *f, uint64_t want_records)
+{
+	struct collected c;
+	uint64_t n;
+
+	verify_dir(f, &c, &n);
+	if (c.n)
+		print_error("first break: %s seq %llu: %s [%s]\n", verify_kind_name(c.first.kind),
+			    (unsigned long long)c.first.seq, c.why,
+			    c.first.where ? c.first.where : "");
+	assert_int_equal(c.n, 0);
+	assert_int_equal(n, want_records);
+}
+
+struct worker {
+	struct rlog *lg;
+	int count, id;
+	int64_t max_seq;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < w->count; i++) {
+		json_t *p = rlog_record_new(w->lg, "decision", NULL);
+		int64_t seq;
+
+		wjson_set_int(p, "worker", w->id);
+		seq = rlog_append(w->lg, p, RLOG_DURABLE);
+		if (seq <= 0)
+			return (void *)1;
+		if (seq > w->max_seq)
+			w->max_seq = seq;
+	}
+	return NULL;
+}
+
+static void group_commit_across_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct rlog *lg = open_log(f);
+	struct worker w[8];
+	pthread_t t[8];
+	struct rlog_stats st;
+	struct chain_head durable;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (struct worker){lg, 200, i, 0};
+		assert_int_equal(pthread_create(&t[i], NULL, worker_run, &w[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		void *ret;
+
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	rlog_get_stats(lg, &st);
+	assert_int_equal(st.head_seq, 1600);
+	assert_int_equal(st.durable_seq, 1600);
+	/* Workers shared flushes: fewer fdatasyncs than records. */
+	assert_true(st.syncs < 1600);
+	assert_int_equal(st.failures, 0);
+	assert_int_equal(durable_read(f->log, &durable), 0);
+	assert_int_equal(durable.seq, 1600);
+	rlog_close(lg);
+	assert_clean(f, 1600);
+}
+
+static void reopen_continues_the_chain(void **state)
+{
+	struct fixture *f = *state;
+	struct rlog *lg = open_log(f);
+	struct rlog_stats st;
+
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(append_one(lg, 0, i), i + 1);
+	rlog_close(lg);
+	lg = open_log(f);
+	assert_int_equal(append_one(lg, RLOG_DURABLE, 10), 11);
+	rlog_get_stats(lg, &st);
+	/* Every group announced the next key: 11 groups, key 12 next. */
+	assert_int_equal(st.ratchet_index, 12);
+	rlog_close(lg);
+	assert_clean(f, 11);
+}
+
+static void append_bytes(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, text, strlen(text)), 0);
+	close(fd);
+}
+
+static void torn_tail_is_cut(void **state)
+{
+	struct fixture *f = *state;
+	struct rlog *lg = open_log(f);
+	struct stat before, after;
+
+	for (int i = 0; i < 5; i++)
+		append_one(lg, RLOG_DURABLE, i);
+	rlog_close(lg);
+	assert_int_equal(stat(f->seg1, &before), 0);
+	/* A crash in the middle of a write: half a record, no newline. */
+	append_bytes(f->seg1, "eyJhbGciOiJFZERTQSIsImtpZCI6I");
+	lg = open_log(f);
+	assert_int_equal(stat(f->seg1, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	assert_int_equal(append_one(lg, RLOG_DURABLE, 5), 6);
+	rlog_close(lg);
+	assert_clean(f, 6);
+}
+
+static void garbage_after_durable_is_cut_damage_before_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct rlog *lg = open_log(f);
+	char err[512];
+	struct chain_head keep;
+
+	for (int i = 0; i < 5; i++)
+		append_one(lg, RLOG_DURABLE, i);
+	rlog_close(lg);
+	/* Whole lines that are not records, after the last durable one (a
+	 * file system that kept the size but not the data): cut. */
+	append_bytes(f->seg1, "\n\n\n");
+	lg = open_log(f);
+	assert_int_equal(append_one(lg, 0, 5), 6);
+	rlog_close(lg);
+	assert_clean(f, 6);
+
+	/* Damage in the middle, with whole records after it: refused. */
+	{
+		int fd = open(f->seg1, O_WRONLY);
+
+		assert_int_equal(pwrite(fd, "!!!!", 4, 100), 4);
+		close(fd);
+	}
+	assert_int_equal(rlog_open(&f->opt, &lg, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "damaged"));
+	/* The marker says record 6 is durable: damage to it is not a torn
+	 * tail either, even when nothing follows it. */
+	assert_int_equal(durable_read(f->log, &keep), 0);
+	assert_int_equal(keep.seq, 6);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void lagging_state_is_walked_forward(void **state)
+{
+	struct fixture *f = *state;
+	char st_path[128], saved[140];
+	struct rlog *lg = open_log(f);
+	struct rlog_stats st;
+
+	snprintf(st_path, sizeof(st_path), "%s/keys/ratchet.state", f->dir);
+	snprintf(saved, sizeof(saved), "%s.saved", st_path);
+	append_one(lg, RLOG_DURABLE, 0);
+	rlog_close(lg);
+	copy_file(st_path, saved);
+	lg = open_log(f);
+	for (int i = 1; i < 20; i++)
+		append_one(lg, RLOG_DURABLE, i);
+	rlog_close(lg);
+	/* The state writes after record 1 were lost (a crash before the page
+	 * cache reached the disk): the log's announcements carry it forward. */
+	copy_file(saved, st_path);
+	lg = open_log(f);
+	rlog_get_stats(lg, &st);
+	assert_int_equal(st.ratchet_index, 21);
+	assert_int_equal(append_one(lg, RLOG_DURABLE, 20), 21);
+	rlog_close(lg);
+	assert_clean(f, 21);
+}
+
+static void state_ahead_of_log_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char st_path[128], saved[140], seg_saved[200], err[512];
+	struct rlog *lg = open_log(f);
+
+	snprintf(st_path, sizeof(st_path), "%s/keys/ratchet.state", f->dir);
+	snprintf(saved, sizeof(saved), "%s.saved", st_path);
+	snprintf(seg_saved, sizeof(seg_saved), "%s.saved", f->seg1);
+	append_one(lg, RLOG_DURABLE, 0);
+	rlog_close(lg);
+	copy_file(f->seg1, seg_saved);
+	lg = open_log(f);
+	for (int i = 1; i < 5; i++)
+		append_one(lg, RLOG_DURABLE, i);
+	rlog_close(lg);
+	/* Records that were durable are gone but the state moved on:
+	 * signing again at seq 2 would fork the chain. */
+	copy_file(seg_saved, f->seg1);
+	unlink(seg_saved);
+	assert_int_equal(rlog_open(&f->opt, &lg, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "ratchet state"));
+}
+
+static void rotation_keeps_one_chain(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t *firsts;
+	size_t n;
+	struct rlog *lg;
+
+	f->opt.segment_max_bytes = 4096;
+	lg = open_log(f);
+	for (int i = 0; i < 60; i++)
+		append_one(lg, i % 7 == 0 ? RLOG_DURABLE : 0, i);
+	rlog_close(lg);
+	lg = open_log(f);
+	for (int i = 60; i < 80; i++)
+		append_one(lg, 0, i);
+	rlog_close(lg);
+	assert_int_equal(segment_list(f->log, &firsts, &n), 0);
+	assert_true(n > 5);
+	assert_int_equal(firsts[0], 1);
+	for (size_t i = 1; i < n; i++)
+		assert_true(firsts[i] > firsts[i - 1]);
+	free(firsts);
+	assert_clean(f, 80);
+}
+
+/* What root finds on the desk after a group is durable cannot sign any
+ * record of that group or before it. */
+static void state_on_disk_cannot_sign_the_past(void **state)
+{
+	struct fixture *f = *state;
+	struct rlog *lg = open_log(f);
+	unsigned char seed[32], pub[32];
+	struct segment_reader sr;
+	uint64_t index;
+	char path[128];
+	int fd;
+
+	for (int i = 0; i < 30; i++)
+		append_one(lg, RLOG_DURABLE, i);
+	snprintf(path, sizeof(path), "%s/keys/ratchet.state", f->dir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(ratchet_state_read(fd, &index, seed), 0);
+	close(fd);
+	assert_int_equal(ratchet_public(seed, pub), 0);
+	assert_int_equal(segment_reader_open(&sr, f->log, 1), 0);
+	for (;;) {
+		struct record_info info;
+		const char *line, *why;
+		ssize_t len = segment_reader_next(&sr, &line, NULL);
+
+		if (len <= 0)
+			break;
+		assert_int_equal(record_parse(line, (size_t)len, &info, &why), 0);
+		/* Every record was signed with an earlier key than the state's. */
+		assert_true(info.ratchet < index);
+		assert_false(ed25519_verify_raw(pub, info.jws.signing_input, info.jws.signing_len,
+						info.jws.sig));
+		record_info_free(&info);
+	}
+	segment_reader_close(&sr);
+	rlog_close(lg);
+}
+
+/* Rewrites line `no` (1-based) of the segment with text, or deletes it
+ * when text is NULL, or swaps it with the next when swap. */
+static void edit_line(const char *path, int no, const char *text, bool swap)
+{
+	FILE *in = fopen(path, "r");
+	char *lines[512], *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+	FILE *out;
+
+	assert_non_null(in);
+	while (getline(&line, &cap, in) > 0 && n < 512)
+		lines[n++] = strdup(line);
+	fclose(in);
+	free(line);
+	if (swap) {
+		char *t = lines[no - 1];
+
+		lines[no - 1] = lines[no];
+		lines[no] = t;
+	}
+	out = fopen(path, "w");
+	for (int i = 0; i < n; i++) {
+		if (i == no - 1 && !swap) {
+			if (text)
+				fprintf(out, "%s\n", text);
+		} else {
+			fputs(lines[i], out);
+		}
+		free(lines[i]);
+	}
+	fclose(out);
+}
+
+static void make_chain(struct fixture *f, int n)
+{
+	struct rlog *lg = open_log(f);
+
+	for (int i = 0; i < n; i++)
+		append_one(lg, i % 3 == 2 ? RLOG_DURABLE : 0, i);
+	rlog_close(lg);
+}
+
+static void expect_first_break(struct fixture *f, enum verify_kind kind, uint64_t seq)
+{
+	struct collected c;
+
+	verify_dir(f, &c, NULL);
+	if (c.n == 0 || c.first.kind != kind || c.first.seq != seq)
+		print_error("wanted %s at %llu, got %s at %llu (%u breaks)\n",
+			    verify_kind_name(kind), (unsigned long long)seq,
+			    c.n ? verify_kind_name(c.first.kind) : "none",
+			    (unsigned long long)c.first.seq, c.n);
+	assert_true(c.n > 0);
+	assert_int_equal(c.first.kind, kind);
+	assert_int_equal(c.first.seq, seq);
+}
+
+static void verifier_names_each_break(void **state)
+{
+	struct fixture *f = *state;
+	char saved[200], *line = NULL, *dot;
+	size_t cap = 0;
+	FILE *in;
+
+	make_chain(f, 20);
+	snprintf(saved, sizeof(saved), "%s.orig", f->log);
+	copy_file(f->seg1, saved);
+
+	edit_line(f->seg1, 7, NULL, false);
+	expect_first_break(f, VERIFY_GAP, 7);
+	copy_file(saved, f->seg1);
+
+	edit_line(f->seg1, 9, NULL, true);
+	expect_first_break(f, VERIFY_REORDER, 9);
+	copy_file(saved, f->seg1);
+
+	/* Record 12's bytes again in place of record 11... */
+	in = fopen(saved, "r");
+	for (int i = 0; i < 12; i++)
+		assert_true(getline(&line, &cap, in) > 0);
+	fclose(in);
+	line[strcspn(line, "\n")] = '\0';
+	edit_line(f->seg1, 11, line, false);
+	expect_first_break(f, VERIFY_GAP, 11);
+	copy_file(saved, f->seg1);
+
+	/* ... one bit of record 5's signature ... */
+	in = fopen(saved, "r");
+	for (int i = 0; i < 5; i++)
+		assert_true(getline(&line, &cap, in) > 0);
+	fclose(in);
+	line[strcspn(line, "\n")] = '\0';
+	dot = strrchr(line, '.');
+	dot[3] = dot[3] == 'A' ? 'B' : 'A';
+	edit_line(f->seg1, 5, line, false);
+	expect_first_break(f, VERIFY_FORGERY, 5);
+	copy_file(saved, f->seg1);
+
+	/* ... and a line that is no record. */
+	edit_line(f->seg1, 3, "not.a.record", false);
+	expect_first_break(f, VERIFY_MALFORMED, 3);
+	copy_file(saved, f->seg1);
+	free(line);
+	assert_clean(f, 20);
+}
+
+/* A different record at a seq, signed with a key the attacker really
+ * holds (the current one, from ratchet.state): a fork, not a record. */
+static void fork_with_the_current_key(void **state)
+{
+	struct fixture *f = *state;
+	struct rlog *lg;
+	struct rlog_options other;
+	char cmd[512], dir2[80];
+
+	make_chain(f, 10);
+	/* A copy of the whole state directory continues on its own. */
+	snprintf(dir2, sizeof(dir2), "%s.copy", f->dir);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s'", f->dir, dir2);
+	assert_int_equal(system(cmd), 0);
+	other = f->opt;
+	other.state_dir = dir2;
+	assert_int_equal(rlog_open(&other, &lg, NULL, 0), 0);
+	append_one(lg, RLOG_DURABLE, 99);
+	rlog_close(lg);
+	lg = open_log(f);
+	append_one(lg, RLOG_DURABLE, 10);
+	append_one(lg, RLOG_DURABLE, 11);
+	rlog_close(lg);
+	/* Record 11 of the copy after record 12 of the original. */
+	snprintf(cmd, sizeof(cmd), "sed -n 11p '%s/log/seg-00000000000000000001.jws' >> '%s'", dir2,
+		 f->seg1);
+	assert_int_equal(system(cmd), 0);
+	expect_first_break(f, VERIFY_FORK, 11);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir2);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The per-record check the collector uses. */
+static void chain_check_for_ingestion(void **state)
+{
+	struct fixture *f = *state;
+	struct segment_reader sr;
+	struct chain_state st;
+	unsigned char key1[32];
+	char path[128];
+	struct record_info recs[6];
+	char *texts[6];
+	const char *why;
+
+	make_chain(f, 6);
+	snprintf(path, sizeof(path), "%s/keys/ratchet-1.pub", f->dir);
+	assert_int_equal(public_key_file_load(path, key1), 0);
+	assert_int_equal(segment_reader_open(&sr, f->log, 1), 0);
+	for (int i = 0; i < 6; i++) {
+		const char *line;
+		ssize_t n = segment_reader_next(&sr, &line, NULL);
+
+		assert_true(n > 0);
+		texts[i] = strndup(line, (size_t)n);
+		assert_int_equal(record_parse(texts[i], (size_t)n, &recs[i], &why), 0);
+	}
+	segment_reader_close(&sr);
+	chain_start(&st, recs[0].agent_id, key1);
+	assert_int_equal(chain_check(&st, &recs[1], &why), CHAIN_GAP);
+	assert_int_equal(chain_check(&st, &recs[0], &why), CHAIN_NEXT);
+	chain_advance(&st, &recs[0]);
+	assert_int_equal(chain_check(&st, &recs[0], &why), CHAIN_OLD);
+	assert_int_equal(chain_check(&st, &recs[1], &why), CHAIN_NEXT);
+	chain_advance(&st, &recs[1]);
+	/* A wrong key in force: forged. */
+	st.key[0] ^= 1;
+	assert_int_equal(chain_check(&st, &recs[2], &why), CHAIN_FORGED);
+	st.key[0] ^= 1;
+	st.head.hash[0] ^= 1;
+	assert_int_equal(chain_check(&st, &recs[2], &why), CHAIN_FORK);
+	st.head.hash[0] ^= 1;
+	assert_int_equal(chain_check(&st, &recs[2], &why), CHAIN_NEXT);
+	st.agent_id[0] = st.agent_id[0] == 'a' ? 'b' : 'a';
+	assert_int_equal(chain_check(&st, &recs[2], &why), CHAIN_FOREIGN);
+	for (int i = 0; i < 6; i++) {
+		record_info_free(&recs[i]);
+		free(texts[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(group_commit_across_threads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reopen_continues_the_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(torn_tail_is_cut, setup, teardown),
+	    cmocka_unit_test_setup_teardown(garbage_after_durable_is_cut_damage_before_is_refused,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(lagging_state_is_walked_forward, setup, teardown),
+	    cmocka_unit_test_setup_teardown(state_ahead_of_log_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rotation_keeps_one_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(state_on_disk_cannot_sign_the_past, setup, teardown),
+	    cmocka_unit_test_setup_teardown(verifier_names_each_break, setup, teardown),
+	    cmocka_unit_test_setup_teardown(fork_with_the_current_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(chain_check_for_ingestion, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
