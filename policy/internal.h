@@ -1,6 +1,6 @@
-/* The policy's internal representation, shared by the parser (parse.c),
- * the engine (engine.c), tokens (token.c) and time zones (tz.c).  Nothing
- * outside policy/ includes this. */
+/* The policy's internal representation, shared by the parser (parser.h
+ * lists its files), the engine (engine.c), tokens (token.c) and time zones
+ * (tz.c).  Nothing outside policy/ includes this. */
 #ifndef WARD_POLICY_INTERNAL_H
 #define WARD_POLICY_INTERNAL_H
 
