@@ -91,25 +91,14 @@ void hex_encode(const unsigned char *bytes, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool hex_decode(const char *text, size_t len, unsigned char *out, size_t size)
 {
 	if (len != 2 * size)
 		return false;
 	for (size_t i = 0; i < size; i++) {
-		int hi = hex_digit(text[2 * i]), lo = hex_digit(text[2 * i + 1]);
+		int hi = hex_digit(text[2 * i]), lo;
 
-		if (hi < 0 || lo < 0)
+		if (hi < 0 || (lo = hex_digit(text[2 * i + 1])) < 0)
 			return false;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}

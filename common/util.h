@@ -27,8 +27,21 @@ uint64_t monotonic_ns(void);
 
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void hex_encode(const unsigned char *bytes, size_t len, char *out);
+/* The value of one hex digit (either case), or -1. */
+static inline int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 /* Exactly 2*size hex digits (either case) of text into out; false on any
- * other length or a non-hex character. */
+ * other length or a non-hex character.  Reads text in order and stops at
+ * the first character that is not a hex digit, so a shorter NUL-terminated
+ * string is never read past its end. */
 bool hex_decode(const char *text, size_t len, unsigned char *out, size_t size);
 
 /* A random (version 4) UUID in lower case, "xxxxxxxx-xxxx-4xxx-yxxx-

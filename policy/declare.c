@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/util.h"
 #include "policy/parser.h"
 
 static bool parse_date_tok(struct parser *ps, const struct token *t, const char *s, size_t len,
@@ -373,7 +374,7 @@ void stmt_fingerprints(struct parser *ps)
 			return;
 		}
 		for (int i = 0; i < nv; i++) {
-			if (!parse_sha256_hex(vals[i]->s, vals[i]->len, d[n])) {
+			if (!hex_decode(vals[i]->s, vals[i]->len, d[n], 32)) {
 				perr(ps, vals[i],
 				     "bad SHA-256 digest '%s' (expected 64 hexadecimal digits)",
 				     SHOW(vals[i]));

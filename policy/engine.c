@@ -208,10 +208,60 @@ static __attribute__((noinline)) bool devlist_matches(struct evctx *x, const str
 	return false;
 }
 
+#define HOT static inline __attribute__((always_inline))
+
+HOT bool id_matches(const struct cond *c, const struct ward_device *dev)
+{
+	for (uint32_t i = 0; i < c->u.ids.n; i++) {
+		const struct idpat *id = &c->u.ids.v[i];
+
+		if ((id->vid_any || id->vid == dev->vendor_id) &&
+		    (id->pid_any || id->pid == dev->product_id))
+			return true;
+	}
+	return false;
+}
+
+/* A number matches the primary or a supplementary gid, a name (or a
+ * pattern) the group names. */
+HOT bool group_matches(const struct cond *c, const struct policy_event *ev)
+{
+	bool r = false;
+
+	for (uint32_t i = 0; i < c->u.strs.n && !r; i++) {
+		const struct pattern *pt = &c->u.strs.v[i];
+
+		if (pt->number >= 0) {
+			r = (long)ev->gid == pt->number;
+			for (size_t g = 0; g < ev->n_groups && !r; g++)
+				r = (long)ev->groups[g] == pt->number;
+		}
+		for (size_t g = 0; g < ev->n_group_names && !r; g++)
+			r = ev->group_names[g] && pattern_matches(pt, ev->group_names[g]);
+	}
+	return r;
+}
+
+HOT bool time_matches(const struct cond *c, struct evctx *x)
+{
+	need_time(x);
+	switch (c->u.time.ref) {
+	case TIME_PERIOD: {
+		const struct period *pd = &x->p->periods[c->u.time.index];
+
+		return x->day >= pd->first_day && x->day <= pd->last_day;
+	}
+	case TIME_HOURS:
+		return hours_match(&x->p->hours[c->u.time.index], x);
+	case TIME_HOLIDAY:
+		return is_holiday(x->p, x->day);
+	}
+	return false;
+}
+
 /* 1 matches, 0 does not, -1 the fact is unknown (the rule does not match,
  * negated or not).  Inlined into the rule loop: it is the hot path. */
-static inline __attribute__((always_inline)) int cond_eval_inline(struct evctx *x,
-								  const struct cond *c)
+HOT int cond_eval_inline(struct evctx *x, const struct cond *c)
 {
 	const struct policy_event *ev = x->ev;
 	const struct classify_result *ct = ev->content;
@@ -272,12 +322,7 @@ static inline __attribute__((always_inline)) int cond_eval_inline(struct evctx *
 	case C_DEV_ID:
 		if (!dev)
 			return -1;
-		for (uint32_t i = 0; i < c->u.ids.n && !r; i++) {
-			const struct idpat *id = &c->u.ids.v[i];
-
-			r = (id->vid_any || id->vid == dev->vendor_id) &&
-			    (id->pid_any || id->pid == dev->product_id);
-		}
+		r = id_matches(c, dev);
 		break;
 	case C_DEV_SERIAL:
 		if (!dev)
@@ -320,17 +365,7 @@ static inline __attribute__((always_inline)) int cond_eval_inline(struct evctx *
 		r = any_pattern(c, ev->user);
 		break;
 	case C_GROUP:
-		for (uint32_t i = 0; i < c->u.strs.n && !r; i++) {
-			const struct pattern *pt = &c->u.strs.v[i];
-
-			if (pt->number >= 0) {
-				r = (long)ev->gid == pt->number;
-				for (size_t g = 0; g < ev->n_groups && !r; g++)
-					r = (long)ev->groups[g] == pt->number;
-			}
-			for (size_t g = 0; g < ev->n_group_names && !r; g++)
-				r = ev->group_names[g] && pattern_matches(pt, ev->group_names[g]);
-		}
+		r = group_matches(c, ev);
 		break;
 	case C_EXE:
 		if (!ev->exe)
@@ -338,21 +373,7 @@ static inline __attribute__((always_inline)) int cond_eval_inline(struct evctx *
 		r = any_pattern(c, ev->exe);
 		break;
 	case C_TIME:
-		need_time(x);
-		switch (c->u.time.ref) {
-		case TIME_PERIOD: {
-			const struct period *pd = &x->p->periods[c->u.time.index];
-
-			r = x->day >= pd->first_day && x->day <= pd->last_day;
-			break;
-		}
-		case TIME_HOURS:
-			r = hours_match(&x->p->hours[c->u.time.index], x);
-			break;
-		case TIME_HOLIDAY:
-			r = is_holiday(x->p, x->day);
-			break;
-		}
+		r = time_matches(c, x);
 		break;
 	case C_EVENT:
 		r = c->u.event_mask & (1u << ev->kind);

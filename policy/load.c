@@ -104,7 +104,7 @@ bool load_fingerprint_file(struct parser *ps, const struct token *path_tok, cons
 			}
 			d = grown;
 		}
-		if (!parse_sha256_hex(line, l, d[n])) {
+		if (!hex_decode(line, l, d[n], 32)) {
 			perr(ps, path_tok, "%s:%u: not a SHA-256 digest (64 hex digits)", path,
 			     lineno);
 			goto fail;

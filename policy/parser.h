@@ -127,7 +127,6 @@ bool expect_name(struct parser *ps, const char *what, struct token **out);
 bool expect_op(struct parser *ps, const char *what, uint8_t *op);
 bool parse_u64(const char *s, size_t len, uint64_t *out);
 bool parse_hex_n(const char *s, size_t len, unsigned *out);
-bool parse_sha256_hex(const char *s, size_t len, unsigned char out[32]);
 /* Words become fnmatch patterns when they hold * or ?; quoted strings are
  * literal. */
 bool to_patterns(struct parser *ps, struct token **vals, int n, struct cond *c);

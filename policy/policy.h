@@ -292,6 +292,9 @@ struct policy_token_fields {
 
 /* Parses a token file's text.  NULL on error with a message in err. */
 struct policy_token *policy_token_parse(const char *text, size_t len, char *err, size_t errlen);
+/* Reads and parses a token file: a regular file (not a symbolic link) of at
+ * most 64 KiB, as the agent reads the policy's tokens directory. */
+struct policy_token *policy_token_read(const char *path, char *err, size_t errlen);
 /* Checks the token's signature against the policy's trusted supervisor of
  * the same name and remembers the key.  Returns POLICY_TOKEN_APPLIED when
  * the signature is good (the token can then match events), otherwise the

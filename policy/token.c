@@ -29,11 +29,10 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
+#include "common/b64.h"
 #include "common/cleanup.h"
+#include "common/ed25519.h"
 #include "common/util.h"
 #include "policy/internal.h"
 
@@ -69,26 +68,6 @@ static int canonical(const struct policy_token_fields *f, char *buf, size_t size
 			(long long)f->until, f->note);
 }
 
-static bool hex32(const char *s, size_t len, unsigned char out[32])
-{
-	if (len != 64)
-		return false;
-	for (size_t i = 0; i < 64; i++) {
-		char c = s[i];
-		int v = c >= '0' && c <= '9'   ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
-		if (v < 0)
-			return false;
-		if (i % 2 == 0)
-			out[i / 2] = (unsigned char)(v << 4);
-		else
-			out[i / 2] |= (unsigned char)v;
-	}
-	return true;
-}
-
 /* Instants in a token name their UTC offset ("Z" or "+08:00"): the signed
  * value must not depend on the verifying machine's time zone. */
 static bool has_offset(const char *s)
@@ -107,24 +86,104 @@ static bool field_text_ok(const char *s, size_t len)
 	return true;
 }
 
+enum token_field_bit {
+	F_MAGIC = 1,
+	F_APPROVER = 2,
+	F_USER = 4,
+	F_DEVICE = 8,
+	F_SHA = 16,
+	F_LEVEL = 32,
+	F_FROM = 64,
+	F_UNTIL = 128,
+	F_NOTE = 256,
+	F_SIG = 512,
+};
+
+#define BAD_VALUE 0u
+#define REFUSED (~0u)
+
+/* One field's value (vbuf, NUL-terminated, vlen bytes) into t.  Returns
+ * the field's bit; BAD_VALUE for a value that does not parse; REFUSED
+ * after writing its own message into err. */
+static unsigned token_field(struct policy_token *t, const char *key, size_t klen, const char *vbuf,
+			    size_t vlen, unsigned lineno, char *err, size_t errlen)
+{
+#define KEY(k) (klen == strlen(k) && memcmp(key, k, klen) == 0)
+	if (KEY(TOKEN_MAGIC)) {
+		if (strcmp(vbuf, "1") == 0)
+			return F_MAGIC;
+		set_err(err, errlen, "line %u: unsupported token version '%s'", lineno, vbuf);
+		return REFUSED;
+	}
+	if (KEY("approver"))
+		return str_copy(t->f.approver, sizeof(t->f.approver), vbuf) && vlen ? F_APPROVER
+										    : BAD_VALUE;
+	if (KEY("user"))
+		return str_copy(t->f.user, sizeof(t->f.user), vbuf) && vlen ? F_USER : BAD_VALUE;
+	if (KEY("device-serial"))
+		return strcmp(vbuf, "*") == 0 ||
+			       (str_copy(t->f.device_serial, sizeof(t->f.device_serial), vbuf) &&
+				vlen)
+			   ? F_DEVICE
+			   : BAD_VALUE;
+	if (KEY("sha256")) {
+		t->f.has_sha256 = true;
+		return hex_decode(vbuf, vlen, t->f.sha256, sizeof(t->f.sha256)) ? F_SHA : BAD_VALUE;
+	}
+	if (KEY("level-max"))
+		return level_parse(vbuf, vlen, &t->f.level_max) ? F_LEVEL : BAD_VALUE;
+	if (KEY("from"))
+		return has_offset(vbuf) && policy_parse_time(NULL, vbuf, &t->f.from) ? F_FROM
+										     : BAD_VALUE;
+	if (KEY("until"))
+		return has_offset(vbuf) && policy_parse_time(NULL, vbuf, &t->f.until) ? F_UNTIL
+										      : BAD_VALUE;
+	if (KEY("note"))
+		return str_copy(t->f.note, sizeof(t->f.note), vbuf) ? F_NOTE : BAD_VALUE;
+	if (KEY("signature"))
+		return b64_decode(B64_STD, vbuf, vlen, t->signature, sizeof(t->signature)) ==
+			       (ssize_t)sizeof(t->signature)
+			   ? F_SIG
+			   : BAD_VALUE;
+#undef KEY
+	set_err(err, errlen, "line %u: unknown field '%.*s'", lineno, (int)klen, key);
+	return REFUSED;
+}
+
+/* Every field a token needs, given once, and a window that is not empty. */
+static bool token_complete(const struct policy_token *t, unsigned seen, char *err, size_t errlen)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} required[] = {
+	    {F_MAGIC, TOKEN_MAGIC},	 {F_APPROVER, "approver"}, {F_USER, "user"},
+	    {F_DEVICE, "device-serial"}, {F_FROM, "from"},	   {F_UNTIL, "until"},
+	    {F_SIG, "signature"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
+		if (!(seen & required[i].bit)) {
+			set_err(err, errlen, "missing field '%s'", required[i].name);
+			return false;
+		}
+	}
+	if (!!(seen & F_SHA) == !!(seen & F_LEVEL)) {
+		set_err(err, errlen, "exactly one of 'sha256' and 'level-max' is required");
+		return false;
+	}
+	if (t->f.until <= t->f.from) {
+		set_err(err, errlen, "'until' is not after 'from'");
+		return false;
+	}
+	return true;
+}
+
 struct policy_token *policy_token_parse(const char *text, size_t len, char *err, size_t errlen)
 {
 	_cleanup_free_ struct policy_token *t = calloc(1, sizeof(*t));
 	const char *p = text, *end = text + len;
-	unsigned lineno = 0;
-	unsigned seen = 0;
-	enum {
-		F_MAGIC = 1,
-		F_APPROVER = 2,
-		F_USER = 4,
-		F_DEVICE = 8,
-		F_SHA = 16,
-		F_LEVEL = 32,
-		F_FROM = 64,
-		F_UNTIL = 128,
-		F_NOTE = 256,
-		F_SIG = 512
-	};
+	unsigned lineno = 0, seen = 0;
 
 	if (!t) {
 		set_err(err, errlen, "out of memory");
@@ -134,25 +193,25 @@ struct policy_token *policy_token_parse(const char *text, size_t len, char *err,
 		p += 3; /* a byte-order mark from a Windows editor */
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end, *sp, *val;
+		const char *le = nl ? nl : end, *line = p, *sp, *val;
 		size_t klen, vlen;
-		unsigned bit = 0;
+		unsigned bit;
 		char vbuf[512];
 
+		p = nl ? nl + 1 : end;
 		lineno++;
 		/* trim \r and trailing blanks */
-		while (le > p && (le[-1] == '\r' || le[-1] == ' ' || le[-1] == '\t'))
+		while (le > line && (le[-1] == '\r' || le[-1] == ' ' || le[-1] == '\t'))
 			le--;
-		if (le == p || *p == '#')
-			goto next_line;
-		sp = memchr(p, ' ', (size_t)(le - p));
+		if (le == line || *line == '#')
+			continue;
+		sp = memchr(line, ' ', (size_t)(le - line));
 		if (!sp) {
 			set_err(err, errlen, "line %u: expected 'field value'", lineno);
 			return NULL;
 		}
-		klen = (size_t)(sp - p);
-		val = sp;
-		while (val < le && *val == ' ')
+		klen = (size_t)(sp - line);
+		for (val = sp; val < le && *val == ' ';)
 			val++;
 		vlen = (size_t)(le - val);
 		if (vlen >= sizeof(vbuf) || !field_text_ok(val, vlen)) {
@@ -162,100 +221,23 @@ struct policy_token *policy_token_parse(const char *text, size_t len, char *err,
 		}
 		memcpy(vbuf, val, vlen);
 		vbuf[vlen] = '\0';
-#define KEY(k) (klen == strlen(k) && memcmp(p, k, klen) == 0)
-		if (KEY(TOKEN_MAGIC)) {
-			bit = F_MAGIC;
-			if (strcmp(vbuf, "1") != 0) {
-				set_err(err, errlen, "line %u: unsupported token version '%s'",
-					lineno, vbuf);
-				return NULL;
-			}
-		} else if (KEY("approver")) {
-			bit = F_APPROVER;
-			if (!str_copy(t->f.approver, sizeof(t->f.approver), vbuf) || !vlen)
-				goto bad;
-		} else if (KEY("user")) {
-			bit = F_USER;
-			if (!str_copy(t->f.user, sizeof(t->f.user), vbuf) || !vlen)
-				goto bad;
-		} else if (KEY("device-serial")) {
-			bit = F_DEVICE;
-			if (strcmp(vbuf, "*") != 0 &&
-			    (!str_copy(t->f.device_serial, sizeof(t->f.device_serial), vbuf) ||
-			     !vlen))
-				goto bad;
-		} else if (KEY("sha256")) {
-			bit = F_SHA;
-			if (!hex32(vbuf, vlen, t->f.sha256))
-				goto bad;
-			t->f.has_sha256 = true;
-		} else if (KEY("level-max")) {
-			bit = F_LEVEL;
-			if (!level_parse(vbuf, vlen, &t->f.level_max))
-				goto bad;
-		} else if (KEY("from")) {
-			bit = F_FROM;
-			if (!has_offset(vbuf) || !policy_parse_time(NULL, vbuf, &t->f.from))
-				goto bad;
-		} else if (KEY("until")) {
-			bit = F_UNTIL;
-			if (!has_offset(vbuf) || !policy_parse_time(NULL, vbuf, &t->f.until))
-				goto bad;
-		} else if (KEY("note")) {
-			bit = F_NOTE;
-			if (!str_copy(t->f.note, sizeof(t->f.note), vbuf))
-				goto bad;
-		} else if (KEY("signature")) {
-			unsigned char raw[96];
-			int n;
-
-			bit = F_SIG;
-			if (vlen != 88)
-				goto bad;
-			n = EVP_DecodeBlock(raw, (const unsigned char *)vbuf, (int)vlen);
-			if (n != 66 || vbuf[86] != '=' || vbuf[87] != '=')
-				goto bad;
-			memcpy(t->signature, raw, 64);
-		} else {
-			set_err(err, errlen, "line %u: unknown field '%.*s'", lineno, (int)klen, p);
+		bit = token_field(t, line, klen, vbuf, vlen, lineno, err, errlen);
+		if (bit == REFUSED)
+			return NULL;
+		if (bit == BAD_VALUE) {
+			set_err(err, errlen, "line %u: bad value for '%.*s'", lineno, (int)klen,
+				line);
 			return NULL;
 		}
-#undef KEY
 		if (seen & bit) {
 			set_err(err, errlen, "line %u: field '%.*s' given twice", lineno, (int)klen,
-				p);
+				line);
 			return NULL;
 		}
 		seen |= bit;
-	next_line:
-		p = nl ? nl + 1 : end;
-		continue;
-	bad:
-		set_err(err, errlen, "line %u: bad value for '%.*s'", lineno, (int)klen, p);
+	}
+	if (!token_complete(t, seen, err, errlen))
 		return NULL;
-	}
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} required[] = {
-	    {F_MAGIC, TOKEN_MAGIC},	 {F_APPROVER, "approver"}, {F_USER, "user"},
-	    {F_DEVICE, "device-serial"}, {F_FROM, "from"},	   {F_UNTIL, "until"},
-	    {F_SIG, "signature"},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(required); i++) {
-		if (!(seen & required[i].bit)) {
-			set_err(err, errlen, "missing field '%s'", required[i].name);
-			return NULL;
-		}
-	}
-	if (!!(seen & F_SHA) == !!(seen & F_LEVEL)) {
-		set_err(err, errlen, "exactly one of 'sha256' and 'level-max' is required");
-		return NULL;
-	}
-	if (t->f.until <= t->f.from) {
-		set_err(err, errlen, "'until' is not after 'from'");
-		return NULL;
-	}
 	return TAKE_PTR(t);
 }
 
@@ -273,21 +255,10 @@ static bool verify_raw(const struct policy_token *tok, const unsigned char raw[3
 {
 	char msg[2048];
 	int n = canonical(&tok->f, msg, sizeof(msg));
-	EVP_PKEY *pkey;
-	EVP_MD_CTX *ctx;
-	bool ok = false;
 
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return false;
-	pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, 32);
-	ctx = EVP_MD_CTX_new();
-	if (pkey && ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) == 1)
-		ok = EVP_DigestVerify(ctx, tok->signature, 64, (const unsigned char *)msg,
-				      (size_t)n) == 1;
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
-	ERR_clear_error();
-	return ok;
+	return ed25519_verify_raw(raw, msg, (size_t)n, tok->signature);
 }
 
 enum policy_token_status policy_token_attach(const struct policy *policy,
@@ -401,6 +372,11 @@ static struct policy_token *read_token_file(int dirfd, const char *name, char *e
 	return t;
 }
 
+struct policy_token *policy_token_read(const char *path, char *err, size_t errlen)
+{
+	return read_token_file(AT_FDCWD, path, err, errlen);
+}
+
 static int cmp_token_user(const void *a, const void *b)
 {
 	const struct policy_token *x = *(struct policy_token *const *)a;
@@ -485,70 +461,22 @@ void tokens_free_all(struct policy *p)
 
 /* ---- keys and signing (wardctl token) ---- */
 
-static const char *ssl_error(void)
-{
-	unsigned long e = ERR_get_error();
-
-	return e ? ERR_reason_error_string(e) : "unknown OpenSSL error";
-}
-
-static FILE *create_file(const char *path, mode_t mode, char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	FILE *f;
-
-	if (fd < 0 || fchmod(fd, mode) < 0) {
-		set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		close(fd);
-	}
-	return f;
-}
-
 int policy_token_keygen(const char *key_path, const char *pub_path, char *err, size_t errlen)
 {
-	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	FILE *f;
-	int rc = -1;
+	struct ed25519_key key;
+	int r = ed25519_generate(&key);
 
-	if (!pkey) {
-		set_err(err, errlen, "key generation failed: %s", ssl_error());
+	if (r < 0) {
+		set_err(err, errlen, "key generation failed");
 		return -1;
 	}
-	f = create_file(key_path, 0600, err, errlen);
-	if (!f)
-		goto out;
-	if (PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
-		set_err(err, errlen, "cannot write %s: %s", key_path, ssl_error());
-		fclose(f);
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		set_err(err, errlen, "cannot write %s: %s", key_path, strerror(errno));
-		goto out;
-	}
-	f = create_file(pub_path, 0644, err, errlen);
-	if (!f)
-		goto out;
-	if (PEM_write_PUBKEY(f, pkey) != 1) {
-		set_err(err, errlen, "cannot write %s: %s", pub_path, ssl_error());
-		fclose(f);
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		set_err(err, errlen, "cannot write %s: %s", pub_path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	EVP_PKEY_free(pkey);
-	return rc;
+	r = ed25519_save_private_pem(&key, key_path);
+	if (r < 0)
+		set_err(err, errlen, "cannot write %s: %s", key_path, strerror(-r));
+	else if ((r = ed25519_save_public_pem(&key, pub_path)) < 0)
+		set_err(err, errlen, "cannot write %s: %s", pub_path, strerror(-r));
+	ed25519_free(&key);
+	return r < 0 ? -1 : 0;
 }
 
 static bool fields_ok(const struct policy_token_fields *f, char *err, size_t errlen)
@@ -585,17 +513,26 @@ static bool fields_ok(const struct policy_token_fields *f, char *err, size_t err
 	return true;
 }
 
+/* The private key of a supervisor, with the message people get. */
+static int load_signing_key(const char *key_path, struct ed25519_key *key, char *err, size_t errlen)
+{
+	int r = ed25519_load_private_pem(key_path, key);
+
+	if (r == -EINVAL)
+		set_err(err, errlen, "%s is not an Ed25519 private key in PEM", key_path);
+	else if (r < 0)
+		set_err(err, errlen, "cannot read %s: %s", key_path, strerror(-r));
+	return r;
+}
+
 int policy_token_sign(const struct policy_token_fields *fields, const char *key_path, char **out,
 		      char *err, size_t errlen)
 {
 	char msg[2048], sha[65] = "", from[40], until[40];
-	unsigned char sig[64];
+	unsigned char sig[ED25519_SIG_BYTES];
 	char b64[96];
-	size_t siglen = sizeof(sig);
-	EVP_PKEY *pkey = NULL;
-	EVP_MD_CTX *ctx = NULL;
-	FILE *f;
-	int n, rc = -1;
+	struct ed25519_key key;
+	int n, r;
 
 	*out = NULL;
 	if (!fields_ok(fields, err, errlen))
@@ -605,25 +542,15 @@ int policy_token_sign(const struct policy_token_fields *fields, const char *key_
 		set_err(err, errlen, "fields too long");
 		return -1;
 	}
-	f = fopen(key_path, "re");
-	if (!f) {
-		set_err(err, errlen, "cannot read %s: %s", key_path, strerror(errno));
+	if (load_signing_key(key_path, &key, err, errlen) < 0)
+		return -1;
+	r = ed25519_sign(&key, msg, (size_t)n, sig);
+	ed25519_free(&key);
+	if (r < 0) {
+		set_err(err, errlen, "signing failed");
 		return -1;
 	}
-	pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (!pkey || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
-		set_err(err, errlen, "%s is not an Ed25519 private key in PEM", key_path);
-		goto out;
-	}
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)msg, (size_t)n) != 1 ||
-	    siglen != 64) {
-		set_err(err, errlen, "signing failed: %s", ssl_error());
-		goto out;
-	}
-	EVP_EncodeBlock((unsigned char *)b64, sig, 64);
+	b64_encode(B64_STD, sig, sizeof(sig), b64);
 	if (fields->has_sha256)
 		hex_encode(fields->sha256, 32, sha);
 	policy_format_time(NULL, fields->from, from, sizeof(from));
@@ -640,42 +567,29 @@ int policy_token_sign(const struct policy_token_fields *fields, const char *key_
 		     b64) < 0) {
 		*out = NULL;
 		set_err(err, errlen, "out of memory");
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
-	ERR_clear_error();
-	return rc;
+	return 0;
 }
 
 enum policy_token_status policy_token_verify_pub(const struct policy_token *token,
 						 const char *pub_path, char *err, size_t errlen)
 {
-	FILE *f = fopen(pub_path, "re");
-	EVP_PKEY *pkey;
-	unsigned char raw[32];
-	size_t rawlen = sizeof(raw);
-	bool ok;
+	struct ed25519_key key;
+	int r = ed25519_load_public_pem(pub_path, &key);
 
-	if (!f) {
-		set_err(err, errlen, "cannot read %s: %s", pub_path, strerror(errno));
+	if (r < 0) {
+		if (r == -EINVAL)
+			set_err(err, errlen, "%s is not an Ed25519 public key in PEM", pub_path);
+		else
+			set_err(err, errlen, "cannot read %s: %s", pub_path, strerror(-r));
 		return POLICY_TOKEN_UNTRUSTED;
 	}
-	pkey = PEM_read_PUBKEY(f, NULL, NULL, NULL);
-	fclose(f);
-	ok = pkey && EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 &&
-	     EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) == 1 && rawlen == 32;
-	EVP_PKEY_free(pkey);
-	ERR_clear_error();
-	if (!ok) {
-		set_err(err, errlen, "%s is not an Ed25519 public key in PEM", pub_path);
-		return POLICY_TOKEN_UNTRUSTED;
-	}
-	if (!verify_raw(token, raw)) {
+	if (!verify_raw(token, key.pub)) {
+		ed25519_free(&key);
 		set_err(err, errlen, "signature does not verify (forged or altered)");
 		return POLICY_TOKEN_BAD_SIGNATURE;
 	}
+	ed25519_free(&key);
 	return POLICY_TOKEN_APPLIED;
 }

@@ -121,30 +121,13 @@ bool parse_hex_n(const char *s, size_t len, unsigned *out)
 	if (len == 0 || len > 4)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		int c = tolower((unsigned char)s[i]);
+		int d = hex_digit(s[i]);
 
-		if (isdigit(c))
-			v = v * 16 + (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (unsigned)(c - 'a' + 10);
-		else
+		if (d < 0)
 			return false;
+		v = v * 16 + (unsigned)d;
 	}
 	*out = v;
-	return true;
-}
-
-bool parse_sha256_hex(const char *s, size_t len, unsigned char out[32])
-{
-	if (len != 64)
-		return false;
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
-
-		if (!parse_hex_n(s + 2 * i, 2, &v))
-			return false;
-		out[i] = (unsigned char)v;
-	}
 	return true;
 }
 

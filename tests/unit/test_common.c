@@ -78,6 +78,27 @@ static void hex_encodes_bytes(void **state)
 	assert_string_equal(hex, "00ab7f");
 }
 
+static void hex_decodes_exactly(void **state)
+{
+	unsigned char out[3] = {0};
+	/* heap, exactly as long as its text: a read past the NUL is caught by ASan */
+	char *short_text = strdup("0a");
+
+	(void)state;
+	assert_non_null(short_text);
+	assert_true(hex_decode("00aB7f", 6, out, 3));
+	assert_memory_equal(out, "\x00\xab\x7f", 3);
+	assert_false(hex_decode("00ab7", 5, out, 3));	 /* not 2 digits a byte */
+	assert_false(hex_decode("00ab7f00", 8, out, 3)); /* longer than asked */
+	assert_false(hex_decode("00ag7f", 6, out, 3));
+	assert_false(hex_decode(" 0ab7f", 6, out, 3));
+	/* a caller that asks for more than the string holds stops at its NUL */
+	assert_false(hex_decode(short_text, 6, out, 3));
+	assert_int_equal(hex_digit('F'), 15);
+	assert_int_equal(hex_digit('g'), -1);
+	free(short_text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +107,7 @@ int main(void)
 	    cmocka_unit_test(str_copy_cuts_on_utf8_boundary),
 	    cmocka_unit_test(json_escapes_and_repairs),
 	    cmocka_unit_test(hex_encodes_bytes),
+	    cmocka_unit_test(hex_decodes_exactly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -443,6 +443,13 @@ static void malformed_token_files(void **state)
 	    {"ward-token 1\nfrom tomorrow\n", "line 2: bad value for 'from'"},
 	    {"ward-token 1\nfrom 2022-01-25T08:00\n", "line 2: bad value for 'from'"},
 	    {"ward-token 1\nsignature AAAA\n", "line 2: bad value for 'signature'"},
+	    /* 64 bytes end in one byte: its second character's low bits must be 0 */
+	    {"ward-token 1\nsignature "
+	     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB==\n",
+	     "line 2: bad value for 'signature'"},
+	    {"ward-token 1\nsignature "
+	     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+	     "line 2: bad value for 'signature'"},
 	    {"ward-token 1\nlevel-max 秘密\n", "line 2: bad value for 'level-max'"},
 	    {"ward-token\n", "line 1: expected 'field value'"},
 	    {"ward-token 1\napprover a\nuser u\ndevice-serial *\nlevel-max 密\nsha256 "
