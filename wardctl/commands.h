@@ -5,7 +5,7 @@
 
 int cmd_classify(int argc, char **argv); /* cmd_classify.c */
 int cmd_policy(int argc, char **argv);	 /* cmd_policy.c: check, explain */
-int cmd_token(int argc, char **argv);	 /* cmd_policy.c: approval tokens */
+int cmd_token(int argc, char **argv);	 /* cmd_token.c: approval tokens */
 int cmd_status(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_devices(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_events(int argc, char **argv);	 /* cmd_agent.c */
