@@ -13,10 +13,14 @@
 #   make pot        refresh po/ward.pot and merge it into po/*.po
 
 CC      ?= cc
-PKGS    := libudev libmagic openssl libarchive zlib libxml-2.0 sqlite3 jansson \
-           libseccomp libsystemd poppler-glib
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# Libraries come through pkg-config, one part at a time: each fragment names
+# the packages its own code calls (<PART>_PKGS) and compiles its objects
+# with their flags; each program and test links the packages of the parts
+# it links and nothing more (tests/integration/06-build-links.sh checks
+# that wardd links no document parser).
+pkg_cflags = $(if $(strip $(1)),$(shell pkg-config --cflags $(1)))
+pkg_libs   = $(if $(strip $(1)),$(shell pkg-config --libs $(1)))
 
 ifeq ($(SAN),1)
 BUILD   ?= build/san
@@ -33,9 +37,10 @@ endif
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-missing-field-initializers
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(SANFLAGS) -fPIE -pthread \
-           -I. $(PKG_CFLAGS) -DWARD_LOCALEDIR='"$(LOCALEDIR)"'
+           -I. -DWARD_LOCALEDIR='"$(LOCALEDIR)"'
 LDFLAGS += -Wl,--as-needed -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -pthread $(SANFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm
+# Set per program by the fragments (target-specific), never globally.
+LDLIBS  :=
 
 PREFIX    ?= /usr/local
 LOCALEDIR ?= $(PREFIX)/share/locale
@@ -80,11 +85,15 @@ $(BUILD)/libward-%.a:
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # Unit tests: tests/unit/test_<name>.c linked with the libraries the part's
-# fragment lists as prerequisites of $(BUILD)/tests/test_<name>.
+# fragment lists as prerequisites of $(BUILD)/tests/test_<name>, and the
+# packages it sets in TEST_PKGS for them.
+CMOCKA_LIBS := $(call pkg_libs,cmocka)
 $(BUILD)/tests/test_%: tests/unit/test_%.c
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(call pkg_cflags,$(TEST_PKGS)) $(LDFLAGS) -o $@ $< \
+		-Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(call pkg_libs,$(TEST_PKGS)) \
+		$(CMOCKA_LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

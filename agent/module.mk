@@ -2,10 +2,16 @@
 # libward-agent.a, so unit tests can link the parts.  wardd links no document
 # parser: only wardd-scanner, the sandboxed process, does.
 AGENT_SRCS := $(filter-out agent/wardd.c agent/wardd-scanner.c,$(wildcard agent/*.c))
+# libudev (devices), libseccomp (the scanner's sandbox), libsystemd
+# (sd_notify, the watchdog), libcrypto (SHA-256 of documents and journal).
+AGENT_PKGS := libudev libseccomp libsystemd libcrypto
+AGENT_CFLAGS := $(call pkg_cflags,$(AGENT_PKGS))
+$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard agent/*.c)): CFLAGS += $(AGENT_CFLAGS)
 $(BUILD)/libward-agent.a: $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-agent.a
 
 PROGRAMS += $(BUILD)/wardd-scanner
+$(BUILD)/wardd-scanner: LDLIBS := $(call pkg_libs,$(AGENT_PKGS) $(CLASSIFY_PKGS) $(COMMON_PKGS))
 $(BUILD)/wardd-scanner: $(BUILD)/obj/agent/wardd-scanner.o $(BUILD)/libward-agent.a \
 		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"
@@ -13,6 +19,10 @@ $(BUILD)/wardd-scanner: $(BUILD)/obj/agent/wardd-scanner.o $(BUILD)/libward-agen
 
 ifneq ($(wildcard agent/wardd.c),)
 PROGRAMS += $(BUILD)/wardd
+# No document parser: CLASSIFY_PKGS stay out (classify/'s parts wardd uses
+# call none of them).
+$(BUILD)/wardd: LDLIBS := $(call pkg_libs,$(AGENT_PKGS) $(KMODFREE_PKGS) $(POLICY_PKGS) \
+		$(COMMON_PKGS))
 $(BUILD)/wardd: $(BUILD)/obj/agent/wardd.o $(BUILD)/libward-agent.a \
 		$(BUILD)/libward-kmodfree.a $(BUILD)/libward-policy.a \
 		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
@@ -24,3 +34,5 @@ AGENT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/
 UNIT_TESTS += $(AGENT_TESTS)
 $(AGENT_TESTS): $(BUILD)/libward-agent.a $(BUILD)/libward-kmodfree.a $(BUILD)/libward-policy.a \
 		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
+$(AGENT_TESTS): TEST_PKGS := $(AGENT_PKGS) $(KMODFREE_PKGS) $(POLICY_PKGS) $(CLASSIFY_PKGS) \
+		$(COMMON_PKGS)

@@ -1,6 +1,10 @@
 # classify/: every .c file here is part of libward-classify.a (new
 # extractors are picked up without editing this file).
 CLASSIFY_SRCS := $(wildcard classify/*.c)
+# The document parsers: only wardd-scanner and wardctl link them.
+CLASSIFY_PKGS := libmagic libarchive zlib libxml-2.0 poppler-glib libcrypto
+CLASSIFY_CFLAGS := $(call pkg_cflags,$(CLASSIFY_PKGS))
+$(CLASSIFY_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(CLASSIFY_CFLAGS)
 $(BUILD)/libward-classify.a: $(CLASSIFY_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-classify.a
 
@@ -8,6 +12,7 @@ LIBS += $(BUILD)/libward-classify.a
 CLASSIFY_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_classify*.c))
 UNIT_TESTS += $(CLASSIFY_TESTS)
 $(CLASSIFY_TESTS): $(BUILD)/libward-classify.a $(BUILD)/libward-common.a
+$(CLASSIFY_TESTS): TEST_PKGS := $(CLASSIFY_PKGS) $(COMMON_PKGS)
 
 # The classifier benchmark's C program (tests/bench/classify.sh runs it).
 BENCHES += $(BUILD)/bench/bench_classify
@@ -15,4 +20,5 @@ $(BUILD)/bench/bench_classify: tests/bench/bench_classify.c $(BUILD)/libward-cla
 		$(BUILD)/libward-common.a
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
+		$(call pkg_libs,$(CLASSIFY_PKGS) $(COMMON_PKGS))

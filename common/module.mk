@@ -1,5 +1,9 @@
 COMMON_SRCS := common/log.c common/level.c common/jsonw.c common/util.c common/device.c common/i18n.c \
                common/b64.c common/json.c common/ed25519.c common/jws.c common/merkle.c common/note.c
+# OpenSSL's libcrypto (Ed25519, JWS, SHA-256 of Merkle trees), jansson (common/json).
+COMMON_PKGS := libcrypto jansson
+COMMON_CFLAGS := $(call pkg_cflags,$(COMMON_PKGS))
+$(COMMON_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(COMMON_CFLAGS)
 $(BUILD)/libward-common.a: $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-common.a
 UNIT_TESTS += $(BUILD)/tests/test_common
@@ -8,6 +12,8 @@ UNIT_TESTS += $(BUILD)/tests/test_common_crypto
 $(BUILD)/tests/test_common_crypto: $(BUILD)/libward-common.a
 UNIT_TESTS += $(BUILD)/tests/test_common_merkle $(BUILD)/tests/test_common_note
 $(BUILD)/tests/test_common_merkle $(BUILD)/tests/test_common_note: $(BUILD)/libward-common.a
+$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_common*.c)): \
+		TEST_PKGS := $(COMMON_PKGS)
 
 # Message catalogues: po/<lang>.po → $(BUILD)/locale/<lang>/LC_MESSAGES/ward.mo
 PO_LANGS := $(basename $(notdir $(wildcard po/*.po)))

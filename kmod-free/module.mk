@@ -1,11 +1,16 @@
 # kmod-free/: every .c file here is part of libward-kmodfree.a.
 KMODFREE_SRCS := $(wildcard kmod-free/*.c)
+# libudev: the USB device a block device sits on (usbauth.c).
+KMODFREE_PKGS := libudev
+KMODFREE_CFLAGS := $(call pkg_cflags,$(KMODFREE_PKGS))
+$(KMODFREE_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(KMODFREE_CFLAGS)
 $(BUILD)/libward-kmodfree.a: $(KMODFREE_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-kmodfree.a
 
 KMODFREE_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_kmodfree*.c))
 UNIT_TESTS += $(KMODFREE_TESTS)
 $(KMODFREE_TESTS): $(BUILD)/libward-kmodfree.a $(BUILD)/libward-common.a
+$(KMODFREE_TESTS): TEST_PKGS := $(KMODFREE_PKGS) $(COMMON_PKGS)
 
 # Test programs for kmod-free (tests/tools/kmodfree-*.c), into $(BUILD)/tools/.
 KMODFREE_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/kmodfree-*.c))
@@ -19,4 +24,4 @@ $(KMODFREE_TOOLS): $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libward-kmodfree.a
 	@mkdir -p $(dir $@)
 	@echo "  TOOL    $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) \
-		-Wl,--end-group $(LDLIBS)
+		-Wl,--end-group $(call pkg_libs,$(AGENT_PKGS) $(KMODFREE_PKGS) $(COMMON_PKGS))

@@ -5,10 +5,12 @@
 TESTS_TOOL_SRCS := $(filter-out tests/tools/kmodfree-%.c tests/tools/report-%.c,$(wildcard tests/tools/*.c))
 TESTS_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TESTS_TOOL_SRCS))
 TOOLS += $(TESTS_TOOLS)
+# Packages a tool calls itself (TOOL_PKGS), beside common's.
+$(BUILD)/tools/udev-probe $(BUILD)/tools/usb-authorize: TOOL_PKGS := libudev
 $(TESTS_TOOLS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libward-common.a
 	@mkdir -p $(dir $@)
 	@echo "  TOOL    $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(call pkg_libs,$(TOOL_PKGS) $(COMMON_PKGS))
 
 tools: $(TOOLS)
 .PHONY: tools

@@ -1,5 +1,5 @@
-/* A burst of parallel opens for 50-agent-robust.sh (compiled by it):
- *   50-agent-burst N FILE...
+/* A burst of parallel opens, for tests/integration/50-agent-robust.sh:
+ *   build/tools/open-burst N FILE...
  * forks N processes that wait on one pipe, releases them at once, and has
  * process i open, read and close FILE[i % count].  Prints the elapsed
  * milliseconds; exits 1 if any open or read failed. */
