@@ -6,7 +6,7 @@
 #   make check      deps, build, all tests; last line "N passed, N failed"
 #   make check SAN=1  the same under AddressSanitizer + UBSan (build/san/)
 #   make asan       build the sanitizer variant only
-#   make lint       cppcheck + clang-format check
+#   make lint       cppcheck, clang-format, and the layout rules (tests/lint/layout.sh)
 #   make bench      benchmarks under tests/bench/
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS)
 #   make run        the main job: wardd with the default policy, foreground
@@ -112,6 +112,7 @@ lint:
 	  --inline-suppr --suppress=missingIncludeSystem -I. \
 	  $$(git ls-files '*.c' '*.h')
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	tests/lint/layout.sh
 
 bench: all $(BENCHES)
 	WARD_BUILD=$(BUILD) tests/bench/run.sh
