@@ -67,6 +67,7 @@ include classify/module.mk
 include policy/module.mk
 include kmod-free/module.mk
 include report/module.mk
+include sender/module.mk
 include agent/module.mk
 include wardctl/module.mk
 include tests/module.mk

@@ -1,6 +1,7 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -78,6 +79,18 @@ uint64_t monotonic_ns(void)
 uint64_t monotonic_ms(void)
 {
 	return monotonic_ns() / 1000000u;
+}
+
+int errorf(char *err, size_t size, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && size) {
+		va_start(ap, fmt);
+		vsnprintf(err, size, fmt, ap);
+		va_end(ap);
+	}
+	return code;
 }
 
 void hex_encode(const unsigned char *bytes, size_t len, char *out)

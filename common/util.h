@@ -25,6 +25,12 @@ uint64_t monotonic_ms(void);
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t monotonic_ns(void);
 
+/* Formats a reason for people into err (size bytes; err may be NULL) and
+ * returns code, so an error path is one statement:
+ *	return errorf(err, errsize, -EINVAL, "bad %s", what); */
+int errorf(char *err, size_t size, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */
 void hex_encode(const unsigned char *bytes, size_t len, char *out);
 /* The value of one hex digit (either case), or -1. */

@@ -10,7 +10,7 @@ BUILD="build-essential pkg-config clang llvm libclang-rt-14-dev gettext
  libcurl4-openssl-dev libmicrohttpd-dev libpq-dev cppcheck clang-format"
 TEST="udev exfat-fuse exfatprogs e2fsprogs util-linux umockdev attr rsync zip
  unzip tar gzip bzip2 xz-utils file procps psmisc iproute2 sqlite3 openssl locales jq python3
- libreoffice-writer-nogui"
+ python3-cryptography libreoffice-writer-nogui"
 BENCH="fapolicyd odt2txt docx2txt poppler-utils hyperfine"
 ALL="$BUILD $TEST $BENCH"
 

@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "common/level.h"
+#include "common/record_id.h"
 #include "common/util.h"
 #include "report/record.h"
 
@@ -210,7 +211,7 @@ int decision_members(json_t *payload, const struct report_decision *d,
 		     const unsigned char *names_key)
 {
 	const char *id = json_string_value(json_object_get(payload, "record_id"));
-	char ref[RECORD_REF_CHARS + 1];
+	char ref[RECORD_REF_LEN];
 	int r = 0;
 
 	if (!id || record_ref(id, ref) < 0)

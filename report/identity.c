@@ -16,6 +16,7 @@
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/util.h"
+#include "report/segment.h"
 
 void agent_id_of(const unsigned char pub[ED25519_KEY_BYTES], char out[AGENT_ID_CHARS + 1])
 {
@@ -109,24 +110,27 @@ static int names_key_create(const char *path, unsigned char key[NAMES_KEY_BYTES]
 
 int names_key_load_or_create(const char *keys_dir, unsigned char key[NAMES_KEY_BYTES])
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *data = NULL;
 	char path[4096];
-	ssize_t n;
+	size_t n;
 	int r;
 
 	if ((r = key_path(path, sizeof(path), keys_dir, "names.key")) < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT) {
+	r = report_read_file(path, NAMES_KEY_BYTES, &data, &n);
+	if (r == -ENOENT) {
 		r = keys_dir_make(keys_dir);
 		return r < 0 ? r : names_key_create(path, key);
 	}
-	if (fd < 0)
-		return -errno;
-	n = read_full(fd, key, NAMES_KEY_BYTES);
-	if (n < 0)
-		return (int)n;
-	return n == NAMES_KEY_BYTES ? 0 : -EBADMSG;
+	if (r < 0)
+		return r == -EFBIG ? -EBADMSG : r;
+	if (n != NAMES_KEY_BYTES) {
+		OPENSSL_cleanse(data, n);
+		return -EBADMSG;
+	}
+	memcpy(key, data, NAMES_KEY_BYTES);
+	OPENSSL_cleanse(data, n);
+	return 0;
 }
 
 void names_hmac(const unsigned char key[NAMES_KEY_BYTES], const char *text, char out[65])
@@ -142,28 +146,23 @@ void names_hmac(const unsigned char key[NAMES_KEY_BYTES], const char *text, char
 
 int public_key_file_load(const char *path, unsigned char pub[ED25519_KEY_BYTES])
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
 	struct ed25519_key key;
-	char text[4096];
 	json_t *jwk;
-	ssize_t n;
-	int r;
+	size_t n;
+	int r = report_read_file(path, 8192, &text, &n);
 
-	if (fd < 0)
-		return -errno;
-	n = read_full(fd, text, sizeof(text) - 1);
-	if (n < 0)
-		return (int)n;
-	text[n] = '\0';
+	if (r < 0)
+		return r;
 	if (strstr(text, "-----BEGIN PUBLIC KEY-----")) {
-		r = ed25519_parse_public_pem(text, (size_t)n, &key);
+		r = ed25519_parse_public_pem(text, n, &key);
 		if (r == 0) {
 			memcpy(pub, key.pub, ED25519_KEY_BYTES);
 			ed25519_free(&key);
 		}
 		return r;
 	}
-	jwk = wjson_parse(text, (size_t)n, NULL, 0);
+	jwk = wjson_parse(text, n, NULL, 0);
 	r = jwk ? ed25519_jwk_parse(jwk, pub) : -EINVAL;
 	json_decref(jwk);
 	return r;

@@ -75,7 +75,7 @@ static int sync_to(struct rlog *lg, int fd, const struct chain_head *target, uin
 			  lg->log_dir, strerror(-r));
 		return r;
 	}
-	r = durable_write(lg->log_dir_fd, target, lg->opt.reader_gid);
+	r = head_file_write(lg->log_dir_fd, DURABLE_NAME, target, lg->opt.reader_gid);
 	if (r < 0)
 		log_warnx("record log %s: cannot move the durable marker to %llu: %s", lg->log_dir,
 			  (unsigned long long)target->seq, strerror(-r));

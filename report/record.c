@@ -31,28 +31,6 @@ int record_origin_init(struct record_origin *o, const char *agent_id)
 	return 0;
 }
 
-int record_ref(const char *record_id, char out[RECORD_REF_CHARS + 1])
-{
-	static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-	unsigned char b[5];
-	uint64_t v = 0;
-
-	/* The first 40 bits are the first 10 hex digits (before the first '-'
-	 * at 8, so 8 digits, then 2 after it). */
-	if (strlen(record_id) != UUID_CHARS || record_id[8] != '-' ||
-	    !hex_decode(record_id, 8, b, 4) || !hex_decode(record_id + 9, 2, b + 4, 1))
-		return -EINVAL;
-	for (int i = 0; i < 5; i++)
-		v = v << 8 | b[i];
-	for (int i = 0, o = 0; i < 8; i++) {
-		if (i == 4)
-			out[o++] = '-';
-		out[o++] = crockford[(v >> (35 - 5 * i)) & 31];
-	}
-	out[RECORD_REF_CHARS] = '\0';
-	return 0;
-}
-
 void rfc3339_ms(const struct timespec *t, char out[RFC3339_MAX])
 {
 	struct tm tm;
@@ -65,7 +43,7 @@ void rfc3339_ms(const struct timespec *t, char out[RFC3339_MAX])
 
 json_t *record_new(const struct record_origin *o, const char *kind, const struct timespec *when)
 {
-	char id[UUID_CHARS + 1], at[RFC3339_MAX];
+	char id[RECORD_ID_LEN], at[RFC3339_MAX];
 	struct timespec now;
 	json_t *p = json_object();
 

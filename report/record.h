@@ -15,12 +15,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "common/record_id.h"
 #include "report/identity.h"
 #include "report/ratchet.h"
 
 #define RECORD_VERSION 1
-#define UUID_CHARS 36
-#define RECORD_REF_CHARS 9 /* XXXX-XXXX */
 #define RFC3339_MAX 32
 #define SHA256_HEX_CHARS 64
 
@@ -28,7 +27,7 @@
 struct record_origin {
 	char agent_id[AGENT_ID_CHARS + 1];
 	char host[256];
-	char boot_id[UUID_CHARS + 1];
+	char boot_id[RECORD_ID_LEN];
 };
 
 /* The end of a chain: the last record's seq (0 before the first) and the
@@ -44,11 +43,6 @@ int record_origin_init(struct record_origin *o, const char *agent_id);
 /* A new payload: v, kind, agent_id, host, boot_id, record_id (a fresh
  * UUID v4) and observed_at (when, or now if NULL).  NULL on no memory. */
 json_t *record_new(const struct record_origin *o, const char *kind, const struct timespec *when);
-
-/* The incident reference shown to people: the first 40 bits of the UUID
- * as 8 Crockford base-32 characters, "XXXX-XXXX".  -EINVAL if record_id is
- * not a UUID. */
-int record_ref(const char *record_id, char out[RECORD_REF_CHARS + 1]);
 
 /* UTC RFC 3339 with milliseconds: 2022-01-25T02:00:00.123Z. */
 void rfc3339_ms(const struct timespec *t, char out[RFC3339_MAX]);

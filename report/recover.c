@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,21 +34,6 @@ struct walk {
 	bool last_has_next;
 	off_t cut_at; /* -1, or where the last segment is to be cut */
 };
-
-static int fail(char *err, size_t size, int r, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t size, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && size) {
-		va_start(ap, fmt);
-		vsnprintf(err, size, fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
 
 static int walk_keys(struct walk *w)
 {
@@ -83,47 +67,32 @@ static int make_dirs(struct rlog *lg, char *err, size_t errsize)
 	if (snprintf(lg->keys_dir, sizeof(lg->keys_dir), "%s/keys", state) >=
 		(int)sizeof(lg->keys_dir) ||
 	    snprintf(lg->log_dir, sizeof(lg->log_dir), "%s/log", state) >= (int)sizeof(lg->log_dir))
-		return fail(err, errsize, -ENAMETOOLONG, "state directory path too long");
+		return errorf(err, errsize, -ENAMETOOLONG, "state directory path too long");
 	if ((mkdir(state, 0755) < 0 && errno != EEXIST) || keys_dir_make(lg->keys_dir) < 0 ||
 	    (mkdir(lg->log_dir, 0750) < 0 && errno != EEXIST))
-		return fail(err, errsize, -errno, "cannot create %s: %s", lg->log_dir,
-			    strerror(errno));
+		return errorf(err, errsize, -errno, "cannot create %s: %s", lg->log_dir,
+			      strerror(errno));
 	lg->log_dir_fd = open(lg->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lg->log_dir_fd < 0)
-		return fail(err, errsize, -errno, "cannot open %s: %s", lg->log_dir,
-			    strerror(errno));
+		return errorf(err, errsize, -errno, "cannot open %s: %s", lg->log_dir,
+			      strerror(errno));
 	if (lg->opt.reader_gid != (gid_t)-1 &&
 	    (fchown(lg->log_dir_fd, (uid_t)-1, lg->opt.reader_gid) < 0 ||
 	     fchmod(lg->log_dir_fd, 0750) < 0))
-		return fail(err, errsize, -errno, "cannot give %s to its reader group: %s",
-			    lg->log_dir, strerror(errno));
+		return errorf(err, errsize, -errno, "cannot give %s to its reader group: %s",
+			      lg->log_dir, strerror(errno));
 	return 0;
 }
 
-/* Writes content to dir/name through a temporary file, fsynced. */
+/* Writes content to dir/name, whole and fsynced. */
 static int write_file_atomic(const char *dir, const char *name, const void *content, size_t len,
 			     mode_t mode)
 {
-	char tmp[RLOG_PATH_MAX + 64], path[RLOG_PATH_MAX + 64];
-	_cleanup_close_ int fd = -1, dfd = -1;
-	int r;
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
+	if (dfd < 0)
 		return -errno;
-	r = write_all(fd, content, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return dfd >= 0 && fsync(dfd) == 0 ? 0 : -errno;
+	return report_write_file(dfd, name, content, len, mode, (gid_t)-1, true);
 }
 
 /* A new desk: seed_1 at random, ratchet-1.pub for enrollment. */
@@ -161,17 +130,17 @@ static int open_state(struct rlog *lg, bool log_empty, uint64_t *index,
 	if (lg->state_fd < 0 && errno == ENOENT && log_empty) {
 		r = create_state(lg, index, seed);
 		if (r < 0)
-			return fail(err, errsize, r, "cannot create the ratchet in %s: %s",
-				    lg->keys_dir, strerror(-r));
+			return errorf(err, errsize, r, "cannot create the ratchet in %s: %s",
+				      lg->keys_dir, strerror(-r));
 		lg->state_fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	}
 	if (lg->state_fd < 0)
-		return fail(err, errsize, -errno,
-			    "cannot open %s: %s (the log cannot be continued without it)", path,
-			    strerror(errno));
+		return errorf(err, errsize, -errno,
+			      "cannot open %s: %s (the log cannot be continued without it)", path,
+			      strerror(errno));
 	r = ratchet_state_read(lg->state_fd, index, seed);
 	if (r < 0)
-		return fail(err, errsize, r, "%s is damaged: %s", path, strerror(-r));
+		return errorf(err, errsize, r, "%s is damaged: %s", path, strerror(-r));
 	return 0;
 }
 
@@ -271,8 +240,8 @@ static int scan_segment(struct rlog *lg, uint64_t seg_first, bool last_seg, bool
 	int r = segment_reader_open(&sr, lg->log_dir, seg_first);
 
 	if (r < 0)
-		return fail(err, errsize, r, "cannot read segment %llu of %s: %s",
-			    (unsigned long long)seg_first, lg->log_dir, strerror(-r));
+		return errorf(err, errsize, r, "cannot read segment %llu of %s: %s",
+			      (unsigned long long)seg_first, lg->log_dir, strerror(-r));
 	for (;;) {
 		struct record_info info;
 		const char *line, *why;
@@ -286,8 +255,8 @@ static int scan_segment(struct rlog *lg, uint64_t seg_first, bool last_seg, bool
 			break;
 		}
 		if (len < 0 && len != -E2BIG && len != -EINVAL) {
-			r = fail(err, errsize, (int)len, "cannot read segment %llu: %s",
-				 (unsigned long long)seg_first, strerror((int)-len));
+			r = errorf(err, errsize, (int)len, "cannot read segment %llu: %s",
+				   (unsigned long long)seg_first, strerror((int)-len));
 			break;
 		}
 		why = len == -E2BIG ? "longer than any record" : "an empty line";
@@ -297,8 +266,8 @@ static int scan_segment(struct rlog *lg, uint64_t seg_first, bool last_seg, bool
 			record_info_free(&info);
 		}
 		if (r == -EBADMSG) {
-			r = fail(err, errsize, r, "record %llu: %s",
-				 (unsigned long long)w->head.seq + 1, why);
+			r = errorf(err, errsize, r, "record %llu: %s",
+				   (unsigned long long)w->head.seq + 1, why);
 			break;
 		}
 		if (r < 0) {
@@ -306,11 +275,12 @@ static int scan_segment(struct rlog *lg, uint64_t seg_first, bool last_seg, bool
 			 * record after it can be a crash's torn tail. */
 			if (!last_seg || more_records(&sr) ||
 			    (w->durable.seq && w->head.seq + 1 <= w->durable.seq)) {
-				r = fail(err, errsize, -EBADMSG,
-					 "segment %llu line %llu is damaged (%s) and is not a torn "
-					 "tail",
-					 (unsigned long long)seg_first,
-					 (unsigned long long)sr.line_no, why);
+				r = errorf(
+				    err, errsize, -EBADMSG,
+				    "segment %llu line %llu is damaged (%s) and is not a torn "
+				    "tail",
+				    (unsigned long long)seg_first, (unsigned long long)sr.line_no,
+				    why);
 				break;
 			}
 			w->cut_at = at;
@@ -333,11 +303,11 @@ static int check_walk(const struct walk *w, char *err, size_t errsize)
 		expected = w->last_has_next ? w->last_ratchet + 1 : w->last_ratchet;
 	if (w->index == expected)
 		return 0;
-	return fail(err, errsize, -EBADMSG,
-		    "the ratchet state (key %llu) does not follow the log (its last record, seq "
-		    "%llu, leaves key %llu in force)",
-		    (unsigned long long)w->index, (unsigned long long)w->head.seq,
-		    (unsigned long long)expected);
+	return errorf(err, errsize, -EBADMSG,
+		      "the ratchet state (key %llu) does not follow the log (its last record, seq "
+		      "%llu, leaves key %llu in force)",
+		      (unsigned long long)w->index, (unsigned long long)w->head.seq,
+		      (unsigned long long)expected);
 }
 
 /* Cuts the torn tail, opens the segment for appending and makes what is
@@ -353,24 +323,24 @@ static int settle_tail(struct rlog *lg, const uint64_t *firsts, size_t n, const 
 	else
 		r = rlog_open_segment(lg, last, false);
 	if (r < 0)
-		return fail(err, errsize, r, "cannot open segment %llu of %s: %s",
-			    (unsigned long long)last, lg->log_dir, strerror(-r));
+		return errorf(err, errsize, r, "cannot open segment %llu of %s: %s",
+			      (unsigned long long)last, lg->log_dir, strerror(-r));
 	if (w->cut_at >= 0) {
 		log_warnx(
 		    "record log %s: cutting a torn tail of %lld bytes from segment %llu (never "
 		    "durable, left by a crash)",
 		    lg->log_dir, (long long)(lg->seg_size - w->cut_at), (unsigned long long)last);
 		if (ftruncate(lg->seg_fd, w->cut_at) < 0)
-			return fail(err, errsize, -errno, "cannot cut the torn tail: %s",
-				    strerror(errno));
+			return errorf(err, errsize, -errno, "cannot cut the torn tail: %s",
+				      strerror(errno));
 		lg->seg_size = w->cut_at;
 	}
 	if (lg->seg_size == 0 && last != w->head.seq + 1)
-		return fail(err, errsize, -EBADMSG,
-			    "segment %llu is empty but the log's last record is %llu",
-			    (unsigned long long)last, (unsigned long long)w->head.seq);
+		return errorf(err, errsize, -EBADMSG,
+			      "segment %llu is empty but the log's last record is %llu",
+			      (unsigned long long)last, (unsigned long long)w->head.seq);
 	if (fdatasync(lg->seg_fd) < 0)
-		return fail(err, errsize, -errno, "fdatasync: %s", strerror(errno));
+		return errorf(err, errsize, -errno, "fdatasync: %s", strerror(errno));
 	return 0;
 }
 
@@ -386,22 +356,22 @@ int rlog_recover(struct rlog *lg, char *err, size_t errsize)
 	if ((r = make_dirs(lg, err, errsize)) < 0)
 		return r;
 	if ((r = identity_load_or_create(lg->keys_dir, &id)) < 0)
-		return fail(err, errsize, r, "cannot load or create the identity key in %s: %s",
-			    lg->keys_dir, strerror(-r));
+		return errorf(err, errsize, r, "cannot load or create the identity key in %s: %s",
+			      lg->keys_dir, strerror(-r));
 	r = record_origin_init(&lg->origin, id.agent_id);
 	identity_free(&id);
 	if (r < 0)
-		return fail(err, errsize, r, "cannot read the host name or boot id: %s",
-			    strerror(-r));
+		return errorf(err, errsize, r, "cannot read the host name or boot id: %s",
+			      strerror(-r));
 	if (lg->opt.host)
 		str_copy(lg->origin.host, sizeof(lg->origin.host), lg->opt.host);
 	if ((r = segment_list(lg->log_dir, &firsts, &n)) < 0)
-		return fail(err, errsize, r, "cannot list %s: %s", lg->log_dir, strerror(-r));
+		return errorf(err, errsize, r, "cannot list %s: %s", lg->log_dir, strerror(-r));
 	r = open_state(lg, n == 0, &w.index, w.seed, err, errsize);
 	state_index = w.index;
 	if (r == 0 && (r = walk_keys(&w)) < 0)
-		fail(err, errsize, r, "cannot derive the ratchet keys");
-	if (durable_read(lg->log_dir, &w.durable) < 0)
+		errorf(err, errsize, r, "cannot derive the ratchet keys");
+	if (head_file_read(lg->log_dir, DURABLE_NAME, &w.durable) < 0)
 		w.durable.seq = 0;
 	start = n ? find_start(lg->log_dir, firsts, n, w.index) : 0;
 	/* From the very first segment, record 1 is checked against 64 zeros
@@ -417,11 +387,12 @@ int rlog_recover(struct rlog *lg, char *err, size_t errsize)
 	free(firsts);
 	if (r == 0 && w.index != state_index &&
 	    (r = ratchet_state_write(lg->state_fd, w.index, w.seed)) < 0)
-		fail(err, errsize, r, "cannot overwrite the ratchet state: %s", strerror(-r));
-	if (r == 0 && (r = durable_write(lg->log_dir_fd, &w.head, lg->opt.reader_gid)) < 0)
-		fail(err, errsize, r, "cannot write the durable marker: %s", strerror(-r));
+		errorf(err, errsize, r, "cannot overwrite the ratchet state: %s", strerror(-r));
+	if (r == 0 &&
+	    (r = head_file_write(lg->log_dir_fd, DURABLE_NAME, &w.head, lg->opt.reader_gid)) < 0)
+		errorf(err, errsize, r, "cannot write the durable marker: %s", strerror(-r));
 	if (r == 0 && (r = ratchet_init(&lg->ratchet, w.index, w.seed)) < 0)
-		fail(err, errsize, r, "cannot set up the ratchet key");
+		errorf(err, errsize, r, "cannot set up the ratchet key");
 	if (r == 0) {
 		lg->head = lg->written = lg->durable = w.head;
 		lg->persist_index = w.index;

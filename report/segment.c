@@ -14,6 +14,65 @@
 #include "common/jws.h"
 #include "common/util.h"
 
+int report_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd =
+	    open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	/* One byte more than the size: a file that grew meanwhile shows. */
+	buf = malloc((size_t)st.st_size + 2);
+	if (!buf)
+		return -ENOMEM;
+	n = read_full(fd, buf, (size_t)st.st_size + 1);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n > max)
+		return -EFBIG;
+	buf[n] = '\0';
+	*len = (size_t)n;
+	*out = TAKE_PTR(buf);
+	return 0;
+}
+
+int report_write_file(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
+		      gid_t gid, bool sync)
+{
+	_cleanup_close_ int fd = -1;
+	char tmp[256];
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if (unlinkat(dir_fd, tmp, 0) < 0 && errno != ENOENT)
+		return -errno;
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	r = gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0 ? -errno : 0;
+	if (r == 0)
+		r = write_all(fd, data, len);
+	if (r == 0 && sync && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dir_fd, tmp, 0);
+	else if (sync && fsync(dir_fd) < 0)
+		r = -errno;
+	return r;
+}
+
 void segment_name(uint64_t first_seq, char out[SEGMENT_NAME_MAX])
 {
 	snprintf(out, SEGMENT_NAME_MAX, "seg-%020" PRIu64 ".jws", first_seq);
@@ -130,6 +189,15 @@ int log_reader_open(struct log_reader *lr, const char *log_dir)
 	return segment_list(log_dir, &lr->firsts, &lr->n);
 }
 
+int log_reader_open_at(struct log_reader *lr, const char *log_dir, uint64_t from_seq)
+{
+	int r = log_reader_open(lr, log_dir);
+
+	while (r == 0 && lr->i + 1 < lr->n && lr->firsts[lr->i + 1] <= from_seq)
+		lr->i++;
+	return r;
+}
+
 ssize_t log_reader_next(struct log_reader *lr, const char **line, uint64_t *segment_first)
 {
 	for (;;) {
@@ -164,47 +232,33 @@ void log_reader_close(struct log_reader *lr)
 	memset(lr, 0, sizeof(*lr));
 }
 
-int durable_read(const char *log_dir, struct chain_head *head)
+int head_file_read(const char *dir, const char *name, struct chain_head *head)
 {
-	char path[4096 + 16], buf[128], *end;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	_cleanup_free_ char *buf = NULL;
+	char path[4096 + 64], *end;
+	size_t n;
+	int r;
 
-	if (snprintf(path, sizeof(path), "%s/" DURABLE_NAME, log_dir) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	n = read_full(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
+	r = report_read_file(path, 128, &buf, &n);
+	if (r < 0)
+		return r == -EFBIG ? -EBADMSG : r;
 	errno = 0;
 	head->seq = strtoull(buf, &end, 10);
-	if (errno || end == buf || *end != ' ' || n != (end - buf) + 1 + SHA256_HEX_CHARS + 1 ||
-	    buf[n - 1] != '\n' || !hex_decode(end + 1, SHA256_HEX_CHARS, head->hash, 32))
+	if (errno || end == buf || *end != ' ' ||
+	    n != (size_t)(end - buf) + 1 + SHA256_HEX_CHARS + 1 || buf[n - 1] != '\n' ||
+	    !hex_decode(end + 1, SHA256_HEX_CHARS, head->hash, 32))
 		return -EBADMSG;
 	return 0;
 }
 
-int durable_write(int dir_fd, const struct chain_head *head, gid_t gid)
+int head_file_write(int dir_fd, const char *name, const struct chain_head *head, gid_t gid)
 {
 	char buf[128], hex[SHA256_HEX_CHARS + 1];
-	_cleanup_close_ int fd = -1;
-	int n, r;
+	int n;
 
 	hex_encode(head->hash, sizeof(head->hash), hex);
 	n = snprintf(buf, sizeof(buf), "%" PRIu64 " %s\n", head->seq, hex);
-	fd = openat(dir_fd, DURABLE_NAME ".tmp",
-		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0)
-		return -errno;
-	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0)
-		return -errno;
-	r = write_all(fd, buf, (size_t)n);
-	if (r < 0)
-		return r;
-	if (renameat(dir_fd, DURABLE_NAME ".tmp", dir_fd, DURABLE_NAME) < 0)
-		return -errno;
-	return 0;
+	return report_write_file(dir_fd, name, buf, (size_t)n, 0640, gid, false);
 }

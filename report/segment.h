@@ -16,6 +16,21 @@
 #define SEGMENT_NAME_MAX 32 /* "seg-" + 20 digits + ".jws" + NUL */
 #define SEGMENT_DEFAULT_MAX_BYTES (16u << 20)
 #define DURABLE_NAME "durable"
+#define ACKED_NAME "acked"
+
+/* Reads a small whole file the log's readers need (a marker, a key, a
+ * heartbeat, the sender's files): opened O_NOFOLLOW | O_NONBLOCK, a regular
+ * file of at most max bytes, *out heap and NUL-terminated.  Returns 0,
+ * -EINVAL (not a regular file), -EFBIG or -errno. */
+int report_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* Replaces dir_fd/name with data through name.tmp (a stale one removed
+ * first, then created O_EXCL | O_NOFOLLOW, so a planted link is never
+ * followed) and rename: readers see the old file or the new one, whole.
+ * Group gid unless -1; with sync the file and the directory are fsynced.
+ * Returns 0 or -errno. */
+int report_write_file(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
+		      gid_t gid, bool sync);
 
 void segment_name(uint64_t first_seq, char out[SEGMENT_NAME_MAX]);
 bool segment_parse_name(const char *name, uint64_t *first_seq);
@@ -51,15 +66,21 @@ struct log_reader {
 };
 
 int log_reader_open(struct log_reader *lr, const char *log_dir);
+/* The same, starting with the segment that holds from_seq (the last one
+ * whose first seq is at or below it): lines before from_seq still come
+ * first, the caller skips them by their seq. */
+int log_reader_open_at(struct log_reader *lr, const char *log_dir, uint64_t from_seq);
 /* As segment_reader_next, over all segments; *first_seq of the segment the
  * line came from. */
 ssize_t log_reader_next(struct log_reader *lr, const char **line, uint64_t *segment_first);
 void log_reader_close(struct log_reader *lr);
 
-/* The durable marker.  read: 0, -ENOENT, -EBADMSG or -errno.  write goes
- * through a temporary file and rename, so a reader sees the old line or the
- * new one; it is not fsynced (after a crash wardd rewrites it). */
-int durable_read(const char *log_dir, struct chain_head *head);
-int durable_write(int dir_fd, const struct chain_head *head, gid_t gid);
+/* A file of one line "seq sha256hex": the durable marker (log/durable,
+ * wardd's) and the acknowledgement (spool/acked, the sender's).  read: 0,
+ * -ENOENT, -EBADMSG or -errno.  write goes through name.tmp and rename, so
+ * a reader sees the old line or the new one; it is not fsynced (after a
+ * crash the writer rewrites it).  gid -1 keeps the file's group. */
+int head_file_read(const char *dir, const char *name, struct chain_head *head);
+int head_file_write(int dir_fd, const char *name, const struct chain_head *head, gid_t gid);
 
 #endif

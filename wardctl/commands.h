@@ -10,5 +10,7 @@ int cmd_status(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_devices(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_events(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_verify(int argc, char **argv);	 /* cmd_report.c */
+int cmd_enroll(int argc, char **argv);	 /* cmd_sender.c */
+int cmd_spool(int argc, char **argv);	 /* cmd_sender.c */
 
 #endif

@@ -22,6 +22,9 @@ static const struct command {
     {"events", cmd_events, "events [--follow] [--json]", N_("the local decision journal")},
     {"verify", cmd_verify, "verify FILE|DIR [--key PUB]",
      N_("check a record log's signatures, ratchet and chain")},
+    {"enroll", cmd_enroll, "enroll URL TOKEN --ca-file|--ca-sha256 ...",
+     N_("enroll this desk with the ethics office's collector")},
+    {"spool", cmd_spool, "spool [--json]", N_("records waiting for the collector")},
 };
 
 static void usage(FILE *out)

@@ -2,14 +2,15 @@
 # cmd_<area>.c per area (classify, policy, agent).
 WARDCTL_SRCS := $(wildcard wardctl/*.c)
 # Every part's packages: wardctl classifies documents, reads policies,
-# talks to the agent and verifies record logs.
-WARDCTL_PKGS := $(AGENT_PKGS) $(REPORT_PKGS) $(KMODFREE_PKGS) $(POLICY_PKGS) $(CLASSIFY_PKGS) \
-		$(COMMON_PKGS)
+# talks to the agent, verifies record logs and enrolls the desk (HTTPS).
+WARDCTL_PKGS := $(AGENT_PKGS) $(REPORT_PKGS) $(SENDER_PKGS) $(KMODFREE_PKGS) $(POLICY_PKGS) \
+		$(CLASSIFY_PKGS) $(COMMON_PKGS)
 WARDCTL_CFLAGS := $(call pkg_cflags,$(WARDCTL_PKGS))
 $(WARDCTL_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(WARDCTL_CFLAGS)
 $(BUILD)/wardctl: LDLIBS := $(call pkg_libs,$(WARDCTL_PKGS))
 PROGRAMS += $(BUILD)/wardctl
 $(BUILD)/wardctl: $(WARDCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libward-agent.a $(BUILD)/libward-report.a \
+		$(BUILD)/libward-sender.a \
 		$(BUILD)/libward-kmodfree.a $(BUILD)/libward-policy.a \
 		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"

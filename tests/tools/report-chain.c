@@ -4,14 +4,18 @@
  *
  *   report-chain --state DIR --count N [--threads T] [--durable]
  *                [--segment-bytes B] [--seed-out FILE] [--host NAME]
+ *                [--group NAME] [--heartbeat]
  *
  * --seed-out writes seed_1 (hex) before the first record, so a test can
  * derive the ratchet independently (only on a new state directory).
+ * --group gives the log to a reader group (the sender's); --heartbeat
+ * leaves a heartbeat for the head in log/heartbeat.jws, as wardd does.
  * Prints one line: records, head seq, ratchet index, groups, syncs, ms. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,8 +25,10 @@
 
 #include "common/util.h"
 #include "report/decision.h"
+#include "report/heartbeat.h"
 #include "report/log.h"
 #include "report/ratchet.h"
+#include "report/segment.h"
 
 struct job {
 	struct rlog *lg;
@@ -130,8 +136,33 @@ static int write_seed(const char *state_dir, const char *out)
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
+/* What wardd does every minute: a heartbeat for the durable head. */
+static int write_heartbeat(struct rlog *lg, const struct rlog_options *opt)
+{
+	char keys[4096], logdir[4096];
+	struct rlog_stats st;
+	struct chain_head head = {0};
+	struct identity id;
+	int fd, r;
+
+	snprintf(keys, sizeof(keys), "%s/keys", opt->state_dir);
+	snprintf(logdir, sizeof(logdir), "%s/log", opt->state_dir);
+	rlog_get_stats(lg, &st);
+	r = head_file_read(logdir, DURABLE_NAME, &head);
+	if (r < 0 || (r = identity_load_or_create(keys, &id)) < 0)
+		return r;
+	fd = open(logdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = fd < 0 ? -errno
+		   : heartbeat_write(fd, &id, rlog_origin(lg), &head, st.head_seq, NULL,
+				     opt->reader_gid);
+	if (fd >= 0)
+		close(fd);
+	identity_free(&id);
+	return r;
+}
+
 static int run(const struct rlog_options *opt, uint64_t count, unsigned threads, bool durable,
-	       const char *seed_out)
+	       const char *seed_out, bool heartbeat)
 {
 	struct job jobs[256];
 	pthread_t tids[256];
@@ -162,6 +193,8 @@ static int run(const struct rlog_options *opt, uint64_t count, unsigned threads,
 	}
 	if (r == 0)
 		r = rlog_sync(lg);
+	if (r == 0 && heartbeat)
+		r = write_heartbeat(lg, opt);
 	rlog_get_stats(lg, &st);
 	printf("records %" PRIu64 " head %" PRIu64 " ratchet %" PRIu64 " groups %" PRIu64
 	       " syncs %" PRIu64 " ns %" PRIu64 "\n",
@@ -181,12 +214,15 @@ int main(int argc, char **argv)
 					     {"segment-bytes", required_argument, NULL, 'b'},
 					     {"seed-out", required_argument, NULL, 'o'},
 					     {"host", required_argument, NULL, 'h'},
+					     {"group", required_argument, NULL, 'g'},
+					     {"heartbeat", no_argument, NULL, 'H'},
 					     {NULL, 0, NULL, 0}};
 	struct rlog_options opt = {.reader_gid = (gid_t)-1};
 	uint64_t count = 10;
 	unsigned threads = 1;
-	bool durable = false;
+	bool durable = false, heartbeat = false;
 	const char *seed_out = NULL;
+	struct group *gr;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -212,6 +248,17 @@ int main(int argc, char **argv)
 		case 'h':
 			opt.host = optarg;
 			break;
+		case 'g':
+			gr = getgrnam(optarg);
+			if (!gr) {
+				fprintf(stderr, "report-chain: no group %s\n", optarg);
+				return 2;
+			}
+			opt.reader_gid = gr->gr_gid;
+			break;
+		case 'H':
+			heartbeat = true;
+			break;
 		default:
 			return 2;
 		}
@@ -222,5 +269,5 @@ int main(int argc, char **argv)
 			"[--durable] [--segment-bytes B] [--seed-out FILE] [--host NAME]\n");
 		return 2;
 	}
-	return run(&opt, count, threads, durable, seed_out);
+	return run(&opt, count, threads, durable, seed_out, heartbeat);
 }

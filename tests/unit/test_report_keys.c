@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/json.h"
+#include "common/record_id.h"
 #include "common/util.h"
 #include "report/decision.h"
 #include "report/identity.h"
@@ -97,7 +98,7 @@ static void state_file_round_trip_and_refusal(void **state)
 
 static void refs_uuids_and_times(void **state)
 {
-	char ref[RECORD_REF_CHARS + 1], id[UUID_CHARS + 1], at[RFC3339_MAX];
+	char ref[RECORD_REF_LEN], id[RECORD_ID_LEN], at[RFC3339_MAX];
 	struct timespec t = {.tv_sec = 1643076000, .tv_nsec = 123456789};
 
 	(void)state;
@@ -203,7 +204,7 @@ static void decision_members_as_the_protocol_says(void **state)
 	struct ward_device dev;
 	unsigned char key[NAMES_KEY_BYTES] = {1};
 	json_t *p = sample_decision(NULL, &c, &dev), *f, *h;
-	char ref[RECORD_REF_CHARS + 1];
+	char ref[RECORD_REF_LEN];
 	int64_t n;
 
 	(void)state;

@@ -181,7 +181,7 @@ static void group_commit_across_threads(void **state)
 	/* Workers shared flushes: fewer fdatasyncs than records. */
 	assert_true(st.syncs < 1600);
 	assert_int_equal(st.failures, 0);
-	assert_int_equal(durable_read(f->log, &durable), 0);
+	assert_int_equal(head_file_read(f->log, DURABLE_NAME, &durable), 0);
 	assert_int_equal(durable.seq, 1600);
 	rlog_close(lg);
 	assert_clean(f, 1600);
@@ -263,7 +263,7 @@ static void garbage_after_durable_is_cut_damage_before_is_refused(void **state)
 	assert_non_null(strstr(err, "damaged"));
 	/* The marker says record 6 is durable: damage to it is not a torn
 	 * tail either, even when nothing follows it. */
-	assert_int_equal(durable_read(f->log, &keep), 0);
+	assert_int_equal(head_file_read(f->log, DURABLE_NAME, &keep), 0);
 	assert_int_equal(keep.seq, 6);
 }
 
