@@ -17,6 +17,7 @@
 
 #include "classify/charset.h"
 #include "classify/core.h"
+#include "classify/rules.h"
 #include "classify/extract.h"
 #include "common/util.h"
 
@@ -137,6 +138,12 @@ struct classify_ctx *classify_new(const char **err)
 		return NULL;
 	}
 	magic_setparam(ctx->magic, MAGIC_PARAM_BYTES_MAX, &bytes_max);
+	if (!normalize_init()) {
+		*err = "ICU could not load its normalisation data";
+		magic_close(ctx->magic);
+		free(ctx);
+		return NULL;
+	}
 	/* Without the table Big5 is still read, by charset.c, more slowly. */
 	ctx->big5 = big5_table_new();
 

@@ -15,6 +15,9 @@
 
 /* Non-empty lines judged at the top and at the bottom of a body page. */
 #define SCAN_EDGE_LINES 5
+/* Lines without a letter, digit or ideograph (rules, dots) skipped at the
+ * top of a body page before its first lines are given up on. */
+#define SCAN_FILLER_MAX 64
 /* Longest line (bytes) that can still be a stand-alone marking, with a
  * declassification condition in brackets after it. */
 #define SCAN_LINE_MAX 256
@@ -76,8 +79,9 @@ struct scan {
 
 	/* The line being assembled (header, footer and metadata zones, and the
 	 * first lines of a body page). */
-	uint32_t head_lines; /* non-empty lines judged from the top */
-	uint64_t head_end;   /* page offset just past the last of them */
+	uint32_t head_lines;  /* non-empty lines judged from the top */
+	uint32_t head_filler; /* lines of rules and dots skipped at the top */
+	uint64_t head_end;    /* page offset just past the last of them */
 	char line[SCAN_LINE_MAX];
 	bool line_struck[SCAN_LINE_MAX];
 	size_t line_len;

@@ -4,7 +4,8 @@
  * A DI letter states its classification structurally: <密等 代碼="機密"/>
  * (the 104 schema), or the level as the element's text, or in the 91
  * schema <密等及解密條件> with the level first and the declassification
- * condition after it.  Those become scan_add_marking(); 代碼="普通" or an
+ * condition after it (as its text or its 密等 attribute), or with a 密等
+ * element of either kind nested inside it.  Those become scan_add_marking(); 代碼="普通" or an
  * empty element means unclassified.  Every element's text is also fed as a
  * line of one body page, so the letter-header field line, supporting
  * evidence (本件於…解密) and personal data are found by the scan like in any
@@ -29,13 +30,24 @@
 /* The text of a 密等 element is a word or two; more is not a level. */
 #define DI_MARK_TEXT_MAX 256
 
+/* The 91 schema nests a 密等 inside 密等及解密條件 (and either may carry
+ * the level as an attribute or as text): each marking element open is a
+ * frame of its own. */
+#define DI_MARK_NEST 4
+
+struct di_mark_frame {
+	int depth;		 /* element depth of the marking element */
+	bool from_attr;		 /* it had a 代碼 / 密等 attribute */
+	char elem[64];		 /* its name */
+	struct xmlutil_buf text; /* its own text */
+};
+
 struct di_state {
 	struct scan *s;
 	struct xmlutil_lines lines;
-	int in_mark;		 /* depth inside a 密等 / 密等及解密條件 element */
-	bool mark_from_attr;	 /* the open 密等 element had a 代碼 attribute */
-	char mark_elem[64];	 /* name of the open marking element */
-	struct xmlutil_buf mark; /* its text */
+	int depth;
+	int n_marks; /* open marking elements (frames beyond DI_MARK_NEST not kept) */
+	struct di_mark_frame marks[DI_MARK_NEST];
 };
 
 static bool is_space_utf8(const char *p, size_t len, size_t *skip)
@@ -112,18 +124,17 @@ static void di_mark(struct di_state *st, const char *elem, const char *how, cons
 static void di_start(void *ud, const char *local, int n_attrs, const char **attrs)
 {
 	struct di_state *st = ud;
+	struct di_mark_frame *f;
 
 	xmlutil_lines_break(&st->lines);
-	if (st->in_mark > 0) {
-		st->in_mark++;
+	st->depth++;
+	if (!is_mark_element(local) || st->n_marks >= DI_MARK_NEST)
 		return;
-	}
-	if (!is_mark_element(local))
-		return;
-	st->in_mark = 1;
-	st->mark_from_attr = false;
-	str_copy(st->mark_elem, sizeof(st->mark_elem), local);
-	xmlutil_buf_reset(&st->mark);
+	f = &st->marks[st->n_marks++];
+	f->depth = st->depth;
+	f->from_attr = false;
+	str_copy(f->elem, sizeof(f->elem), local);
+	xmlutil_buf_reset(&f->text);
 	/* 代碼 in the 104 schema; 密等 as an attribute of the 91 schema's
 	 * 密等及解密條件. */
 	for (int i = 0; i < 2; i++) {
@@ -133,7 +144,7 @@ static void di_start(void *ud, const char *local, int n_attrs, const char **attr
 
 		if (v == NULL)
 			continue;
-		st->mark_from_attr = true;
+		f->from_attr = true;
 		di_mark(st, local, attr, v, len);
 	}
 }
@@ -141,24 +152,28 @@ static void di_start(void *ud, const char *local, int n_attrs, const char **attr
 static void di_end(void *ud, const char *local)
 {
 	struct di_state *st = ud;
+	struct di_mark_frame *f = st->n_marks > 0 ? &st->marks[st->n_marks - 1] : NULL;
 
 	(void)local;
 	xmlutil_lines_break(&st->lines);
-	if (st->in_mark == 0)
-		return;
-	if (--st->in_mark > 0)
-		return;
-	if (!st->mark_from_attr && st->mark.len > 0)
-		di_mark(st, st->mark_elem, "text", st->mark.p, st->mark.len);
+	if (f != NULL && f->depth == st->depth) {
+		if (!f->from_attr && f->text.len > 0)
+			di_mark(st, f->elem, "text", f->text.p, f->text.len);
+		st->n_marks--;
+	}
+	st->depth--;
 }
 
 static void di_text(void *ud, const char *chars, size_t len)
 {
 	struct di_state *st = ud;
+	struct di_mark_frame *f = st->n_marks > 0 ? &st->marks[st->n_marks - 1] : NULL;
 	size_t skip, i = 0;
 
-	if (st->in_mark == 1)
-		xmlutil_buf_add(&st->mark, chars, len);
+	/* Only a marking element's own text: 密等及解密條件's is the level
+	 * and condition of the 91 schema, its children's are their own. */
+	if (f != NULL && f->depth == st->depth)
+		xmlutil_buf_add(&f->text, chars, len);
 	/* Indentation between elements is not text. */
 	while (i < len && is_space_utf8(chars + i, len - i, &skip))
 		i += skip;
@@ -200,7 +215,7 @@ static bool declared_encoding(const char *data, size_t len, char *enc, size_t en
 int extract_di_xml(struct scan *s, const void *data, size_t len)
 {
 	static const struct xmlutil_sax cb = {di_start, di_end, di_text};
-	struct di_state st = {.s = s, .lines = {.s = s}, .mark = {.max = DI_MARK_TEXT_MAX}};
+	struct di_state st = {.s = s, .lines = {.s = s}};
 	const unsigned char *u = data;
 	_cleanup_free_ char *decoded = NULL;
 	const void *input = data;
@@ -208,6 +223,9 @@ int extract_di_xml(struct scan *s, const void *data, size_t len)
 	bool force_utf8 = false;
 	char enc[32], err[160], reason[200];
 	enum xmlutil_status status;
+
+	for (int i = 0; i < DI_MARK_NEST; i++)
+		st.marks[i].text.max = DI_MARK_TEXT_MAX;
 
 	/* A BOM or a declared encoding other than UTF-8 is libxml2's to
 	 * decode (it knows big5).  Without either, bytes that are
@@ -237,7 +255,8 @@ int extract_di_xml(struct scan *s, const void *data, size_t len)
 	status = xmlutil_parse(s, &cb, &st, input, input_len, force_utf8, err, sizeof(err));
 	xmlutil_lines_break(&st.lines);
 	scan_page_end(s);
-	xmlutil_buf_free(&st.mark);
+	for (int i = 0; i < DI_MARK_NEST; i++)
+		xmlutil_buf_free(&st.marks[i].text);
 
 	switch (status) {
 	case XMLUTIL_OK:

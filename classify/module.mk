@@ -1,8 +1,9 @@
 # classify/: every .c file here is part of libward-classify.a (new
 # extractors are picked up without editing this file).
 CLASSIFY_SRCS := $(wildcard classify/*.c)
-# The document parsers: only wardd-scanner and wardctl link them.
-CLASSIFY_PKGS := libmagic libarchive zlib libxml-2.0 poppler-glib libcrypto
+# The document parsers: only wardd-scanner and wardctl link them.  ICU:
+# NFKC of the lines the marking rules judge, and charset detection.
+CLASSIFY_PKGS := libmagic libarchive zlib libxml-2.0 poppler-glib libcrypto icu-uc icu-i18n
 CLASSIFY_CFLAGS := $(call pkg_cflags,$(CLASSIFY_PKGS))
 $(CLASSIFY_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(CLASSIFY_CFLAGS)
 $(BUILD)/libward-classify.a: $(CLASSIFY_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -75,6 +75,15 @@ static bool has_marking_bytes(const unsigned char *p, size_t len)
 	    "\x5f\x86",	    /* 號, UTF-16 LE */
 	    "\x86\x5f",	    /* 號, UTF-16 BE */
 	    "\xcc\x96",	    /* 號, GBK */
+	    "\xd9\xef",	    /* 密, EUC-TW */
+	    "\xef\xbc\xb3", /* Ｓ: full-width letters read as ASCII by the scan (NFKC) */
+	    "\xef\xbd\x93", /* ｓ */
+	    "\xef\xbc\xa3", /* Ｃ */
+	    "\xef\xbd\x83", /* ｃ */
+	    "\xef\xbc\xb2", /* Ｒ */
+	    "\xef\xbd\x92", /* ｒ */
+	    "\xf0\x9d",	    /* mathematical letters (U+1D400..) */
+	    "\xe2\x93",	    /* circled letters (U+24B6..) */
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
@@ -85,7 +94,26 @@ static bool has_marking_bytes(const unsigned char *p, size_t len)
 }
 
 /* The default English marking words, in any case, anywhere: "Secret",
- * "CONFIDENTIAL" (TOP SECRET holds SECRET). */
+ * "CONFIDENTIAL" (TOP SECRET holds SECRET), also with invisible characters
+ * between the letters (a zero-width space, a combining mark: the scan
+ * reads the line without them), so any non-ASCII bytes there are skipped. */
+#define QUICK_SKIP_MAX 16
+static bool spells(const unsigned char *p, size_t len, const char *rest)
+{
+	size_t j = 0, skipped = 0;
+
+	for (size_t i = 0; rest[j] != '\0'; i++) {
+		if (i >= len)
+			return false;
+		if (p[i] >= 0x80 && skipped++ < QUICK_SKIP_MAX)
+			continue;
+		if ((p[i] | 0x20) != rest[j])
+			return false;
+		j++;
+	}
+	return true;
+}
+
 static bool has_english_word(const unsigned char *p, size_t len)
 {
 	static const struct {
@@ -99,13 +127,7 @@ static bool has_english_word(const unsigned char *p, size_t len)
 		if (c != 's' && c != 'c' && c != 'r')
 			continue;
 		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
-			size_t k = strlen(words[w].rest), j;
-
-			if (c != words[w].first || len - i - 1 < k)
-				continue;
-			for (j = 0; j < k && (p[i + 1 + j] | 0x20) == words[w].rest[j]; j++)
-				;
-			if (j == k)
+			if (c == words[w].first && spells(p + i + 1, len - i - 1, words[w].rest))
 				return true;
 		}
 	}
@@ -158,6 +180,30 @@ static bool has_id_candidate(const unsigned char *p, size_t len)
 	return false;
 }
 
+/* UTF-7 hides every non-ASCII character in a run "+<base64>-": one with a
+ * letter in it means "look" (+886- of a phone number has none). */
+static bool has_utf7_run(const unsigned char *p, size_t len)
+{
+	for (const unsigned char *plus = memchr(p, '+', len); plus != NULL;
+	     plus = memchr(plus + 1, '+', len - (size_t)(plus + 1 - p))) {
+		size_t n = 0;
+		bool letter = false;
+
+		for (const unsigned char *c = plus + 1; c < p + len; c++, n++) {
+			bool alpha = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z');
+
+			if (!alpha && !(*c >= '0' && *c <= '9') && *c != '/' && *c != '+')
+				break;
+			letter |= alpha;
+		}
+		if (n >= 3 && letter)
+			return true;
+		if (plus + 1 >= p + len)
+			break;
+	}
+	return false;
+}
+
 /* Mail and MIME parts carry their content encoded (base64, quoted
  * printable): the first line of a header block gives them away. */
 static bool looks_like_mail(const unsigned char *p, size_t len)
@@ -180,6 +226,6 @@ bool classify_quick_clean(const void *data, size_t len)
 	if (len == 0)
 		return true;
 	return !is_container(p, len) && !has_marking_bytes(p, len) && !has_id_candidate(p, len) &&
-	       !looks_like_mail(p, len) && !has_english_word(p, len) &&
+	       !looks_like_mail(p, len) && !has_english_word(p, len) && !has_utf7_run(p, len) &&
 	       !has_spaced_english_word(p, len);
 }

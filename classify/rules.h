@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "classify/charset.h"
 #include "classify/core.h"
+#include "common/cleanup.h"
 
 /* A window of text being searched: matches whose context ends after
  * from (and within n, unless at_end) are reported; others were or will be
@@ -86,6 +88,22 @@ void marking_judge_line(struct scan *s, const unsigned char *p, size_t n, const 
 			const char *where_suffix);
 /* marking.c: nothing but white space. */
 bool marking_blank(const unsigned char *p, size_t n);
+/* marking.c: no letter, digit or ideograph: a rule (-----), dots, stars,
+ * format characters.  Such a line does not count as one of a page's edge
+ * lines. */
+bool marking_filler(const unsigned char *p, size_t n);
+
+/* normalize.c: loads ICU's data (before a sandbox closes); false when it
+ * cannot. */
+bool normalize_init(void);
+/* The line p[0..n) as a reader sees it: NFKC, without format characters
+ * and marks; bytes that are not UTF-8 kept as they are.  Struck flags
+ * (flags may be NULL) follow the characters.  Returns the length written
+ * to out / out_flags, or SIZE_MAX when it does not fit in cap. */
+size_t normalize_line(const unsigned char *p, size_t n, const bool *flags, unsigned char *out,
+		      bool *out_flags, size_t cap);
+/* No letter, digit or ideograph in p[0..n). */
+bool normalize_filler(const unsigned char *p, size_t n);
 /* marking.c: the markings that count wherever they stand (the letter
  * field) and the supporting evidence (declassification, copy number). */
 void marking_find(struct scan *s, const struct window *w);

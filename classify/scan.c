@@ -54,6 +54,10 @@ void scan_candidate(struct scan *s, const char *rule, const char *where, const c
 	str_copy(reason.rule, sizeof(reason.rule), rule);
 	scan_concat(reason.where, sizeof(reason.where), s->prefix, s->prefix[0] ? " " : "",
 		    where ? where : "", struck ? " (struck through)" : "", (const char *)NULL);
+	/* A line's end (CRLF files) is no part of what it says. */
+	while (text != NULL && text_len > 0 &&
+	       (text[text_len - 1] == '\r' || text[text_len - 1] == '\n'))
+		text_len--;
 	str_copy_n(reason.text, sizeof(reason.text), text ? text : "", text ? text_len : 0);
 
 	for (uint32_t i = 0; i < call->n_candidates; i++) {
@@ -200,10 +204,16 @@ static void end_line(struct scan *s)
 {
 	const unsigned char *p = (const unsigned char *)s->line;
 
-	if (s->line_overflow || !marking_blank(p, s->line_len)) {
-		if (!s->line_overflow)
-			marking_judge_line(s, p, s->line_len, s->line_struck,
-					   s->zone == SCAN_ZONE_BODY ? " first lines" : "");
+	if (s->line_overflow) {
+		if (s->zone == SCAN_ZONE_BODY)
+			s->head_lines++;
+	} else if (marking_blank(p, s->line_len)) {
+		/* Empty lines never count. */
+	} else if (s->zone == SCAN_ZONE_BODY && marking_filler(p, s->line_len)) {
+		s->head_filler++;
+	} else {
+		marking_judge_line(s, p, s->line_len, s->line_struck,
+				   s->zone == SCAN_ZONE_BODY ? " first lines" : "");
 		if (s->zone == SCAN_ZONE_BODY)
 			s->head_lines++;
 	}
@@ -211,9 +221,12 @@ static void end_line(struct scan *s)
 	s->line_overflow = false;
 }
 
+/* The first lines of a body page are assembled until SCAN_EDGE_LINES of
+ * them held something, or SCAN_FILLER_MAX rules and dots went by. */
 static bool assembling(const struct scan *s)
 {
-	return s->zone != SCAN_ZONE_BODY || s->head_lines < SCAN_EDGE_LINES;
+	return s->zone != SCAN_ZONE_BODY ||
+	       (s->head_lines < SCAN_EDGE_LINES && s->head_filler < SCAN_FILLER_MAX);
 }
 
 /* Feeds lines to the assembler while it still wants them.  base: page
@@ -295,7 +308,8 @@ static void judge_last_lines(struct scan *s)
 		 * and one the top already judged is done. */
 		if ((start == 0 && base > 0) || base + start < s->head_end)
 			return;
-		if (!marking_blank(p + start, end - start)) {
+		if (!marking_blank(p + start, end - start) &&
+		    !marking_filler(p + start, end - start)) {
 			marking_judge_line(s, p + start, end - start, s->tail_struck + start,
 					   " last lines");
 			judged++;
@@ -321,6 +335,7 @@ static void reset_page(struct scan *s)
 {
 	s->page_bytes = 0;
 	s->head_lines = 0;
+	s->head_filler = 0;
 	s->head_end = 0;
 	s->line_len = 0;
 	s->line_overflow = false;
