@@ -58,6 +58,28 @@ static char *convert(iconv_t cd, const void *data, size_t len, size_t *out_len)
 	return out;
 }
 
+char *charset_decode_strict(const char *name, const void *data, size_t len, size_t *out_len)
+{
+	iconv_t cd = iconv_open("UTF-8", name);
+	size_t cap = len * 4 + 16, inleft = len, outleft = cap;
+	char *out, *in = (char *)data, *o;
+
+	if (cd == (iconv_t)-1)
+		return NULL;
+	out = malloc(cap + 1);
+	o = out;
+	if (out == NULL || iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
+	    iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1) {
+		iconv_close(cd);
+		free(out);
+		return NULL;
+	}
+	iconv_close(cd);
+	*o = '\0';
+	*out_len = (size_t)(o - out);
+	return out;
+}
+
 char *charset_to_utf8(const char *charset, size_t charset_len, const void *data, size_t len,
 		      size_t *out_len)
 {

@@ -66,4 +66,33 @@ void big5_table_free(struct big5_table *table);
 char *big5_table_decode(const struct big5_table *table, const void *data, size_t len,
 			size_t *out_len);
 
+/* data in the encoding iconv calls name, as malloc'ed UTF-8; NULL when a
+ * byte sequence does not decode (or out of memory): for trying encodings
+ * a text may be in. */
+char *charset_decode_strict(const char *name, const void *data, size_t len, size_t *out_len);
+
+/* encoding.c: the encoding a byte-order mark names (UTF-32, UTF-16, UTF-7),
+ * and the length of the mark to skip (0 for UTF-7, whose mark decodes to
+ * nothing); NULL when there is none. */
+const char *encoding_bom(const unsigned char *p, size_t n, size_t *bom_len);
+/* encoding.c: UTF-32 or UTF-16 without a mark, as far as the first 4 KiB
+ * tell (they hold NUL bytes and decode to plausible text); NULL if not. */
+const char *encoding_wide(const unsigned char *p, size_t n);
+/* encoding.c: ICU's detector's answer for text that is not UTF-8, when it
+ * is one of the encodings it is good at and sure enough; NULL otherwise
+ * (read it as Big5). */
+const char *encoding_detect(const unsigned char *p, size_t n);
+/* encoding.c: text a person wrote (no stray controls, nothing private or
+ * unassigned, some letters). */
+bool encoding_plausible(const char *utf8, size_t len);
+/* encoding.c: every other decoding of p (not primary) that takes all its
+ * bytes and is plausible; the caller frees each text. */
+struct encoding_text {
+	const char *name;
+	char *text;
+	size_t len;
+};
+size_t encoding_alternates(const unsigned char *p, size_t n, const char *primary,
+			   struct encoding_text *out, size_t max);
+
 #endif

@@ -24,8 +24,6 @@
 /* libmagic looks at no more than this much of a document: enough for the
  * zip member names that tell OOXML from ODF from a plain zip. */
 #define MAGIC_BYTES (256u << 10)
-/* Bytes sampled to tell text from binary when libmagic cannot. */
-#define TEXT_SNIFF (64u << 10)
 /* Read size for files: small enough that each block is still in cache
  * when it is hashed. */
 #define READ_BLOCK (256u << 10)
@@ -171,141 +169,6 @@ const struct big5_table *classify_big5(const struct classify_ctx *ctx)
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 
-static bool starts_with(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-static bool mime_in(const char *mime, const char *const *list)
-{
-	for (; *list; list++) {
-		if (strcmp(mime, *list) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Text, as far as the first TEXT_SNIFF bytes tell: a UTF-16 BOM, or no NUL
- * and hardly any control characters (Big5 and UTF-8 alike). */
-static bool looks_like_text(const unsigned char *p, size_t len)
-{
-	size_t n = len < TEXT_SNIFF ? len : TEXT_SNIFF, odd = 0;
-
-	if (n >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff)))
-		return true;
-	if (n == 0 || memchr(p, 0, n))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t' && p[i] != '\f' &&
-		    p[i] != 0x1b)
-			odd++;
-	}
-	return odd * 100 < n;
-}
-
-enum zip_kind { ZIP_PLAIN, ZIP_ODF, ZIP_OOXML };
-
-/* ODF stores an uncompressed "mimetype" member first; OOXML has a
- * [Content_Types].xml member (its name is in the central directory at the
- * end, and usually in the first local header too). */
-static enum zip_kind zip_kind(const unsigned char *p, size_t len)
-{
-	static const char odf_mime[] = "application/vnd.oasis.opendocument.";
-	static const char ooxml_part[] = "[Content_Types].xml";
-
-	if (len > 38 + sizeof(odf_mime) && memcmp(p + 30, "mimetype", 8) == 0 &&
-	    memcmp(p + 38, odf_mime, sizeof(odf_mime) - 1) == 0)
-		return ZIP_ODF;
-	if (memmem(p, len, ooxml_part, sizeof(ooxml_part) - 1))
-		return ZIP_OOXML;
-	return ZIP_PLAIN;
-}
-
-static int run_extractor(struct scan *s, const char *mime, const unsigned char *p, size_t len)
-{
-	static const char *const archives[] = {
-	    "application/zip",
-	    "application/x-zip-compressed",
-	    "application/gzip",
-	    "application/x-gzip",
-	    "application/x-bzip2",
-	    "application/x-xz",
-	    "application/x-tar",
-	    "application/x-gtar",
-	    "application/x-ustar",
-	    "application/x-7z-compressed",
-	    "application/x-rar",
-	    "application/vnd.rar",
-	    "application/x-rar-compressed",
-	    "application/java-archive",
-	    "application/x-cpio",
-	    "application/zstd",
-	    "application/x-lzma",
-	    "application/x-lzip",
-	    "application/x-compress",
-	    "application/epub+zip",
-	    NULL,
-	};
-	static const char *const ole[] = {
-	    "application/msword",
-	    "application/vnd.ms-excel",
-	    "application/vnd.ms-powerpoint",
-	    "application/x-ole-storage",
-	    "application/CDFV2",
-	    "application/CDFV2-corrupt",
-	    "application/CDFV2-encrypted",
-	    "application/vnd.ms-office",
-	    "application/vnd.ms-outlook",
-	    NULL,
-	};
-	static const char *const xml[] = {"text/xml", "application/xml", NULL};
-	static const char *const html[] = {"text/html", "application/xhtml+xml", NULL};
-	static const char *const rtf[] = {"text/rtf", "application/rtf", NULL};
-	static const char *const mail[] = {"message/rfc822", "message/news", NULL};
-
-	if (len == 0)
-		return 0;
-	if (starts_with(mime, "application/vnd.oasis.opendocument."))
-		return extract_odf(s, p, len);
-	if (starts_with(mime, "application/vnd.openxmlformats-officedocument."))
-		return extract_ooxml(s, p, len);
-	if (len >= 4 && memcmp(p, "PK\3\4", 4) == 0 &&
-	    (strcmp(mime, "application/zip") == 0 ||
-	     strcmp(mime, "application/octet-stream") == 0)) {
-		switch (zip_kind(p, len)) {
-		case ZIP_ODF:
-			return extract_odf(s, p, len);
-		case ZIP_OOXML:
-			return extract_ooxml(s, p, len);
-		case ZIP_PLAIN:
-			return extract_archive(s, p, len);
-		}
-	}
-	if (mime_in(mime, archives))
-		return extract_archive(s, p, len);
-	if (strcmp(mime, "application/pdf") == 0)
-		return extract_pdf(s, p, len);
-	if (mime_in(mime, rtf))
-		return extract_rtf(s, p, len);
-	if (mime_in(mime, ole))
-		return extract_ole(s, p, len);
-	if (mime_in(mime, html))
-		return extract_html(s, p, len);
-	if (mime_in(mime, mail))
-		return extract_eml(s, p, len);
-	if (mime_in(mime, xml)) {
-		/* Not a 公文 after all: XML is still text. */
-		if (extract_di_xml(s, p, len) == 0)
-			return 0;
-		return extract_text(s, p, len);
-	}
-	if (starts_with(mime, "text/") || looks_like_text(p, len))
-		return extract_text(s, p, len);
-	/* Images, programs, unknown binaries: nothing to read, and nothing
-	 * hidden either; the type says what it was. */
-	return 0;
-}
-
 /* A first line such as "From: ...", "Received: ...": maybe mail. */
 static bool header_line(const unsigned char *p, size_t len)
 {
@@ -327,7 +190,7 @@ static bool plain_prose(const unsigned char *p, size_t len)
 {
 	size_t i = 0;
 
-	if (!looks_like_text(p, len) || (len >= 2 && (p[0] == 0xff || p[0] == 0xfe)))
+	if (!classify_looks_like_text(p, len) || (len >= 2 && (p[0] == 0xff || p[0] == 0xfe)))
 		return false;
 	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
 		i = 3;
@@ -354,7 +217,7 @@ void classify_dispatch(struct scan *s, const void *data, size_t len, char *mime,
 	if (!type)
 		type = "application/octet-stream";
 	str_copy(mime, mime_size, type);
-	if (run_extractor(s, mime, data, len) < 0) {
+	if (classify_run_type(s, mime, data, len) < 0) {
 		char why[128];
 
 		snprintf(why, sizeof(why), "not a readable %s", mime);

@@ -69,7 +69,9 @@ struct scan_call {
 struct scan {
 	struct scan_call *call;
 	uint32_t depth;
-	char prefix[160]; /* "a.zip:b.odt" for nested documents, else "" */
+	char prefix[160];      /* "a.zip:b.odt" for nested documents, else "" */
+	bool resident_context; /* the document names resident certificates */
+	bool markings_only;    /* text read a second time: no personal data */
 
 	bool in_page;
 	enum scan_zone zone;
@@ -123,6 +125,24 @@ bool text_is_utf8(const void *data, size_t len);
 /* classify.c: find the type of data and run its extractor on s.  mime
  * receives libmagic's answer. */
 void classify_dispatch(struct scan *s, const void *data, size_t len, char *mime, size_t mime_size);
+
+/* types.c: the type table.  A row reads mime (or every type starting
+ * with it, when prefix) with extract, or says why it is not read
+ * (uninspectable). */
+struct classify_type {
+	const char *mime;
+	bool prefix;
+	int (*extract)(struct scan *s, const void *data, size_t len);
+	const char *unread;
+};
+const struct classify_type *classify_types(size_t *n);
+/* types.c: runs the row of mime on data (a type outside the table: text
+ * when it looks like text, else nothing to read).  -1: not of that type
+ * after all. */
+int classify_run_type(struct scan *s, const char *mime, const void *data, size_t len);
+/* types.c: a UTF-16 or UTF-32 BOM, UTF-16 / UTF-32 without one, or no NUL
+ * and hardly any control characters in the first 64 KiB. */
+bool classify_looks_like_text(const unsigned char *p, size_t len);
 
 /* scan.c: start and finish a call. */
 void scan_call_init(struct scan_call *call, const struct classify_ctx *ctx,

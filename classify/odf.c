@@ -3,7 +3,10 @@
  * Where things live: content.xml holds the body (paragraphs, headings,
  * tables, frames and text boxes, one table per sheet, one draw:page per
  * slide); styles.xml holds the master pages whose style:header and
- * style:footer are the page headers and footers; meta.xml the document
+ * style:footer are the page headers and footers, and whose drawing shapes
+ * (a presentation master's text boxes) are pages of their own; a
+ * presentation's header-decl / footer-decl are a header and a footer;
+ * meta.xml the document
  * properties.  Text struck through is text whose automatic or named style
  * (or a parent of it) sets style:text-line-through-style to anything but
  * "none".  LibreOffice records where pages broke (text:soft-page-break), so
@@ -48,6 +51,10 @@ struct odf_state {
 	int pages; /* body pages, slides or sheets so far in this part */
 	enum { BODY_NONE, BODY_TEXT, BODY_SHEETS, BODY_SLIDES } body;
 
+	int master_depth; /* depth of the style:master-page being read, 0 if none */
+	int shape_depth;  /* depth of a master page's shape being read, 0 if none */
+	int decl_depth;	  /* depth of a presentation header/footer declaration */
+
 	bool in_meta;
 	int meta_child_depth; /* depth of the office:meta child being read */
 	bool meta_user;	      /* a meta:user-defined property */
@@ -58,6 +65,19 @@ struct odf_state {
 static bool is(const char *local, const char *name)
 {
 	return strcmp(local, name) == 0;
+}
+
+/* The drawing shapes that carry text. */
+static bool is_shape(const char *local)
+{
+	static const char *const shapes[] = {
+	    "frame", "custom-shape", "rect",	 "ellipse", "polygon", "path",
+	    "line",  "circle",	     "text-box", "g",	    "caption"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++)
+		if (is(local, shapes[i]))
+			return true;
+	return false;
 }
 
 static void page_begin(struct odf_state *st, enum scan_zone zone, const char *what)
@@ -265,6 +285,21 @@ static void odf_start(void *ud, const char *local, int n_attrs, const char **att
 		define_style(st, n_attrs, attrs);
 	} else if (is(local, "text-properties")) {
 		text_properties(st, n_attrs, attrs);
+	} else if (is(local, "master-page")) {
+		st->master_depth = st->depth;
+	} else if (st->master_depth && st->master_depth == st->depth - 1 && !st->page_open &&
+		   is_shape(local)) {
+		/* A shape on a master page (a presentation's text box, a
+		 * drawing's stamp) shows on every page that uses it. */
+		st->shape_depth = st->depth;
+		page_begin(st, SCAN_ZONE_BODY, "master page");
+	} else if ((is(local, "header-decl") || is(local, "footer-decl")) && !st->page_open) {
+		/* A presentation's header and footer text (View > Header and
+		 * Footer), shown on the slides that name it. */
+		st->decl_depth = st->depth;
+		st->text_depth++;
+		page_begin(st, local[0] == 'h' ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
+			   local[0] == 'h' ? "header declaration" : "footer declaration");
 	} else if ((is(local, "header") || is(local, "header-left") || is(local, "header-first")) &&
 		   !st->page_open) {
 		page_begin(st, SCAN_ZONE_HEADER, "header");
@@ -310,7 +345,17 @@ static void odf_end(void *ud, const char *local)
 		st->depth--;
 		return;
 	}
-	if (is(local, "p") || is(local, "h")) {
+	if (st->shape_depth == st->depth) {
+		st->shape_depth = 0;
+		page_end(st);
+	} else if (st->decl_depth == st->depth) {
+		st->decl_depth = 0;
+		if (st->text_depth > 0)
+			st->text_depth--;
+		page_end(st);
+	} else if (st->master_depth == st->depth) {
+		st->master_depth = 0;
+	} else if (is(local, "p") || is(local, "h")) {
 		xmlutil_lines_break(&st->lines);
 		if (st->text_depth > 0)
 			st->text_depth--;
@@ -376,6 +421,7 @@ static void part_reset(struct odf_state *st, const char *part)
 	st->defining = NULL;
 	st->in_meta = false;
 	st->meta_child_depth = 0;
+	st->master_depth = st->shape_depth = st->decl_depth = 0;
 	xmlutil_styles_clear(&st->autos);
 }
 

@@ -8,9 +8,14 @@
  * word/styles.xml defines them) has w:strike or w:dstrike.
  * xlsx: shared strings, inline and formula strings of every sheet, and each
  * sheet's headerFooter (&L &C &R sections as lines, codes stripped, &S
- * toggling strike-through).  pptx: each slide is a page; a:rPr strike.
+ * toggling strike-through).  pptx: each slide, slide master, slide layout
+ * and notes page is a page (what a master shows is on every slide); a:rPr
+ * strike.  A VML text path (Word's watermark, WordArt) is a line of its
+ * part: in a header, a header line.
  * docProps/core.xml (title, subject, keywords, category, contentStatus,
  * description) and docProps/custom.xml properties are metadata lines.
+ * xlsb: its binary parts go to xlsb.c.  A package with none of the main
+ * parts read here (XPS, Visio) is uninspectable, never clean.
  *
  * The three vocabularies share their local names (p, r, rPr, t, strike),
  * so one streaming handler reads every part. */
@@ -19,6 +24,7 @@
 #include <string.h>
 
 #include "classify/extract.h"
+#include "classify/ooxml.h"
 #include "classify/scan.h"
 #include "classify/xmlutil.h"
 #include "classify/zipmem.h"
@@ -269,6 +275,16 @@ static void text_start(struct ox_state *st, const char *local, int n_attrs, cons
 			xmlutil_lines_break(&st->lines);
 	} else if (is(local, "lastRenderedPageBreak")) {
 		page_break(st);
+	} else if (is(local, "textpath")) {
+		/* Word's watermark (Design > Watermark) and WordArt: a VML text
+		 * path whose words are an attribute, shown as a line of its own
+		 * on every page its header is on. */
+		v = xmlutil_attr(n_attrs, attrs, "string", &len);
+		if (v != NULL && st->page_open) {
+			xmlutil_lines_break(&st->lines);
+			xmlutil_lines_text(&st->lines, v, len, false);
+			xmlutil_lines_break(&st->lines);
+		}
 	} else if (is_hf(local)) {
 		st->in_hf = true;
 		st->hf_zone = strstr(local, "Header") ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER;
@@ -418,7 +434,7 @@ static void ox_text(void *ud, const char *chars, size_t len)
  * of its own), "&&" is "&", "&S" toggles strike-through, "&\"font,style\""
  * and "&12" (font size) and the field codes (&P &N &D &T &F &A &Z &G &B &I
  * &U &E &X &Y &K..) carry no words. */
-static void excel_hf(struct scan *s, const char *t, size_t len)
+void ooxml_excel_hf(struct scan *s, const char *t, size_t len)
 {
 	bool struck = false;
 	size_t run = 0;
@@ -530,7 +546,7 @@ static bool parse_part(struct ox_state *st, enum ox_mode mode, const void *zip, 
 		snprintf(where, sizeof(where), "%.80s %s", part->name,
 			 st->hf[i].zone == SCAN_ZONE_HEADER ? "header" : "footer");
 		scan_page_begin(st->s, st->hf[i].zone, where);
-		excel_hf(st->s, st->hf[i].text, st->hf[i].len);
+		ooxml_excel_hf(st->s, st->hf[i].text, st->hf[i].len);
 		scan_page_end(st->s);
 		free(st->hf[i].text);
 	}
@@ -562,7 +578,12 @@ static bool ox_wanted(const char *name)
 	       has_prefix_suffix(name, "word/footer", ".xml") ||
 	       strcmp(name, "xl/sharedStrings.xml") == 0 ||
 	       has_prefix_suffix(name, "xl/worksheets/sheet", ".xml") ||
-	       has_prefix_suffix(name, "ppt/slides/slide", ".xml");
+	       strcmp(name, "xl/sharedStrings.bin") == 0 ||
+	       has_prefix_suffix(name, "xl/worksheets/sheet", ".bin") ||
+	       has_prefix_suffix(name, "ppt/slides/slide", ".xml") ||
+	       has_prefix_suffix(name, "ppt/slideMasters/slideMaster", ".xml") ||
+	       has_prefix_suffix(name, "ppt/slideLayouts/slideLayout", ".xml") ||
+	       has_prefix_suffix(name, "ppt/notesSlides/notesSlide", ".xml");
 }
 
 /* Numbered parts in number order (slide2 before slide10). */
@@ -593,6 +614,21 @@ static int cmp_parts(const void *a, const void *b)
 	if (nx != ny)
 		return nx < ny ? -1 : 1;
 	return strcmp(x->name, y->name);
+}
+
+/* A package Ward reads has one of these main parts (some tools number
+ * Word's: word/document2.xml); anything else (XPS, Visio, a format to
+ * come) holds text Ward does not see. */
+static bool has_main_part(const struct zipmem_index *ix)
+{
+	static const char *const mains[] = {"word/document", "xl/workbook.", "ppt/presentation."};
+
+	for (size_t i = 0; i < ix->n; i++)
+		for (size_t k = 0; k < ARRAY_SIZE(mains); k++)
+			if (ix->v[i].name_len > strlen(mains[k]) &&
+			    memcmp(ix->v[i].name, mains[k], strlen(mains[k])) == 0)
+				return true;
+	return false;
 }
 
 static bool named_part(const struct zipmem_index *ix, const char *name, struct ox_part *out)
@@ -663,9 +699,15 @@ int extract_ooxml(struct scan *s, const void *data, size_t len)
 			zone = SCAN_ZONE_HEADER;
 		else if (strncmp(name, "word/footer", 11) == 0)
 			zone = SCAN_ZONE_FOOTER;
-		go_on = parse_part(&st, OX_TEXT, data, len, &parts[i], zone,
-				   strncmp(name, "word/document", 13) == 0);
+		if (has_prefix_suffix(name, "xl/", ".bin"))
+			go_on = xlsb_read_part(s, data, len, parts[i].e, name);
+		else
+			go_on = parse_part(&st, OX_TEXT, data, len, &parts[i], zone,
+					   strncmp(name, "word/document", 13) == 0);
 	}
+	if (!has_main_part(&ix))
+		scan_set_uninspectable(s, "Office Open XML package of a kind not read (no Word, "
+					  "Excel or PowerPoint main part: XPS, Visio, ...)");
 	for (int i = 0; i < 2 && go_on && !scan_over_budget(s); i++) {
 		if (!named_part(&ix, i == 0 ? "docProps/core.xml" : "docProps/custom.xml", &one))
 			continue;

@@ -2,7 +2,10 @@
  * numbers (checksum, not a sample, not part of a longer code), land and
  * household register numbers after 地號 / 戶號.  ID numbers are found by
  * sampling every 8th byte for a digit: an ID holds a run of 8 digits, so
- * one of its digits sits at a multiple of 8. */
+ * one of its digits sits at a multiple of 8.  Old-format resident numbers
+ * (two letters, eight digits) count only in a document that names them
+ * (居留證, 統一證號, 外僑 ...), from the place it does on. */
+#define _GNU_SOURCE /* memmem */
 #include "classify/rules.h"
 
 #include <string.h>
@@ -152,12 +155,34 @@ static void find_ids(struct scan *s, const struct window *w)
 		if (!scan_roc_id_valid((const char *)p + start) || id_is_sample(p + start))
 			continue;
 		bool national = p[start + 1] == '1' || p[start + 1] == '2';
+		bool old_resident = p[start + 1] >= 'A' && p[start + 1] <= 'D';
+		/* Two letters and eight digits is also the shape of product
+		 * codes and help-topic ids (HA01231765), and one in ten passes
+		 * the checksum by chance: an old resident number counts only
+		 * in a document that speaks of residents. */
+		if (old_resident && !s->resident_context)
+			continue;
 		s->call->pii[national ? PII_NATIONAL_ID : PII_RESIDENT_ID]++;
 	}
+}
+
+/* The words that say a document (or a column of it) holds resident
+ * certificate numbers. */
+static bool find_resident_keyword(const struct window *w)
+{
+	static const char *const keywords[] = {"居留",	   "統一證號", "外僑",	"外籍",
+					       "Resident", "RESIDENT", "ARC No"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keywords); i++)
+		if (memmem(w->p, w->n, keywords[i], strlen(keywords[i])) != NULL)
+			return true;
+	return false;
 }
 
 void pii_find(struct scan *s, const struct window *w)
 {
 	find_register(s, w);
+	if (!s->resident_context)
+		s->resident_context = find_resident_keyword(w);
 	find_ids(s, w);
 }

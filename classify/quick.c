@@ -96,7 +96,8 @@ static bool has_marking_bytes(const unsigned char *p, size_t len)
 /* The default English marking words, in any case, anywhere: "Secret",
  * "CONFIDENTIAL" (TOP SECRET holds SECRET), also with invisible characters
  * between the letters (a zero-width space, a combining mark: the scan
- * reads the line without them), so any non-ASCII bytes there are skipped. */
+ * reads the line without them) or in UTF-16 / UTF-32, so non-ASCII and NUL
+ * bytes there are skipped. */
 #define QUICK_SKIP_MAX 16
 static bool spells(const unsigned char *p, size_t len, const char *rest)
 {
@@ -105,7 +106,7 @@ static bool spells(const unsigned char *p, size_t len, const char *rest)
 	for (size_t i = 0; rest[j] != '\0'; i++) {
 		if (i >= len)
 			return false;
-		if (p[i] >= 0x80 && skipped++ < QUICK_SKIP_MAX)
+		if ((p[i] >= 0x80 || p[i] == 0) && skipped++ < QUICK_SKIP_MAX)
 			continue;
 		if ((p[i] | 0x20) != rest[j])
 			return false;

@@ -325,7 +325,8 @@ static void find_anywhere(struct scan *s, const struct window *w)
 	if (w->n == 0)
 		return;
 	marking_find(s, w);
-	pii_find(s, w);
+	if (!s->markings_only)
+		pii_find(s, w);
 }
 
 /* ------------------------------------------------------------------ */

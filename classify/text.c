@@ -1,7 +1,10 @@
 /* Plain text in the encodings county files come in: UTF-8 (with or
- * without BOM), UTF-16 with BOM, and Big5/CP950 from older systems.  Text
- * that is not valid UTF-8 and has no BOM is read as CP950 (Microsoft's
- * Big5, a superset of what legacy office software wrote).
+ * without BOM), UTF-16 and UTF-32 (with a BOM or without), UTF-7, and
+ * Big5/CP950 from older systems.  Text that is not valid UTF-8 is read in
+ * what ICU's detector is sure of (GB18030, UTF-16 ...), else as CP950
+ * (Microsoft's Big5, a superset of what legacy office software wrote); a
+ * short one is also read in every other encoding it decodes in
+ * (encoding.c).
  *
  * A form feed starts a new page (pdftotext and printers' text exports
  * mark pages so), so the first and last lines of each page are judged. */
@@ -238,24 +241,96 @@ static void feed_big5(struct scan *s, struct text_stream *t, const struct big5_t
 	}
 }
 
+/* A text this short is also read in every other encoding it decodes in
+ * (encoding.c): a marking in GB18030, EUC-TW or UTF-7 is not lost to a
+ * wrong guess. */
+#define TEXT_TRY_ALL (64u << 10)
+#define TEXT_ALTERNATES 8
+
+/* The other plausible decodings, each a page read for markings only (a
+ * number read twice would be counted twice). */
+static void feed_alternates(struct scan *s, const unsigned char *p, size_t n, const char *primary,
+			    bool only_utf7)
+{
+	struct encoding_text alt[TEXT_ALTERNATES];
+	size_t found = 0;
+
+	if (only_utf7) {
+		alt[0].text = charset_decode_strict("UTF-7", p, n, &alt[0].len);
+		alt[0].name = "UTF-7";
+		found = alt[0].text != NULL && (alt[0].len != n || memcmp(alt[0].text, p, n) != 0);
+		if (!found)
+			free(alt[0].text);
+	} else {
+		found = encoding_alternates(p, n, primary, alt, TEXT_ALTERNATES);
+	}
+	s->markings_only = true;
+	for (size_t i = 0; i < found; i++) {
+		char where[48];
+
+		snprintf(where, sizeof(where), "text read as %s", alt[i].name);
+		scan_page_begin(s, SCAN_ZONE_BODY, where);
+		scan_text(s, alt[i].text, alt[i].len, false);
+		scan_page_end(s);
+		free(alt[i].text);
+	}
+	s->markings_only = false;
+}
+
+/* Text in a named encoding (a BOM's, or the detector's). */
+static void feed_encoded(struct scan *s, const char *name, const unsigned char *p, size_t n)
+{
+	struct text_stream t;
+	size_t out_len;
+	char *text = charset_to_utf8(name, strlen(name), p, n, &out_len);
+
+	if (text == NULL) {
+		scan_set_uninspectable(s, "out of memory decoding text");
+		return;
+	}
+	text_stream_begin(s, &t);
+	text_stream_feed(s, &t, text, out_len);
+	text_stream_end(s, &t);
+	free(text);
+}
+
+static bool utf7_candidate(const unsigned char *p, size_t n)
+{
+	return n <= TEXT_TRY_ALL && memchr(p, '+', n) != NULL && memchr(p, '-', n) != NULL;
+}
+
 int extract_text(struct scan *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	const struct big5_table *big5 = classify_big5(s->call->ctx);
 	struct text_stream t;
-	size_t n = len;
+	size_t n = len, bom_len;
 	char *owned = NULL;
-	const char *text;
+	const char *text, *named = encoding_bom(p, len, &bom_len);
 
+	if (named == NULL)
+		named = encoding_wide(p, len);
+	if (named != NULL) {
+		feed_encoded(s, named, p + bom_len, len - bom_len);
+		return 0;
+	}
 	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
 		p += 3;
 		n -= 3;
 	}
-	if (big5 && !(len >= 2 && (p[0] == 0xff || p[0] == 0xfe)) && !encoding_is_utf8(p, n)) {
-		text_stream_begin(s, &t);
-		feed_big5(s, &t, big5, p, n);
-		text_stream_end(s, &t);
-		return 0;
+	if (!encoding_is_utf8(p, n)) {
+		named = encoding_detect(p, n);
+		if (named != NULL)
+			feed_encoded(s, named, p, n);
+		if (named == NULL && big5) {
+			text_stream_begin(s, &t);
+			feed_big5(s, &t, big5, p, n);
+			text_stream_end(s, &t);
+		}
+		if (n <= TEXT_TRY_ALL)
+			feed_alternates(s, p, n, named ? named : "CP950", false);
+		if (named != NULL || big5)
+			return 0;
 	}
 	text = as_utf8(data, len, big5, &n, &owned);
 	if (!text) {
@@ -265,6 +340,8 @@ int extract_text(struct scan *s, const void *data, size_t len)
 	text_stream_begin(s, &t);
 	text_stream_feed(s, &t, text, n);
 	text_stream_end(s, &t);
+	if (owned == NULL && utf7_candidate((const unsigned char *)text, n))
+		feed_alternates(s, (const unsigned char *)text, n, NULL, true);
 	free(owned);
 	return 0;
 }
