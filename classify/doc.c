@@ -487,7 +487,7 @@ void ole_extract_doc(struct cfb *c, const struct cfb_entry *wd)
 	_cleanup_free_ uint8_t *table = NULL;
 	size_t word_len, table_len = 0;
 	uint32_t ident, flags, nfib, csw, cslw, cb, fib_lw, fib_fclcb, fc_clx = 0, lcb_clx = 0;
-	uint32_t fc_hdd = 0, lcb_hdd = 0, fc_chpx = 0, lcb_chpx = 0;
+	uint32_t fc_hdd = 0, lcb_hdd = 0, fc_chpx = 0, lcb_chpx = 0, fc_dgg = 0, lcb_dgg = 0;
 	const struct cfb_entry *te;
 
 	word = cfb_read(c, wd, &word_len);
@@ -542,8 +542,13 @@ void ole_extract_doc(struct cfb *c, const struct cfb_entry *wd)
 		rd32(d.word, fib_fclcb + 8 * 12, &fc_chpx);
 		rd32(d.word, fib_fclcb + 8 * 12 + 4, &lcb_chpx);
 	}
+	if (cb > 50) {
+		rd32(d.word, fib_fclcb + 8 * 50, &fc_dgg);
+		rd32(d.word, fib_fclcb + 8 * 50 + 4, &lcb_dgg);
+	}
 	if (table == NULL)
 		goto fallback;
+	ole_doc_drawings(c->s, d.table, fc_dgg, lcb_dgg);
 	if (!doc_read_pieces(&d, fc_clx, lcb_clx, &pieces))
 		goto fallback;
 	sink = calloc(1, sizeof(*sink));

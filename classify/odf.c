@@ -51,6 +51,10 @@ struct odf_state {
 	int pages; /* body pages, slides or sheets so far in this part */
 	enum { BODY_NONE, BODY_TEXT, BODY_SHEETS, BODY_SLIDES } body;
 
+	/* Slides: their shapes, fed by place (shapes.c). */
+	struct shapes shapes;
+	int slide_depth; /* depth of the draw:page being read, 0 if none */
+
 	int master_depth; /* depth of the style:master-page being read, 0 if none */
 	int shape_depth;  /* depth of a master page's shape being read, 0 if none */
 	int decl_depth;	  /* depth of a presentation header/footer declaration */
@@ -65,6 +69,30 @@ struct odf_state {
 static bool is(const char *local, const char *name)
 {
 	return strcmp(local, name) == 0;
+}
+
+/* An ODF length ("2.5cm", "10mm", "1in", "72pt") in micrometres. */
+static int64_t length_um(int n_attrs, const char **attrs, const char *name)
+{
+	static const struct {
+		const char *unit;
+		double um;
+	} units[] = {{"cm", 10000},  {"mm", 1000},   {"in", 25400},
+		     {"pt", 352.78}, {"pc", 4233.3}, {"px", 264.58}};
+	size_t len;
+	const char *v = xmlutil_attr(n_attrs, attrs, name, &len);
+	char buf[32], *end;
+	double n;
+
+	if (v == NULL || len == 0 || len >= sizeof(buf))
+		return SHAPES_MIDDLE;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	n = strtod(buf, &end);
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (strcmp(end, units[i].unit) == 0 && n > -1e9 && n < 1e9)
+			return (int64_t)(n * units[i].um);
+	return SHAPES_MIDDLE;
 }
 
 /* The drawing shapes that carry text. */
@@ -96,6 +124,11 @@ static void page_end(struct odf_state *st)
 	if (!st->page_open)
 		return;
 	xmlutil_lines_break(&st->lines);
+	if (st->lines.shapes != NULL) {
+		shapes_emit(st->lines.shapes, st->s);
+		st->lines.shapes = NULL;
+		st->slide_depth = 0;
+	}
 	scan_page_end(st->s);
 	st->page_open = false;
 }
@@ -242,6 +275,15 @@ static void odf_start(void *ud, const char *local, int n_attrs, const char **att
 		goto push;
 	}
 
+	if (st->slide_depth && st->depth == st->slide_depth + 1) {
+		/* A slide's shape (or its notes, read after it). */
+		st->lines.open = false;
+		if (is(local, "notes"))
+			shapes_start(&st->shapes, SHAPES_BOTTOM, 0);
+		else
+			shapes_start(&st->shapes, length_um(n_attrs, attrs, "y"),
+				     length_um(n_attrs, attrs, "x"));
+	}
 	if (is(local, "p") || is(local, "h") || is(local, "span") || is(local, "a")) {
 		size_t len;
 		const char *name = xmlutil_attr(n_attrs, attrs, "style-name", &len);
@@ -317,6 +359,10 @@ static void odf_start(void *ud, const char *local, int n_attrs, const char **att
 	} else if ((st->body == BODY_SHEETS && is(local, "table") && !st->page_open) ||
 		   (st->body == BODY_SLIDES && is(local, "page") && !st->page_open)) {
 		body_page_begin(st);
+		if (st->body == BODY_SLIDES) {
+			st->slide_depth = st->depth;
+			st->lines.shapes = &st->shapes;
+		}
 	} else if (is(local, "meta") && st->depth <= 2) {
 		st->in_meta = true;
 		page_begin(st, SCAN_ZONE_METADATA, st->part[0] ? "" : "metadata");
@@ -421,7 +467,8 @@ static void part_reset(struct odf_state *st, const char *part)
 	st->defining = NULL;
 	st->in_meta = false;
 	st->meta_child_depth = 0;
-	st->master_depth = st->shape_depth = st->decl_depth = 0;
+	st->master_depth = st->shape_depth = st->decl_depth = st->slide_depth = 0;
+	st->lines.shapes = NULL;
 	xmlutil_styles_clear(&st->autos);
 }
 
@@ -541,5 +588,6 @@ out:
 	xmlutil_styles_clear(&st.named);
 	xmlutil_styles_clear(&st.autos);
 	xmlutil_buf_free(&st.meta_value);
+	shapes_free(&st.shapes);
 	return 0;
 }

@@ -100,5 +100,8 @@ void ole_property_sets(struct cfb *c);
 void ole_extract_doc(struct cfb *c, const struct cfb_entry *wd);
 void ole_extract_xls(struct cfb *c, const struct cfb_entry *wb);
 void ole_extract_ppt(struct cfb *c, const struct cfb_entry *pd);
+/* docdraw.c: the text effects (watermarks, WordArt) of a Word document's
+ * drawings, OfficeArtContent at fc (fcDggInfo) of its table stream. */
+void ole_doc_drawings(struct scan *s, struct span table, uint32_t fc, uint32_t lcb);
 
 #endif

@@ -9,8 +9,8 @@
  * xlsx: shared strings, inline and formula strings of every sheet, and each
  * sheet's headerFooter (&L &C &R sections as lines, codes stripped, &S
  * toggling strike-through).  pptx: each slide, slide master, slide layout
- * and notes page is a page (what a master shows is on every slide); a:rPr
- * strike.  A VML text path (Word's watermark, WordArt) is a line of its
+ * and notes page is a page (what a master shows is on every slide), its
+ * shapes in the order of their place (shapes.c); a:rPr strike.  A VML text path (Word's watermark, WordArt) is a line of its
  * part: in a header, a header line.
  * docProps/core.xml (title, subject, keywords, category, contentStatus,
  * description) and docProps/custom.xml properties are metadata lines.
@@ -79,6 +79,12 @@ struct ox_state {
 	struct ox_hf hf[OX_MAX_HF];
 	int n_hf;
 
+	/* pptx: a slide's shapes, fed by place (shapes.c). */
+	struct shapes shapes;
+	int sptree_depth; /* depth of p:spTree, 0 if none open */
+	int shape_depth;  /* depth of the shape being read, 0 if none */
+	bool placed;	  /* its a:off was seen */
+
 	int meta_depth; /* depth of the property being read */
 	char meta_name[96];
 	struct xmlutil_buf meta_value;
@@ -120,6 +126,8 @@ static void page_end(struct ox_state *st)
 	if (!st->page_open)
 		return;
 	xmlutil_lines_break(&st->lines);
+	if (st->lines.shapes != NULL)
+		shapes_emit(st->lines.shapes, st->s);
 	scan_page_end(st->s);
 	st->page_open = false;
 }
@@ -221,10 +229,65 @@ static bool is_hf(const char *local)
 
 static void hf_done(struct ox_state *st);
 
+/* A coordinate attribute (EMU) of a:off. */
+static int64_t emu(int n_attrs, const char **attrs, const char *name)
+{
+	size_t len;
+	const char *v = xmlutil_attr(n_attrs, attrs, name, &len);
+	char buf[24];
+
+	if (v == NULL || len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/* Where a placeholder stands when its shape does not say (the layout
+ * does): titles at the top, footers at the bottom, the rest between. */
+static void placeholder_place(struct ox_state *st, int n_attrs, const char **attrs)
+{
+	size_t len;
+	const char *type = xmlutil_attr(n_attrs, attrs, "type", &len);
+	int64_t y = SHAPES_MIDDLE;
+
+	if (type != NULL && ((len == 5 && memcmp(type, "title", 5) == 0) ||
+			     (len == 8 && memcmp(type, "ctrTitle", 8) == 0) ||
+			     (len == 3 && memcmp(type, "hdr", 3) == 0)))
+		y = SHAPES_TOP;
+	else if (type != NULL && ((len == 3 && memcmp(type, "ftr", 3) == 0) ||
+				  (len == 2 && memcmp(type, "dt", 2) == 0) ||
+				  (len == 6 && memcmp(type, "sldNum", 6) == 0)))
+		y = SHAPES_BOTTOM;
+	shapes_place(&st->shapes, y, 0);
+}
+
+/* pptx: a child of p:spTree starts a shape; its place is its first a:off
+ * (a group's own), or its placeholder's. */
+static void shape_start(struct ox_state *st, const char *local, int n_attrs, const char **attrs)
+{
+	if (is(local, "spTree")) {
+		st->sptree_depth = st->depth;
+	} else if (st->sptree_depth && st->depth == st->sptree_depth + 1 && !st->shape_depth) {
+		st->shape_depth = st->depth;
+		st->placed = false;
+		st->lines.open = false;
+		shapes_start(&st->shapes, SHAPES_MIDDLE, 0);
+	} else if (st->shape_depth && !st->placed && is(local, "ph")) {
+		placeholder_place(st, n_attrs, attrs);
+	} else if (st->shape_depth && !st->placed && is(local, "off")) {
+		shapes_place(&st->shapes, emu(n_attrs, attrs, "y"), emu(n_attrs, attrs, "x"));
+		st->placed = true;
+	}
+}
+
 static void text_start(struct ox_state *st, const char *local, int n_attrs, const char **attrs)
 {
 	size_t len;
 	const char *v;
+
+	if (st->lines.shapes != NULL)
+		shape_start(st, local, n_attrs, attrs);
 
 	if (is(local, "Fallback") || is(local, "delText") || is(local, "instrText") ||
 	    is(local, "f") || is(local, "rPh")) {
@@ -294,6 +357,10 @@ static void text_start(struct ox_state *st, const char *local, int n_attrs, cons
 
 static void text_end(struct ox_state *st, const char *local)
 {
+	if (st->shape_depth == st->depth)
+		st->shape_depth = 0;
+	else if (st->sptree_depth == st->depth)
+		st->sptree_depth = 0;
 	if (is(local, "p") || is(local, "si") || is(local, "c")) {
 		para_end(st);
 		st->cell_value = false;
@@ -530,6 +597,8 @@ static bool parse_part(struct ox_state *st, enum ox_mode mode, const void *zip, 
 	st->in_ppr = st->in_t = st->in_v = st->in_hf = st->cell_value = false;
 	st->run_direct = st->run_style = STRIKE_UNSET;
 	st->n_hf = 0;
+	st->sptree_depth = st->shape_depth = 0;
+	st->lines.shapes = strncmp(part->name, "ppt/", 4) == 0 ? &st->shapes : NULL;
 	p = xmlutil_push_new(st->s, &ox_sax, st, false, err, sizeof(err));
 	if (p == NULL) {
 		scan_set_uninspectable(st->s, "out of memory parsing Office Open XML");
@@ -725,5 +794,6 @@ int extract_ooxml(struct scan *s, const void *data, size_t len)
 	xmlutil_styles_clear(&st.styles);
 	xmlutil_buf_free(&st.hf_text);
 	xmlutil_buf_free(&st.meta_value);
+	shapes_free(&st.shapes);
 	return 0;
 }

@@ -67,6 +67,33 @@ void scan_nested(struct scan *s, const void *data, size_t len, const char *name)
  * NULL when out of memory. */
 char *scan_decode_text(const void *data, size_t len, size_t *out_len);
 
+/* shapes.c: the shapes of one slide, collected in drawing order and fed
+ * to the current page by place (y, then x; any unit, the same for all).
+ * shapes_start begins a shape at a guessed place, shapes_place sets the
+ * real one when the format says it later; text before any shape goes to
+ * one in the middle. */
+#define SHAPES_TOP INT64_MIN
+#define SHAPES_MIDDLE 0
+#define SHAPES_BOTTOM INT64_MAX
+struct shape {
+	int64_t y, x;
+	size_t off, len; /* its text */
+	uint32_t seq;	 /* drawing order */
+};
+struct shapes {
+	struct shape *v;
+	size_t n, cap;
+	char *text;
+	bool *struck;
+	size_t len, text_cap;
+	bool failed;
+};
+void shapes_start(struct shapes *sh, int64_t y, int64_t x);
+void shapes_place(struct shapes *sh, int64_t y, int64_t x);
+void shapes_text(struct shapes *sh, const char *text, size_t len, bool struck);
+void shapes_emit(struct shapes *sh, struct scan *s);
+void shapes_free(struct shapes *sh);
+
 /* The budget of the call in progress, for extractors that pass limits to
  * their libraries (libarchive, poppler). */
 const struct classify_budget *scan_budget(const struct scan *s);

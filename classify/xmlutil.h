@@ -62,7 +62,8 @@ bool xmlutil_attr_is(int n_attrs, const char **attrs, const char *local, const c
  * line in progress, so texts never run together. */
 struct xmlutil_lines {
 	struct scan *s;
-	bool open; /* text written since the last '\n' */
+	bool open;	       /* text written since the last '\n' */
+	struct shapes *shapes; /* when set, text goes to the current shape */
 };
 
 static inline void xmlutil_lines_text(struct xmlutil_lines *l, const char *text, size_t len,
@@ -70,7 +71,10 @@ static inline void xmlutil_lines_text(struct xmlutil_lines *l, const char *text,
 {
 	if (len == 0)
 		return;
-	scan_text(l->s, text, len, struck);
+	if (l->shapes != NULL)
+		shapes_text(l->shapes, text, len, struck);
+	else
+		scan_text(l->s, text, len, struck);
 	l->open = true;
 }
 
@@ -78,7 +82,10 @@ static inline void xmlutil_lines_break(struct xmlutil_lines *l)
 {
 	if (!l->open)
 		return;
-	scan_text(l->s, "\n", 1, false);
+	if (l->shapes != NULL)
+		shapes_text(l->shapes, "\n", 1, false);
+	else
+		scan_text(l->s, "\n", 1, false);
 	l->open = false;
 }
 
