@@ -8,7 +8,10 @@
  * the allowed ratio to the archive's size stops the archive as a bomb.
  * Encrypted members, and archives that end early or are damaged, make the
  * result uninspectable with a reason naming the member; the members that
- * could be read still count.  libarchive's filters that run external
+ * could be read still count, and a member that is merely broken (damaged
+ * data, an old zip method) makes the archive uninspectable only when they
+ * decide nothing (otherwise it is a supporting reason).  Member names that
+ * are not UTF-8 are Big5 (older Windows zip tools).  libarchive's filters that run external
  * programs are never enabled. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +20,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "classify/charset.h"
 #include "classify/extract.h"
 #include "classify/scan.h"
+#include "classify/xmlutil.h"
 #include "classify/zipmem.h"
 #include "common/cleanup.h"
 
@@ -44,6 +49,9 @@ static struct archive *open_reader(const void *data, size_t len)
 	archive_read_support_format_rar5(a);
 	archive_read_support_format_iso9660(a);
 	archive_read_support_format_raw(a); /* a lone .gz/.bz2/.xz */
+	/* Zip names without the UTF-8 flag are in the writer's code page:
+	 * Big5 on the county's Windows machines (ASCII reads the same). */
+	archive_read_set_format_option(a, "zip", "hdrcharset", "CP950");
 	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
 		archive_read_free(a);
 		return NULL;
@@ -74,9 +82,46 @@ static void uninspectable_member(struct scan *s, const char *what, const char *n
 {
 	char reason[200];
 
-	snprintf(reason, sizeof(reason), "%s%s%s%s%s", what, name ? ": " : "", name ? name : "",
-		 detail ? ": " : "", detail ? detail : "");
+	snprintf(reason, sizeof(reason), "%s%s%.120s%s%.60s", what, name ? ": " : "",
+		 name ? name : "", detail ? ": " : "", detail ? detail : "");
 	scan_set_uninspectable(s, reason);
+}
+
+/* A member's name for reasons: zip writers without the UTF-8 flag (older
+ * Windows tools here) store names in the system's code page, Big5. */
+static const char *display_name(const char *raw, char *buf, size_t size)
+{
+	size_t n, ulen;
+	char *u;
+
+	if (raw == NULL)
+		return "?";
+	n = strlen(raw);
+	if (xmlutil_valid_utf8((const unsigned char *)raw, n))
+		return raw;
+	u = charset_big5_to_utf8(raw, n, &ulen);
+	if (u == NULL)
+		return raw;
+	snprintf(buf, size, "%s", u);
+	free(u);
+	return buf;
+}
+
+/* A member that cannot be read: what libarchive says, in the words an
+ * administrator needs (an old zip method is not damage). */
+static void unreadable_member(struct scan *s, const char *name, const char *err, char *first,
+			      size_t first_size)
+{
+	char reason[200];
+	bool method = err != NULL && (strstr(err, "nsupported") || strstr(err, "method"));
+
+	snprintf(reason, sizeof(reason), "%s: %.100s%s%.60s",
+		 method ? "archive member compressed with an unsupported method"
+			: "archive member unreadable (damaged or truncated)",
+		 name, err ? ": " : "", err ? err : "");
+	if (first[0] == '\0')
+		snprintf(first, first_size, "%s", reason);
+	scan_candidate_evidence(s, "archive-member-unreadable", reason);
 }
 
 int extract_archive(struct scan *s, const void *data, size_t len)
@@ -89,6 +134,7 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 	unsigned members = 0;
 	bool raw;
 	int r;
+	char broken[200] = "";
 
 	if (a != NULL && zipmem_index_build(data, len, &ix) == ZIPMEM_NOMEM) {
 		archive_read_free(a);
@@ -102,7 +148,8 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 		return 0;
 	}
 	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname_utf8(entry);
+		const char *name = archive_entry_pathname_utf8(entry), *shown;
+		char shown_buf[256];
 		_cleanup_free_ char *member = NULL;
 		size_t mlen;
 		const char *err;
@@ -111,6 +158,7 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 
 		if (name == NULL)
 			name = archive_entry_pathname(entry);
+		shown = display_name(name, shown_buf, sizeof(shown_buf));
 		raw = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW;
 		if (raw && archive_filter_count(a) <= 1) {
 			/* Nothing decompressed and no archive format matched:
@@ -129,12 +177,12 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 		if (archive_entry_filetype(entry) != AE_IFREG)
 			continue;
 		if (archive_entry_is_encrypted(entry)) {
-			uninspectable_member(s, "encrypted archive member", name, NULL);
+			uninspectable_member(s, "encrypted archive member", shown, NULL);
 			continue;
 		}
 		if (archive_entry_size_is_set(entry) && (uint64_t)archive_entry_size(entry) > max) {
-			uninspectable_member(s, "archive member larger than the input budget", name,
-					     NULL);
+			uninspectable_member(s, "archive member larger than the input budget",
+					     shown, NULL);
 			continue;
 		}
 		/* The ratio is judged per member where the zip says its
@@ -148,13 +196,12 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 			uninspectable_member(s,
 					     "archive member expands beyond the allowed ratio "
 					     "(compression bomb)",
-					     name, NULL);
+					     shown, NULL);
 			break;
 		}
 		st = zipmem_read_entry(s, a, max, csize, &member, &mlen, &err);
 		if (st == ZIPMEM_DAMAGED) {
-			uninspectable_member(s, "archive member unreadable (damaged or truncated)",
-					     name, err);
+			unreadable_member(s, shown, err, broken, sizeof(broken));
 			/* After a data error the stream position is lost for
 			 * stream formats; zip can go on to the next member. */
 			if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP)
@@ -167,7 +214,7 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 		}
 		if (st == ZIPMEM_BUDGET)
 			break;
-		scan_nested(s, member, mlen, raw ? "(decompressed)" : (name ? name : "?"));
+		scan_nested(s, member, mlen, raw ? "(decompressed)" : shown);
 	}
 	if (r == ARCHIVE_FATAL) {
 		const char *err = archive_error_string(a);
@@ -181,6 +228,10 @@ int extract_archive(struct scan *s, const void *data, size_t len)
 		uninspectable_member(s, "archive damaged or truncated", NULL,
 				     err ? err : "read error");
 	}
+	/* A broken member makes the archive uninspectable only when the
+	 * members that could be read decide nothing. */
+	if (broken[0] != '\0' && !scan_marked(s))
+		scan_set_uninspectable(s, broken);
 	archive_read_free(a);
 	zipmem_index_free(&ix);
 	return 0;

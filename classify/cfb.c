@@ -261,34 +261,53 @@ void cfb_close(struct cfb *c)
 	free(c->ministream);
 }
 
-/* A stream directly under the root storage, by name (case-insensitive, as
- * the format compares names); the root's children form a tree walked with a
- * bounded stack and a visited set. */
-const struct cfb_entry *cfb_find(const struct cfb *c, const char *name)
+/* The entries directly under a storage, into out (at most max); a
+ * storage's children form a tree walked with a bounded stack and a visited
+ * set.  Returns how many. */
+uint32_t cfb_children(const struct cfb *c, uint32_t storage, uint32_t *out, uint32_t max)
 {
 	_cleanup_free_ uint32_t *stack = malloc((size_t)c->n_dir * sizeof(uint32_t));
 	_cleanup_free_ uint8_t *seen = calloc((size_t)c->n_dir / 8 + 1, 1);
-	uint32_t n = 0;
+	uint32_t n = 0, found = 0;
 
-	if (stack == NULL || seen == NULL)
-		return NULL;
-	if (c->dir[0].child < c->n_dir)
-		stack[n++] = c->dir[0].child;
-	while (n > 0) {
+	if (stack == NULL || seen == NULL || storage >= c->n_dir)
+		return 0;
+	if (c->dir[storage].child < c->n_dir)
+		stack[n++] = c->dir[storage].child;
+	while (n > 0 && found < max) {
 		uint32_t i = stack[--n];
 		const struct cfb_entry *e = &c->dir[i];
 
 		if (seen[i / 8] & (1u << (i % 8)))
 			continue;
 		seen[i / 8] |= (uint8_t)(1u << (i % 8));
-		if (e->type == 2 && strcasecmp(e->name, name) == 0)
-			return e;
+		out[found++] = i;
 		if (e->left < c->n_dir && n < c->n_dir)
 			stack[n++] = e->left;
 		if (e->right < c->n_dir && n < c->n_dir)
 			stack[n++] = e->right;
 	}
+	return found;
+}
+
+const struct cfb_entry *cfb_find_in(const struct cfb *c, uint32_t storage, const char *name)
+{
+	_cleanup_free_ uint32_t *kids = malloc(((size_t)c->n_dir + 1) * sizeof(uint32_t));
+	uint32_t n = kids != NULL ? cfb_children(c, storage, kids, c->n_dir) : 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (strcasecmp(c->dir[kids[i]].name, name) == 0)
+			return &c->dir[kids[i]];
 	return NULL;
+}
+
+/* A stream directly under the root storage, by name (case-insensitive, as
+ * the format compares names). */
+const struct cfb_entry *cfb_find(const struct cfb *c, const char *name)
+{
+	const struct cfb_entry *e = cfb_find_in(c, 0, name);
+
+	return e != NULL && e->type == 2 ? e : NULL;
 }
 
 /* The whole content of a stream, or NULL (with c->error) if it cannot be

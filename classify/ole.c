@@ -3,8 +3,9 @@
  *
  *   .doc  doc.c: the WordDocument stream (Word 97 and later through the
  *         piece table, Word 6/95 as 8-bit text)
- *   .xls  xls.c: the Workbook stream (BIFF8)
+ *   .xls  xls.c: the Workbook stream (BIFF8); biff5.c: Excel 5/95's Book
  *   .ppt  ppt.c: the PowerPoint Document stream's text atoms
+ *   .msg  msg.c: an Outlook message's subject, body and attachments
  *   all   here: \005SummaryInformation (title, subject, keywords) and the
  *         user defined properties of \005DocumentSummaryInformation as
  *         metadata.
@@ -188,8 +189,12 @@ int extract_ole(struct scan *s, const void *data, size_t len)
 		ole_extract_xls(&c, e);
 	else if ((e = cfb_find(&c, "PowerPoint Document")) != NULL)
 		ole_extract_ppt(&c, e);
-	else if (cfb_find(&c, "Book") != NULL)
-		scan_set_uninspectable(s, "Excel 5/95 workbook (BIFF5): cells not read");
+	else if (cfb_find(&c, "__substg1.0_0037001F") != NULL ||
+		 cfb_find(&c, "__substg1.0_0037001E") != NULL ||
+		 cfb_find_in(&c, 0, "__properties_version1.0") != NULL)
+		ole_extract_msg(&c, 0, 0);
+	else if ((e = cfb_find(&c, "Book")) != NULL)
+		ole_extract_biff5(&c, e);
 	else
 		scan_set_uninspectable(s, "OLE2 file of a kind not read (no Word, Excel or "
 					  "PowerPoint stream)");

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classify/ooxml.h"
 #include "classify/scan.h"
 
 #define CFB_FREESECT 0xFFFFFFFFu
@@ -78,6 +79,11 @@ bool cfb_open(struct cfb *c);
 void cfb_close(struct cfb *c);
 /* A stream directly under the root storage, by name (case-insensitive). */
 const struct cfb_entry *cfb_find(const struct cfb *c, const char *name);
+/* Any entry directly under storage (a directory index, 0 the root). */
+const struct cfb_entry *cfb_find_in(const struct cfb *c, uint32_t storage, const char *name);
+/* The directory indices of the entries directly under storage (at most
+ * max); returns how many. */
+uint32_t cfb_children(const struct cfb *c, uint32_t storage, uint32_t *out, uint32_t max);
 /* The whole content of a stream (malloc'ed), or NULL with c->error. */
 uint8_t *cfb_read(struct cfb *c, const struct cfb_entry *e, size_t *len);
 
@@ -96,9 +102,13 @@ void out_free(struct out *o);
 /* ole.c: \005SummaryInformation and the user-defined properties as a
  * metadata page. */
 void ole_property_sets(struct cfb *c);
+/* msg.c: an Outlook message (subject, body, attachments) whose properties
+ * live in storage (0: the file is the message). */
+void ole_extract_msg(struct cfb *c, uint32_t storage, unsigned depth);
 /* doc.c, xls.c, ppt.c: the text of each kind of document. */
 void ole_extract_doc(struct cfb *c, const struct cfb_entry *wd);
 void ole_extract_xls(struct cfb *c, const struct cfb_entry *wb);
+void ole_extract_biff5(struct cfb *c, const struct cfb_entry *book);
 void ole_extract_ppt(struct cfb *c, const struct cfb_entry *pd);
 /* docdraw.c: the text effects (watermarks, WordArt) of a Word document's
  * drawings, OfficeArtContent at fc (fcDggInfo) of its table stream. */

@@ -768,7 +768,7 @@ int extract_ooxml(struct scan *s, const void *data, size_t len)
 			zone = SCAN_ZONE_HEADER;
 		else if (strncmp(name, "word/footer", 11) == 0)
 			zone = SCAN_ZONE_FOOTER;
-		if (has_prefix_suffix(name, "xl/", ".bin"))
+		if (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".bin") == 0)
 			go_on = xlsb_read_part(s, data, len, parts[i].e, name);
 		else
 			go_on = parse_part(&st, OX_TEXT, data, len, &parts[i], zone,

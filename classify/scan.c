@@ -104,6 +104,16 @@ void scan_add_marking(struct scan *s, enum ward_level level, bool struck, const 
 		       struck);
 }
 
+void scan_candidate_evidence(struct scan *s, const char *rule, const char *text)
+{
+	scan_candidate(s, rule, "", text, strlen(text), WARD_LEVEL_NONE, false);
+}
+
+bool scan_marked(const struct scan *s)
+{
+	return s->call->level != WARD_LEVEL_NONE || s->call->struck_level != WARD_LEVEL_NONE;
+}
+
 void scan_set_uninspectable(struct scan *s, const char *reason)
 {
 	struct scan_call *call = s->call;

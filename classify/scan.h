@@ -43,6 +43,12 @@ void scan_page_end(struct scan *s);
 void scan_add_marking(struct scan *s, enum ward_level level, bool struck, const char *rule,
 		      const char *where, const char *text);
 
+/* A fact worth reporting that decides nothing (a broken archive member
+ * beside readable ones): a reason of level none. */
+void scan_candidate_evidence(struct scan *s, const char *rule, const char *text);
+/* True when the call found a marking so far (struck or not). */
+bool scan_marked(const struct scan *s);
+
 /* Some content could not be read (encrypted, corrupt, over a limit).  The
  * first reason is kept. */
 void scan_set_uninspectable(struct scan *s, const char *reason);

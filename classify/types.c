@@ -194,6 +194,11 @@ int classify_run_type(struct scan *s, const char *mime, const void *data, size_t
 
 	if (len == 0)
 		return 0;
+	/* A PDF that a tool saved with a byte-order mark first: readers look
+	 * for the header in the first kilobyte, and its offsets count from
+	 * the header (they were written before the mark was added). */
+	if (len > 8 && memcmp(data, "\xef\xbb\xbf%PDF-", 8) == 0)
+		return extract_pdf(s, (const char *)data + 3, len - 3);
 	t = find_type(mime);
 	/* A zip libmagic only calls data is still a zip. */
 	if (t == NULL && len >= 4 && memcmp(data, "PK\3\4", 4) == 0 &&

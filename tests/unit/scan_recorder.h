@@ -8,6 +8,7 @@
  *   {MARK 機密 rule where text}     scan_add_marking (struck: {STRUCK ...})
  *   {UNINSPECTABLE reason}
  *   {NESTED name len}              scan_nested
+ *   {EVIDENCE rule text}           scan_candidate_evidence
  *
  * Included by exactly one test program; it defines the scan_* functions, so
  * the real scan.o is never pulled from the library into that program. */
@@ -36,6 +37,7 @@ struct scan {
 	size_t len, cap;
 	bool in_page;
 	bool uninspectable;
+	bool marked;
 	uint64_t expanded;
 	uint64_t max_expanded;
 	int over_budget_after; /* scan_over_budget() calls before it says yes; <0 never */
@@ -136,8 +138,20 @@ void scan_page_end(struct scan *s)
 void scan_add_marking(struct scan *s, enum ward_level level, bool struck, const char *rule,
 		      const char *where, const char *text)
 {
+	s->marked = true;
 	stub_printf(s, "{%s %s %s %s %s}\n", struck ? "STRUCK" : "MARK", level_name(level), rule,
 		    where, text);
+}
+
+void scan_candidate_evidence(struct scan *s, const char *rule, const char *text)
+{
+	stub_printf(s, "{EVIDENCE %s %s}\n", rule, text);
+}
+
+/* The recorder judges no text: only structural markings count. */
+bool scan_marked(const struct scan *s)
+{
+	return s->marked;
 }
 
 void scan_set_uninspectable(struct scan *s, const char *reason)

@@ -14,6 +14,7 @@ the table of intentions below, never from the classifier.
 Usage: tests/corpus/markings/make-markings.py   (needs soffice for the
 conversions; without it only the hand-written files are made)."""
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -232,6 +233,229 @@ expect("text-label-cover-putong.txt", "none")
 write("text-label-enumeration.txt", body + "密等：機密、極機密、絕對機密三種。\n" + body)
 expect("text-label-enumeration.txt", "none")
 
+# ---- Formats that must never pass as clean. ----------------------------
+def xlsb(name, strings, header, level):
+    """An Excel binary workbook: BIFF12 records in the package parts."""
+    def rec(rtype, body):
+        out = bytearray([rtype & 0x7F | (0x80 if rtype > 0x7F else 0)])
+        if rtype > 0x7F:
+            out += bytes([rtype >> 7])
+        n = len(body)
+        while True:
+            b = n & 0x7F
+            n >>= 7
+            out += bytes([b | (0x80 if n else 0)])
+            if not n:
+                break
+        return bytes(out) + body
+
+    def wide(s):
+        u = s.encode("utf-16le")
+        return (len(u) // 2).to_bytes(4, "little") + u
+
+    sst = rec(159, len(strings).to_bytes(4, "little") * 2)  # BrtBeginSst
+    for s in strings:
+        sst += rec(19, b"\x00" + wide(s))  # BrtSSTItem
+    sst += rec(160, b"")  # BrtEndSst
+    null = (0xFFFFFFFF).to_bytes(4, "little")
+    sheet = rec(129, b"") + rec(145, b"")  # BrtBeginSheet, BrtBeginSheetData
+    sheet += rec(6, (0).to_bytes(4, "little") * 2 + wide(PLAN[0]))  # BrtCellSt
+    sheet += rec(146, b"")  # BrtEndSheetData
+    sheet += rec(479, b"\x00\x00" + wide(header) + null * 5)  # BrtBeginHeaderFooter
+    sheet += rec(480, b"") + rec(130, b"")
+    ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
+          '<Override PartName="/xl/worksheets/sheet1.bin" ContentType="application/vnd.ms-excel.worksheet"/>'
+          '<Override PartName="/xl/sharedStrings.bin" ContentType="application/vnd.ms-excel.sharedStrings"/></Types>')
+    write_zip(name, {"[Content_Types].xml": ct, "_rels/.rels": PKG_RELS % "xl/workbook.bin",
+                     "xl/workbook.bin": rec(131, b"") + rec(132, b""), "xl/sharedStrings.bin": sst,
+                     "xl/worksheets/sheet1.bin": sheet})
+    expect(name, level)
+
+
+xlsb("xlsb-header-confidential.xlsb", PLAN[1:4], "&CCONFIDENTIAL", "機密")
+xlsb("xlsb-cells-jimi.xlsb", ["機密"] + PLAN[1:4], "&C臺東縣政府", "機密")
+xlsb("xlsb-plain.xlsb", PLAN[1:4], "&P", "none")
+
+# A package with no Word, Excel or PowerPoint part (XPS-like): not clean.
+write_zip("ooxml-xps-like.oxps", {
+    "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="fpage" ContentType="application/vnd.ms-package.xps-fixedpage+xml"/></Types>',
+    "_rels/.rels": PKG_RELS % "FixedDocumentSequence.fdseq",
+    "Documents/1/Pages/1.fpage": '<FixedPage xmlns="http://schemas.microsoft.com/xps/2005/06" Width="816" Height="1056"><Glyphs UnicodeString="機密" OriginX="96" OriginY="96" FontRenderingEmSize="16"/></FixedPage>'})
+expect("ooxml-xps-like.oxps", "none", unin=1)
+
+
+def cfb(streams):
+    """A compound file of {path: bytes} ("a/b": stream b in storage a), 512-byte
+    sectors, streams under 4096 bytes in the mini stream as the format requires,
+    each storage's children a chain of right siblings."""
+    SECT, MINI, CUT = 512, 64, 4096
+    FREE, END, FATSECT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+    entries = [{"name": "Root Entry", "type": 5, "kids": [], "data": b""}]
+    index = {"": 0}
+    for path in sorted(streams):
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            key = "/".join(parts[:depth])
+            if key in index:
+                continue
+            leaf = depth == len(parts)
+            entries.append({"name": parts[depth - 1], "type": 2 if leaf else 1, "kids": [],
+                            "data": streams[path] if leaf else b""})
+            index[key] = len(entries) - 1
+            entries[index["/".join(parts[:depth - 1])]]["kids"].append(index[key])
+    mini, minifat = bytearray(), []
+    for e in entries:
+        if e["type"] == 2 and len(e["data"]) < CUT:
+            n = (len(e["data"]) + MINI - 1) // MINI
+            e["start"] = len(minifat) if n else END
+            minifat += [len(minifat) + k + 1 for k in range(n)]
+            if n:
+                minifat[-1] = END
+            mini += e["data"] + b"\0" * (n * MINI - len(e["data"]))
+    big = [e for e in entries if e["type"] == 2 and len(e["data"]) >= CUT]
+    nsec = lambda n: (n + SECT - 1) // SECT
+    dir_secs, mf_secs, ms_secs = nsec(len(entries) * 128), nsec(len(minifat) * 4), nsec(len(mini))
+    big_secs = sum(nsec(len(e["data"])) for e in big)
+    fat_secs = 1
+    while fat_secs * 128 < fat_secs + dir_secs + mf_secs + ms_secs + big_secs:
+        fat_secs += 1
+    fat = [FATSECT] * fat_secs
+
+    def chain(n):
+        start = len(fat)
+        fat.extend(start + k + 1 for k in range(n))
+        fat[-1] = END
+        return start
+    dir_start = chain(dir_secs)
+    mf_start = chain(mf_secs) if mf_secs else END
+    ms_start = chain(ms_secs) if ms_secs else END
+    for e in big:
+        e["start"] = chain(nsec(len(e["data"])))
+    fat += [FREE] * (fat_secs * 128 - len(fat))
+    entries[0]["start"], entries[0]["data"] = ms_start, bytes(mini)
+    for e in entries:
+        e["left"] = e["right"] = FREE
+    for e in entries:
+        e["child"] = e["kids"][0] if e["kids"] else FREE
+        for a_, b_ in zip(e["kids"], e["kids"][1:]):
+            entries[a_]["right"] = b_
+    le = lambda v, n=4: v.to_bytes(n, "little")
+    d = bytearray()
+    for e in entries:
+        name = e["name"].encode("utf-16le") + b"\0\0"
+        d += name + b"\0" * (64 - len(name)) + le(len(name), 2) + bytes([e["type"], 1])
+        d += le(e["left"]) + le(e["right"]) + le(e["child"]) + b"\0" * 36
+        d += le(e.get("start", 0)) + le(len(e["data"])) + b"\0" * 4
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + le(0x3E, 2) + le(3, 2) + b"\xfe\xff"
+    header += le(9, 2) + le(6, 2) + b"\0" * 6 + le(0) + le(fat_secs) + le(dir_start) + le(0)
+    header += le(CUT) + le(mf_start) + le(mf_secs) + le(END) + le(0)
+    header += b"".join(le(x) for x in list(range(fat_secs)) + [FREE] * (109 - fat_secs))
+    pad = lambda b: bytes(b) + b"\0" * (nsec(len(b)) * SECT - len(b))
+    out = header + pad(b"".join(le(x) for x in fat)) + pad(d)
+    out += pad(b"".join(le(x) for x in minifat)) if mf_secs else b""
+    out += pad(mini) if ms_secs else b""
+    for e in big:
+        out += pad(e["data"])
+    return out
+
+
+def msg(name, subject, text, attachments, level):
+    """An Outlook message: MAPI properties as __substg1.0_ streams,
+    attachments as __attach_version1.0_ storages, as Outlook lays them out."""
+    u = lambda s: s.encode("utf-16le")
+    streams = {"__substg1.0_0037001F": u(subject), "__substg1.0_1000001F": u(text),
+               "__properties_version1.0": b"\0" * 32}
+    for i, (fname, data) in enumerate(attachments):
+        base = f"__attach_version1.0_#{i:08X}/"
+        streams[base + "__substg1.0_3707001F"] = u(fname)
+        streams[base + "__substg1.0_37010102"] = data
+        streams[base + "__properties_version1.0"] = b"\0" * 16
+    write(name, cfb(streams))
+    expect(name, level)
+
+
+body = "\n".join(PLAN) + "\n"
+note = "各位同仁好：\r\n附件為春節期間安全維護計畫，請查照。\r\n政風處 敬上\r\n"
+msg("msg-subject-jimi.msg", "機密", note, [], "機密")
+msg("msg-attachment-jijimi.msg", "春節安全維護計畫", note, [("計畫.txt", ("極機密\n" + body).encode())], "極機密")
+msg("msg-plain.msg", "春節安全維護計畫", note, [("計畫.txt", body.encode())], "none")
+
+
+def patch_zip(path, member, method=None, corrupt=False):
+    """An old compression method (the method fields), or damaged data."""
+    data = bytearray(open(path, "rb").read())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    local = info.header_offset
+    if method is not None:
+        data[local + 8:local + 10] = method.to_bytes(2, "little")
+        cd = data.find(b"PK\x01\x02")
+        while cd >= 0:
+            if int.from_bytes(data[cd + 42:cd + 46], "little") == local:
+                data[cd + 10:cd + 12] = method.to_bytes(2, "little")
+            cd = data.find(b"PK\x01\x02", cd + 4)
+    if corrupt:
+        start = local + 30 + len(info.filename.encode()) + len(info.extra)
+        for k in range(start, start + min(16, info.compress_size)):
+            data[k] ^= 0x5A
+    open(path, "wb").write(bytes(data))
+
+
+write_zip("zip-broken-member-jimi.zip", {"a-marked.txt": "機密\n" + body, "b-broken.txt": body * 20})
+patch_zip(os.path.join(HERE, "zip-broken-member-jimi.zip"), "b-broken.txt", corrupt=True)
+expect("zip-broken-member-jimi.zip", "機密")
+write_zip("zip-broken-member-only.zip", {"a-plain.txt": body, "b-broken.txt": body * 20})
+patch_zip(os.path.join(HERE, "zip-broken-member-only.zip"), "b-broken.txt", corrupt=True)
+expect("zip-broken-member-only.zip", "none", unin=1)
+write_zip("zip-old-method.zip", {"a-plain.txt": body, "b-imploded.txt": body * 5})
+patch_zip(os.path.join(HERE, "zip-old-method.zip"), "b-imploded.txt", method=6)
+expect("zip-old-method.zip", "none", unin=1)
+# Big5 names as an older Windows zip tool stores them: the bytes of the
+# code page, no UTF-8 flag (written under an ASCII stand-in of the same
+# length, then replaced in both headers).
+big5_name = "機密計畫.txt".encode("cp950")
+write_zip("zip-big5-names.zip", {"X" * (len(big5_name) - 4) + ".txt": "極機密\n" + body})
+path = os.path.join(HERE, "zip-big5-names.zip")
+raw = open(path, "rb").read().replace(b"X" * (len(big5_name) - 4) + b".txt", big5_name)
+open(path, "wb").write(raw)
+expect("zip-big5-names.zip", "極機密")
+
+marked = "極機密\n" + body
+for name, enc in [("text-utf16le-nobom-jijimi.txt", "utf-16-le"), ("text-utf16be-nobom-jijimi.txt", "utf-16-be"),
+                  ("text-utf32-bom-jijimi.txt", "utf-32"), ("text-utf32le-nobom-jijimi.txt", "utf-32-le"),
+                  ("text-gb18030-jijimi.txt", "gb18030"), ("text-utf7-jijimi.txt", "utf-7")]:
+    write(name, marked.encode(enc))
+    expect(name, "極機密")
+write("text-euctw-jijimi.txt", subprocess.run(["iconv", "-f", "UTF-8", "-t", "EUC-TW"], input=marked.encode(),
+                                              stdout=subprocess.PIPE, check=True).stdout)
+expect("text-euctw-jijimi.txt", "極機密")
+write("text-gb18030-plan.txt", body.encode("gb18030"))
+expect("text-gb18030-plan.txt", "none")
+
+# Old-format resident certificate numbers: counted where residents are
+# named; the same shape as a help document's topic ids is no personal data.
+LETTER_VALUES = dict(zip("ABCDEFGHJKLMNPQRSTUVXYWZIO", range(10, 36)))
+
+
+def old_resident(rng):
+    first, second = rng.choice("ABCDEFGHJKLMNPQRSTUVXYWZIO"), rng.choice("ABCD")
+    digits = [rng.randrange(10) for _ in range(7)]
+    n = LETTER_VALUES[first]
+    total = n // 10 + (n % 10) * 9 + (LETTER_VALUES[second] % 10) * 8
+    total += sum(d * w for d, w in zip(digits, [7, 6, 5, 4, 3, 2, 1]))
+    return first + second + "".join(map(str, digits)) + str((10 - total % 10) % 10)
+
+
+rng = random.Random(20220125)
+ids = [old_resident(rng) for _ in range(60)]
+write("text-help-topic-ids.txt", "Office 說明文件：主題索引\n" + "\n".join(f"說明主題 {i}（Help topic {i}）" for i in ids) + "\n" + body)
+expect("text-help-topic-ids.txt", "none")
+rows = "\n".join(f"{n}\t{i}" for n, i in zip(["John Smith", "Maria Santos", "Nguyen Van An"], ids[:3]))
+write("text-resident-table.txt", "外僑居留名冊\n姓名\t居留證統一證號\n" + rows + "\n" + body)
+expect("text-resident-table.txt", "none", pii="roc-resident-id=3")
+
 # ---- LibreOffice's own saves of the above. ------------------------------
 CONVERSIONS = [
     ("docx-watermark-jimi.docx", ["odt", "doc"], "機密"),
@@ -243,6 +467,7 @@ CONVERSIONS = [
     ("pptx-notes-mi.pptx", ["odp", "ppt"], "密"),
     ("odp-footer-decl-mi.odp", ["pptx", "ppt"], "密"),
     ("pptx-stamp-ninth-jijimi.pptx", ["odp", "ppt"], "極機密"),
+    ("docx-cover-jimi.docx", ["pdf"], "機密"),
 ]
 
 
@@ -265,6 +490,30 @@ def convert():
                 name = f"lo-{ext[1:]}-{stem}.{fmt}"
                 shutil.move(out, os.path.join(HERE, name))
                 expect(name, level)
+                if fmt == "pdf":  # the same PDF from a tool that writes a BOM first
+                    bom = f"lo-{ext[1:]}-{stem}-bom.pdf"
+                    write(bom, b"\xef\xbb\xbf" + open(os.path.join(HERE, name), "rb").read())
+                    expect(bom, level)
+        excel95(soffice, tmp)
+
+
+def excel95(soffice, tmp):
+    """Excel 5/95 (BIFF5), as LibreOffice saves it."""
+    src = os.path.join(tmp, "biff5.fods")
+    cells = "".join(f'<table:table-row><table:table-cell office:value-type="string"><text:p>{line}</text:p></table:table-cell></table:table-row>'
+                    for line in ["機密"] + PLAN[1:4])
+    with open(src, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<office:document ' + ODF_NS +
+                ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" office:version="1.3"'
+                ' office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body><office:spreadsheet>'
+                '<table:table table:name="S">' + cells + '</table:table></office:spreadsheet></office:body></office:document>')
+    r = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to",
+                        "xls:MS Excel 95", "--outdir", tmp, src], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+    out = os.path.join(tmp, "biff5.xls")
+    if r.returncode == 0 and os.path.exists(out):
+        shutil.move(out, os.path.join(HERE, "lo-excel95-cells-jimi.xls"))
+        expect("lo-excel95-cells-jimi.xls", "機密")
 
 
 convert()
