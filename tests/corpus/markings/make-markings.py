@@ -383,6 +383,27 @@ msg("msg-attachment-jijimi.msg", "春節安全維護計畫", note, [("計畫.txt
 msg("msg-plain.msg", "春節安全維護計畫", note, [("計畫.txt", body.encode())], "none")
 
 
+def biff5_book(name, cells, header, level):
+    """An Excel 5.0/95 workbook: a BIFF5 Book stream (BOF, CODEPAGE 950,
+    LABEL cells in Big5, HEADER, EOF) in a compound file, as Excel 95 saved."""
+    rec = lambda t, body: t.to_bytes(2, "little") + len(body).to_bytes(2, "little") + body
+    book = rec(0x0809, (0x0500).to_bytes(2, "little") + (0x0005).to_bytes(2, "little") + b"\0" * 4)
+    book += rec(0x0042, (950).to_bytes(2, "little"))
+    h = header.encode("cp950")
+    book += rec(0x0014, bytes([len(h)]) + h)
+    for row, text in enumerate(cells):
+        t = text.encode("cp950")
+        book += rec(0x0204, row.to_bytes(2, "little") + b"\0\0" + b"\x0f\0" + len(t).to_bytes(2, "little") + t)
+    book += rec(0x000A, b"")
+    write(name, cfb({"Book": book}))
+    expect(name, level)
+
+
+biff5_book("xls95-cells-jimi.xls", ["機密"] + PLAN[1:4], "&C臺東縣政府", "機密")
+biff5_book("xls95-header-mi.xls", PLAN[1:4], "&C密", "密")
+biff5_book("xls95-plain.xls", PLAN[1:4], "&P", "none")
+
+
 def patch_zip(path, member, method=None, corrupt=False):
     """An old compression method (the method fields), or damaged data."""
     data = bytearray(open(path, "rb").read())
@@ -494,26 +515,6 @@ def convert():
                     bom = f"lo-{ext[1:]}-{stem}-bom.pdf"
                     write(bom, b"\xef\xbb\xbf" + open(os.path.join(HERE, name), "rb").read())
                     expect(bom, level)
-        excel95(soffice, tmp)
-
-
-def excel95(soffice, tmp):
-    """Excel 5/95 (BIFF5), as LibreOffice saves it."""
-    src = os.path.join(tmp, "biff5.fods")
-    cells = "".join(f'<table:table-row><table:table-cell office:value-type="string"><text:p>{line}</text:p></table:table-cell></table:table-row>'
-                    for line in ["機密"] + PLAN[1:4])
-    with open(src, "w", encoding="utf-8") as f:
-        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<office:document ' + ODF_NS +
-                ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" office:version="1.3"'
-                ' office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body><office:spreadsheet>'
-                '<table:table table:name="S">' + cells + '</table:table></office:spreadsheet></office:body></office:document>')
-    r = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--convert-to",
-                        "xls:MS Excel 95", "--outdir", tmp, src], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=120)
-    out = os.path.join(tmp, "biff5.xls")
-    if r.returncode == 0 and os.path.exists(out):
-        shutil.move(out, os.path.join(HERE, "lo-excel95-cells-jimi.xls"))
-        expect("lo-excel95-cells-jimi.xls", "機密")
 
 
 convert()
