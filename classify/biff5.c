@@ -21,7 +21,7 @@
 #define BIFF_RSTRING 0x00D6
 
 /* n bytes at off of the record, in the workbook's code page, as a line. */
-static void add_text(struct out *o, struct span b, size_t off, size_t n, unsigned codepage)
+static void add_text(struct textbuf *o, struct span b, size_t off, size_t n, unsigned codepage)
 {
 	size_t ulen;
 	char *t;
@@ -34,8 +34,8 @@ static void add_text(struct out *o, struct span b, size_t off, size_t n, unsigne
 	for (size_t i = 0; i < ulen; i++)
 		if (t[i] == '\r' || t[i] == '\n')
 			t[i] = ' ';
-	out_add(o, t, ulen, false);
-	out_add(o, "\n", 1, false);
+	textbuf_add(o, t, ulen, false);
+	textbuf_add(o, "\n", 1, false);
 	free(t);
 }
 
@@ -62,7 +62,7 @@ void ole_extract_biff5(struct cfb *c, const struct cfb_entry *book)
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t len, pos = 0;
 	unsigned codepage = 1252;
-	struct out body = {0};
+	struct textbuf body = {0};
 	struct span b;
 
 	data = cfb_read(c, book, &len);
@@ -97,6 +97,6 @@ void ole_extract_biff5(struct cfb *c, const struct cfb_entry *book)
 		pos = at + size;
 	}
 	if (body.len > 0)
-		out_emit(c->s, &body, SCAN_ZONE_BODY, "Book cells (Excel 5/95)");
-	out_free(&body);
+		textbuf_emit(c->s, &body, SCAN_ZONE_BODY, "Book cells (Excel 5/95)");
+	textbuf_free(&body);
 }

@@ -379,7 +379,7 @@ static bool doc_headers(const struct doc *d, struct doc_cursor *c, struct doc_si
  * characters that look like text (letters, CJK, punctuation). */
 static void utf16_runs(struct scan *s, struct span b, const char *where)
 {
-	struct out o = {0};
+	struct textbuf o = {0};
 	size_t run_start = 0, run_len = 0;
 
 	for (size_t i = 0; i + 1 < b.len + 2; i += 2) {
@@ -400,16 +400,16 @@ static void utf16_runs(struct scan *s, struct span b, const char *where)
 				for (size_t k = 0; k < ulen; k++)
 					if (t[k] == '\r')
 						t[k] = '\n';
-				out_add(&o, t, ulen, false);
-				out_add(&o, "\n", 1, false);
+				textbuf_add(&o, t, ulen, false);
+				textbuf_add(&o, "\n", 1, false);
 				free(t);
 			}
 		}
 		run_len = 0;
 	}
 	if (o.len > 0)
-		out_emit(s, &o, SCAN_ZONE_BODY, where);
-	out_free(&o);
+		textbuf_emit(s, &o, SCAN_ZONE_BODY, where);
+	textbuf_free(&o);
 }
 
 /* The stories after the main text: footnotes, comments and endnotes as

@@ -25,7 +25,7 @@
 
 /* ---- Property sets (\005SummaryInformation and friends) ---- */
 
-static void prop_string(struct out *o, struct span sec, uint32_t off, unsigned codepage,
+static void prop_string(struct textbuf *o, struct span sec, uint32_t off, unsigned codepage,
 			const char *name)
 {
 	uint32_t type, n;
@@ -44,10 +44,10 @@ static void prop_string(struct out *o, struct span sec, uint32_t off, unsigned c
 		return;
 	ulen = strlen(u); /* stop at the terminator */
 	if (ulen > 0) {
-		out_add(o, name, strlen(name), false);
-		out_add(o, ": ", 2, false);
-		out_add(o, u, ulen, false);
-		out_add(o, "\n", 1, false);
+		textbuf_add(o, name, strlen(name), false);
+		textbuf_add(o, ": ", 2, false);
+		textbuf_add(o, u, ulen, false);
+		textbuf_add(o, "\n", 1, false);
 	}
 	free(u);
 }
@@ -85,7 +85,7 @@ static const char *dict_name(struct span sec, uint32_t dict_off, uint32_t pid, u
 	return NULL;
 }
 
-static void read_section(struct out *o, struct span ps, uint32_t sec_off, bool summary)
+static void read_section(struct textbuf *o, struct span ps, uint32_t sec_off, bool summary)
 {
 	struct span sec;
 	uint32_t size, n, codepage = 1252, dict_off = 0;
@@ -131,7 +131,7 @@ void ole_property_sets(struct cfb *c)
 					       0x93, 0x97, 0x08, 0x00, 0x2B, 0x2C, 0xF9, 0xAE};
 	static const char *const names[] = {"\005SummaryInformation",
 					    "\005DocumentSummaryInformation"};
-	struct out o = {0};
+	struct textbuf o = {0};
 
 	for (size_t k = 0; k < 2; k++) {
 		const struct cfb_entry *e = cfb_find(c, names[k]);
@@ -158,8 +158,8 @@ void ole_property_sets(struct cfb *c)
 	}
 	c->error[0] = '\0'; /* unreadable properties do not make the text unreadable */
 	if (o.len > 0)
-		out_emit(c->s, &o, SCAN_ZONE_METADATA, "OLE document properties");
-	out_free(&o);
+		textbuf_emit(c->s, &o, SCAN_ZONE_METADATA, "OLE document properties");
+	textbuf_free(&o);
 }
 
 int extract_ole(struct scan *s, const void *data, size_t len)

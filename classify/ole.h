@@ -87,18 +87,6 @@ uint32_t cfb_children(const struct cfb *c, uint32_t storage, uint32_t *out, uint
 /* The whole content of a stream (malloc'ed), or NULL with c->error. */
 uint8_t *cfb_read(struct cfb *c, const struct cfb_entry *e, size_t *len);
 
-/* cfb.c: UTF-8 text being assembled for one zone, with a struck flag per
- * byte; out_emit feeds it to the scan as one page and empties it. */
-struct out {
-	char *buf;
-	size_t len, cap;
-	bool *struck; /* per byte */
-	bool failed;
-};
-void out_add(struct out *o, const char *p, size_t n, bool struck);
-void out_emit(struct scan *s, struct out *o, enum scan_zone zone, const char *where);
-void out_free(struct out *o);
-
 /* ole.c: \005SummaryInformation and the user-defined properties as a
  * metadata page. */
 void ole_property_sets(struct cfb *c);

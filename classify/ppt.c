@@ -103,7 +103,7 @@ void ole_extract_ppt(struct cfb *c, const struct cfb_entry *pd)
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t len, pos = 0, hf_end = 0;
 	struct span b;
-	struct out rest = {0};
+	struct textbuf rest = {0};
 	struct ppt_page pg = {0};
 
 	data = cfb_read(c, pd, &len);
@@ -145,8 +145,8 @@ void ole_extract_ppt(struct cfb *c, const struct cfb_entry *pd)
 				shapes_text(&pg.shapes, t, ulen, false);
 				shapes_text(&pg.shapes, "\n", 1, false);
 			} else if (t != NULL) {
-				out_add(&rest, t, ulen, false);
-				out_add(&rest, "\n", 1, false);
+				textbuf_add(&rest, t, ulen, false);
+				textbuf_add(&rest, "\n", 1, false);
 			}
 			free(t);
 		}
@@ -155,7 +155,7 @@ void ole_extract_ppt(struct cfb *c, const struct cfb_entry *pd)
 	if (pg.end != 0)
 		page_flush(c->s, &pg);
 	if (rest.len > 0)
-		out_emit(c->s, &rest, SCAN_ZONE_BODY, "PowerPoint Document text");
-	out_free(&rest);
+		textbuf_emit(c->s, &rest, SCAN_ZONE_BODY, "PowerPoint Document text");
+	textbuf_free(&rest);
 	shapes_free(&pg.shapes);
 }

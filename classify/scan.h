@@ -73,6 +73,21 @@ void scan_nested(struct scan *s, const void *data, size_t len, const char *name)
  * NULL when out of memory. */
 char *scan_decode_text(const void *data, size_t len, size_t *out_len);
 
+/* textbuf.c: UTF-8 text being assembled for one zone, with a struck flag
+ * per byte; textbuf_emit feeds it to the scan as one page and empties it.
+ * The one growable text buffer of the extractors. */
+struct textbuf {
+	char *buf;
+	size_t len, cap;
+	bool *struck; /* per byte */
+	bool failed;
+};
+void textbuf_add(struct textbuf *o, const char *p, size_t n, bool struck);
+void textbuf_emit(struct scan *s, struct textbuf *o, enum scan_zone zone, const char *where);
+/* Feeds it to the current page, in runs of one struck state. */
+void textbuf_feed(struct scan *s, const struct textbuf *o, size_t from, size_t len);
+void textbuf_free(struct textbuf *o);
+
 /* shapes.c: the shapes of one slide, collected in drawing order and fed
  * to the current page by place (y, then x; any unit, the same for all).
  * shapes_start begins a shape at a guessed place, shapes_place sets the
@@ -89,9 +104,7 @@ struct shape {
 struct shapes {
 	struct shape *v;
 	size_t n, cap;
-	char *text;
-	bool *struck;
-	size_t len, text_cap;
+	struct textbuf text;
 	bool failed;
 };
 void shapes_start(struct shapes *sh, int64_t y, int64_t x);

@@ -23,7 +23,7 @@ void shapes_start(struct shapes *sh, int64_t y, int64_t x)
 		sh->v = v;
 		sh->cap = cap;
 	}
-	sh->v[sh->n] = (struct shape){.y = y, .x = x, .off = sh->len, .seq = (uint32_t)sh->n};
+	sh->v[sh->n] = (struct shape){.y = y, .x = x, .off = sh->text.len, .seq = (uint32_t)sh->n};
 	sh->n++;
 }
 
@@ -41,30 +41,9 @@ void shapes_text(struct shapes *sh, const char *text, size_t len, bool struck)
 		return;
 	if (sh->n == 0)
 		shapes_start(sh, SHAPES_MIDDLE, 0);
-	if (sh->len + len > sh->text_cap) {
-		size_t cap = sh->text_cap ? sh->text_cap * 2 : 4096;
-		char *t;
-		bool *st;
-
-		while (cap < sh->len + len)
-			cap *= 2;
-		t = realloc(sh->text, cap);
-		if (t == NULL) {
-			sh->failed = true;
-			return;
-		}
-		sh->text = t;
-		st = realloc(sh->struck, cap * sizeof(bool));
-		if (st == NULL) {
-			sh->failed = true;
-			return;
-		}
-		sh->struck = st;
-		sh->text_cap = cap;
-	}
-	memcpy(sh->text + sh->len, text, len);
-	memset(sh->struck + sh->len, struck, len);
-	sh->len += len;
+	if (sh->failed)
+		return;
+	textbuf_add(&sh->text, text, len, struck);
 	sh->v[sh->n - 1].len += len;
 }
 
@@ -83,31 +62,23 @@ void shapes_emit(struct shapes *sh, struct scan *s)
 {
 	if (sh->n > 1)
 		qsort(sh->v, sh->n, sizeof(*sh->v), by_place);
-	for (size_t i = 0; i < sh->n; i++) {
+	for (size_t i = 0; i < sh->n && !sh->text.failed; i++) {
 		const struct shape *v = &sh->v[i];
 
-		for (size_t k = 0; k < v->len;) {
-			size_t j = k;
-
-			while (j < v->len && sh->struck[v->off + j] == sh->struck[v->off + k])
-				j++;
-			scan_text(s, sh->text + v->off + k, j - k, sh->struck[v->off + k]);
-			k = j;
-		}
-		if (v->len > 0 && sh->text[v->off + v->len - 1] != '\n')
+		textbuf_feed(s, &sh->text, v->off, v->len);
+		if (v->len > 0 && sh->text.buf[v->off + v->len - 1] != '\n')
 			scan_text(s, "\n", 1, false);
 	}
-	if (sh->failed)
+	if (sh->failed || sh->text.failed)
 		scan_set_uninspectable(s, "out of memory ordering a slide's shapes");
 	sh->n = 0;
-	sh->len = 0;
-	sh->failed = false;
+	sh->text.len = 0;
+	sh->failed = sh->text.failed = false;
 }
 
 void shapes_free(struct shapes *sh)
 {
 	free(sh->v);
-	free(sh->text);
-	free(sh->struck);
+	textbuf_free(&sh->text);
 	memset(sh, 0, sizeof(*sh));
 }

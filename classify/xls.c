@@ -81,7 +81,7 @@ static bool biff_u32(struct biff *r, uint32_t *v)
 /* An XLUnicodeRichExtendedString (SST entry) or, with rich false, an
  * XLUnicodeString; characters crossing into a CONTINUE record restart with
  * a new high-byte flag, as the format says. */
-static bool biff_string(struct biff *r, bool rich, struct out *o)
+static bool biff_string(struct biff *r, bool rich, struct textbuf *o)
 {
 	uint32_t cch, flags, runs = 0, ext = 0, high_surrogate = 0;
 
@@ -108,29 +108,29 @@ static bool biff_string(struct biff *r, bool rich, struct out *o)
 		if (u == '\r' || u == '\n')
 			u = ' ';
 		if (charset_utf16_join(&high_surrogate, &u))
-			out_add(o, buf, charset_put_utf8(buf, u), false);
+			textbuf_add(o, buf, charset_put_utf8(buf, u), false);
 	}
 	return biff_skip(r, (size_t)runs * 4) && biff_skip(r, ext);
 }
 
 /* An Excel header/footer text without its format codes (&L &C &R start a
  * section: a new line; &P &D &"font" &12 and the like are dropped). */
-static void header_codes(struct out *from, struct out *to)
+static void header_codes(struct textbuf *from, struct textbuf *to)
 {
 	for (size_t i = 0; i < from->len; i++) {
 		char c = from->buf[i];
 
 		if (c != '&') {
-			out_add(to, &c, 1, false);
+			textbuf_add(to, &c, 1, false);
 			continue;
 		}
 		if (++i >= from->len)
 			break;
 		c = from->buf[i];
 		if (c == '&') {
-			out_add(to, "&", 1, false);
+			textbuf_add(to, "&", 1, false);
 		} else if (c == 'L' || c == 'C' || c == 'R') {
-			out_add(to, "\n", 1, false);
+			textbuf_add(to, "\n", 1, false);
 		} else if (c == '"') {
 			while (i + 1 < from->len && from->buf[i + 1] != '"')
 				i++;
@@ -141,7 +141,7 @@ static void header_codes(struct out *from, struct out *to)
 				i++;
 		}
 	}
-	out_add(to, "\n", 1, false);
+	textbuf_add(to, "\n", 1, false);
 }
 
 void ole_extract_xls(struct cfb *c, const struct cfb_entry *wb)
@@ -149,7 +149,7 @@ void ole_extract_xls(struct cfb *c, const struct cfb_entry *wb)
 	_cleanup_free_ uint8_t *data = NULL;
 	size_t len, pos = 0;
 	struct span b;
-	struct out body = {0}, tmp = {0}, hf = {0};
+	struct textbuf body = {0}, tmp = {0}, hf = {0};
 
 	data = cfb_read(c, wb, &len);
 	if (data == NULL) {
@@ -178,7 +178,7 @@ void ole_extract_xls(struct cfb *c, const struct cfb_entry *wb)
 				for (uint32_t i = 0; i < unique; i++) {
 					if (!biff_string(&r, true, &body))
 						break;
-					out_add(&body, "\n", 1, false);
+					textbuf_add(&body, "\n", 1, false);
 					if ((i & 1023) == 0 && scan_over_budget(c->s))
 						break;
 				}
@@ -189,17 +189,17 @@ void ole_extract_xls(struct cfb *c, const struct cfb_entry *wb)
 			tmp.len = 0;
 			if (biff_string(&r, false, &tmp)) {
 				header_codes(&tmp, &hf);
-				out_emit(c->s, &hf,
-					 type == 0x0014 ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
-					 type == 0x0014 ? "Workbook sheet header"
-							: "Workbook sheet footer");
+				textbuf_emit(c->s, &hf,
+					     type == 0x0014 ? SCAN_ZONE_HEADER : SCAN_ZONE_FOOTER,
+					     type == 0x0014 ? "Workbook sheet header"
+							    : "Workbook sheet footer");
 			}
 		}
 		pos += 4 + size;
 	}
 	if (body.len > 0)
-		out_emit(c->s, &body, SCAN_ZONE_BODY, "Workbook shared strings");
-	out_free(&body);
-	out_free(&tmp);
-	out_free(&hf);
+		textbuf_emit(c->s, &body, SCAN_ZONE_BODY, "Workbook shared strings");
+	textbuf_free(&body);
+	textbuf_free(&tmp);
+	textbuf_free(&hf);
 }
