@@ -58,25 +58,33 @@ static char *convert(iconv_t cd, const void *data, size_t len, size_t *out_len)
 	return out;
 }
 
-char *charset_decode_strict(const char *name, const void *data, size_t len, size_t *out_len)
+char *charset_decode_strict_cd(iconv_t cd, const void *data, size_t len, size_t *out_len)
 {
-	iconv_t cd = iconv_open("UTF-8", name);
 	size_t cap = len * 4 + 16, inleft = len, outleft = cap;
-	char *out, *in = (char *)data, *o;
+	char *out = malloc(cap + 1), *in = (char *)data, *o = out;
 
-	if (cd == (iconv_t)-1)
+	if (out == NULL)
 		return NULL;
-	out = malloc(cap + 1);
-	o = out;
-	if (out == NULL || iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
+	iconv(cd, NULL, NULL, NULL, NULL);
+	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1 ||
 	    iconv(cd, NULL, NULL, &o, &outleft) == (size_t)-1) {
-		iconv_close(cd);
 		free(out);
 		return NULL;
 	}
-	iconv_close(cd);
 	*o = '\0';
 	*out_len = (size_t)(o - out);
+	return out;
+}
+
+char *charset_decode_strict(const char *name, const void *data, size_t len, size_t *out_len)
+{
+	iconv_t cd = iconv_open("UTF-8", name);
+	char *out;
+
+	if (cd == (iconv_t)-1)
+		return NULL;
+	out = charset_decode_strict_cd(cd, data, len, out_len);
+	iconv_close(cd);
 	return out;
 }
 

@@ -70,6 +70,8 @@ char *big5_table_decode(const struct big5_table *table, const void *data, size_t
  * byte sequence does not decode (or out of memory): for trying encodings
  * a text may be in. */
 char *charset_decode_strict(const char *name, const void *data, size_t len, size_t *out_len);
+/* The same on a descriptor already open (to UTF-8), its state reset. */
+char *charset_decode_strict_cd(iconv_t cd, const void *data, size_t len, size_t *out_len);
 
 /* encoding.c: the encoding a byte-order mark names (UTF-32, UTF-16, UTF-7),
  * and the length of the mark to skip (0 for UTF-7, whose mark decodes to
@@ -78,10 +80,19 @@ const char *encoding_bom(const unsigned char *p, size_t n, size_t *bom_len);
 /* encoding.c: UTF-32 or UTF-16 without a mark, as far as the first 4 KiB
  * tell (they hold NUL bytes and decode to plausible text); NULL if not. */
 const char *encoding_wide(const unsigned char *p, size_t n);
+/* encoding.c: what a classifier keeps open between texts: ICU's detector
+ * and a converter per encoding tried (opening them costs more than reading
+ * a short text). */
+struct encoding_cache;
+struct encoding_cache *encoding_cache_new(void);
+void encoding_cache_free(struct encoding_cache *cache);
 /* encoding.c: ICU's detector's answer for text that is not UTF-8, when it
  * is one of the encodings it is good at and sure enough; NULL otherwise
  * (read it as Big5). */
-const char *encoding_detect(const unsigned char *p, size_t n);
+const char *encoding_detect(struct encoding_cache *cache, const unsigned char *p, size_t n);
+/* encoding.c: p decodes as CP950 (Big5), every byte, to plausible text:
+ * the county's legacy encoding needs no detector. */
+bool encoding_big5(struct encoding_cache *cache, const unsigned char *p, size_t n);
 /* encoding.c: text a person wrote (no stray controls, nothing private or
  * unassigned, some letters). */
 bool encoding_plausible(const char *utf8, size_t len);
@@ -92,7 +103,7 @@ struct encoding_text {
 	char *text;
 	size_t len;
 };
-size_t encoding_alternates(const unsigned char *p, size_t n, const char *primary,
-			   struct encoding_text *out, size_t max);
+size_t encoding_alternates(struct encoding_cache *cache, const unsigned char *p, size_t n,
+			   const char *primary, struct encoding_text *out, size_t max);
 
 #endif

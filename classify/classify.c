@@ -45,6 +45,7 @@ struct english_word {
 struct classify_ctx {
 	magic_t magic;
 	struct big5_table *big5;
+	struct encoding_cache *encodings;
 	struct english_word english[MAX_ENGLISH_WORDS];
 	size_t n_english;
 };
@@ -144,6 +145,8 @@ struct classify_ctx *classify_new(const char **err)
 	}
 	/* Without the table Big5 is still read, by charset.c, more slowly. */
 	ctx->big5 = big5_table_new();
+	/* Without it short texts are read in their likeliest encoding only. */
+	ctx->encodings = encoding_cache_new();
 
 	classify_set_english(ctx, "TOP SECRET", WARD_LEVEL_TOP_SECRET);
 	classify_set_english(ctx, "SECRET", WARD_LEVEL_SECRET);
@@ -158,12 +161,18 @@ void classify_free(struct classify_ctx *ctx)
 		return;
 	magic_close(ctx->magic);
 	big5_table_free(ctx->big5);
+	encoding_cache_free(ctx->encodings);
 	free(ctx);
 }
 
 const struct big5_table *classify_big5(const struct classify_ctx *ctx)
 {
 	return ctx->big5;
+}
+
+struct encoding_cache *classify_encodings(const struct classify_ctx *ctx)
+{
+	return ctx->encodings;
 }
 
 /* ------------------------------------------------------------------ */

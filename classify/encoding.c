@@ -8,6 +8,7 @@
  * all its bytes (strictly: one bad sequence and that encoding is out) and
  * gives plausible text; the scan then reads each such decoding for
  * markings (text.c). */
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,41 @@
  * Big5 default. */
 #define DETECT_CONFIDENCE 50
 
-static const char *const alternates[] = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE",
-					 "GB18030",  "EUC-TW",	 "UTF-7",    "CP950"};
+static const char *const alternates[] = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE", "GB18030",
+					 "EUC-TW",   "UTF-7",	 "CP950"}; /* CP950 last */
+#define N_ALTERNATES (sizeof(alternates) / sizeof(alternates[0]))
+
+struct encoding_cache {
+	UCharsetDetector *csd;
+	iconv_t cd[N_ALTERNATES];
+};
+
+struct encoding_cache *encoding_cache_new(void)
+{
+	struct encoding_cache *cache = calloc(1, sizeof(*cache));
+	UErrorCode err = U_ZERO_ERROR;
+
+	if (cache == NULL)
+		return NULL;
+	cache->csd = ucsdet_open(&err);
+	if (U_FAILURE(err))
+		cache->csd = NULL;
+	for (size_t i = 0; i < N_ALTERNATES; i++)
+		cache->cd[i] = iconv_open("UTF-8", alternates[i]);
+	return cache;
+}
+
+void encoding_cache_free(struct encoding_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	if (cache->csd != NULL)
+		ucsdet_close(cache->csd);
+	for (size_t i = 0; i < N_ALTERNATES; i++)
+		if (cache->cd[i] != (iconv_t)-1)
+			iconv_close(cache->cd[i]);
+	free(cache);
+}
 
 const char *encoding_bom(const unsigned char *p, size_t n, size_t *bom_len)
 {
@@ -81,19 +115,18 @@ bool encoding_plausible(const char *utf8, size_t len)
 	return letters > 0;
 }
 
-const char *encoding_detect(const unsigned char *p, size_t n)
+const char *encoding_detect(struct encoding_cache *cache, const unsigned char *p, size_t n)
 {
 	static const char *const taken[] = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE",
 					    "GB18030",	"EUC-JP",   "EUC-KR",	"Shift_JIS"};
 	UErrorCode err = U_ZERO_ERROR;
-	UCharsetDetector *csd = ucsdet_open(&err);
 	const char *name = NULL;
 
-	if (U_FAILURE(err))
+	if (cache == NULL || cache->csd == NULL)
 		return NULL;
-	ucsdet_setText(csd, (const char *)p, (int32_t)(n < DETECT_SAMPLE ? n : DETECT_SAMPLE),
-		       &err);
-	const UCharsetMatch *m = U_SUCCESS(err) ? ucsdet_detect(csd, &err) : NULL;
+	ucsdet_setText(cache->csd, (const char *)p,
+		       (int32_t)(n < DETECT_SAMPLE ? n : DETECT_SAMPLE), &err);
+	const UCharsetMatch *m = U_SUCCESS(err) ? ucsdet_detect(cache->csd, &err) : NULL;
 	if (m != NULL && U_SUCCESS(err) && ucsdet_getConfidence(m, &err) >= DETECT_CONFIDENCE) {
 		const char *got = ucsdet_getName(m, &err);
 
@@ -101,22 +134,36 @@ const char *encoding_detect(const unsigned char *p, size_t n)
 			if (strcmp(got, taken[i]) == 0)
 				name = taken[i];
 	}
-	ucsdet_close(csd);
 	return name;
 }
 
-size_t encoding_alternates(const unsigned char *p, size_t n, const char *primary,
-			   struct encoding_text *out, size_t max)
+bool encoding_big5(struct encoding_cache *cache, const unsigned char *p, size_t n)
+{
+	size_t len;
+	char *text;
+	bool plausible;
+
+	if (cache == NULL || cache->cd[N_ALTERNATES - 1] == (iconv_t)-1)
+		return false;
+	text = charset_decode_strict_cd(cache->cd[N_ALTERNATES - 1], p, n, &len);
+	plausible = text != NULL && encoding_plausible(text, len);
+	free(text);
+	return plausible;
+}
+
+size_t encoding_alternates(struct encoding_cache *cache, const unsigned char *p, size_t n,
+			   const char *primary, struct encoding_text *out, size_t max)
 {
 	size_t found = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(alternates) && found < max; i++) {
+	for (size_t i = 0; cache != NULL && i < N_ALTERNATES && found < max; i++) {
 		size_t len;
 		char *text;
 
-		if (primary != NULL && strcmp(primary, alternates[i]) == 0)
+		if ((primary != NULL && strcmp(primary, alternates[i]) == 0) ||
+		    cache->cd[i] == (iconv_t)-1)
 			continue;
-		text = charset_decode_strict(alternates[i], p, n, &len);
+		text = charset_decode_strict_cd(cache->cd[i], p, n, &len);
 		if (text == NULL)
 			continue;
 		if (!encoding_plausible(text, len) ||

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "classify/classify.h"
+#include "classify/utf7.h"
 
 static bool has(const unsigned char *p, size_t len, const void *needle, size_t n)
 {
@@ -181,30 +182,6 @@ static bool has_id_candidate(const unsigned char *p, size_t len)
 	return false;
 }
 
-/* UTF-7 hides every non-ASCII character in a run "+<base64>-": one with a
- * letter in it means "look" (+886- of a phone number has none). */
-static bool has_utf7_run(const unsigned char *p, size_t len)
-{
-	for (const unsigned char *plus = memchr(p, '+', len); plus != NULL;
-	     plus = memchr(plus + 1, '+', len - (size_t)(plus + 1 - p))) {
-		size_t n = 0;
-		bool letter = false;
-
-		for (const unsigned char *c = plus + 1; c < p + len; c++, n++) {
-			bool alpha = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z');
-
-			if (!alpha && !(*c >= '0' && *c <= '9') && *c != '/' && *c != '+')
-				break;
-			letter |= alpha;
-		}
-		if (n >= 3 && letter)
-			return true;
-		if (plus + 1 >= p + len)
-			break;
-	}
-	return false;
-}
-
 /* Mail and MIME parts carry their content encoded (base64, quoted
  * printable): the first line of a header block gives them away. */
 static bool looks_like_mail(const unsigned char *p, size_t len)
@@ -227,6 +204,6 @@ bool classify_quick_clean(const void *data, size_t len)
 	if (len == 0)
 		return true;
 	return !is_container(p, len) && !has_marking_bytes(p, len) && !has_id_candidate(p, len) &&
-	       !looks_like_mail(p, len) && !has_english_word(p, len) && !has_utf7_run(p, len) &&
+	       !looks_like_mail(p, len) && !has_english_word(p, len) && !utf7_has_run(p, len) &&
 	       !has_spaced_english_word(p, len);
 }

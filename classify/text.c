@@ -16,6 +16,7 @@
 
 #include "classify/charset.h"
 #include "classify/core.h"
+#include "classify/utf7.h"
 #include "classify/extract.h"
 
 /* Text is fed to the scan in pieces of about this size, cut at a line end,
@@ -262,7 +263,8 @@ static void feed_alternates(struct scan *s, const unsigned char *p, size_t n, co
 		if (!found)
 			free(alt[0].text);
 	} else {
-		found = encoding_alternates(p, n, primary, alt, TEXT_ALTERNATES);
+		found = encoding_alternates(classify_encodings(s->call->ctx), p, n, primary, alt,
+					    TEXT_ALTERNATES);
 	}
 	s->markings_only = true;
 	for (size_t i = 0; i < found; i++) {
@@ -296,7 +298,7 @@ static void feed_encoded(struct scan *s, const char *name, const unsigned char *
 
 static bool utf7_candidate(const unsigned char *p, size_t n)
 {
-	return n <= TEXT_TRY_ALL && memchr(p, '+', n) != NULL && memchr(p, '-', n) != NULL;
+	return n <= TEXT_TRY_ALL && utf7_has_run(p, n);
 }
 
 int extract_text(struct scan *s, const void *data, size_t len)
@@ -319,7 +321,13 @@ int extract_text(struct scan *s, const void *data, size_t len)
 		n -= 3;
 	}
 	if (!encoding_is_utf8(p, n)) {
-		named = encoding_detect(p, n);
+		struct encoding_cache *cache = classify_encodings(s->call->ctx);
+
+		/* ICU's detector costs milliseconds; Big5 that decodes whole is
+		 * read as Big5 without it (a short text is read in the other
+		 * encodings too). */
+		if (n > TEXT_TRY_ALL || !encoding_big5(cache, p, n))
+			named = encoding_detect(cache, p, n);
 		if (named != NULL)
 			feed_encoded(s, named, p, n);
 		if (named == NULL && big5) {
