@@ -65,14 +65,13 @@ static char *string_property(struct cfb *c, uint32_t storage, unsigned id, size_
 static void read_attachment(struct cfb *c, uint32_t storage, unsigned number, unsigned depth)
 {
 	static const char *const binary[] = {"0102"};
-	const struct cfb_entry *embedded;
-	const char *type = NULL;
-	char fallback[32], *name;
+	const struct cfb_entry *embedded = cfb_find_in(c, storage, "__substg1.0_3701000D");
+	const char *type = NULL, *name;
+	char fallback[32];
 	size_t len, name_len;
-	_cleanup_free_ uint8_t *data = NULL;
+	uint8_t *data;
+	char *long_name, *short_name = NULL;
 
-	snprintf(name = fallback, sizeof(fallback), "attachment %u", number);
-	embedded = cfb_find_in(c, storage, "__substg1.0_3701000D");
 	if (embedded != NULL && embedded->type == 1) {
 		ole_extract_msg(c, (uint32_t)(embedded - c->dir), depth + 1);
 		return;
@@ -80,31 +79,44 @@ static void read_attachment(struct cfb *c, uint32_t storage, unsigned number, un
 	data = property(c, storage, PR_ATTACH_DATA, binary, 1, &len, &type);
 	if (data == NULL)
 		return;
-	_cleanup_free_ char *long_name =
-	    string_property(c, storage, PR_ATTACH_LONG_FILENAME, &name_len);
-	_cleanup_free_ char *short_name =
-	    long_name == NULL ? string_property(c, storage, PR_ATTACH_FILENAME, &name_len) : NULL;
-	if (long_name != NULL && long_name[0] != '\0')
-		name = long_name;
-	else if (short_name != NULL && short_name[0] != '\0')
-		name = short_name;
+	long_name = string_property(c, storage, PR_ATTACH_LONG_FILENAME, &name_len);
+	if (long_name == NULL || long_name[0] == '\0')
+		short_name = string_property(c, storage, PR_ATTACH_FILENAME, &name_len);
+	snprintf(fallback, sizeof(fallback), "attachment %u", number);
+	name = long_name != NULL && long_name[0] != '\0'     ? long_name
+	       : short_name != NULL && short_name[0] != '\0' ? short_name
+							     : fallback;
 	scan_nested(c->s, data, len, name);
+	free(long_name);
+	free(short_name);
+	free(data);
 }
 
-void ole_extract_msg(struct cfb *c, uint32_t storage, unsigned depth)
+/* The attachments of the message in storage. */
+static void read_attachments(struct cfb *c, uint32_t storage, unsigned depth)
+{
+	uint32_t *kids = malloc(MSG_MAX_CHILDREN * sizeof(uint32_t));
+	uint32_t n = kids != NULL ? cfb_children(c, storage, kids, MSG_MAX_CHILDREN) : 0;
+	unsigned attachments = 0;
+
+	for (uint32_t i = 0; i < n && !scan_over_budget(c->s); i++) {
+		const struct cfb_entry *e = &c->dir[kids[i]];
+
+		if (e->type == 1 && strncmp(e->name, "__attach_version1.0_#", 21) == 0)
+			read_attachment(c, kids[i], ++attachments, depth);
+	}
+	free(kids);
+}
+
+/* Subject and body as a page, or the HTML body as HTML. */
+static void read_text(struct cfb *c, uint32_t storage, unsigned depth)
 {
 	static const char *const html_types[] = {"0102", "001F", "001E"};
 	size_t subject_len = 0, body_len = 0, html_len = 0;
-	_cleanup_free_ char *subject = string_property(c, storage, PR_SUBJECT, &subject_len);
-	_cleanup_free_ char *body = string_property(c, storage, PR_BODY, &body_len);
-	_cleanup_free_ uint32_t *kids = malloc(MSG_MAX_CHILDREN * sizeof(uint32_t));
+	char *subject = string_property(c, storage, PR_SUBJECT, &subject_len);
+	char *body = string_property(c, storage, PR_BODY, &body_len);
 	const char *type = NULL;
-	unsigned attachments = 0;
 
-	if (depth > MSG_MAX_DEPTH) {
-		scan_set_uninspectable(c->s, "Outlook messages attached deeper than 4 levels");
-		return;
-	}
 	scan_page_begin(c->s, SCAN_ZONE_BODY, depth == 0 ? "Outlook message" : "attached message");
 	if (subject != NULL) {
 		scan_text(c->s, subject, subject_len, false);
@@ -114,17 +126,22 @@ void ole_extract_msg(struct cfb *c, uint32_t storage, unsigned depth)
 		scan_text(c->s, body, body_len, false);
 	scan_page_end(c->s);
 	if (body == NULL) {
-		_cleanup_free_ uint8_t *html =
-		    property(c, storage, PR_HTML, html_types, 3, &html_len, &type);
+		uint8_t *html = property(c, storage, PR_HTML, html_types, 3, &html_len, &type);
 
 		if (html != NULL)
 			scan_nested(c->s, html, html_len, "body.html");
+		free(html);
 	}
-	uint32_t n = kids != NULL ? cfb_children(c, storage, kids, MSG_MAX_CHILDREN) : 0;
-	for (uint32_t i = 0; i < n && !scan_over_budget(c->s); i++) {
-		const struct cfb_entry *e = &c->dir[kids[i]];
+	free(subject);
+	free(body);
+}
 
-		if (e->type == 1 && strncmp(e->name, "__attach_version1.0_#", 21) == 0)
-			read_attachment(c, kids[i], ++attachments, depth);
+void ole_extract_msg(struct cfb *c, uint32_t storage, unsigned depth)
+{
+	if (depth > MSG_MAX_DEPTH) {
+		scan_set_uninspectable(c->s, "Outlook messages attached deeper than 4 levels");
+		return;
 	}
+	read_text(c, storage, depth);
+	read_attachments(c, storage, depth);
 }
