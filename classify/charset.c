@@ -58,7 +58,8 @@ static char *convert(iconv_t cd, const void *data, size_t len, size_t *out_len)
 	return out;
 }
 
-char *charset_decode_strict_cd(iconv_t cd, const void *data, size_t len, size_t *out_len)
+/* The strict decoding of data on an open descriptor, its state reset. */
+static char *decode_strict_cd(iconv_t cd, const void *data, size_t len, size_t *out_len)
 {
 	size_t cap = len * 4 + 16, inleft = len, outleft = cap;
 	char *out = malloc(cap + 1), *in = (char *)data, *o = out;
@@ -76,6 +77,38 @@ char *charset_decode_strict_cd(iconv_t cd, const void *data, size_t len, size_t 
 	return out;
 }
 
+struct charset_decoder {
+	iconv_t cd;
+};
+
+struct charset_decoder *charset_decoder_open(const char *name)
+{
+	struct charset_decoder *d = malloc(sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->cd = iconv_open("UTF-8", name);
+	if (d->cd == (iconv_t)-1) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+char *charset_decoder_strict(struct charset_decoder *d, const void *data, size_t len,
+			     size_t *out_len)
+{
+	return decode_strict_cd(d->cd, data, len, out_len);
+}
+
+void charset_decoder_close(struct charset_decoder *d)
+{
+	if (d == NULL)
+		return;
+	iconv_close(d->cd);
+	free(d);
+}
+
 char *charset_decode_strict(const char *name, const void *data, size_t len, size_t *out_len)
 {
 	iconv_t cd = iconv_open("UTF-8", name);
@@ -83,7 +116,7 @@ char *charset_decode_strict(const char *name, const void *data, size_t len, size
 
 	if (cd == (iconv_t)-1)
 		return NULL;
-	out = charset_decode_strict_cd(cd, data, len, out_len);
+	out = decode_strict_cd(cd, data, len, out_len);
 	iconv_close(cd);
 	return out;
 }

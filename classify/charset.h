@@ -70,8 +70,13 @@ char *big5_table_decode(const struct big5_table *table, const void *data, size_t
  * byte sequence does not decode (or out of memory): for trying encodings
  * a text may be in. */
 char *charset_decode_strict(const char *name, const void *data, size_t len, size_t *out_len);
-/* The same on a descriptor already open (to UTF-8), its state reset. */
-char *charset_decode_strict_cd(iconv_t cd, const void *data, size_t len, size_t *out_len);
+/* The same with a decoder kept open (opening one costs more than reading a
+ * short text); NULL from open when iconv does not know the encoding. */
+struct charset_decoder;
+struct charset_decoder *charset_decoder_open(const char *name);
+char *charset_decoder_strict(struct charset_decoder *d, const void *data, size_t len,
+			     size_t *out_len);
+void charset_decoder_close(struct charset_decoder *d);
 
 /* encoding.c: the encoding a byte-order mark names (UTF-32, UTF-16, UTF-7),
  * and the length of the mark to skip (0 for UTF-7, whose mark decodes to

@@ -8,7 +8,6 @@
  * all its bytes (strictly: one bad sequence and that encoding is out) and
  * gives plausible text; the scan then reads each such decoding for
  * markings (text.c). */
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +31,7 @@ static const char *const alternates[] = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UT
 
 struct encoding_cache {
 	UCharsetDetector *csd;
-	iconv_t cd[N_ALTERNATES];
+	struct charset_decoder *dec[N_ALTERNATES];
 };
 
 struct encoding_cache *encoding_cache_new(void)
@@ -46,7 +45,7 @@ struct encoding_cache *encoding_cache_new(void)
 	if (U_FAILURE(err))
 		cache->csd = NULL;
 	for (size_t i = 0; i < N_ALTERNATES; i++)
-		cache->cd[i] = iconv_open("UTF-8", alternates[i]);
+		cache->dec[i] = charset_decoder_open(alternates[i]);
 	return cache;
 }
 
@@ -57,8 +56,7 @@ void encoding_cache_free(struct encoding_cache *cache)
 	if (cache->csd != NULL)
 		ucsdet_close(cache->csd);
 	for (size_t i = 0; i < N_ALTERNATES; i++)
-		if (cache->cd[i] != (iconv_t)-1)
-			iconv_close(cache->cd[i]);
+		charset_decoder_close(cache->dec[i]);
 	free(cache);
 }
 
@@ -143,9 +141,9 @@ bool encoding_big5(struct encoding_cache *cache, const unsigned char *p, size_t 
 	char *text;
 	bool plausible;
 
-	if (cache == NULL || cache->cd[N_ALTERNATES - 1] == (iconv_t)-1)
+	if (cache == NULL || cache->dec[N_ALTERNATES - 1] == NULL)
 		return false;
-	text = charset_decode_strict_cd(cache->cd[N_ALTERNATES - 1], p, n, &len);
+	text = charset_decoder_strict(cache->dec[N_ALTERNATES - 1], p, n, &len);
 	plausible = text != NULL && encoding_plausible(text, len);
 	free(text);
 	return plausible;
@@ -161,9 +159,9 @@ size_t encoding_alternates(struct encoding_cache *cache, const unsigned char *p,
 		char *text;
 
 		if ((primary != NULL && strcmp(primary, alternates[i]) == 0) ||
-		    cache->cd[i] == (iconv_t)-1)
+		    cache->dec[i] == NULL)
 			continue;
-		text = charset_decode_strict_cd(cache->cd[i], p, n, &len);
+		text = charset_decoder_strict(cache->dec[i], p, n, &len);
 		if (text == NULL)
 			continue;
 		if (!encoding_plausible(text, len) ||
