@@ -69,9 +69,10 @@ struct scan_call {
 struct scan {
 	struct scan_call *call;
 	uint32_t depth;
-	char prefix[160];      /* "a.zip:b.odt" for nested documents, else "" */
-	bool resident_context; /* the document names resident certificates */
-	bool markings_only;    /* text read a second time: no personal data */
+	char prefix[160];	    /* "a.zip:b.odt" for nested documents, else "" */
+	bool resident_context;	    /* the document names resident certificates */
+	uint64_t resident_searched; /* bytes searched for those words so far */
+	bool markings_only;	    /* text read a second time: no personal data */
 
 	bool in_page;
 	enum scan_zone zone;

@@ -4,12 +4,14 @@
  * sampling every 8th byte for a digit: an ID holds a run of 8 digits, so
  * one of its digits sits at a multiple of 8.  Old-format resident numbers
  * (two letters, eight digits) count only in a document that names them
- * (居留證, 統一證號, 外僑 ...), from the place it does on. */
+ * (居留證, 統一證號, 外僑 ...) in its first MiB, from the place it does on. */
 #define _GNU_SOURCE /* memmem */
 #include "classify/rules.h"
 
 #include <string.h>
 
+/* Bytes of a document searched for the words that name residents. */
+#define RESIDENT_SEARCH (1u << 20)
 #define U8_NUMBER "號"
 #define U8_LAND "地"
 #define U8_HOUSEHOLD "戶"
@@ -167,22 +169,51 @@ static void find_ids(struct scan *s, const struct window *w)
 }
 
 /* The words that say a document (or a column of it) holds resident
- * certificate numbers. */
+ * certificate numbers, found the way the other patterns are: the CJK ones
+ * by a character of theirs (next_char3), the English one by its capital;
+ * never a memmem per word over every page. */
 static bool find_resident_keyword(const struct window *w)
 {
-	static const char *const keywords[] = {"居留",	   "統一證號", "外僑",	"外籍",
-					       "Resident", "RESIDENT", "ARC No"};
+	static const struct {
+		const char *key;  /* found with next_char3 */
+		size_t back;	  /* bytes of the word before it */
+		const char *word; /* the whole word */
+	} words[] = {
+	    {"居", 0, "居留"},
+	    {"統", 0, "統一證號"},
+	    {"僑", 3, "外僑"},
+	    {"籍", 3, "外籍"},
+	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(keywords); i++)
-		if (memmem(w->p, w->n, keywords[i], strlen(keywords[i])) != NULL)
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		for (size_t at = 0, pos;
+		     (pos = next_char3(w->p, w->n, at, words[i].key)) != SIZE_MAX; at = pos + 3) {
+			if (pos >= words[i].back &&
+			    has_prefix(w->p + pos - words[i].back, w->n - pos + words[i].back,
+				       words[i].word))
+				return true;
+		}
+	}
+	for (const unsigned char *r = memchr(w->p, 'R', w->n); r != NULL;
+	     r = memchr(r + 1, 'R', w->n - (size_t)(r + 1 - w->p))) {
+		size_t left = w->n - (size_t)(r - w->p);
+
+		if (has_prefix(r, left, "Resident") || has_prefix(r, left, "RESIDENT"))
 			return true;
+		if (left <= 1)
+			break;
+	}
 	return false;
 }
 
 void pii_find(struct scan *s, const struct window *w)
 {
 	find_register(s, w);
-	if (!s->resident_context)
+	/* A roster names what it lists at its top: the words are looked for
+	 * in the first RESIDENT_SEARCH bytes of a document only. */
+	if (!s->resident_context && s->resident_searched < RESIDENT_SEARCH) {
 		s->resident_context = find_resident_keyword(w);
+		s->resident_searched += w->n;
+	}
 	find_ids(s, w);
 }
