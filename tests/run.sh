@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 export WARD_ROOT=$PWD
 export WARD_BUILD=${WARD_BUILD:-build}
 export WARD_CORPUS=$WARD_ROOT/tests/corpus
+# Under SAN=1: other libraries' leaks that are not Ward's (tests/lsan.supp).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$WARD_ROOT/tests/lsan.supp:print_suppressions=0}
 pattern=${1:-}
 per_test_timeout=${WARD_TEST_TIMEOUT:-900}
 
