@@ -12,6 +12,9 @@ export WARD_BUILD=${WARD_BUILD:-build}
 export WARD_CORPUS=$WARD_ROOT/tests/corpus
 # Under SAN=1: other libraries' leaks that are not Ward's (tests/lsan.supp).
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$WARD_ROOT/tests/lsan.supp:print_suppressions=0}
+# The county's security plan (unmarked, must stay so): ../shared/context
+# beside the repository unless WARD_CONTEXT names another directory.
+export WARD_CONTEXT=${WARD_CONTEXT:-$(dirname "$WARD_ROOT")/shared/context}
 pattern=${1:-}
 per_test_timeout=${WARD_TEST_TIMEOUT:-900}
 

@@ -29,15 +29,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # 1. Author the flat ODF sources and the expectations.
-python3 - "$work/src" "$corpus/office" "$corpus/../../../shared/context/taitung-2022-spring-festival-security-plan.txt" <<'PY'
+context=${WARD_CONTEXT:-$corpus/../../../shared/context}
+python3 - "$work/src" "$corpus/office" "$context/taitung-2022-spring-festival-security-plan.txt" <<'PY'
 import os, random, sys
 from xml.sax.saxutils import escape
 
 src, out, plan_path = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(src, exist_ok=True)
 os.makedirs(out, exist_ok=True)
-if not os.path.exists(plan_path):
-    plan_path = "/work/shared/context/taitung-2022-spring-festival-security-plan.txt"
 plan = open(plan_path, encoding="utf-8").read().splitlines()
 
 # ROC national ID numbers with a valid checksum (deterministic, so reruns

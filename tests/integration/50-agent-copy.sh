@@ -21,7 +21,7 @@ check "wardd watches the stick" agent_wait_watched "$M"
 
 MI=$CORPUS/office/header-mi.odt
 JIMI=$CORPUS/office/footer-jimi.pdf
-PLAN=/work/shared/context/taitung-2022-spring-festival-security-plan.txt
+PLAN=${WARD_CONTEXT:-../shared/context}/taitung-2022-spring-festival-security-plan.txt
 [ -f "$PLAN" ] || PLAN=$CORPUS/office/expected.tsv
 cp "$MI" "$JIMI" "$WORK/"
 echo "會議紀錄：本週無特別事項。" >"$WORK/notes.txt"

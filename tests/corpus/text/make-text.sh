@@ -4,10 +4,11 @@
 # the marking rules, in UTF-8 (with and without BOM), UTF-16 LE/BE with BOM
 # and Big5 (CP950).  The files are committed; run this again only to change
 # them.  Needs bash, iconv (glibc) and the county's security plan at
-# $WARD_CONTEXT (default /work/shared/context) for the must-not-flag sample.
+# $WARD_CONTEXT (default ../shared/context beside the repository) for the
+# must-not-flag sample.
 set -euo pipefail
 cd "$(dirname "$0")"
-context=${WARD_CONTEXT:-/work/shared/context}
+context=${WARD_CONTEXT:-../../../../shared/context}
 
 prose='各單位應加強公務機密維護，落實保密規定，嚴禁將機敏公文存於隨身碟。
 機密文書之傳遞應依規定辦理，並嚴密管制收發流程。

@@ -21,6 +21,10 @@ import tempfile
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # tests/corpus
+# The county's security plan: ../shared/context beside the repository, or
+# $WARD_CONTEXT.
+CONTEXT = os.environ.get("WARD_CONTEXT") or os.path.join(ROOT, "..", "..", "..", "shared",
+                                                         "context")
 LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"  # codes 10..35 in this order
 
 
@@ -415,7 +419,7 @@ def archive_samples():
         ("編號,身分證\n" + "".join("%d,%s\n" % (i, v) for i, v in enumerate(IDS))).encode(),
         mtime=0))
     rows.append(("ids.csv.gz", "none", 0, 0, "roc-national-id=4"))
-    with open("/work/shared/context/taitung-2022-spring-festival-security-plan.txt", "rb") as f:
+    with open(os.path.join(CONTEXT, "taitung-2022-spring-festival-security-plan.txt"), "rb") as f:
         plan = f.read()
     write("archive", "security-plan.zip", zip_bytes([("plan/security-plan.txt", plan)]))
     rows.append(("security-plan.zip", "none", 0, 0, "-"))
