@@ -10,6 +10,7 @@
 #   make bench      benchmarks under tests/bench/
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS)
 #   make run        the main job: wardd with the default policy, foreground
+#   make install    programs, default policy, unit, translations (DESTDIR, PREFIX)
 #   make pot        refresh po/ward.pot and merge it into po/*.po
 
 CC      ?= cc
@@ -37,13 +38,24 @@ endif
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wno-missing-field-initializers
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(SANFLAGS) -fPIE -pthread \
-           -I. -DWARD_LOCALEDIR='"$(LOCALEDIR)"'
+           -I. -I$(BUILD)/gen
 LDFLAGS += -Wl,--as-needed -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -pthread $(SANFLAGS)
 # Set per program by the fragments (target-specific), never globally.
 LDLIBS  :=
 
-PREFIX    ?= /usr/local
-LOCALEDIR ?= $(PREFIX)/share/locale
+# Where `make install` puts things (packaging/install.mk), and where the
+# programs look for their data and translations.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share
+LOCALEDIR  ?= $(DATADIR)/locale
+DOCDIR     ?= $(DATADIR)/doc/ward
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+# wardd's configuration and policy live in /etc/ward whatever the prefix
+# (agent/config.h); SYSCONFDIR only moves where install writes them.
+SYSCONFDIR ?= /etc
 
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
@@ -71,6 +83,7 @@ include sender/module.mk
 include agent/module.mk
 include wardctl/module.mk
 include tests/module.mk
+include packaging/install.mk
 
 programs: $(PROGRAMS) $(TOOLS)
 
@@ -97,6 +110,19 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c
 		$(CMOCKA_LIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The installed paths compiled into the programs, as a header rewritten only
+# when one changes: `make install PREFIX=/usr` after `make` rebuilds what
+# depends on them (the objects that include it list it below).
+WARD_PATHS_H := $(BUILD)/gen/ward-paths.h
+$(WARD_PATHS_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '/* Written by make from PREFIX and its friends; do not edit. */\n#define WARD_LOCALEDIR "%s"\n#define WARD_DATADIR "%s/ward"\n' \
+		'$(LOCALEDIR)' '$(DATADIR)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/common/i18n.o: $(WARD_PATHS_H)
+FORCE:
+.PHONY: FORCE
 
 deps:
 	@packaging/deps.sh
@@ -133,4 +159,4 @@ pot:
 clean:
 	rm -rf build
 
-.PHONY: all programs deps asan check lint bench fuzz run pot clean
+.PHONY: all programs deps asan check lint bench fuzz run pot clean install

@@ -3,7 +3,11 @@
 #include <locale.h>
 #include <stdlib.h>
 
-#ifndef WARD_LOCALEDIR
+/* The installed paths make writes into the build; builds that do not go
+ * through the Makefile (the fuzzers) get the default prefix's. */
+#if __has_include("ward-paths.h")
+#include "ward-paths.h"
+#else
 #define WARD_LOCALEDIR "/usr/local/share/locale"
 #endif
 
