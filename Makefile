@@ -153,7 +153,7 @@ run: deps all
 
 # Refresh the message template and merge it into each catalogue.
 pot:
-	xgettext --from-code=UTF-8 -k_ -kN_ -c -o po/ward.pot --package-name=ward -f po/POTFILES
+	xgettext --from-code=UTF-8 -k_ -kN_ -kP_:1,2 -c -o po/ward.pot --package-name=ward -f po/POTFILES
 	for po in po/*.po; do msgmerge -q --update --backup=none $$po po/ward.pot; done
 
 clean:

@@ -9,6 +9,8 @@
 #define WARD_TEXTDOMAIN "ward"
 #define _(s) dgettext(WARD_TEXTDOMAIN, s)
 #define N_(s) (s)
+/* One of two messages by count n (English has one and many; zh_TW one). */
+#define P_(one, many, n) dngettext(WARD_TEXTDOMAIN, one, many, n)
 
 /* setlocale() from the environment and bind Ward's catalogue: from
  * $WARD_LOCALEDIR when set (an uninstalled build: build/locale), else the

@@ -15,6 +15,7 @@
 
 #include "classify/classify.h"
 #include "common/cleanup.h"
+#include "common/i18n.h"
 #include "common/util.h"
 #include "wardctl/commands.h"
 
@@ -33,17 +34,17 @@ static void print_human(const char *path, const struct classify_result *res)
 	if (res->level != WARD_LEVEL_NONE)
 		printf(" (%s)", level_name_en(res->level));
 	if (res->declassified)
-		printf(", declassified (marking struck through)");
+		fputs(_(", declassified (marking struck through)"), stdout);
 	if (res->uninspectable)
-		printf(", uninspectable: %s", res->uninspectable_reason);
+		printf(_(", uninspectable: %s"), res->uninspectable_reason);
 	for (uint32_t i = 0; i < res->n_pii; i++)
-		printf("%s%s=%u", i ? ", " : "; personal data: ", res->pii[i].type,
+		printf("%s%s=%u", i ? ", " : _("; personal data: "), res->pii[i].type,
 		       res->pii[i].count);
 	printf("; %s", res->mime);
 	for (uint32_t i = 0; i < res->n_reasons; i++) {
 		const struct classify_reason *r = &res->reasons[i];
 
-		printf("%s%s at %s: %s", i ? "; " : " — ", r->rule, r->where, r->text);
+		printf(_("%s%s at %s: %s"), i ? "; " : " — ", r->rule, r->where, r->text);
 	}
 	hex_encode(res->sha256, sizeof(res->sha256), hex);
 	printf(" [sha256 %.16s…]\n", hex);
@@ -57,7 +58,7 @@ static void classify_one(struct classify_run *run, int fd, const char *path)
 
 	close(fd);
 	if (r < 0) {
-		fprintf(stderr, "wardctl classify: %s: cannot read: %s\n", path, strerror(-r));
+		fprintf(stderr, _("wardctl classify: %s: cannot read: %s\n"), path, strerror(-r));
 		run->failed = true;
 		return;
 	}
@@ -83,12 +84,14 @@ static void visit(struct classify_run *run, int dirfd, const char *name, const c
 	if (fd < 0) {
 		if (errno == ELOOP && !follow)
 			return; /* a symbolic link inside a directory: not followed */
-		fprintf(stderr, "wardctl classify: %s: cannot open: %s\n", path, strerror(errno));
+		fprintf(stderr, _("wardctl classify: %s: cannot open: %s\n"), path,
+			strerror(errno));
 		run->failed = true;
 		return;
 	}
 	if (fstat(fd, &st) < 0) {
-		fprintf(stderr, "wardctl classify: %s: cannot stat: %s\n", path, strerror(errno));
+		fprintf(stderr, _("wardctl classify: %s: cannot stat: %s\n"), path,
+			strerror(errno));
 		close(fd);
 		run->failed = true;
 		return;
@@ -100,7 +103,7 @@ static void visit(struct classify_run *run, int dirfd, const char *name, const c
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		if (follow) {
-			fprintf(stderr, "wardctl classify: %s: not a regular file\n", path);
+			fprintf(stderr, _("wardctl classify: %s: not a regular file\n"), path);
 			run->failed = true;
 		}
 		return;
@@ -123,14 +126,15 @@ static void walk(struct classify_run *run, int fd, const char *path, unsigned de
 	size_t n = 0, cap = 0;
 
 	if (depth > 64) {
-		fprintf(stderr, "wardctl classify: %s: directories nested too deep\n", path);
+		fprintf(stderr, _("wardctl classify: %s: directories nested too deep\n"), path);
 		close(fd);
 		run->failed = true;
 		return;
 	}
 	dir = fdopendir(fd);
 	if (!dir) {
-		fprintf(stderr, "wardctl classify: %s: cannot list: %s\n", path, strerror(errno));
+		fprintf(stderr, _("wardctl classify: %s: cannot list: %s\n"), path,
+			strerror(errno));
 		close(fd);
 		run->failed = true;
 		return;
@@ -151,7 +155,8 @@ static void walk(struct classify_run *run, int fd, const char *path, unsigned de
 		n++;
 	}
 	if (errno) {
-		fprintf(stderr, "wardctl classify: %s: cannot list: %s\n", path, strerror(errno));
+		fprintf(stderr, _("wardctl classify: %s: cannot list: %s\n"), path,
+			strerror(errno));
 		run->failed = true;
 	}
 	qsort(names, n, sizeof(*names), by_name);
@@ -160,7 +165,7 @@ static void walk(struct classify_run *run, int fd, const char *path, unsigned de
 
 		if (asprintf(&child, "%s%s%s", path,
 			     path[0] && path[strlen(path) - 1] == '/' ? "" : "/", names[i]) < 0) {
-			fprintf(stderr, "wardctl classify: out of memory\n");
+			fprintf(stderr, _("wardctl classify: out of memory\n"));
 			run->failed = true;
 		} else {
 			visit(run, dirfd(dir), names[i], child, false, depth);
@@ -173,10 +178,12 @@ static void walk(struct classify_run *run, int fd, const char *path, unsigned de
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: wardctl classify [--json] PATH...\n"
-		     "  Shows each document's classification marking (密 機密 極機密 絕對機密),\n"
-		     "  whether it was struck through, and the personal data it holds.\n"
-		     "  Directories are read recursively.  --json prints one object per line.\n");
+	fprintf(out,
+		_("usage: wardctl classify [--json] PATH...\n"
+		  "  Shows each document's classification marking (%s),\n"
+		  "  whether it was struck through, and the personal data it holds.\n"
+		  "  Directories are read recursively.  --json prints one object per line.\n"),
+		"密 機密 極機密 絕對機密");
 }
 
 int cmd_classify(int argc, char **argv)
@@ -210,7 +217,7 @@ int cmd_classify(int argc, char **argv)
 	}
 	run.ctx = classify_new(&err);
 	if (!run.ctx) {
-		fprintf(stderr, "wardctl classify: cannot start the classifier: %s\n", err);
+		fprintf(stderr, _("wardctl classify: cannot start the classifier: %s\n"), err);
 		return 1;
 	}
 	classify_budget_default(&run.budget);
@@ -222,7 +229,8 @@ int cmd_classify(int argc, char **argv)
 		visit(&run, AT_FDCWD, argv[i], argv[i], true, 0);
 	classify_free(run.ctx);
 	if (fflush(stdout) != 0) {
-		fprintf(stderr, "wardctl classify: cannot write the output: %s\n", strerror(errno));
+		fprintf(stderr, _("wardctl classify: cannot write the output: %s\n"),
+			strerror(errno));
 		return 1;
 	}
 	return run.failed ? 1 : 0;

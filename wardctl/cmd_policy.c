@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/i18n.h"
 #include "common/util.h"
 #include "policy/policy.h"
 #include "wardctl/commands.h"
@@ -25,18 +26,18 @@
 
 static int policy_usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: wardctl policy check [DIR|FILE]\n"
-	    "       wardctl policy explain [--policy DIR|FILE] [--json]\n"
-	    "           [--event copy|close-write|device] [--level L] [--pii TYPE=N]\n"
-	    "           [--mime M] [--sha256 HEX] [--size BYTES] [--declassified] [--uninspectable]\n"
-	    "           [--device VID:PID[:SERIAL]] [--device-id VID:PID] [--serial S]\n"
-	    "           [--bus usb|mmc|other|internal] [--fs TYPE] [--label L] [--uuid U]\n"
-	    "           [--vendor V] [--model M] [--interfaces :080650:]\n"
-	    "           [--user U] [--uid N] [--group G] [--exe PATH]\n"
-	    "           [--time 2022-01-25T10:00] [--token FILE] [--file DOCUMENT]\n"
-	    "  --file classifies DOCUMENT as the agent would; options after it override\n");
+	fputs(
+	    _("usage: wardctl policy check [DIR|FILE]\n"
+	      "       wardctl policy explain [--policy DIR|FILE] [--json]\n"
+	      "           [--event copy|close-write|device] [--level L] [--pii TYPE=N]\n"
+	      "           [--mime M] [--sha256 HEX] [--size BYTES] [--declassified] [--uninspectable]\n"
+	      "           [--device VID:PID[:SERIAL]] [--device-id VID:PID] [--serial S]\n"
+	      "           [--bus usb|mmc|other|internal] [--fs TYPE] [--label L] [--uuid U]\n"
+	      "           [--vendor V] [--model M] [--interfaces :080650:]\n"
+	      "           [--user U] [--uid N] [--group G] [--exe PATH]\n"
+	      "           [--time 2022-01-25T10:00] [--token FILE] [--file DOCUMENT]\n"
+	      "  --file classifies DOCUMENT as the agent would; options after it override\n"),
+	    stderr);
 	return 2;
 }
 
@@ -47,8 +48,10 @@ static struct policy *load_or_report(const char *path)
 
 	if (!p) {
 		policy_diag_print(&diag, stderr);
-		fprintf(stderr, "%s: %zu error%s; policy not valid\n", path, diag.n_errors,
-			diag.n_errors == 1 ? "" : "s");
+		fprintf(stderr,
+			P_("%s: %zu error; policy not valid\n",
+			   "%s: %zu errors; policy not valid\n", diag.n_errors),
+			path, diag.n_errors);
 	} else {
 		const struct policy_token_problem *problems;
 		size_t n = policy_token_problems(p, &problems);
@@ -56,8 +59,9 @@ static struct policy *load_or_report(const char *path)
 		/* refused approvals do not make the policy invalid, but the
 		 * administrator should know they will not count */
 		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "%s: approval token refused (%s): %s\n", problems[i].path,
-				policy_token_status_name(problems[i].status), problems[i].detail);
+			fprintf(stderr, _("%s: approval token refused (%s): %s\n"),
+				problems[i].path, policy_token_status_name(problems[i].status),
+				problems[i].detail);
 	}
 	policy_diag_free(&diag);
 	return p;
@@ -125,7 +129,7 @@ static int finish_event(const struct policy *p, struct explain_args *a)
 	if (a->time_arg && !policy_parse_time(p, a->time_arg, &ev->time)) {
 		fprintf(
 		    stderr,
-		    "wardctl policy explain: bad --time '%s' (expected e.g. 2022-01-25T10:00, in the policy's time zone, or with +08:00)\n",
+		    _("wardctl policy explain: bad --time '%s' (expected e.g. 2022-01-25T10:00, in the policy's time zone, or with +08:00)\n"),
 		    a->time_arg);
 		return 2;
 	}
@@ -162,7 +166,7 @@ static int policy_explain_cmd(int argc, char **argv)
 	a.ev.tokens = tokens.offered;
 	a.ev.n_tokens = tokens.n_held;
 	if (policy_decide(p, &a.ev, &d) < 0)
-		fprintf(stderr, "wardctl policy explain: malformed event: fail mode applied\n");
+		fputs(_("wardctl policy explain: malformed event: fail mode applied\n"), stderr);
 	policy_explain(p, &a.ev, &d, why, sizeof(why));
 	if (a.json)
 		rc = explain_print_json(p, &a.ev, &d, why, &tokens);
@@ -186,6 +190,6 @@ int cmd_policy(int argc, char **argv)
 		policy_usage();
 		return 0;
 	}
-	fprintf(stderr, "wardctl policy: unknown sub-command '%s'\n", argv[1]);
+	fprintf(stderr, _("wardctl policy: unknown sub-command '%s'\n"), argv[1]);
 	return policy_usage();
 }

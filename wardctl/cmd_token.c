@@ -17,19 +17,20 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/i18n.h"
 #include "common/util.h"
 #include "policy/policy.h"
 #include "wardctl/commands.h"
 
 static int token_usage(void)
 {
-	fprintf(stderr,
-		"usage: wardctl token keygen --out-key KEY.pem --out-pub PUB.pem\n"
+	fputs(_("usage: wardctl token keygen --out-key KEY.pem --out-pub PUB.pem\n"
 		"       wardctl token sign --key KEY.pem --approver NAME --user USER\n"
 		"           [--device-serial S | --any-device] [--sha256 HEX | --level-max LEVEL]\n"
 		"           --from TIME --until TIME [--note TEXT] --out FILE\n"
 		"       wardctl token verify --pub PUB.pem FILE\n"
-		"TIME is 2022-01-25T08:00+08:00 (without an offset: the system's local time)\n");
+		"TIME is 2022-01-25T08:00+08:00 (without an offset: the system's local time)\n"),
+	      stderr);
 	return 2;
 }
 
@@ -56,11 +57,11 @@ static int token_keygen(int argc, char **argv)
 	if (!key || !pub || optind != argc)
 		return token_usage();
 	if (policy_token_keygen(key, pub, err, sizeof(err)) < 0) {
-		fprintf(stderr, "wardctl token keygen: %s\n", err);
+		fprintf(stderr, _("wardctl token keygen: %s\n"), err);
 		return 1;
 	}
-	printf("private key %s (keep it with the supervisor, mode 0600), public key %s (install "
-	       "it and name it in the policy: trust supervisor NAME %s)\n",
+	printf(_("private key %s (keep it with the supervisor, mode 0600), public key %s (install "
+		 "it and name it in the policy: trust supervisor NAME %s)\n"),
 	       key, pub, pub);
 	return 0;
 }
@@ -149,24 +150,25 @@ static int token_sign(int argc, char **argv)
 	}
 	if (!key || !out || !f.approver[0] || !f.user[0] || !have_dev || !have_what || !have_from ||
 	    !have_until || optind != argc) {
-		fprintf(stderr, "wardctl token sign: --key, --approver, --user, --device-serial or "
-				"--any-device, --sha256 or --level-max, --from, --until and --out "
-				"are all required\n");
+		fputs(_("wardctl token sign: --key, --approver, --user, --device-serial or "
+			"--any-device, --sha256 or --level-max, --from, --until and --out "
+			"are all required\n"),
+		      stderr);
 		return token_usage();
 	}
 	if (policy_token_sign(&f, key, &text, err, sizeof(err)) < 0) {
-		fprintf(stderr, "wardctl token sign: %s\n", err);
+		fprintf(stderr, _("wardctl token sign: %s\n"), err);
 		return 1;
 	}
 	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || (r = write_all(fd, text, strlen(text))) < 0) {
-		fprintf(stderr, "wardctl token sign: cannot write %s: %s\n", out,
+		fprintf(stderr, _("wardctl token sign: cannot write %s: %s\n"), out,
 			strerror(fd < 0 ? errno : -r));
 		return 1;
 	}
 	return 0;
 bad:
-	fprintf(stderr, "wardctl token sign: bad or repeated value for --%s: '%s'\n",
+	fprintf(stderr, _("wardctl token sign: bad or repeated value for --%s: '%s'\n"),
 		opts[longindex].name, optarg ? optarg : "");
 	return 2;
 }
@@ -195,13 +197,13 @@ static int token_verify(int argc, char **argv)
 		return token_usage();
 	t = policy_token_read(argv[optind], err, sizeof(err));
 	if (!t) {
-		fprintf(stderr, "wardctl token verify: %s: %s\n", argv[optind], err);
+		fprintf(stderr, _("wardctl token verify: %s: %s\n"), argv[optind], err);
 		return 1;
 	}
 	st = policy_token_verify_pub(t, pub, err, sizeof(err));
 	f = policy_token_get_fields(t);
 	if (st != POLICY_TOKEN_APPLIED) {
-		fprintf(stderr, "wardctl token verify: %s: %s\n", argv[optind], err);
+		fprintf(stderr, _("wardctl token verify: %s: %s\n"), argv[optind], err);
 		policy_token_free(t);
 		return 1;
 	}
@@ -209,12 +211,17 @@ static int token_verify(int argc, char **argv)
 	policy_format_time(NULL, f->until, until, sizeof(until));
 	if (f->has_sha256)
 		hex_encode(f->sha256, 32, sha);
-	printf("%s: signature good: approved by %s for user %s, device %s, %s %s, valid %s .. "
-	       "%s%s%s\n",
-	       argv[optind], f->approver, f->user, f->device_serial[0] ? f->device_serial : "any",
-	       f->has_sha256 ? "file sha256" : "files up to level",
-	       f->has_sha256 ? sha : level_name(f->level_max), from, until,
-	       f->note[0] ? "; note: " : "", f->note);
+	printf(f->has_sha256
+		   ? _("%s: signature good: approved by %s for user %s, device %s, file sha256 %s, "
+		       "valid %s .. %s")
+		   : _("%s: signature good: approved by %s for user %s, device %s, files up to "
+		       "level %s, valid %s .. %s"),
+	       argv[optind], f->approver, f->user,
+	       f->device_serial[0] ? f->device_serial : _("any"),
+	       f->has_sha256 ? sha : level_name(f->level_max), from, until);
+	if (f->note[0])
+		printf(_("; note: %s"), f->note);
+	putchar('\n');
 	policy_token_free(t);
 	return 0;
 }
@@ -229,6 +236,6 @@ int cmd_token(int argc, char **argv)
 		return token_sign(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return token_verify(argc - 1, argv + 1);
-	fprintf(stderr, "wardctl token: unknown sub-command '%s'\n", argv[1]);
+	fprintf(stderr, _("wardctl token: unknown sub-command '%s'\n"), argv[1]);
 	return token_usage();
 }

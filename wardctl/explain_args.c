@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/i18n.h"
 #include "common/util.h"
 #include "wardctl/explain.h"
 
@@ -91,21 +92,21 @@ static int classify_path(const char *path, struct classify_result *out)
 	int r;
 
 	if (fd < 0) {
-		fprintf(stderr, "wardctl policy explain: %s: cannot read: %s\n", path,
+		fprintf(stderr, _("wardctl policy explain: %s: cannot read: %s\n"), path,
 			strerror(errno));
 		return -1;
 	}
 	ctx = classify_new(&err);
 	if (!ctx) {
-		fprintf(stderr, "wardctl policy explain: classifier unavailable: %s\n",
-			err ? err : "unknown error");
+		fprintf(stderr, _("wardctl policy explain: classifier unavailable: %s\n"),
+			err ? err : _("unknown error"));
 		return -1;
 	}
 	classify_budget_default(&budget);
 	r = classify_fd(ctx, fd, path, &budget, out);
 	classify_free(ctx);
 	if (r < 0) {
-		fprintf(stderr, "wardctl policy explain: %s: cannot classify: %s\n", path,
+		fprintf(stderr, _("wardctl policy explain: %s: cannot classify: %s\n"), path,
 			strerror(-r));
 		return -1;
 	}
@@ -326,7 +327,7 @@ int explain_parse_args(int argc, char **argv, struct explain_args *a)
 		if (r == ARG_FAILED)
 			return 1;
 		if (r == ARG_BAD) {
-			fprintf(stderr, "wardctl policy explain: bad value for --%s: '%s'\n",
+			fprintf(stderr, _("wardctl policy explain: bad value for --%s: '%s'\n"),
 				opts[opt - O_POLICY].name, optarg ? optarg : "");
 			return 2;
 		}

@@ -2,6 +2,7 @@
  * people (text) or for scripts (one JSON object on one line). */
 #include <stdio.h>
 
+#include "common/i18n.h"
 #include "common/json.h"
 #include "wardctl/explain.h"
 
@@ -9,21 +10,21 @@ void explain_print_text(const struct policy_event *ev, const struct policy_decis
 			const char *why, const struct explain_tokens *tokens)
 {
 	if (ev->kind == POLICY_EVENT_DEVICE)
-		printf("device %s\n", policy_device_action_name(d->device_action));
+		printf(_("device %s\n"), policy_device_action_name(d->device_action));
 	else if (d->action != d->rule_action)
-		printf("%s (rule says %s)\n", policy_action_name(d->action),
+		printf(_("%s (rule says %s)\n"), policy_action_name(d->action),
 		       policy_action_name(d->rule_action));
 	else
 		printf("%s\n", policy_action_name(d->action));
 	if (d->matched_default)
-		printf("  rule: %s\n", d->rule_text);
+		printf(_("  rule: %s\n"), d->rule_text);
 	else
-		printf("  rule: %s:%u: %s\n", d->rule_file, d->rule_line, d->rule_text);
-	printf("  why:  %s\n", why);
+		printf(_("  rule: %s:%u: %s\n"), d->rule_file, d->rule_line, d->rule_text);
+	printf(_("  why:  %s\n"), why);
 	for (size_t i = 0; i < tokens->n_rejected; i++)
-		printf("  token %s rejected (%s): %s\n", tokens->rejected[i].path,
+		printf(_("  token %s rejected (%s): %s\n"), tokens->rejected[i].path,
 		       tokens->rejected[i].status, tokens->rejected[i].text);
-	printf("  report: %s\n", d->report ? "yes" : "no");
+	fputs(d->report ? _("  report: yes\n") : _("  report: no\n"), stdout);
 }
 
 static const char *event_name(enum policy_event_kind kind)
@@ -86,7 +87,7 @@ int explain_print_json(const struct policy *p, const struct policy_event *ev,
 		r = wjson_print(stdout, o, false);
 	json_decref(o);
 	if (r < 0) {
-		fprintf(stderr, "wardctl policy explain: cannot write the JSON answer\n");
+		fputs(_("wardctl policy explain: cannot write the JSON answer\n"), stderr);
 		return 1;
 	}
 	return 0;
