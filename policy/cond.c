@@ -391,10 +391,8 @@ static bool cond_event(struct parser *ps, struct cond *c)
 	return true;
 }
 
-/* The condition a keyword starts.  *checked is cleared for a condition
- * whose use in device rules and lists is not checked afterwards. */
-static bool cond_by_keyword(struct parser *ps, struct cond *c, struct token *kw, bool in_devlist,
-			    bool *checked)
+/* The condition a keyword starts. */
+static bool cond_by_keyword(struct parser *ps, struct cond *c, struct token *kw, bool in_devlist)
 {
 	struct policy *p = ps->p;
 	struct token *vals[MAX_VALUES];
@@ -421,7 +419,6 @@ static bool cond_by_keyword(struct parser *ps, struct cond *c, struct token *kw,
 		return cond_pii(ps, c);
 	if (tok_is(kw, "mime") || tok_is(kw, "type")) {
 		c->kind = C_MIME;
-		*checked = false;
 		if ((n = parse_values(ps, "a MIME type, e.g. application/pdf", vals)) < 0)
 			return false;
 		return to_patterns(ps, vals, n, c);
@@ -456,7 +453,6 @@ static bool cond_by_keyword(struct parser *ps, struct cond *c, struct token *kw,
 bool parse_cond(struct parser *ps, enum section section, struct cond *c, bool in_devlist)
 {
 	struct token *kw = next(ps);
-	bool checked = true;
 
 	memset(c, 0, sizeof(*c));
 	if (tok_is(kw, "not")) {
@@ -469,10 +465,8 @@ bool parse_cond(struct parser *ps, enum section section, struct cond *c, bool in
 	}
 	if (!kw)
 		return false;
-	if (!cond_by_keyword(ps, c, kw, in_devlist, &checked))
+	if (!cond_by_keyword(ps, c, kw, in_devlist))
 		return false;
-	if (!checked)
-		return true;
 	if (in_devlist && !device_attr_cond(c->kind)) {
 		perr(ps, kw, "'%s' cannot describe a device in a device list", SHOW(kw));
 		return false;
