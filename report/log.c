@@ -61,6 +61,58 @@ json_t *rlog_record_new(const struct rlog *lg, const char *kind, const struct ti
 	return record_new(&lg->origin, kind, when);
 }
 
+/* The head of the queue may sign now. */
+static void wake_queue_head(struct rlog *lg)
+{
+	if (lg->queue_head)
+		pthread_cond_signal(&lg->queue_head->wake);
+}
+
+/* After a flush (lock held): every waiter it made durable, the first one
+ * still waiting (to flush next), the queue's head (signing need not wait
+ * for the flush any more) and a signer waiting to rotate. */
+static void wake_after_sync(struct rlog *lg)
+{
+	struct rlog_req **p = &lg->durable_waiters;
+
+	while (*p) {
+		struct rlog_req *w = *p;
+
+		if (lg->broken || w->durable_at <= lg->durable.seq) {
+			*p = w->wait_next;
+			w->wait_next = NULL;
+			w->listed = false;
+			pthread_cond_signal(&w->wake);
+		} else {
+			p = &w->wait_next;
+		}
+	}
+	if (lg->durable_waiters)
+		pthread_cond_signal(&lg->durable_waiters->wake);
+	wake_queue_head(lg);
+	pthread_cond_broadcast(&lg->idle);
+}
+
+static void list_waiter(struct rlog *lg, struct rlog_req *w)
+{
+	if (w->listed)
+		return;
+	w->wait_next = lg->durable_waiters;
+	lg->durable_waiters = w;
+	w->listed = true;
+}
+
+static void unlist_waiter(struct rlog *lg, struct rlog_req *w)
+{
+	for (struct rlog_req **p = &lg->durable_waiters; w->listed && *p; p = &(*p)->wait_next) {
+		if (*p == w) {
+			*p = w->wait_next;
+			w->wait_next = NULL;
+			w->listed = false;
+		}
+	}
+}
+
 /* Makes everything up to target durable: fdatasync of fd, then the marker
  * and the ratchet state.  Called without the lock. */
 static int sync_to(struct rlog *lg, int fd, const struct chain_head *target, uint64_t index,
@@ -91,7 +143,7 @@ static int sync_to(struct rlog *lg, int fd, const struct chain_head *target, uin
 /* Becomes the syncer (lock held on entry and exit, dropped over I/O). */
 static void run_sync(struct rlog *lg)
 {
-	struct chain_head target = lg->written;
+	struct chain_head target = lg->closed;
 	unsigned char seed[RATCHET_SEED_BYTES];
 	uint64_t index = lg->persist_index;
 	int fd = lg->seg_fd, r;
@@ -108,7 +160,7 @@ static void run_sync(struct rlog *lg)
 		lg->durable = target;
 	lg->syncs++;
 	lg->syncing = false;
-	pthread_cond_broadcast(&lg->changed);
+	wake_after_sync(lg);
 }
 
 static bool rotation_due(struct rlog *lg)
@@ -126,7 +178,7 @@ static bool rotation_due(struct rlog *lg)
  * the next.  The signer calls it with the lock held and no sync running. */
 static int rotate(struct rlog *lg)
 {
-	struct chain_head target = lg->written;
+	struct chain_head target = lg->closed;
 	unsigned char seed[RATCHET_SEED_BYTES];
 	uint64_t index = lg->persist_index;
 	bool synced;
@@ -146,20 +198,36 @@ static int rotate(struct rlog *lg)
 	else if (target.seq > lg->durable.seq)
 		lg->durable = target;
 	lg->rotating = false;
-	pthread_cond_broadcast(&lg->changed);
+	wake_after_sync(lg);
 	return r;
 }
 
-/* Seals and signs the group into one buffer.  Returns the buffer's length
- * or -errno; each request's result is its seq or its own error. */
-static ssize_t seal_group(struct rlog *lg, struct rlog_req *batch, char **buf, bool *announced)
+/* Room for want bytes in the signer's buffer, kept from group to group
+ * (no allocation, no page faults per group once it has grown). */
+static int wbuf_reserve(struct rlog *lg, size_t want)
 {
-	size_t used = 0, cap = 0;
-	char *out = NULL;
+	char *grown;
+
+	if (want <= lg->wcap)
+		return 0;
+	grown = realloc(lg->wbuf, want * 2);
+	if (!grown)
+		return -ENOMEM;
+	lg->wbuf = grown;
+	lg->wcap = want * 2;
+	return 0;
+}
+
+/* Seals and signs the group into the signer's buffer; its last record
+ * announces the next key when a flush is to follow (announce).  Returns the
+ * bytes or -errno; each request's result is its seq or its own error. */
+static ssize_t seal_group(struct rlog *lg, struct rlog_req *batch, bool announce, bool *announced)
+{
+	size_t used = 0;
 
 	*announced = false;
 	for (struct rlog_req *q = batch; q; q = q->next) {
-		bool last = q->next == NULL;
+		bool last = announce && q->next == NULL;
 		char *jws;
 		size_t len;
 		int r = record_seal(q->payload, &lg->ratchet, last, &lg->head, &jws, &len);
@@ -168,42 +236,39 @@ static ssize_t seal_group(struct rlog *lg, struct rlog_req *batch, char **buf, b
 			q->result = r;
 			continue;
 		}
-		if (used + len + 1 > cap) {
-			size_t want = (used + len + 1) * 2;
-			char *grown = realloc(out, want);
-
-			if (!grown) {
-				free(jws);
-				free(out);
-				return -ENOMEM;
-			}
-			out = grown;
-			cap = want;
+		if (wbuf_reserve(lg, used + len + 1) < 0) {
+			free(jws);
+			return -ENOMEM;
 		}
-		memcpy(out + used, jws, len);
-		out[used + len] = '\n';
+		memcpy(lg->wbuf + used, jws, len);
+		lg->wbuf[used + len] = '\n';
 		used += len + 1;
 		free(jws);
 		q->result = (int64_t)lg->head.seq;
 		*announced = last;
 	}
-	*buf = out;
 	return (ssize_t)used;
 }
 
 /* Signs and writes one group (no lock held).  On any failure the chain is
  * as it was before: the segment is cut back and the ratchet not stepped. */
-static int write_group(struct rlog *lg, struct rlog_req *batch)
+static int write_group(struct rlog *lg, struct rlog_req *batch, bool *announced_out)
 {
 	struct chain_head before = lg->head;
-	char *buf = NULL;
-	bool announced;
-	ssize_t len = seal_group(lg, batch, &buf, &announced);
+	bool announce = false, announced;
+	ssize_t len;
+
+	/* A group a caller waits to see durable closes with the next key; a
+	 * group nobody waits for is closed by a later one (rlog_sync writes a
+	 * key-rotation record when none comes), so the ratchet steps once per
+	 * flush, not once per group. */
+	for (struct rlog_req *q = batch; q; q = q->next)
+		announce |= q->durable;
+	len = seal_group(lg, batch, announce, &announced);
 	int r = len < 0 ? (int)len : 0;
 
 	if (r == 0 && len > 0)
-		r = write_all(lg->seg_fd, buf, (size_t)len);
-	free(buf);
+		r = write_all(lg->seg_fd, lg->wbuf, (size_t)len);
 	if (r < 0) {
 		lg->head = before;
 		for (struct rlog_req *q = batch; q; q = q->next)
@@ -215,6 +280,7 @@ static int write_group(struct rlog *lg, struct rlog_req *batch)
 		return r;
 	}
 	lg->seg_size += len;
+	*announced_out = announced;
 	if (announced && (r = ratchet_step(&lg->ratchet)) < 0) {
 		log_warnx("record log %s: cannot derive the next ratchet key", lg->log_dir);
 		return -EIO;
@@ -226,9 +292,11 @@ static int write_group(struct rlog *lg, struct rlog_req *batch)
 static struct rlog_req *take_batch(struct rlog *lg)
 {
 	struct rlog_req *batch = lg->queue_head, *q = batch;
+	unsigned n = 1;
 
-	for (int n = 1; q->next && n < RLOG_GROUP_MAX; n++)
+	for (; q->next && n < RLOG_GROUP_MAX; n++)
 		q = q->next;
+	lg->queued -= n;
 	lg->queue_head = q->next;
 	if (!lg->queue_head)
 		lg->queue_tail = &lg->queue_head;
@@ -240,12 +308,13 @@ static struct rlog_req *take_batch(struct rlog *lg)
 static void run_group(struct rlog *lg)
 {
 	struct rlog_req *batch;
+	bool announced = false;
 	int r = 0;
 
 	lg->signing = true;
 	while (rotation_due(lg) && !lg->broken) {
 		if (lg->syncing) {
-			pthread_cond_wait(&lg->changed, &lg->lock);
+			pthread_cond_wait(&lg->idle, &lg->lock);
 			continue;
 		}
 		r = rotate(lg);
@@ -257,44 +326,64 @@ static void run_group(struct rlog *lg)
 	batch = take_batch(lg);
 	pthread_mutex_unlock(&lg->lock);
 	if (r == 0)
-		r = write_group(lg, batch);
+		r = write_group(lg, batch, &announced);
 	else
 		for (struct rlog_req *q = batch; q; q = q->next)
 			q->result = r;
 	pthread_mutex_lock(&lg->lock);
 	if (r == -EIO)
 		lg->broken = true;
-	if (r == 0 && lg->head.seq > lg->written.seq) {
+	if (r == 0 && lg->head.seq > lg->written.seq)
 		lg->written = lg->head;
+	if (r == 0 && announced) {
+		lg->closed = lg->head;
 		lg->persist_index = lg->ratchet.index;
 		memcpy(lg->persist_seed, lg->ratchet.seed, RATCHET_SEED_BYTES);
 	}
-	for (struct rlog_req *q = batch; q; q = q->next)
+	for (struct rlog_req *q = batch; q; q = q->next) {
 		q->done = true;
+		/* A caller that waits for the flush as well sleeps on until it:
+		 * one wake-up per record, not two. */
+		if (q->durable && q->result > 0 && !lg->broken &&
+		    lg->durable.seq < (uint64_t)q->result) {
+			q->durable_at = (uint64_t)q->result;
+			list_waiter(lg, q);
+		} else {
+			pthread_cond_signal(&q->wake);
+		}
+	}
 	lg->groups++;
 	lg->signing = false;
-	pthread_cond_broadcast(&lg->changed);
+	if (lg->durable_waiters && !lg->syncing && !lg->rotating)
+		pthread_cond_signal(&lg->durable_waiters->wake);
+	wake_queue_head(lg);
 }
 
-/* Waits (lock held) until seq is durable, syncing when nobody does. */
-static int64_t wait_durable(struct rlog *lg, int64_t seq)
+/* Waits (lock held) until seq is durable, flushing when nobody does. */
+static int64_t wait_durable(struct rlog *lg, struct rlog_req *w, int64_t seq)
 {
+	w->durable_at = (uint64_t)seq;
 	while (lg->durable.seq < (uint64_t)seq) {
 		if (lg->broken)
 			return -EIO;
-		if (!lg->syncing && !lg->rotating)
+		if (!lg->syncing && !lg->rotating) {
+			unlist_waiter(lg, w);
 			run_sync(lg);
-		else
-			pthread_cond_wait(&lg->changed, &lg->lock);
+			continue;
+		}
+		list_waiter(lg, w);
+		pthread_cond_wait(&w->wake, &lg->lock);
 	}
+	unlist_waiter(lg, w);
 	return seq;
 }
 
 int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
 {
-	struct rlog_req req = {.payload = payload};
+	struct rlog_req req = {.payload = payload, .durable = flags & RLOG_DURABLE};
 	int64_t result;
 
+	pthread_cond_init(&req.wake, NULL);
 	pthread_mutex_lock(&lg->lock);
 	if (lg->broken) {
 		result = -EIO;
@@ -304,30 +393,54 @@ int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
 		*lg->queue_tail = &req;
 		// cppcheck-suppress autoVariables
 		lg->queue_tail = &req.next;
+		lg->queued++;
 		while (!req.done) {
-			if (!lg->signing)
+			if (!lg->signing && (!lg->syncing || lg->queued >= RLOG_GROUP_EAGER))
 				run_group(lg);
 			else
-				pthread_cond_wait(&lg->changed, &lg->lock);
+				pthread_cond_wait(&req.wake, &lg->lock);
 		}
 		result = req.result;
 		if (result > 0 && (flags & RLOG_DURABLE))
-			result = wait_durable(lg, result);
+			result = wait_durable(lg, &req, result);
 	}
 	pthread_mutex_unlock(&lg->lock);
+	pthread_cond_destroy(&req.wake);
 	json_decref(payload);
 	if (result < 0)
 		atomic_fetch_add(&lg->failures, 1);
 	return result;
 }
 
-int rlog_sync(struct rlog *lg)
+/* Closes the open group with a record of its own, made durable. */
+static int close_group(struct rlog *lg)
 {
+	json_t *p = record_new(&lg->origin, "key-rotation", NULL);
 	int64_t r;
 
+	if (!p)
+		return -ENOMEM;
+	r = rlog_append(lg, p, RLOG_DURABLE);
+	return r < 0 ? (int)r : 0;
+}
+
+int rlog_sync(struct rlog *lg)
+{
+	struct rlog_req w = {0};
+	bool open_group;
+	int64_t r = 0;
+
 	pthread_mutex_lock(&lg->lock);
-	r = lg->written.seq ? wait_durable(lg, (int64_t)lg->written.seq) : 0;
+	open_group = lg->written.seq > lg->closed.seq && !lg->broken;
 	pthread_mutex_unlock(&lg->lock);
+	if (open_group)
+		return close_group(lg);
+	pthread_cond_init(&w.wake, NULL);
+	pthread_mutex_lock(&lg->lock);
+	if (lg->closed.seq)
+		r = wait_durable(lg, &w, (int64_t)lg->closed.seq);
+	pthread_mutex_unlock(&lg->lock);
+	pthread_cond_destroy(&w.wake);
 	return r < 0 ? (int)r : 0;
 }
 
@@ -362,8 +475,11 @@ int rlog_open(const struct rlog_options *opt, struct rlog **out, char *err, size
 		return r;
 	}
 	pthread_mutex_init(&lg->lock, NULL);
-	pthread_cond_init(&lg->changed, NULL);
+	pthread_cond_init(&lg->idle, NULL);
 	lg->ready = true;
+	if (lg->written.seq > lg->closed.seq && (r = close_group(lg)) < 0)
+		log_warnx("record log %s: cannot close the group left open by a crash: %s",
+			  lg->log_dir, strerror(-r));
 	*out = lg;
 	return 0;
 }
@@ -379,7 +495,7 @@ void rlog_close(struct rlog *lg)
 			log_warnx(
 			    "record log %s: records written since the last sync may be lost: %s",
 			    lg->log_dir, strerror(-r));
-		pthread_cond_destroy(&lg->changed);
+		pthread_cond_destroy(&lg->idle);
 		pthread_mutex_destroy(&lg->lock);
 	}
 	if (lg->seg_fd >= 0)
@@ -390,5 +506,6 @@ void rlog_close(struct rlog *lg)
 		close(lg->state_fd);
 	ratchet_wipe(&lg->ratchet);
 	OPENSSL_cleanse(lg->persist_seed, sizeof(lg->persist_seed));
+	free(lg->wbuf);
 	free(lg);
 }

@@ -13,30 +13,47 @@
 
 #define RLOG_PATH_MAX 4096
 #define RLOG_GROUP_MAX 256 /* records signed in one group at most */
+/* While an fdatasync runs, a group starts only once this many records
+ * wait: what arrives during one flush is signed as one group, announcing
+ * one key, instead of a group (and a ratchet step) per record. */
+#define RLOG_GROUP_EAGER 16
 
-/* One caller's record, on the caller's stack until it is done. */
+/* One caller's record, on the caller's stack until it is done.  Each
+ * waits on its own condition: whoever changes what a request waits for
+ * wakes that request alone, never every waiter (on one core, 64 workers
+ * woken for every group would spend the CPU the signatures need). */
 struct rlog_req {
 	json_t *payload;
-	struct rlog_req *next;
-	int64_t result; /* seq, or -errno */
+	struct rlog_req *next;	    /* the signing queue */
+	struct rlog_req *wait_next; /* the list waiting for durability */
+	pthread_cond_t wake;
+	int64_t result;	     /* seq, or -errno */
+	uint64_t durable_at; /* waiting until this seq is durable */
 	bool done;
+	bool durable; /* RLOG_DURABLE: its caller waits for the flush too */
+	bool listed;  /* on durable_waiters */
 };
 
 struct rlog {
 	pthread_mutex_t lock; /* everything under "lock" below; held only briefly, never over I/O */
-	pthread_cond_t changed;
+	pthread_cond_t idle;  /* a sync or a rotation ended (the rotating signer waits on it) */
 
 	/* under lock */
 	struct rlog_req *queue_head, **queue_tail;
+	unsigned queued;
+	struct rlog_req *durable_waiters; /* written, waiting for a sync */
 	bool signing, syncing, rotating, broken;
 	struct chain_head written; /* last record written to the segment */
-	struct chain_head durable; /* last record made durable */
-	uint64_t persist_index;	   /* ratchet state that goes with `written` */
+	struct chain_head closed;  /* last record that announced the next key */
+	struct chain_head durable; /* last closed record made durable */
+	uint64_t persist_index;	   /* ratchet state that goes with `closed` */
 	unsigned char persist_seed[RATCHET_SEED_BYTES];
 	uint64_t groups, syncs;
 
 	/* the signer's own (one signer at a time: `signing`) */
 	struct ratchet ratchet;
+	char *wbuf; /* a group's lines, kept from group to group */
+	size_t wcap;
 	struct chain_head head;
 	int seg_fd;
 	uint64_t seg_first;

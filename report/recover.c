@@ -29,6 +29,7 @@ struct walk {
 	unsigned char pub[ED25519_KEY_BYTES];	   /* key_index's public half */
 	unsigned char next_pub[ED25519_KEY_BYTES]; /* key_(index+1)'s */
 	struct chain_head head;			   /* last whole record */
+	struct chain_head closed;		   /* last record that announced a key */
 	struct chain_head durable;		   /* the marker, seq 0 if unreadable */
 	uint64_t last_ratchet;
 	bool last_has_next;
@@ -210,6 +211,8 @@ static int walk_record(struct walk *w, const struct record_info *rec, bool first
 	}
 	w->head.seq = rec->seq;
 	memcpy(w->head.hash, rec->hash, sizeof(w->head.hash));
+	if (rec->has_next)
+		w->closed = w->head;
 	w->last_ratchet = rec->ratchet;
 	w->last_has_next = rec->has_next;
 	return 0;
@@ -395,6 +398,9 @@ int rlog_recover(struct rlog *lg, char *err, size_t errsize)
 		errorf(err, errsize, r, "cannot set up the ratchet key");
 	if (r == 0) {
 		lg->head = lg->written = lg->durable = w.head;
+		/* A tail no record closed (a crash before its group's flush) is
+		 * closed by rlog_open with a key-rotation record. */
+		lg->closed = w.last_has_next ? w.head : w.closed;
 		lg->persist_index = w.index;
 		memcpy(lg->persist_seed, w.seed, sizeof(w.seed));
 	}

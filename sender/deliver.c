@@ -26,28 +26,32 @@ void batch_free(struct batch *b)
 		free(b->text[i]);
 	free(b->text);
 	free(b->len);
+	free(b->seq);
 	memset(b, 0, sizeof(*b));
 }
 
-static int batch_add(struct batch *b, const char *line, size_t len, size_t max)
+static int batch_add(struct batch *b, const char *line, size_t len, uint64_t seq, size_t max)
 {
 	if (b->n == 0) {
 		b->text = calloc(max, sizeof(*b->text));
 		b->len = calloc(max, sizeof(*b->len));
-		if (!b->text || !b->len)
+		b->seq = calloc(max, sizeof(*b->seq));
+		if (!b->text || !b->len || !b->seq)
 			return -ENOMEM;
 	}
 	b->text[b->n] = strndup(line, len);
 	if (!b->text[b->n])
 		return -ENOMEM;
-	b->len[b->n++] = len;
+	if (b->n && seq != b->seq[b->n - 1] + 1)
+		b->out_of_order = true;
+	b->len[b->n] = len;
+	b->seq[b->n++] = seq;
 	b->bytes += len;
 	return 0;
 }
 
 int batch_read(const struct sender *s, uint64_t durable_seq, struct batch *b)
 {
-	uint64_t want = s->acked.seq + 1;
 	size_t max = s->batch_records ? s->batch_records : BATCH_MAX_RECORDS;
 	struct log_reader lr;
 	const char *line;
@@ -55,38 +59,30 @@ int batch_read(const struct sender *s, uint64_t durable_seq, struct batch *b)
 	int r;
 
 	memset(b, 0, sizeof(*b));
-	b->first_seq = want;
-	if (durable_seq < want)
+	if (durable_seq <= s->acked.seq)
 		return 0;
-	r = log_reader_open_at(&lr, s->paths.log, want);
-	while (r == 0 && b->n < max && want <= durable_seq) {
+	r = log_reader_open_at(&lr, s->paths.log, s->acked.seq + 1);
+	while (r == 0 && b->n < max && (n = log_reader_next(&lr, &line, NULL)) != 0) {
 		struct record_info info;
 		const char *why;
 
-		n = log_reader_next(&lr, &line, NULL);
-		if (n == 0) {
-			r = -ENODATA; /* the marker is ahead of what the log holds */
-			break;
-		}
 		if (n == -EINVAL || n == -E2BIG)
-			continue;
-		if (n < 0 || (r = record_parse(line, (size_t)n, &info, &why)) < 0) {
-			r = n < 0 ? (int)n : -EBADMSG;
+			continue; /* not a record: the collector would refuse it */
+		if (n < 0) {
+			r = (int)n;
 			break;
 		}
-		if (info.seq == want && b->bytes + (size_t)n + 8 <= BATCH_MAX_BYTES - 64) {
-			r = batch_add(b, line, (size_t)n, max);
-			want++;
-		} else if (info.seq >= want) {
-			/* Over the batch's size, or a hole in the local log (it
-			 * is sent as it is: the collector shows the gap). */
-			if (b->n == 0 && info.seq > want)
-				log_warnx("record log: seq %llu is missing locally",
-					  (unsigned long long)want);
-			record_info_free(&info);
-			break;
+		if (record_parse(line, (size_t)n, &info, &why) < 0)
+			continue;
+		if (info.seq > s->acked.seq && info.seq <= durable_seq) {
+			if (b->bytes + (size_t)n + 8 > BATCH_MAX_BYTES - 64)
+				n = 0; /* full: the rest goes in the next batch */
+			else
+				r = batch_add(b, line, (size_t)n, info.seq, max);
 		}
 		record_info_free(&info);
+		if (n == 0)
+			break;
 	}
 	log_reader_close(&lr);
 	if (r < 0)
@@ -206,6 +202,10 @@ int deliver_once(struct sender *s, bool *more, char *err, size_t errsize)
 		return errorf(err, errsize, r, "cannot read the record log: %s", strerror(-r));
 	if (b.n == 0)
 		return 0;
+	if (b.out_of_order)
+		spool_alert(&s->paths,
+			    "the local log is out of order after seq %llu: sent as it is",
+			    (unsigned long long)s->acked.seq);
 	body = batch_body(&b, s->kept.cp.size, &len);
 	r = body ? post(s, "/v1/records", body, len, &answer, err, errsize) : -ENOMEM;
 	if (r == 0)

@@ -62,18 +62,18 @@ static int check_checkpoint(const struct sender *s, const json_t *answer,
 	return 0;
 }
 
-/* The answer's result for seq, or NULL. */
-static const json_t *result_for(const json_t *results, uint64_t seq, size_t hint)
+/* The answer's result for the batch's record i, or NULL. */
+static const json_t *result_for(const json_t *results, const struct batch *b, size_t i)
 {
-	const json_t *r = json_array_get(results, hint);
+	const json_t *r = json_array_get(results, i);
 	int64_t v;
-	size_t i;
+	size_t k;
 
-	if (wjson_int(r, "seq", &v) && (uint64_t)v == seq)
+	if (wjson_int(r, "seq", &v) && (uint64_t)v == b->seq[i])
 		return r;
-	json_array_foreach(results, i, r)
+	json_array_foreach(results, k, r)
 	{
-		if (wjson_int(r, "seq", &v) && (uint64_t)v == seq)
+		if (wjson_int(r, "seq", &v) && (uint64_t)v == b->seq[i])
 			return r;
 	}
 	return NULL;
@@ -93,43 +93,64 @@ static bool receipt_ok(const json_t *r, const char *text, size_t len, const stru
 	return merkle_verify_inclusion(leaf, (uint64_t)index, cp->size, proof, n, cp->root);
 }
 
+/* Is the batch's record i delivered (kept by the collector, its receipt
+ * checked)?  -EBADMSG for a receipt that does not verify. */
+static int delivered(const json_t *results, const struct batch *b, size_t i,
+		     struct receipt_outcome *out, char *err, size_t errsize)
+{
+	const json_t *r = result_for(results, b, i);
+	const char *status = wjson_str(r, "status");
+
+	if (!status)
+		return 0;
+	if (strcmp(status, "rejected") == 0) {
+		if (out->rejected++ == 0)
+			snprintf(out->reject_reason, sizeof(out->reject_reason), "seq %llu: %s",
+				 (unsigned long long)b->seq[i],
+				 wjson_str(r, "reason") ? wjson_str(r, "reason") : "rejected");
+		return 0;
+	}
+	if ((strcmp(status, "stored") == 0 || strcmp(status, "duplicate") == 0)) {
+		if (!receipt_ok(r, b->text[i], b->len[i], &out->cp))
+			return errorf(
+			    err, errsize, -EBADMSG,
+			    "the receipt of seq %llu does not place it in checkpoint %llu",
+			    (unsigned long long)b->seq[i], (unsigned long long)out->cp.size);
+		return 1;
+	}
+	/* held and conflict: the collector keeps them (as evidence). */
+	return strcmp(status, "held") == 0 || strcmp(status, "conflict") == 0;
+}
+
+/* acked moves over seq acked+1, +2, ... while each is delivered and at or
+ * below contiguous_seq, whatever order the batch had. */
 static int check_results(const json_t *answer, const struct batch *b, struct receipt_outcome *out,
 			 char *err, size_t errsize)
 {
 	const json_t *results = json_object_get(answer, "results");
+	bool *ok;
+	int r = 0;
 
 	if (!json_is_array(results))
 		return errorf(err, errsize, -EPROTO, "the answer has no results");
-	for (size_t i = 0; i < b->n; i++) {
-		uint64_t seq = b->first_seq + i;
-		const json_t *r = result_for(results, seq, i);
-		const char *status = wjson_str(r, "status");
-
-		if (!status)
-			break;
-		if (strcmp(status, "rejected") == 0) {
-			out->rejected++;
-			snprintf(out->reject_reason, sizeof(out->reject_reason), "seq %llu: %s",
-				 (unsigned long long)seq,
-				 wjson_str(r, "reason") ? wjson_str(r, "reason") : "rejected");
-			break;
+	ok = calloc(b->n, sizeof(*ok));
+	if (!ok)
+		return -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < b->n; i++)
+		ok[i] = (r = delivered(results, b, i, out, err, errsize)) > 0;
+	for (bool moved = r >= 0; moved;) {
+		moved = false;
+		for (size_t i = 0; i < b->n; i++) {
+			if (!ok[i] || b->seq[i] != out->acked_seq + 1 ||
+			    b->seq[i] > out->contiguous_seq)
+				continue;
+			out->acked_seq = b->seq[i];
+			record_hash(b->text[i], b->len[i], out->acked_hash);
+			moved = true;
 		}
-		if ((strcmp(status, "stored") == 0 || strcmp(status, "duplicate") == 0) &&
-		    !receipt_ok(r, b->text[i], b->len[i], &out->cp))
-			return errorf(err, errsize, -EBADMSG,
-				      "the receipt of seq %llu does not place it in checkpoint "
-				      "%llu",
-				      (unsigned long long)seq, (unsigned long long)out->cp.size);
-		if (strcmp(status, "stored") && strcmp(status, "duplicate") &&
-		    strcmp(status, "held") && strcmp(status, "conflict"))
-			break;
-		/* held and conflict: the collector keeps them (as evidence). */
-		if (seq > out->contiguous_seq)
-			break;
-		out->acked_seq = seq;
-		record_hash(b->text[i], b->len[i], out->acked_hash);
 	}
-	return 0;
+	free(ok);
+	return r < 0 ? r : 0;
 }
 
 int receipts_check(const struct sender *s, const json_t *answer, const struct batch *b,

@@ -27,13 +27,15 @@ struct sender {
 	size_t batch_records; /* at most BATCH_MAX_RECORDS */
 };
 
-/* Records acked + 1 .. durable, as read from the log. */
+/* Records past acked up to durable, in the order the log holds them (a
+ * log damaged out of order is sent as it is: the collector sees it). */
 struct batch {
 	char **text;
 	size_t *len;
+	uint64_t *seq;
 	size_t n;
-	uint64_t first_seq;
 	size_t bytes;
+	bool out_of_order; /* a seq is not the one before it + 1 */
 };
 
 /* deliver.c: reads the next batch (none when nothing waits).  Returns 0

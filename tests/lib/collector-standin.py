@@ -6,7 +6,8 @@
 # ratcheted key, seq = head + 1, prev = head hash), keeps each seq once in
 # SQLite (so a restart loses nothing), appends stored records to an RFC 6962
 # Merkle tree, and answers with C2SP signed-note checkpoints, inclusion and
-# consistency proofs.
+# consistency proofs.  Every answer it gave a record is kept (table results)
+# for the tests to read.
 #
 #   collector-standin.py --dir DIR [--host IP] --port N --token TOKEN
 #       [--crash-after K]   exit at once (no answer) after storing K records
@@ -114,6 +115,7 @@ class Store:
                 PRIMARY KEY(agent, seq));
             CREATE TABLE IF NOT EXISTS conflicts(agent TEXT, seq INT, jws TEXT);
             CREATE TABLE IF NOT EXISTS leaves(idx INTEGER PRIMARY KEY, hash BLOB);
+            CREATE TABLE IF NOT EXISTS results(agent TEXT, seq INT, status TEXT, reason TEXT);
         ''')
         self.tree = Tree()
         for (h,) in self.db.execute('SELECT hash FROM leaves ORDER BY idx'):
@@ -246,6 +248,9 @@ class Collector:
 
     def records(self, agent, req):
         results = [self.one_record(agent, jws) for jws in req['records']]
+        self.store.db.executemany('INSERT INTO results VALUES(?,?,?,?)',
+                                  [(agent, r['seq'], r['status'], r.get('reason', ''))
+                                   for r in results])
         size = self.store.tree.size()
         for r in results:
             if 'index' in r:

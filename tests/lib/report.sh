@@ -12,12 +12,25 @@
 #   spool_field NAME                     one field of `wardctl spool --json` on $REPORT_STATE
 #   acked_is_durable                     everything durable is acknowledged
 #   wait_for SECONDS CMD...              polls CMD every 0.1 s until it succeeds
+#   durable_seq [STATE]                  the log's durable head (every record up to it)
 REPORT_USERS=()
 REPORT_PIDS=()
 REPORT_STATE=${REPORT_STATE:-}
 chain=${WARD_BUILD:-build}/tools/report-chain
 wardctl=${WARD_BUILD:-build}/wardctl
 sender=${WARD_BUILD:-build}/ward-sender
+# report_init PREFIX: what every report test sets up first: $work (a
+# scratch directory), $user (PREFIX + our PID, not created yet), $port, and
+# the EXIT trap (report_cleanup, then report_on_exit when the script
+# defines it, then the scratch directory).
+report_init() {
+	work=$(mktemp -d)
+	chmod 0755 "$work"
+	user=$1$$
+	port=$((20000 + $$ % 20000))
+	trap 'report_cleanup; declare -F report_on_exit >/dev/null && report_on_exit; rm -rf "$work"' EXIT
+}
+
 # What every report test needs of the machine.
 report_needs() {
 	need_root
@@ -97,6 +110,10 @@ sender_start() {
 
 spool_field() {
 	"${WARD_BUILD:-build}/wardctl" spool --state-dir "$REPORT_STATE" --json | jq -r ".$1"
+}
+
+durable_seq() {
+	cut -d' ' -f1 "${1:-$REPORT_STATE}/log/durable"
 }
 
 acked_is_durable() {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -195,14 +196,57 @@ static void reopen_continues_the_chain(void **state)
 
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(append_one(lg, 0, i), i + 1);
+	/* Nobody waited for those: they share key 1 until closing the log
+	 * closes their group with a key-rotation record (11, key 2 next). */
 	rlog_close(lg);
 	lg = open_log(f);
-	assert_int_equal(append_one(lg, RLOG_DURABLE, 10), 11);
+	assert_int_equal(append_one(lg, RLOG_DURABLE, 10), 12);
 	rlog_get_stats(lg, &st);
-	/* Every group announced the next key: 11 groups, key 12 next. */
-	assert_int_equal(st.ratchet_index, 12);
+	/* A record its caller waits to see durable closes its group. */
+	assert_int_equal(st.ratchet_index, 3);
 	rlog_close(lg);
-	assert_clean(f, 11);
+	assert_clean(f, 12);
+}
+
+/* A process that dies with a group open: its records were written, no
+ * record closed them.  The next open closes it with a key-rotation record. */
+static void a_group_left_open_is_closed_at_open(void **state)
+{
+	struct fixture *f = *state;
+	struct segment_reader sr;
+	struct record_info info;
+	const char *line, *why, *last = NULL;
+	char *copy = NULL;
+	struct rlog *lg;
+	ssize_t n;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		lg = open_log(f);
+		for (int i = 0; i < 3; i++)
+			append_one(lg, RLOG_DURABLE, i);
+		append_one(lg, 0, 3);
+		append_one(lg, 0, 4);
+		_exit(0); /* no rlog_close */
+	}
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	lg = open_log(f);
+	rlog_close(lg);
+	assert_clean(f, 6);
+	assert_int_equal(segment_reader_open(&sr, f->log, 1), 0);
+	while ((n = segment_reader_next(&sr, &line, NULL)) > 0) {
+		free(copy);
+		copy = strndup(line, (size_t)n);
+		last = copy;
+	}
+	segment_reader_close(&sr);
+	assert_non_null(last);
+	assert_int_equal(record_parse(last, strlen(last), &info, &why), 0);
+	assert_string_equal(info.kind, "key-rotation");
+	assert_true(info.has_next);
+	assert_int_equal(info.seq, 6);
+	record_info_free(&info);
+	free(copy);
 }
 
 static void append_bytes(const char *path, const char *text)
@@ -249,8 +293,8 @@ static void garbage_after_durable_is_cut_damage_before_is_refused(void **state)
 	append_bytes(f->seg1, "\n\n\n");
 	lg = open_log(f);
 	assert_int_equal(append_one(lg, 0, 5), 6);
-	rlog_close(lg);
-	assert_clean(f, 6);
+	rlog_close(lg); /* + a key-rotation record: 7 */
+	assert_clean(f, 7);
 
 	/* Damage in the middle, with whole records after it: refused. */
 	{
@@ -261,10 +305,10 @@ static void garbage_after_durable_is_cut_damage_before_is_refused(void **state)
 	}
 	assert_int_equal(rlog_open(&f->opt, &lg, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "damaged"));
-	/* The marker says record 6 is durable: damage to it is not a torn
+	/* The marker says record 7 is durable: damage to it is not a torn
 	 * tail either, even when nothing follows it. */
 	assert_int_equal(head_file_read(f->log, DURABLE_NAME, &keep), 0);
-	assert_int_equal(keep.seq, 6);
+	assert_int_equal(keep.seq, 7);
 }
 
 static void copy_file(const char *from, const char *to)
@@ -348,7 +392,8 @@ static void rotation_keeps_one_chain(void **state)
 	for (size_t i = 1; i < n; i++)
 		assert_true(firsts[i] > firsts[i - 1]);
 	free(firsts);
-	assert_clean(f, 80);
+	/* 80 records and the two key-rotation records that closed the log. */
+	assert_clean(f, 82);
 }
 
 /* What root finds on the desk after a group is durable cannot sign any
@@ -494,7 +539,7 @@ static void verifier_names_each_break(void **state)
 	expect_first_break(f, VERIFY_MALFORMED, 3);
 	copy_file(saved, f->seg1);
 	free(line);
-	assert_clean(f, 20);
+	assert_clean(f, 21); /* 20 and the key-rotation record of the close */
 }
 
 /* A different record at a seq, signed with a key the attacker really
@@ -520,11 +565,12 @@ static void fork_with_the_current_key(void **state)
 	append_one(lg, RLOG_DURABLE, 10);
 	append_one(lg, RLOG_DURABLE, 11);
 	rlog_close(lg);
-	/* Record 11 of the copy after record 12 of the original. */
-	snprintf(cmd, sizeof(cmd), "sed -n 11p '%s/log/seg-00000000000000000001.jws' >> '%s'", dir2,
+	/* Record 12 of the copy after record 13 of the original (10 records
+	 * and the close's key-rotation, then each appended its own 12). */
+	snprintf(cmd, sizeof(cmd), "sed -n 12p '%s/log/seg-00000000000000000001.jws' >> '%s'", dir2,
 		 f->seg1);
 	assert_int_equal(system(cmd), 0);
-	expect_first_break(f, VERIFY_FORK, 11);
+	expect_first_break(f, VERIFY_FORK, 12);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir2);
 	assert_int_equal(system(cmd), 0);
 }
@@ -582,6 +628,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(group_commit_across_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(reopen_continues_the_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_group_left_open_is_closed_at_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(torn_tail_is_cut, setup, teardown),
 	    cmocka_unit_test_setup_teardown(garbage_after_durable_is_cut_damage_before_is_refused,
 					    setup, teardown),

@@ -1,0 +1,48 @@
+/* Coalescing repeated attempts (docs/protocol.md §2.3): the same user, file
+ * (SHA-256), device and action within a window — `cp -r` retrying, a user
+ * pressing "try again" — make one record with a count and the first and
+ * last time, not a flood.  The first attempt is recorded at once, as any
+ * other; repeats inside its window are only counted; when the window
+ * closes with repeats, the caller writes one coalesced record (a copy of
+ * the first one's payload with count, first_at and last_at).
+ *
+ * Thread-safe (one mutex, held for a table lookup only).  Bounded: while
+ * the table is full, new attempts are recorded one by one, never folded. */
+#ifndef WARD_REPORT_COALESCE_H
+#define WARD_REPORT_COALESCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define COALESCE_SLOTS 256
+
+struct coalesce_key {
+	uid_t uid;
+	unsigned char sha256[32];
+	char device[160]; /* vid:pid/serial, or "" */
+	char action[24];
+};
+
+struct coalescer;
+
+struct coalescer *coalescer_new(uint32_t window_ms);
+void coalescer_free(struct coalescer *c);
+
+/* An attempt: true when it is the first of its window (record it, and
+ * hand its payload over with coalesce_keep), false when it is a repeat
+ * (counted; write nothing now). */
+bool coalesce_seen(struct coalescer *c, const struct coalesce_key *key,
+		   const struct timespec *when);
+/* Keeps a copy of the first attempt's payload for the coalesced record. */
+void coalesce_keep(struct coalescer *c, const struct coalesce_key *key, const json_t *payload);
+
+/* Closes the windows older than window_ms at now (every window with all),
+ * and returns each one that had repeats as a new payload to write: the
+ * kept payload with a fresh record_id, count, first_at and last_at.  Call
+ * until it returns NULL. */
+json_t *coalesce_next_due(struct coalescer *c, const struct timespec *now, bool all);
+
+#endif
