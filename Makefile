@@ -82,6 +82,7 @@ include report/module.mk
 include sender/module.mk
 include agent/module.mk
 include wardctl/module.mk
+include collector/module.mk
 include tests/module.mk
 include packaging/install.mk
 

@@ -14,3 +14,6 @@ $(TESTS_TOOLS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libward-
 
 tools: $(TOOLS)
 .PHONY: tools
+
+# The collector's test client (libcurl) links the common library only.
+$(BUILD)/tools/collector-client: LDLIBS += -lcurl

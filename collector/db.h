@@ -1,0 +1,83 @@
+/* The collector's two databases behind one small driver interface:
+ * SQLite (embedded, WAL; the default) and PostgreSQL (libpq; several
+ * collectors sharing one server).  Everything above this header (store.c)
+ * is written once, in SQL both understand, with '?' placeholders; the
+ * PostgreSQL driver numbers them.  Only parameterized statements exist:
+ * no value is ever spliced into SQL text.
+ *
+ * A connection belongs to one thread at a time (the store's pool hands
+ * them out). */
+#ifndef WARD_COLLECTOR_DB_H
+#define WARD_COLLECTOR_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum db_kind { DB_SQLITE, DB_POSTGRES };
+
+enum db_type { DB_NULL, DB_INT, DB_TEXT, DB_BLOB };
+
+/* One parameter: text is NUL-terminated unless len is set (> 0). */
+struct db_val {
+	enum db_type type;
+	int64_t i;
+	const void *p;
+	size_t len;
+};
+
+#define DBV_INT(v) ((struct db_val){.type = DB_INT, .i = (int64_t)(v)})
+static inline struct db_val dbv_text(const char *s)
+{
+	return (struct db_val){.type = s ? DB_TEXT : DB_NULL, .p = s};
+}
+#define DBV_TEXT(s) dbv_text(s)
+#define DBV_TEXTN(s, n) ((struct db_val){.type = DB_TEXT, .p = (s), .len = (n)})
+#define DBV_BLOB(b, n) ((struct db_val){.type = DB_BLOB, .p = (b), .len = (n)})
+#define DBV_NULL ((struct db_val){.type = DB_NULL})
+
+struct db;
+struct db_rows;
+
+/* Opens a connection: a file path for SQLite, a libpq conninfo string
+ * ("postgresql://..." or "host=... dbname=...") for PostgreSQL.  On error
+ * returns NULL with why in err. */
+struct db *db_open(enum db_kind kind, const char *target, char *err, size_t errsize);
+void db_close(struct db *db);
+enum db_kind db_kind(const struct db *db);
+/* The last error's text (the database's words), for logs. */
+const char *db_error(const struct db *db);
+
+/* Runs statements without parameters (schema, BEGIN, ...). */
+int db_exec_script(struct db *db, const char *sql);
+/* Runs one statement; *changes (may be NULL) gets the rows it changed.
+ * Returns 0, -EEXIST on a unique violation, -EIO otherwise. */
+int db_exec(struct db *db, const char *sql, const struct db_val *params, size_t n,
+	    int64_t *changes);
+
+/* Runs one query.  Returns the rows (possibly none) or NULL on error. */
+struct db_rows *db_query(struct db *db, const char *sql, const struct db_val *params, size_t n);
+/* Moves to the next row; false after the last. */
+bool db_next(struct db_rows *rows);
+bool db_col_null(struct db_rows *rows, int col);
+int64_t db_col_int(struct db_rows *rows, int col);
+/* Text of a column, valid until the next db_next / db_rows_free; "" for
+ * NULL.  *len (may be NULL) gets its length. */
+const char *db_col_text(struct db_rows *rows, int col, size_t *len);
+/* A blob column into out (size bytes); returns its length or -1 when it
+ * does not fit or is not a blob. */
+ssize_t db_col_blob(struct db_rows *rows, int col, void *out, size_t size);
+void db_rows_free(struct db_rows *rows);
+
+/* Transactions.  db_begin_immediate takes SQLite's write lock at once
+ * (PostgreSQL: a plain BEGIN); db_lock_log serializes appends to the
+ * Merkle log across every process on the database (PostgreSQL: an
+ * advisory lock held to the end of the transaction; SQLite: the
+ * immediate transaction already does). */
+int db_begin(struct db *db, bool write);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+int db_lock_log(struct db *db);
+
+#endif

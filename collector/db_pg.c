@@ -1,0 +1,305 @@
+/* The PostgreSQL driver (libpq): '?' placeholders numbered to $n, each
+ * statement prepared once per connection, blobs sent binary and read
+ * back from bytea's hex form, the log's advisory lock. */
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/db_driver.h"
+#include "common/util.h"
+
+#define STMT_CACHE 96
+#define MAX_PARAMS 32
+/* pg_advisory_xact_lock's key for appends to the Merkle log ("WARD"). */
+#define LOG_LOCK_KEY "1463898692"
+
+struct prepared {
+	const char *sql;
+	char name[16];
+};
+
+struct pg_db {
+	struct db base;
+	PGconn *conn;
+	struct prepared cache[STMT_CACHE];
+	unsigned prepared;
+};
+
+struct pg_rows {
+	struct db_rows base;
+	PGresult *res;
+	int row, nrows;
+};
+
+static const struct db_driver pg_driver;
+
+static void set_err(struct pg_db *db, const PGresult *res)
+{
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+
+	snprintf(db->base.err, sizeof(db->base.err), "%s", msg && *msg ? msg : "error");
+	db->base.err[strcspn(db->base.err, "\n")] = '\0';
+}
+
+/* sql with each '?' replaced by $1, $2, ... (heap). */
+static char *number_params(const char *sql)
+{
+	size_t len = strlen(sql), extra = 0;
+	char *out, *o;
+	int n = 0;
+
+	for (const char *p = sql; *p; p++)
+		extra += *p == '?' ? 3 : 0;
+	out = malloc(len + extra + 1);
+	if (!out)
+		return NULL;
+	for (o = out; *sql; sql++) {
+		if (*sql == '?')
+			o += sprintf(o, "$%d", ++n);
+		else
+			*o++ = *sql;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The name of sql's prepared statement on this connection, preparing it
+ * the first time. */
+static const char *statement(struct pg_db *db, const char *sql)
+{
+	struct prepared *p;
+	PGresult *res;
+	char *text;
+	bool ok;
+
+	for (unsigned i = 0; i < db->prepared; i++)
+		if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0)
+			return db->cache[i].name;
+	if (db->prepared == STMT_CACHE) {
+		snprintf(db->base.err, sizeof(db->base.err), "too many distinct statements");
+		return NULL;
+	}
+	p = &db->cache[db->prepared];
+	snprintf(p->name, sizeof(p->name), "w%u", db->prepared);
+	text = number_params(sql);
+	if (!text)
+		return NULL;
+	res = PQprepare(db->conn, p->name, text, 0, NULL);
+	free(text);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_err(db, res);
+	PQclear(res);
+	if (!ok)
+		return NULL;
+	p->sql = sql;
+	db->prepared++;
+	return p->name;
+}
+
+/* Runs sql with params; NULL (error set) on failure. */
+static PGresult *run(struct pg_db *db, const char *sql, const struct db_val *params, size_t n)
+{
+	const char *values[MAX_PARAMS];
+	int lengths[MAX_PARAMS], formats[MAX_PARAMS];
+	char ints[MAX_PARAMS][24];
+	const char *name = statement(db, sql);
+
+	if (!name || n > MAX_PARAMS)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct db_val *v = &params[i];
+
+		lengths[i] = 0;
+		formats[i] = 0;
+		switch (v->type) {
+		case DB_INT:
+			snprintf(ints[i], sizeof(ints[i]), "%" PRId64, v->i);
+			values[i] = ints[i];
+			break;
+		case DB_TEXT:
+			values[i] = v->p;
+			if (v->len) {
+				/* Text parameters are NUL-terminated for libpq. */
+				formats[i] = 1;
+				lengths[i] = (int)v->len;
+			}
+			break;
+		case DB_BLOB:
+			values[i] = v->p;
+			lengths[i] = (int)v->len;
+			formats[i] = 1;
+			break;
+		default:
+			values[i] = NULL;
+		}
+	}
+	return PQexecPrepared(db->conn, name, (int)n, values, lengths, formats, 0);
+}
+
+static int pg_exec(struct db *base, const char *sql, const struct db_val *params, size_t n,
+		   int64_t *changes)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	PGresult *res = run(db, sql, params, n);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	int r = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+		if (res)
+			set_err(db, res);
+		r = state && strcmp(state, "23505") == 0 ? -EEXIST : -EIO;
+	} else if (changes) {
+		*changes = strtoll(PQcmdTuples(res), NULL, 10);
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_exec_script(struct db *base, const char *sql)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	PGresult *res = PQexec(db->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int r = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -EIO;
+
+	if (r < 0)
+		set_err(db, res);
+	PQclear(res);
+	return r;
+}
+
+static struct db_rows *pg_query(struct db *base, const char *sql, const struct db_val *params,
+				size_t n)
+{
+	struct pg_db *db = (struct pg_db *)base;
+	PGresult *res = run(db, sql, params, n);
+	struct pg_rows *rows;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res)
+			set_err(db, res);
+		PQclear(res);
+		return NULL;
+	}
+	rows = calloc(1, sizeof(*rows));
+	if (!rows) {
+		PQclear(res);
+		return NULL;
+	}
+	rows->base.drv = &pg_driver;
+	rows->res = res;
+	rows->row = -1;
+	rows->nrows = PQntuples(res);
+	return &rows->base;
+}
+
+static bool pg_next(struct db_rows *base)
+{
+	struct pg_rows *rows = (struct pg_rows *)base;
+
+	if (rows->row + 1 >= rows->nrows)
+		return false;
+	rows->row++;
+	return true;
+}
+
+static bool pg_col_null(struct db_rows *base, int col)
+{
+	struct pg_rows *rows = (struct pg_rows *)base;
+
+	return PQgetisnull(rows->res, rows->row, col);
+}
+
+static const char *pg_col_text(struct db_rows *base, int col, size_t *len)
+{
+	struct pg_rows *rows = (struct pg_rows *)base;
+
+	if (len)
+		*len = (size_t)PQgetlength(rows->res, rows->row, col);
+	return PQgetvalue(rows->res, rows->row, col);
+}
+
+/* bytea in text results is "\x" and hex digits. */
+static ssize_t pg_col_blob(struct db_rows *base, int col, void *out, size_t size)
+{
+	size_t len;
+	const char *t = pg_col_text(base, col, &len);
+
+	if (len < 2 || t[0] != '\\' || t[1] != 'x' || (len - 2) / 2 > size ||
+	    !hex_decode(t + 2, len - 2, out, (len - 2) / 2))
+		return -1;
+	return (ssize_t)((len - 2) / 2);
+}
+
+static void pg_rows_free(struct db_rows *base)
+{
+	struct pg_rows *rows = (struct pg_rows *)base;
+
+	PQclear(rows->res);
+	free(rows);
+}
+
+static int pg_begin(struct db *db, bool write)
+{
+	(void)write;
+	return pg_exec_script(db, "BEGIN");
+}
+
+static int pg_lock_log(struct db *db)
+{
+	return pg_exec_script(db, "SELECT pg_advisory_xact_lock(" LOG_LOCK_KEY ")");
+}
+
+static void pg_close(struct db *base)
+{
+	struct pg_db *db = (struct pg_db *)base;
+
+	PQfinish(db->conn);
+	free(db);
+}
+
+static const struct db_driver pg_driver = {
+	.close = pg_close,
+	.exec_script = pg_exec_script,
+	.exec = pg_exec,
+	.query = pg_query,
+	.next = pg_next,
+	.col_null = pg_col_null,
+	.col_text = pg_col_text,
+	.col_blob = pg_col_blob,
+	.rows_free = pg_rows_free,
+	.begin = pg_begin,
+	.lock_log = pg_lock_log,
+};
+
+struct db *db_pg_open(const char *conninfo, char *err, size_t errsize)
+{
+	struct pg_db *db = calloc(1, sizeof(*db));
+
+	if (!db) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	db->base.drv = &pg_driver;
+	db->base.kind = DB_POSTGRES;
+	db->conn = PQconnectdb(conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		snprintf(err, errsize, "%s", PQerrorMessage(db->conn));
+		err[strcspn(err, "\n")] = '\0';
+		pg_close(&db->base);
+		return NULL;
+	}
+	/* Quiet the server's NOTICEs ("relation already exists, skipping"). */
+	if (pg_exec_script(&db->base, "SET client_min_messages = warning") < 0) {
+		snprintf(err, errsize, "%s", db->base.err);
+		pg_close(&db->base);
+		return NULL;
+	}
+	return &db->base;
+}

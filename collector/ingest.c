@@ -1,0 +1,271 @@
+/* A batch of records from one agent, in one write transaction (protocol
+ * §3.2): each record parsed and checked against the agent's chain,
+ * kept records appended to the Merkle log, receipts built from the
+ * checkpoint signed at the end.  Any database error rolls everything
+ * back: the agent keeps its records and sends them again. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/collector.h"
+#include "common/json.h"
+
+struct result {
+	int64_t seq;
+	const char *status, *reason;
+	char reason_buf[160];
+	int64_t index; /* leaf index, or -1 */
+};
+
+struct batch {
+	struct collector *c;
+	struct db *db;
+	struct agent agent;
+	struct tlog_batch *log;
+	int64_t now;
+};
+
+/* Appends text as a new leaf of the log and the leaves table. */
+static int keep_leaf(struct batch *b, const struct record *r, uint64_t *idx)
+{
+	merkle_hash h;
+	int e = merkle_leaf_hash(r->text, r->len, h);
+
+	if (e == 0)
+		e = tlog_append(b->log, h, idx);
+	if (e == 0)
+		e = store_leaf_add(b->db, *idx, b->now, b->agent.head.agent_id, r, r->text, r->len);
+	return e;
+}
+
+static int alert(struct batch *b, const char *kind, int64_t seq, const char *detail,
+		 int64_t leaf)
+{
+	return store_alert(b->db, b->now, b->agent.head.agent_id, kind, seq, detail, leaf);
+}
+
+/* After the head moved: held records right after it verify now, in
+ * order, until one is missing or fails (that one is marked invalid). */
+static int drain_held(struct batch *b)
+{
+	struct chain_row row;
+	int e;
+
+	while ((e = store_chain_get(b->db, b->agent.head.agent_id, b->agent.head.seq + 1,
+				    &row)) == 0 &&
+	       strcmp(row.status, "held") == 0) {
+		struct record r;
+		const char *why;
+		char *raw;
+		size_t len;
+		enum chain_verdict v = CHAIN_FORGED;
+
+		e = store_leaf_raw(b->db, row.leaf_idx, &raw, &len);
+		if (e < 0)
+			return e;
+		if (record_parse(&r, raw, len, b->agent.head.agent_id, &why) == 0) {
+			v = chain_extend(&b->agent.head, &r);
+			record_free(&r);
+		}
+		free(raw);
+		e = store_chain_set_status(b->db, b->agent.head.agent_id, b->agent.head.seq + 1,
+					   v == CHAIN_OK ? "stored" : "invalid");
+		if (e == 0 && v != CHAIN_OK)
+			e = alert(b, "invalid-held", b->agent.head.seq + 1, chain_verdict_text(v),
+				  (int64_t)row.leaf_idx);
+		if (e < 0 || v != CHAIN_OK)
+			return e;
+	}
+	return e == -ENOENT ? 0 : e;
+}
+
+/* A record at a seq already kept: the same bytes (a replay or a resend)
+ * or another record (a tamper alert; both kept as evidence). */
+static int seen_seq(struct batch *b, const struct record *r, const struct chain_row *row,
+		    struct result *res)
+{
+	uint64_t idx;
+	int e;
+
+	if (strcmp(row->hash, r->sha256) == 0) {
+		res->status = "duplicate";
+		res->index = (int64_t)row->leaf_idx;
+		return 0;
+	}
+	e = keep_leaf(b, r, &idx);
+	if (e == 0)
+		e = alert(b, "conflict", r->seq,
+			  "a different record at a seq already kept: both kept", (int64_t)idx);
+	res->status = "conflict";
+	res->reason = "a different record is already kept at this seq";
+	res->index = (int64_t)idx;
+	return e;
+}
+
+static int next_seq(struct batch *b, const struct record *r, struct result *res)
+{
+	enum chain_verdict v = chain_extend(&b->agent.head, r);
+	uint64_t idx;
+	int e;
+
+	if (v != CHAIN_OK) {
+		res->status = "rejected";
+		res->reason = chain_verdict_text(v);
+		return alert(b, v == CHAIN_FORK ? "fork" : "forgery", r->seq, res->reason, -1);
+	}
+	e = keep_leaf(b, r, &idx);
+	if (e == 0)
+		e = store_chain_add(b->db, b->agent.head.agent_id, r->seq, idx, "stored",
+				    r->sha256);
+	res->status = "stored";
+	res->index = (int64_t)idx;
+	return e == 0 ? drain_held(b) : e;
+}
+
+static int gap_seq(struct batch *b, const struct record *r, struct result *res)
+{
+	struct chain_row before;
+	uint64_t idx;
+	int e = keep_leaf(b, r, &idx);
+
+	if (e == 0)
+		e = store_chain_add(b->db, b->agent.head.agent_id, r->seq, idx, "held", r->sha256);
+	if (e == 0 && store_chain_get(b->db, b->agent.head.agent_id, r->seq - 1, &before) ==
+			      -ENOENT) {
+		snprintf(res->reason_buf, sizeof(res->reason_buf),
+			 "gap: seq %" PRId64 " arrived while the chain ends at %" PRId64, r->seq,
+			 b->agent.head.seq);
+		e = alert(b, "gap", r->seq, res->reason_buf, (int64_t)idx);
+	}
+	res->status = "held";
+	res->reason = "gap before this seq: kept, verified when the missing records arrive";
+	res->index = (int64_t)idx;
+	return e;
+}
+
+static int one_record(struct batch *b, const json_t *item, struct result *res)
+{
+	const char *text = json_string_value(item), *why = NULL;
+	struct chain_row row;
+	struct record r;
+	int e;
+
+	res->index = -1;
+	res->seq = 0;
+	if (!text || record_parse(&r, text, json_string_length(item), b->agent.head.agent_id,
+				  &why) < 0) {
+		res->status = "rejected";
+		snprintf(res->reason_buf, sizeof(res->reason_buf), "malformed: %s",
+			 why ? why : "not a string");
+		res->reason = res->reason_buf;
+		return 0;
+	}
+	res->seq = r.seq;
+	e = store_chain_get(b->db, b->agent.head.agent_id, r.seq, &row);
+	if (e == 0)
+		e = seen_seq(b, &r, &row, res);
+	else if (e == -ENOENT && r.seq == b->agent.head.seq + 1)
+		e = next_seq(b, &r, res);
+	else if (e == -ENOENT && r.seq > b->agent.head.seq + 1)
+		e = gap_seq(b, &r, res);
+	else if (e == -ENOENT) {
+		res->status = "rejected";
+		res->reason = "seq below the chain's head but never kept";
+		e = 0;
+	}
+	record_free(&r);
+	return e;
+}
+
+static json_t *result_json(struct batch *b, const struct result *res)
+{
+	json_t *o = json_pack("{sIss}", "seq", (json_int_t)res->seq, "status", res->status);
+	merkle_hash proof[MERKLE_MAX_PROOF];
+	size_t count;
+
+	if (res->reason)
+		json_object_set_new(o, "reason", json_string(res->reason));
+	if (res->index >= 0 &&
+	    tlog_inclusion(b->log, (uint64_t)res->index, b->log->size, proof, &count) == 0) {
+		json_object_set_new(o, "index", json_integer(res->index));
+		json_object_set_new(o, "proof", proof_json(proof, count));
+	}
+	return o;
+}
+
+static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_t **out)
+{
+	size_t n = json_array_size(records), i;
+	struct result *res = calloc(n ? n : 1, sizeof(*res));
+	json_t *results = json_array();
+	char *note = NULL;
+	int e = res ? tlog_batch_begin(b->log, b->db) : -ENOMEM;
+
+	for (i = 0; e == 0 && i < n; i++)
+		e = one_record(b, json_array_get(records, i), &res[i]);
+	if (e == 0)
+		e = store_agent_set_head(b->db, &b->agent.head, b->now);
+	if (e == 0)
+		e = tlog_batch_finish(b->log, &b->c->log, b->now, &note);
+	for (i = 0; e == 0 && i < n; i++)
+		json_array_append_new(results, result_json(b, &res[i]));
+	if (e == 0) {
+		*out = json_pack("{sosI}", "results", json_incref(results), "contiguous_seq",
+				 (json_int_t)b->agent.head.seq);
+		json_object_set_new(*out, "approvals", json_array());
+		e = receipt_tail(b->log, note, known_size, *out);
+	}
+	json_decref(results);
+	free(note);
+	free(res);
+	return e;
+}
+
+int ingest_batch(struct collector *c, struct db *db, const char *agent_id, json_t *records,
+		 int64_t known_size, json_t **out, const char **code, const char **message)
+{
+	struct batch b = {.c = c, .db = db, .now = collector_now_ms()};
+	int e;
+
+	*out = NULL;
+	b.log = malloc(sizeof(*b.log));
+	if (!b.log || db_begin(db, true) < 0) {
+		free(b.log);
+		*code = "unavailable";
+		*message = "the database is unavailable; retry later";
+		return 503;
+	}
+	e = store_agent_get(db, agent_id, &b.agent);
+	if (e == 0 && b.agent.revoked_at) {
+		db_rollback(db);
+		free(b.log);
+		*code = "revoked";
+		*message = "this agent was revoked; nothing was stored";
+		return 403;
+	}
+	if (e == -ENOENT) {
+		db_rollback(db);
+		free(b.log);
+		*code = "unknown-agent";
+		*message = "no enrolled agent has this certificate's id; nothing was stored";
+		return 403;
+	}
+	if (e == 0)
+		e = run_batch(&b, records, known_size, out);
+	if (e == 0)
+		e = db_commit(db);
+	if (e < 0) {
+		db_rollback(db);
+		json_decref(*out);
+		*out = NULL;
+	}
+	free(b.log);
+	if (e < 0) {
+		*code = "unavailable";
+		*message = "the batch could not be stored; nothing was kept, retry later";
+		return 503;
+	}
+	return 200;
+}
