@@ -25,6 +25,7 @@ struct batch {
 	struct agent agent;
 	struct tlog_batch *log;
 	int64_t now;
+	unsigned held; /* records this batch held past a gap */
 };
 
 /* Appends text as a new leaf of the log and the leaves table. */
@@ -51,10 +52,11 @@ static int alert(struct batch *b, const char *kind, int64_t seq, const char *det
 static int drain_held(struct batch *b)
 {
 	struct chain_row row;
+	int64_t seq;
 	int e;
 
-	while ((e = store_chain_get(b->db, b->agent.head.agent_id, b->agent.head.seq + 1,
-				    &row)) == 0 &&
+	while ((e = store_chain_get(b->db, b->agent.head.agent_id,
+				    seq = b->agent.head.seq + 1, &row)) == 0 &&
 	       strcmp(row.status, "held") == 0) {
 		struct record r;
 		const char *why;
@@ -70,15 +72,39 @@ static int drain_held(struct batch *b)
 			record_free(&r);
 		}
 		free(raw);
-		e = store_chain_set_status(b->db, b->agent.head.agent_id, b->agent.head.seq + 1,
+		e = store_chain_set_status(b->db, b->agent.head.agent_id, seq,
 					   v == CHAIN_OK ? "stored" : "invalid");
 		if (e == 0 && v != CHAIN_OK)
-			e = alert(b, "invalid-held", b->agent.head.seq + 1, chain_verdict_text(v),
+			e = alert(b, "invalid-held", seq, chain_verdict_text(v),
 				  (int64_t)row.leaf_idx);
 		if (e < 0 || v != CHAIN_OK)
 			return e;
 	}
 	return e == -ENOENT ? 0 : e;
+}
+
+/* After the batch: records still held past the head are a gap. */
+static int gap_alert(struct batch *b)
+{
+	static const char sql[] = "SELECT min(seq), max(seq), count(*) FROM chain WHERE"
+				  " agent_id = ? AND status = 'held' AND seq > ?";
+	struct db_val p[] = {DBV_TEXT(b->agent.head.agent_id), DBV_INT(b->agent.head.seq)};
+	struct db_rows *rows = db_query(b->db, sql, p, 2);
+	char why[200];
+	int e = 0;
+
+	if (!rows)
+		return -EIO;
+	if (db_next(rows) && db_col_int(rows, 2) > 0) {
+		snprintf(why, sizeof(why),
+			 "gap: the chain ends at %" PRId64 "; %" PRId64 " records held from %" PRId64
+			 " to %" PRId64,
+			 b->agent.head.seq, db_col_int(rows, 2), db_col_int(rows, 0),
+			 db_col_int(rows, 1));
+		e = alert(b, "gap", b->agent.head.seq + 1, why, -1);
+	}
+	db_rows_free(rows);
+	return e;
 }
 
 /* A record at a seq already kept: the same bytes (a replay or a resend)
@@ -126,19 +152,12 @@ static int next_seq(struct batch *b, const struct record *r, struct result *res)
 
 static int gap_seq(struct batch *b, const struct record *r, struct result *res)
 {
-	struct chain_row before;
 	uint64_t idx;
 	int e = keep_leaf(b, r, &idx);
 
 	if (e == 0)
 		e = store_chain_add(b->db, b->agent.head.agent_id, r->seq, idx, "held", r->sha256);
-	if (e == 0 && store_chain_get(b->db, b->agent.head.agent_id, r->seq - 1, &before) ==
-			      -ENOENT) {
-		snprintf(res->reason_buf, sizeof(res->reason_buf),
-			 "gap: seq %" PRId64 " arrived while the chain ends at %" PRId64, r->seq,
-			 b->agent.head.seq);
-		e = alert(b, "gap", r->seq, res->reason_buf, (int64_t)idx);
-	}
+	b->held++;
 	res->status = "held";
 	res->reason = "gap before this seq: kept, verified when the missing records arrive";
 	res->index = (int64_t)idx;
@@ -205,6 +224,8 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
 
 	for (i = 0; e == 0 && i < n; i++)
 		e = one_record(b, json_array_get(records, i), &res[i]);
+	if (e == 0 && b->held)
+		e = gap_alert(b);
 	if (e == 0)
 		e = store_agent_set_head(b->db, &b->agent.head, b->now);
 	if (e == 0)

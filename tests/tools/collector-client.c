@@ -257,7 +257,7 @@ static int cmd_heartbeat(const char *state, const char *seq, const char *hash, c
 	if (ed25519_load_private_pem(path, &ik) < 0)
 		return 1;
 	agent_id_of(ik.pub, id);
-	p = json_pack("{sisssssssIsssIssssss}", "v", 1, "kind", "heartbeat", "agent_id", id,
+	p = json_pack("{sisssssssssIsssIssssss}", "v", 1, "kind", "heartbeat", "agent_id", id,
 		      "host", "test-desk", "boot_id", boot, "head_seq",
 		      (json_int_t)strtoll(seq, NULL, 10), "head_hash", hash, "backlog",
 		      (json_int_t)0, "observed_at", at, "version", "test", "policy_version", "0");

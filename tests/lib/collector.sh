@@ -1,0 +1,108 @@
+# Helpers for tests of ward-collector: a collector on a loopback port
+# with its own state directory, on SQLite or on a PostgreSQL cluster of
+# its own (tests/lib/pg.sh), agents enrolled from record logs that
+# report-chain writes, batches posted with build/tools/collector-client.
+#   . tests/lib/tap.sh; . tests/lib/collector.sh
+#   coll_init sqlite|postgres      scratch dir, database, cleanup trap
+#   coll_start [OPTIONS]           ward-collector serve (COLL_URL, COLL_CA)
+#   coll_agent NAME N              a record log of N records and an enrolled agent
+#   coll_post NAME FROM TO [K]     posts records FROM..TO (1-based lines) of NAME's log
+#   coll_sql "SQL"                 one value from the collector's database
+# Everything (the collector, PostgreSQL, files) goes when the script exits.
+COLL_BUILD=${WARD_BUILD:-build}
+COLL_CHAIN=${REPORT_CHAIN:-$COLL_BUILD/tools/report-chain}
+COLL_CLIENT=$COLL_BUILD/tools/collector-client
+COLL_PID=""
+
+coll_cleanup() {
+	[ -n "$COLL_PID" ] && kill "$COLL_PID" 2>/dev/null && wait "$COLL_PID" 2>/dev/null
+	COLL_PID=""
+	[ "${COLL_BACKEND:-}" = postgres ] && pg_stop
+	[ -n "${COLL_DIR:-}" ] && rm -rf "$COLL_DIR"
+	return 0
+}
+
+coll_init() {
+	COLL_BACKEND=$1
+	COLL_DIR=$(mktemp -d /tmp/ward-collector-test.XXXXXX)
+	chmod 755 "$COLL_DIR"
+	trap coll_cleanup EXIT
+	# A port of our own: 20000 + a hash of the PID, retried if taken.
+	COLL_PORT=$((20000 + $$ % 20000))
+	COLL_URL=https://127.0.0.1:$COLL_PORT
+	COLL_STATE=$COLL_DIR/collector
+	COLL_CA=$COLL_STATE/ca.pem
+	COLL_DB_ARGS=()
+	if [ "$COLL_BACKEND" = postgres ]; then
+		. "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
+		pg_start "$COLL_DIR/pg" || return 1
+		COLL_DB_ARGS=(--db "$PG_CONNINFO")
+	fi
+}
+
+coll_admin() {
+	"$COLL_BUILD/ward-collector" admin --state-dir "$COLL_STATE" "${COLL_DB_ARGS[@]}" "$@"
+}
+
+coll_start() {
+	"$COLL_BUILD/ward-collector" serve --state-dir "$COLL_STATE" "${COLL_DB_ARGS[@]}" \
+		--listen "127.0.0.1:$COLL_PORT" "$@" >>"$COLL_DIR/collector.log" 2>&1 &
+	COLL_PID=$!
+	for _ in $(seq 100); do
+		if grep -q "agents: https://" "$COLL_DIR/collector.log" 2>/dev/null; then
+			COLL_VKEY=$(coll_admin checkpoints 0 | head -1)
+			return 0
+		fi
+		kill -0 "$COLL_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "coll_start: the collector did not start:" >&2
+	cat "$COLL_DIR/collector.log" >&2
+	return 1
+}
+
+coll_stop() {
+	[ -n "$COLL_PID" ] && kill "$COLL_PID" && wait "$COLL_PID"
+	COLL_PID=""
+}
+
+# coll_agent NAME N: NAME's record log (N records) and its enrollment.
+coll_agent() {
+	local dir=$COLL_DIR/agents/$1 token
+	mkdir -p "$dir/agent"
+	"$COLL_CHAIN" --state "$dir/state" --count "$2" >/dev/null || return 1
+	token=$(coll_admin token create --label "$1") || return 1
+	"$COLL_CLIENT" enroll "$COLL_URL" "$token" "$dir/state" "$dir/agent" "$COLL_CA" \
+		>"$dir/enroll.out" 2>&1
+}
+
+coll_records() { cat "$COLL_DIR/agents/$1/state"/log/seg-*.jws; }
+
+# coll_body NAME FROM TO [KNOWN]: the JSON body for records FROM..TO.
+coll_body() {
+	coll_records "$1" | sed -n "$2,$3p" |
+		jq -R -s -c --argjson k "${4:-0}" '{records: split("\n") | map(select(length > 0)), known_size: $k}'
+}
+
+# coll_post NAME FROM TO [KNOWN]: posts; the reply in $COLL_DIR/reply,
+# the records sent in $COLL_DIR/sent.
+coll_post() {
+	coll_records "$1" | sed -n "$2,$3p" >"$COLL_DIR/sent"
+	coll_body "$@" >"$COLL_DIR/body"
+	coll_post_body "$1" "$COLL_DIR/body"
+}
+
+coll_post_body() {
+	"$COLL_CLIENT" post "$COLL_URL" /v1/records "$COLL_DIR/agents/$1/agent" "$COLL_CA" "$2" \
+		>"$COLL_DIR/reply" 2>"$COLL_DIR/reply.err"
+}
+
+coll_statuses() { jq -r '[.results[].status] | join(",")' "$COLL_DIR/reply"; }
+
+coll_sql() {
+	if [ "$COLL_BACKEND" = postgres ]; then
+		pg_sql "$1"
+	else
+		sqlite3 "$COLL_STATE/collector.db" "$1"
+	fi
+}
