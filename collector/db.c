@@ -83,12 +83,12 @@ int db_begin(struct db *db, bool write)
 
 int db_commit(struct db *db)
 {
-	return db->drv->exec_script(db, "COMMIT");
+	return db->drv->end(db, true);
 }
 
 int db_rollback(struct db *db)
 {
-	return db->drv->exec_script(db, "ROLLBACK");
+	return db->drv->end(db, false);
 }
 
 int db_lock_log(struct db *db)

@@ -17,6 +17,7 @@ struct db_driver {
 	ssize_t (*col_blob)(struct db_rows *rows, int col, void *out, size_t size);
 	void (*rows_free)(struct db_rows *rows);
 	int (*begin)(struct db *db, bool write);
+	int (*end)(struct db *db, bool commit);
 	int (*lock_log)(struct db *db);
 };
 
@@ -32,6 +33,10 @@ struct db_rows {
 };
 
 struct db *db_sqlite_open(const char *path, char *err, size_t errsize);
+/* SQLite: the mutex every connection of one process takes for a write
+ * transaction, so writers queue in order instead of polling for SQLite's
+ * lock. */
+void db_sqlite_share_write_lock(struct db *db, void *mutex);
 struct db *db_pg_open(const char *conninfo, char *err, size_t errsize);
 
 #endif

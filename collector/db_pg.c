@@ -251,6 +251,11 @@ static int pg_begin(struct db *db, bool write)
 	return pg_exec_script(db, "BEGIN");
 }
 
+static int pg_end(struct db *db, bool commit)
+{
+	return pg_exec_script(db, commit ? "COMMIT" : "ROLLBACK");
+}
+
 static int pg_lock_log(struct db *db)
 {
 	return pg_exec_script(db, "SELECT pg_advisory_xact_lock(" LOG_LOCK_KEY ")");
@@ -275,6 +280,7 @@ static const struct db_driver pg_driver = {
 	.col_blob = pg_col_blob,
 	.rows_free = pg_rows_free,
 	.begin = pg_begin,
+	.end = pg_end,
 	.lock_log = pg_lock_log,
 };
 

@@ -3,6 +3,7 @@
  * timeout instead of SQLITE_BUSY errors, and prepared statements kept per
  * connection (the collector runs the same few statements all day). */
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ struct cached_stmt {
 struct sqlite_db {
 	struct db base;
 	sqlite3 *conn;
+	pthread_mutex_t *write_lock; /* shared by the process's connections */
+	bool writing;
 	struct cached_stmt cache[STMT_CACHE];
 };
 
@@ -226,9 +229,41 @@ static void sqlite_rows_free(struct db_rows *base)
 	free(rows);
 }
 
-static int sqlite_begin(struct db *db, bool write)
+static int sqlite_begin(struct db *base, bool write)
 {
-	return sqlite_exec_script(db, write ? "BEGIN IMMEDIATE" : "BEGIN");
+	struct sqlite_db *db = (struct sqlite_db *)base;
+	int r;
+
+	if (write && db->write_lock) {
+		pthread_mutex_lock(db->write_lock);
+		db->writing = true;
+	}
+	r = sqlite_exec_script(base, write ? "BEGIN IMMEDIATE" : "BEGIN");
+	if (r < 0 && db->writing) {
+		db->writing = false;
+		pthread_mutex_unlock(db->write_lock);
+	}
+	return r;
+}
+
+static int sqlite_end(struct db *base, bool commit)
+{
+	struct sqlite_db *db = (struct sqlite_db *)base;
+	int r = sqlite_exec_script(base, commit ? "COMMIT" : "ROLLBACK");
+
+	/* A failed COMMIT leaves the transaction open: roll it back. */
+	if (r < 0 && commit)
+		sqlite_exec_script(base, "ROLLBACK");
+	if (db->writing) {
+		db->writing = false;
+		pthread_mutex_unlock(db->write_lock);
+	}
+	return r;
+}
+
+void db_sqlite_share_write_lock(struct db *base, void *mutex)
+{
+	((struct sqlite_db *)base)->write_lock = mutex;
 }
 
 /* BEGIN IMMEDIATE already holds the database's one write lock. */
@@ -259,6 +294,7 @@ static const struct db_driver sqlite_driver = {
 	.col_blob = sqlite_col_blob,
 	.rows_free = sqlite_rows_free,
 	.begin = sqlite_begin,
+	.end = sqlite_end,
 	.lock_log = sqlite_lock_log,
 };
 

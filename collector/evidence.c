@@ -16,6 +16,7 @@
 #include "collector/verify.h"
 #include "common/b64.h"
 #include "common/json.h"
+#include "common/i18n.h"
 #include "common/util.h"
 
 /* The selected leaves, and for their agents every verified record up
@@ -189,9 +190,9 @@ int evidence_export(struct collector *c, const char *dir, int argc, char **argv)
 	if (e == 0)
 		e = write_text(dir, "verify.mjs", VERIFY_MJS, strlen(VERIFY_MJS));
 	if (e == 0)
-		printf("%s: %zu records\n", dir, json_array_size(records));
+		printf(_("%s: %zu records\n"), dir, json_array_size(records));
 	else
-		fprintf(stderr, "ward-collector: export to %s failed\n", dir);
+		fprintf(stderr, _("ward-collector: export to %s failed\n"), dir);
 	json_decref(bundle);
 	json_decref(records);
 	json_decref(agents);

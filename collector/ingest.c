@@ -19,8 +19,15 @@ struct result {
 	int64_t index; /* leaf index, or -1 */
 };
 
+struct parsed {
+	struct record r;
+	bool parsed;
+	const char *why;
+};
+
 struct batch {
 	struct collector *c;
+	struct parsed *in;
 	struct db *db;
 	struct agent agent;
 	struct tlog_batch *log;
@@ -130,7 +137,7 @@ static int seen_seq(struct batch *b, const struct record *r, const struct chain_
 	return e;
 }
 
-static int next_seq(struct batch *b, const struct record *r, struct result *res)
+static int next_seq(struct batch *b, struct record *r, struct result *res)
 {
 	enum chain_verdict v = chain_extend(&b->agent.head, r);
 	uint64_t idx;
@@ -164,37 +171,35 @@ static int gap_seq(struct batch *b, const struct record *r, struct result *res)
 	return e;
 }
 
-static int one_record(struct batch *b, const json_t *item, struct result *res)
+/* A parsed record: its place against the chain.  parsed is false (why
+ * set) when it did not parse. */
+static int one_record(struct batch *b, struct parsed *in, struct result *res)
 {
-	const char *text = json_string_value(item), *why = NULL;
+	struct record *r = &in->r;
 	struct chain_row row;
-	struct record r;
 	int e;
 
 	res->index = -1;
 	res->seq = 0;
-	if (!text || record_parse(&r, text, json_string_length(item), b->agent.head.agent_id,
-				  &why) < 0) {
+	if (!in->parsed) {
 		res->status = "rejected";
-		snprintf(res->reason_buf, sizeof(res->reason_buf), "malformed: %s",
-			 why ? why : "not a string");
+		snprintf(res->reason_buf, sizeof(res->reason_buf), "malformed: %s", in->why);
 		res->reason = res->reason_buf;
 		return 0;
 	}
-	res->seq = r.seq;
-	e = store_chain_get(b->db, b->agent.head.agent_id, r.seq, &row);
+	res->seq = r->seq;
+	e = store_chain_get(b->db, b->agent.head.agent_id, r->seq, &row);
 	if (e == 0)
-		e = seen_seq(b, &r, &row, res);
-	else if (e == -ENOENT && r.seq == b->agent.head.seq + 1)
-		e = next_seq(b, &r, res);
-	else if (e == -ENOENT && r.seq > b->agent.head.seq + 1)
-		e = gap_seq(b, &r, res);
+		e = seen_seq(b, r, &row, res);
+	else if (e == -ENOENT && r->seq == b->agent.head.seq + 1)
+		e = next_seq(b, r, res);
+	else if (e == -ENOENT && r->seq > b->agent.head.seq + 1)
+		e = gap_seq(b, r, res);
 	else if (e == -ENOENT) {
 		res->status = "rejected";
 		res->reason = "seq below the chain's head but never kept";
 		e = 0;
 	}
-	record_free(&r);
 	return e;
 }
 
@@ -223,7 +228,7 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
 	int e = res ? tlog_batch_begin(b->log, b->db) : -ENOMEM;
 
 	for (i = 0; e == 0 && i < n; i++)
-		e = one_record(b, json_array_get(records, i), &res[i]);
+		e = one_record(b, &b->in[i], &res[i]);
 	if (e == 0 && b->held)
 		e = gap_alert(b);
 	if (e == 0)
@@ -244,49 +249,92 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
 	return e;
 }
 
-int ingest_batch(struct collector *c, struct db *db, const char *agent_id, json_t *records,
-		 int64_t known_size, json_t **out, const char **code, const char **message)
+/* Parses every record and, before any lock is taken, checks the
+ * signatures of the records that continue the chain as it stands (the
+ * costly part, so it runs in this request's thread in parallel with
+ * others); the transaction re-checks only what changed meanwhile. */
+static void prevalidate(struct batch *b, json_t *records, const char *agent_id)
 {
-	struct batch b = {.c = c, .db = db, .now = collector_now_ms()};
+	struct chain_head head;
+	bool walking;
+	size_t i;
+
+	walking = store_agent_get(b->db, agent_id, &b->agent) == 0;
+	head = b->agent.head;
+	for (i = 0; i < json_array_size(records); i++) {
+		const json_t *item = json_array_get(records, i);
+		struct parsed *p = &b->in[i];
+		const char *text = json_string_value(item);
+
+		p->why = "not a string";
+		p->parsed = text && record_parse(&p->r, text, json_string_length(item), agent_id,
+						 &p->why) == 0;
+		if (walking && p->parsed && p->r.seq == head.seq + 1)
+			walking = chain_extend(&head, &p->r) == CHAIN_OK;
+	}
+}
+
+static void parsed_free(struct parsed *in, size_t n)
+{
+	for (size_t i = 0; in && i < n; i++)
+		if (in[i].parsed)
+			record_free(&in[i].r);
+	free(in);
+}
+
+/* The write transaction: the agent's state read under the lock, every
+ * record placed, the checkpoint signed.  Returns the HTTP status. */
+static int ingest_locked(struct batch *b, json_t *records, const char *agent_id,
+			 int64_t known_size, json_t **out, const char **code, const char **message)
+{
 	int e;
 
-	*out = NULL;
-	b.log = malloc(sizeof(*b.log));
-	if (!b.log || db_begin(db, true) < 0) {
-		free(b.log);
-		*code = "unavailable";
-		*message = "the database is unavailable; retry later";
+	*code = "unavailable";
+	*message = "the batch could not be stored; nothing was kept, retry later";
+	if (db_begin(b->db, true) < 0)
 		return 503;
-	}
-	e = store_agent_get(db, agent_id, &b.agent);
-	if (e == 0 && b.agent.revoked_at) {
-		db_rollback(db);
-		free(b.log);
+	e = store_agent_get(b->db, agent_id, &b->agent);
+	if (e == 0 && b->agent.revoked_at) {
+		db_rollback(b->db);
 		*code = "revoked";
 		*message = "this agent was revoked; nothing was stored";
 		return 403;
 	}
 	if (e == -ENOENT) {
-		db_rollback(db);
-		free(b.log);
+		db_rollback(b->db);
 		*code = "unknown-agent";
 		*message = "no enrolled agent has this certificate's id; nothing was stored";
 		return 403;
 	}
 	if (e == 0)
-		e = run_batch(&b, records, known_size, out);
+		e = run_batch(b, records, known_size, out);
 	if (e == 0)
-		e = db_commit(db);
-	if (e < 0) {
-		db_rollback(db);
-		json_decref(*out);
-		*out = NULL;
+		e = db_commit(b->db);
+	if (e == 0)
+		return 200;
+	db_rollback(b->db);
+	json_decref(*out);
+	*out = NULL;
+	return 503;
+}
+
+int ingest_batch(struct collector *c, struct db *db, const char *agent_id, json_t *records,
+		 int64_t known_size, json_t **out, const char **code, const char **message)
+{
+	size_t n = json_array_size(records);
+	struct batch b = {.c = c, .db = db, .now = collector_now_ms()};
+	int status = 503;
+
+	*out = NULL;
+	*code = "unavailable";
+	*message = "out of memory; retry later";
+	b.in = calloc(n ? n : 1, sizeof(*b.in));
+	b.log = malloc(sizeof(*b.log));
+	if (b.in && b.log) {
+		prevalidate(&b, records, agent_id);
+		status = ingest_locked(&b, records, agent_id, known_size, out, code, message);
 	}
+	parsed_free(b.in, n);
 	free(b.log);
-	if (e < 0) {
-		*code = "unavailable";
-		*message = "the batch could not be stored; nothing was kept, retry later";
-		return 503;
-	}
-	return 200;
+	return status;
 }

@@ -18,3 +18,12 @@ COLLECTOR_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/u
 UNIT_TESTS += $(COLLECTOR_TESTS)
 $(COLLECTOR_TESTS): LDLIBS += $(COLLECTOR_LIBS)
 $(COLLECTOR_TESTS): $(BUILD)/libward-collector.a $(BUILD)/libward-common.a
+
+# The log's benchmark program (tests/bench/collector.sh runs it).
+BENCHES += $(BUILD)/bench/bench_collector
+$(BUILD)/bench/bench_collector: tests/bench/bench_collector.c $(BUILD)/libward-collector.a \
+		$(BUILD)/libward-common.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
+		$(COLLECTOR_LIBS) $(LDLIBS)

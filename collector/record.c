@@ -120,15 +120,17 @@ void record_free(struct record *r)
 	jws_free(&r->jws);
 }
 
-enum chain_verdict chain_extend(struct chain_head *head, const struct record *r)
+enum chain_verdict chain_extend(struct chain_head *head, struct record *r)
 {
-	bool sig_ok;
-
 	if (r->ratchet != head->ratchet_index)
 		return CHAIN_WRONG_KEY;
-	sig_ok = ed25519_verify_raw(head->key, r->jws.signing_input, r->jws.signing_len,
-				    r->jws.sig);
-	if (!sig_ok)
+	if (!r->sig_checked || memcmp(r->sig_key, head->key, ED25519_KEY_BYTES) != 0) {
+		r->sig_ok = ed25519_verify_raw(head->key, r->jws.signing_input, r->jws.signing_len,
+					       r->jws.sig);
+		memcpy(r->sig_key, head->key, ED25519_KEY_BYTES);
+		r->sig_checked = true;
+	}
+	if (!r->sig_ok)
 		return CHAIN_FORGED;
 	if (CRYPTO_memcmp(r->prev, head->hash, HASH_HEX_LEN) != 0)
 		return CHAIN_FORK;

@@ -36,6 +36,10 @@ struct record {
 	char rule[160];
 	bool has_next_key;
 	unsigned char next_key[ED25519_KEY_BYTES];
+	/* The signature's check, kept: a batch is checked once before the
+	 * write lock and again under it, with the same key as a rule. */
+	bool sig_checked, sig_ok;
+	unsigned char sig_key[ED25519_KEY_BYTES];
 };
 
 /* Parses text (len bytes, kept by the caller) as a record of agent_id.
@@ -53,8 +57,9 @@ enum chain_verdict {
 };
 
 /* Checks r as the record after head (r->seq must be head->seq + 1);
- * on CHAIN_OK advances head past it (new head, ratchet step). */
-enum chain_verdict chain_extend(struct chain_head *head, const struct record *r);
+ * on CHAIN_OK advances head past it (new head, ratchet step).  The
+ * signature check is remembered in r. */
+enum chain_verdict chain_extend(struct chain_head *head, struct record *r);
 const char *chain_verdict_text(enum chain_verdict v);
 
 /* The hex SHA-256 of len bytes. */

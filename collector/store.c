@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "collector/db_driver.h"
 #include "collector/schema.h"
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -16,6 +17,7 @@
 
 struct store {
 	pthread_mutex_t lock;
+	pthread_mutex_t sqlite_write; /* SQLite: one writer at a time, queued */
 	pthread_cond_t freed;
 	struct db *conns[POOL_MAX];
 	bool busy[POOL_MAX];
@@ -40,8 +42,9 @@ struct store *store_open(enum db_kind kind, const char *target, unsigned pool_si
 		return NULL;
 	}
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->sqlite_write, NULL);
 	pthread_cond_init(&s->freed, NULL);
-	if (kind == DB_SQLITE || pool_size == 0)
+	if (pool_size == 0)
 		pool_size = 1;
 	if (pool_size > POOL_MAX)
 		pool_size = POOL_MAX;
@@ -51,6 +54,8 @@ struct store *store_open(enum db_kind kind, const char *target, unsigned pool_si
 			store_close(s);
 			return NULL;
 		}
+		if (kind == DB_SQLITE)
+			db_sqlite_share_write_lock(s->conns[s->n], &s->sqlite_write);
 	}
 	if (schema_migrate(s->conns[0], wall_ms()) < 0) {
 		snprintf(err, errsize, "schema: %s", db_error(s->conns[0]));
@@ -67,6 +72,7 @@ void store_close(struct store *s)
 	for (unsigned i = 0; i < s->n; i++)
 		db_close(s->conns[i]);
 	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->sqlite_write);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

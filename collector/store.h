@@ -13,8 +13,8 @@
 
 struct store;
 
-/* Opens pool_size connections (SQLite: one; writers serialize there
- * anyway) and creates the schema.  NULL with why in err. */
+/* Opens pool_size connections (SQLite: readers in parallel, writers
+ * queued on one process lock) and creates the schema.  NULL with why in err. */
 struct store *store_open(enum db_kind kind, const char *target, unsigned pool_size, char *err,
 			 size_t errsize);
 void store_close(struct store *s);

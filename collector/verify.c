@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "collector/verify.h"
+#include "common/i18n.h"
 #include "common/util.h"
 
 #define CHUNK 5000
@@ -245,13 +246,13 @@ int verify_all(struct collector *c, FILE *out)
 	db_rollback(v->db);
 	store_release(c->store, v->db);
 	if (e < 0)
-		fprintf(out, "verify: database error: %s\n", db_error(v->db));
+		fprintf(out, _("verify: database error: %s\n"), db_error(v->db));
 	else if (v->findings)
-		fprintf(out, "verify: %u findings (%" PRIu64 " leaves, %u agents)\n", v->findings,
-			size, agents);
+		fprintf(out, _("verify: %u findings (%llu leaves, %u agents)\n"), v->findings,
+			(unsigned long long)size, agents);
 	else
-		fprintf(out, "verify: ok: %" PRIu64 " leaves, every checkpoint and %u chains\n",
-			size, agents);
+		fprintf(out, _("verify: ok: %llu leaves, every checkpoint and %u chains\n"),
+			(unsigned long long)size, agents);
 	e = e < 0 || v->findings ? 1 : 0;
 	free(v);
 	return e;
