@@ -56,8 +56,8 @@ static int token_create(struct collector *c, int argc, char **argv)
 static int agents_list(struct collector *c)
 {
 	static const char sql[] =
-		"SELECT agent_id, hostname, head_seq, last_seen, revoked_at, dark_since, version"
-		" FROM agents ORDER BY hostname, agent_id";
+	    "SELECT agent_id, hostname, head_seq, last_seen, revoked_at, dark_since, version"
+	    " FROM agents ORDER BY hostname, agent_id";
 	struct db *db = store_acquire(c->store);
 	struct db_rows *rows = db_query(db, sql, NULL, 0);
 
@@ -109,13 +109,15 @@ int admin_main(const struct collector_opts *o, int argc, char **argv)
 	int status = 2;
 
 	if (argc < 1) {
-		fprintf(stderr, "%s", _("usage: ward-collector admin token create|agents|revoke ID|"
-					"checkpoints [N]|verify|export DIR ...\n"));
+		fprintf(stderr, "%s",
+			_("usage: ward-collector admin token create|agents|revoke ID|"
+			  "checkpoints [N]|verify|export DIR ...\n"));
 		return 2;
 	}
-	if (collector_become(o, true) < 0 || collector_open(&c, o, strcmp(argv[0], "token") != 0 &&
-							       strcmp(argv[0], "checkpoints") != 0 &&
-							       strcmp(argv[0], "agents") != 0) < 0)
+	if (collector_become(o, true) < 0 ||
+	    collector_open(&c, o,
+			   strcmp(argv[0], "token") != 0 && strcmp(argv[0], "checkpoints") != 0 &&
+			       strcmp(argv[0], "agents") != 0) < 0)
 		return 1;
 	if (strcmp(argv[0], "token") == 0 && argc >= 2 && strcmp(argv[1], "create") == 0)
 		status = token_create(&c, argc - 2, argv + 2);

@@ -23,18 +23,6 @@ int64_t collector_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-json_t *proof_json(const merkle_hash *proof, size_t count)
-{
-	json_t *a = json_array();
-	char hex[2 * MERKLE_HASH_BYTES + 1];
-
-	for (size_t i = 0; i < count; i++) {
-		hex_encode(proof[i], MERKLE_HASH_BYTES, hex);
-		json_array_append_new(a, json_string(hex));
-	}
-	return a;
-}
-
 int receipt_tail(struct tlog_batch *b, const char *note, int64_t known_size, json_t *obj)
 {
 	merkle_hash proof[MERKLE_MAX_PROOF];
@@ -44,7 +32,7 @@ int receipt_tail(struct tlog_batch *b, const char *note, int64_t known_size, jso
 	if (known_size > 0 && (uint64_t)known_size <= b->size &&
 	    tlog_consistency(b, (uint64_t)known_size, b->size, proof, &count) < 0)
 		return -EIO;
-	json_object_set_new(obj, "consistency", proof_json(proof, count));
+	json_object_set_new(obj, "consistency", wjson_hash_array(proof, count));
 	return 0;
 }
 
@@ -180,8 +168,9 @@ static const char *heartbeat_parse(const struct agent *a, const char *text, stru
 	hb->boot_id = wjson_str(*payload, "boot_id");
 	hb->observed_at = wjson_str(*payload, "observed_at");
 	hb->policy_version = wjson_str(*payload, "policy_version");
-	if (!id || strcmp(id, a->head.agent_id) != 0 || !wjson_int(*payload, "head_seq", &hb->head_seq) ||
-	    !hb->head_hash || !hb->observed_at || hb->head_seq < 0)
+	if (!id || strcmp(id, a->head.agent_id) != 0 ||
+	    !wjson_int(*payload, "head_seq", &hb->head_seq) || !hb->head_hash || !hb->observed_at ||
+	    hb->head_seq < 0)
 		return "payload lacks agent_id, head_seq, head_hash or observed_at";
 	if (!wjson_int(*payload, "backlog", &hb->backlog))
 		hb->backlog = 0;
@@ -227,8 +216,13 @@ void api_heartbeat(void *ctx, const struct http_request *req, struct http_reply 
 	db = store_acquire(c->store);
 	e = store_agent_get(db, req->peer_cn, &a);
 	if (e < 0 || a.revoked_at || !text) {
-		http_error(reply, e == -EIO ? 503 : text ? 403 : 400,
-			   e == -EIO ? "unavailable" : text ? "unknown-agent" : "malformed",
+		http_error(reply,
+			   e == -EIO ? 503
+			   : text    ? 403
+				     : 400,
+			   e == -EIO ? "unavailable"
+			   : text    ? "unknown-agent"
+				     : "malformed",
 			   e == -EIO ? "the database is unavailable"
 			   : text    ? "no enrolled, unrevoked agent has this certificate's id"
 				     : "heartbeat missing");
@@ -269,7 +263,8 @@ int collector_dark_sweep(struct collector *c)
 		str_copy(id, sizeof(id), db_col_text(rows, 0, NULL));
 		e = db_exec(db, mark, m, 2, NULL);
 		if (e == 0)
-			e = store_alert(db, now, id, "dark", 0, "no contact past the threshold", -1);
+			e = store_alert(db, now, id, "dark", 0, "no contact past the threshold",
+					-1);
 		if (e == 0)
 			log_warnx("agent %s is dark (no contact for %" PRId64 " s)", id,
 				  c->dark_after_ms / 1000);

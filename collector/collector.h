@@ -49,8 +49,6 @@ int ingest_batch(struct collector *c, struct db *db, const char *agent_id, json_
 int receipt_tail(struct tlog_batch *b, const char *note, int64_t known_size, json_t *obj);
 /* receipt_tail for the latest checkpoint, read on db. */
 int receipt_latest(struct collector *c, struct db *db, int64_t known, json_t *obj);
-/* An inclusion proof as a JSON array of hex hashes. */
-json_t *proof_json(const merkle_hash *proof, size_t count);
 
 /* Marks agents silent past c->dark_after_ms dark (an alert each). */
 int collector_dark_sweep(struct collector *c);

@@ -34,8 +34,7 @@ int db_exec_script(struct db *db, const char *sql)
 	return db->drv->exec_script(db, sql);
 }
 
-int db_exec(struct db *db, const char *sql, const struct db_val *params, size_t n,
-	    int64_t *changes)
+int db_exec(struct db *db, const char *sql, const struct db_val *params, size_t n, int64_t *changes)
 {
 	return db->drv->exec(db, sql, params, n, changes);
 }

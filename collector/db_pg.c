@@ -270,18 +270,18 @@ static void pg_close(struct db *base)
 }
 
 static const struct db_driver pg_driver = {
-	.close = pg_close,
-	.exec_script = pg_exec_script,
-	.exec = pg_exec,
-	.query = pg_query,
-	.next = pg_next,
-	.col_null = pg_col_null,
-	.col_text = pg_col_text,
-	.col_blob = pg_col_blob,
-	.rows_free = pg_rows_free,
-	.begin = pg_begin,
-	.end = pg_end,
-	.lock_log = pg_lock_log,
+    .close = pg_close,
+    .exec_script = pg_exec_script,
+    .exec = pg_exec,
+    .query = pg_query,
+    .next = pg_next,
+    .col_null = pg_col_null,
+    .col_text = pg_col_text,
+    .col_blob = pg_col_blob,
+    .rows_free = pg_rows_free,
+    .begin = pg_begin,
+    .end = pg_end,
+    .lock_log = pg_lock_log,
 };
 
 struct db *db_pg_open(const char *conninfo, char *err, size_t errsize)

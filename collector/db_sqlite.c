@@ -88,8 +88,7 @@ static void stmt_put(sqlite3_stmt *stmt, struct cached_stmt *cached)
 	cached->busy = false;
 }
 
-static int bind_all(struct sqlite_db *db, sqlite3_stmt *stmt, const struct db_val *params,
-		    size_t n)
+static int bind_all(struct sqlite_db *db, sqlite3_stmt *stmt, const struct db_val *params, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct db_val *v = &params[i];
@@ -136,11 +135,10 @@ static int sqlite_exec(struct db *base, const char *sql, const struct db_val *pa
 	if (rc != SQLITE_DONE) {
 		set_err(db);
 		r = (rc & 0xff) == SQLITE_CONSTRAINT &&
-				    (sqlite3_extended_errcode(db->conn) ==
-					     SQLITE_CONSTRAINT_PRIMARYKEY ||
-				     sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_UNIQUE)
-			    ? -EEXIST
-			    : -EIO;
+			    (sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_PRIMARYKEY ||
+			     sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_UNIQUE)
+			? -EEXIST
+			: -EIO;
 	} else if (changes) {
 		*changes = sqlite3_changes64(db->conn);
 	}
@@ -284,18 +282,18 @@ static void sqlite_close(struct db *base)
 }
 
 static const struct db_driver sqlite_driver = {
-	.close = sqlite_close,
-	.exec_script = sqlite_exec_script,
-	.exec = sqlite_exec,
-	.query = sqlite_query,
-	.next = sqlite_next,
-	.col_null = sqlite_col_null,
-	.col_text = sqlite_col_text,
-	.col_blob = sqlite_col_blob,
-	.rows_free = sqlite_rows_free,
-	.begin = sqlite_begin,
-	.end = sqlite_end,
-	.lock_log = sqlite_lock_log,
+    .close = sqlite_close,
+    .exec_script = sqlite_exec_script,
+    .exec = sqlite_exec,
+    .query = sqlite_query,
+    .next = sqlite_next,
+    .col_null = sqlite_col_null,
+    .col_text = sqlite_col_text,
+    .col_blob = sqlite_col_blob,
+    .rows_free = sqlite_rows_free,
+    .begin = sqlite_begin,
+    .end = sqlite_end,
+    .lock_log = sqlite_lock_log,
 };
 
 struct db *db_sqlite_open(const char *path, char *err, size_t errsize)

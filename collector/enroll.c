@@ -159,7 +159,8 @@ void api_enroll(void *ctx, const struct http_request *req, struct http_reply *re
 				http_json(reply, 200, out);
 			else {
 				json_decref(out);
-				http_error(reply, 503, "unavailable", "enrolled; checkpoint unreadable");
+				http_error(reply, 503, "unavailable",
+					   "enrolled; checkpoint unreadable");
 			}
 		} else {
 			http_error(reply, status, code, msg);

@@ -22,67 +22,67 @@
 /* The selected leaves, and for their agents every verified record up
  * to them (the ratchet key announcements a verifier walks). */
 static const char SELECT_SQL[] =
-	"SELECT l.leaf_idx, l.agent_id, l.seq, l.raw, c.status FROM leaves l LEFT JOIN chain c"
-	" ON c.leaf_idx = l.leaf_idx WHERE l.agent_id = ? OR l.ref = ? OR l.leaf_idx = ? OR"
-	" (c.status = 'stored' AND EXISTS (SELECT 1 FROM leaves s WHERE (s.agent_id = ? OR"
-	" s.ref = ? OR s.leaf_idx = ?) AND s.agent_id = l.agent_id AND s.seq >= l.seq))"
-	" ORDER BY l.leaf_idx";
+    "SELECT l.leaf_idx, l.agent_id, l.seq, l.raw, c.status FROM leaves l LEFT JOIN chain c"
+    " ON c.leaf_idx = l.leaf_idx WHERE l.agent_id = ? OR l.ref = ? OR l.leaf_idx = ? OR"
+    " (c.status = 'stored' AND EXISTS (SELECT 1 FROM leaves s WHERE (s.agent_id = ? OR"
+    " s.ref = ? OR s.leaf_idx = ?) AND s.agent_id = l.agent_id AND s.seq >= l.seq))"
+    " ORDER BY l.leaf_idx";
 
 static const char VERIFY_MJS[] =
-	"// Verifies this bundle: node verify.mjs (with the npm jose package installed).\n"
-	"import { readFileSync } from 'node:fs';\n"
-	"import { createHash, createPublicKey, verify } from 'node:crypto';\n"
-	"import { compactVerify, importJWK } from 'jose';\n"
-	"const b = JSON.parse(readFileSync(new URL('./bundle.json', import.meta.url)));\n"
-	"const sha = (...p) => createHash('sha256').update(Buffer.concat(p)).digest();\n"
-	"let bad = 0; const fail = (m) => { bad++; console.log('FAIL ' + m); };\n"
-	"// The checkpoint: a C2SP signed note by the collector's Ed25519 key.\n"
-	"const [text, sigs] = [b.checkpoint.slice(0, b.checkpoint.lastIndexOf('\\n\\n') + 1),\n"
-	"  b.checkpoint.slice(b.checkpoint.lastIndexOf('\\n\\n') + 2)];\n"
-	"const raw = Buffer.from(b.collector_public_key, 'base64');\n"
-	"const pub = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', "
-	"'hex'), raw]), format: 'der', type: 'spki' });\n"
-	"const sig = Buffer.from(sigs.split(' ')[2], 'base64').subarray(4);\n"
-	"if (!verify(null, Buffer.from(text), pub, sig)) fail('checkpoint signature');\n"
-	"const [, size, rootB64] = text.split('\\n');\n"
-	"const root = Buffer.from(rootB64, 'base64');\n"
-	"// RFC 9162 2.1.3.2 inclusion of each record in that tree.\n"
-	"function included(leaf, index, n, proof) {\n"
-	"  let fn = BigInt(index), sn = BigInt(n) - 1n, r = sha(Buffer.from([0]), leaf);\n"
-	"  for (const h of proof.map((x) => Buffer.from(x, 'hex'))) {\n"
-	"    if (sn === 0n) return false;\n"
-	"    if ((fn & 1n) || fn === sn) { r = sha(Buffer.from([1]), h, r);\n"
-	"      while (!(fn & 1n) && fn !== 0n) { fn >>= 1n; sn >>= 1n; } }\n"
-	"    else r = sha(Buffer.from([1]), r, h);\n"
-	"    fn >>= 1n; sn >>= 1n; }\n"
-	"  return sn === 0n && r.equals(root);\n"
-	"}\n"
-	"// Each agent's ratchet walked from its enrollment key with jose.\n"
-	"const keys = {};\n"
-	"for (const [id, a] of Object.entries(b.agents)) keys[id] = { jwk: a.ratchet_key1, index: 1 };\n"
-	"const chain = b.records.filter((r) => r.status === 'stored')\n"
-	"  .sort((x, y) => x.agent_id.localeCompare(y.agent_id) || x.seq - y.seq);\n"
-	"for (const rec of b.records) {\n"
-	"  const jws = readFileSync(new URL('./records/' + rec.index + '.jws', import.meta.url), "
-	"'utf8');\n"
-	"  if (!included(Buffer.from(jws), rec.index, size, rec.proof)) fail('inclusion of leaf ' + "
-	"rec.index);\n"
-	"}\n"
-	"for (const rec of chain) {\n"
-	"  const jws = readFileSync(new URL('./records/' + rec.index + '.jws', import.meta.url), "
-	"'utf8');\n"
-	"  const k = keys[rec.agent_id];\n"
-	"  try {\n"
-	"    const { payload } = await compactVerify(jws, await importJWK(k.jwk, 'EdDSA'));\n"
-	"    const p = JSON.parse(new TextDecoder().decode(payload));\n"
-	"    if (p.ratchet !== k.index) throw new Error('ratchet index');\n"
-	"    if (p.next_key) { k.jwk = p.next_key; k.index++; }\n"
-	"  } catch (e) { fail('signature of ' + rec.agent_id + ' seq ' + rec.seq + ': ' + "
-	"e.message); }\n"
-	"}\n"
-	"console.log(bad ? `${bad} failures` : `ok: ${b.records.length} records, checkpoint of "
-	"${size}`);\n"
-	"process.exit(bad ? 1 : 0);\n";
+    "// Verifies this bundle: node verify.mjs (with the npm jose package installed).\n"
+    "import { readFileSync } from 'node:fs';\n"
+    "import { createHash, createPublicKey, verify } from 'node:crypto';\n"
+    "import { compactVerify, importJWK } from 'jose';\n"
+    "const b = JSON.parse(readFileSync(new URL('./bundle.json', import.meta.url)));\n"
+    "const sha = (...p) => createHash('sha256').update(Buffer.concat(p)).digest();\n"
+    "let bad = 0; const fail = (m) => { bad++; console.log('FAIL ' + m); };\n"
+    "// The checkpoint: a C2SP signed note by the collector's Ed25519 key.\n"
+    "const [text, sigs] = [b.checkpoint.slice(0, b.checkpoint.lastIndexOf('\\n\\n') + 1),\n"
+    "  b.checkpoint.slice(b.checkpoint.lastIndexOf('\\n\\n') + 2)];\n"
+    "const raw = Buffer.from(b.collector_public_key, 'base64');\n"
+    "const pub = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', "
+    "'hex'), raw]), format: 'der', type: 'spki' });\n"
+    "const sig = Buffer.from(sigs.split(' ')[2], 'base64').subarray(4);\n"
+    "if (!verify(null, Buffer.from(text), pub, sig)) fail('checkpoint signature');\n"
+    "const [, size, rootB64] = text.split('\\n');\n"
+    "const root = Buffer.from(rootB64, 'base64');\n"
+    "// RFC 9162 2.1.3.2 inclusion of each record in that tree.\n"
+    "function included(leaf, index, n, proof) {\n"
+    "  let fn = BigInt(index), sn = BigInt(n) - 1n, r = sha(Buffer.from([0]), leaf);\n"
+    "  for (const h of proof.map((x) => Buffer.from(x, 'hex'))) {\n"
+    "    if (sn === 0n) return false;\n"
+    "    if ((fn & 1n) || fn === sn) { r = sha(Buffer.from([1]), h, r);\n"
+    "      while (!(fn & 1n) && fn !== 0n) { fn >>= 1n; sn >>= 1n; } }\n"
+    "    else r = sha(Buffer.from([1]), r, h);\n"
+    "    fn >>= 1n; sn >>= 1n; }\n"
+    "  return sn === 0n && r.equals(root);\n"
+    "}\n"
+    "// Each agent's ratchet walked from its enrollment key with jose.\n"
+    "const keys = {};\n"
+    "for (const [id, a] of Object.entries(b.agents)) keys[id] = { jwk: a.ratchet_key1, index: 1 };\n"
+    "const chain = b.records.filter((r) => r.status === 'stored')\n"
+    "  .sort((x, y) => x.agent_id.localeCompare(y.agent_id) || x.seq - y.seq);\n"
+    "for (const rec of b.records) {\n"
+    "  const jws = readFileSync(new URL('./records/' + rec.index + '.jws', import.meta.url), "
+    "'utf8');\n"
+    "  if (!included(Buffer.from(jws), rec.index, size, rec.proof)) fail('inclusion of leaf ' + "
+    "rec.index);\n"
+    "}\n"
+    "for (const rec of chain) {\n"
+    "  const jws = readFileSync(new URL('./records/' + rec.index + '.jws', import.meta.url), "
+    "'utf8');\n"
+    "  const k = keys[rec.agent_id];\n"
+    "  try {\n"
+    "    const { payload } = await compactVerify(jws, await importJWK(k.jwk, 'EdDSA'));\n"
+    "    const p = JSON.parse(new TextDecoder().decode(payload));\n"
+    "    if (p.ratchet !== k.index) throw new Error('ratchet index');\n"
+    "    if (p.next_key) { k.jwk = p.next_key; k.index++; }\n"
+    "  } catch (e) { fail('signature of ' + rec.agent_id + ' seq ' + rec.seq + ': ' + "
+    "e.message); }\n"
+    "}\n"
+    "console.log(bad ? `${bad} failures` : `ok: ${b.records.length} records, checkpoint of "
+    "${size}`);\n"
+    "process.exit(bad ? 1 : 0);\n";
 
 static int write_text(const char *dir, const char *name, const char *text, size_t len)
 {
@@ -103,7 +103,8 @@ static int write_text(const char *dir, const char *name, const char *text, size_
 
 static json_t *agent_keys(struct db *db, const char *id)
 {
-	static const char sql[] = "SELECT identity_key, ratchet_key1 FROM agents WHERE agent_id = ?";
+	static const char sql[] =
+	    "SELECT identity_key, ratchet_key1 FROM agents WHERE agent_id = ?";
 	struct db_val p[] = {DBV_TEXT(id)};
 	struct db_rows *rows = db_query(db, sql, p, 1);
 	unsigned char idk[32], r1[32];
@@ -122,8 +123,8 @@ static json_t *agent_keys(struct db *db, const char *id)
 }
 
 /* One selector's leaves into records[] and the files. */
-static int export_selector(struct db *db, struct tlog_batch *log, const char *dir,
-			   const char *kind, const char *value, json_t *records, json_t *agents)
+static int export_selector(struct db *db, struct tlog_batch *log, const char *dir, const char *kind,
+			   const char *value, json_t *records, json_t *agents)
 {
 	int64_t leaf = strcmp(kind, "--leaf") == 0 ? strtoll(value, NULL, 10) : -1;
 	const char *agent = strcmp(kind, "--agent") == 0 ? value : NULL;
@@ -148,12 +149,11 @@ static int export_selector(struct db *db, struct tlog_batch *log, const char *di
 		if (e == 0)
 			e = tlog_inclusion(log, idx, log->size, proof, &count);
 		if (e == 0)
-			json_array_append_new(records,
-					      json_pack("{sIsssIssso}", "index", (json_int_t)idx,
-							"agent_id", id, "seq",
-							(json_int_t)db_col_int(rows, 2), "status",
-							db_col_text(rows, 4, NULL), "proof",
-							proof_json(proof, count)));
+			json_array_append_new(
+			    records, json_pack("{sIsssIssso}", "index", (json_int_t)idx, "agent_id",
+					       id, "seq", (json_int_t)db_col_int(rows, 2), "status",
+					       db_col_text(rows, 4, NULL), "proof",
+					       wjson_hash_array(proof, count)));
 		if (e == 0 && !json_object_get(agents, id))
 			json_object_set_new(agents, id, agent_keys(db, id));
 	}
@@ -182,9 +182,9 @@ int evidence_export(struct collector *c, const char *dir, int argc, char **argv)
 	db_rollback(db);
 	store_release(c->store, db);
 	b64_encode(B64_STD, c->log.key.pub, ED25519_KEY_BYTES, pub);
-	bundle = json_pack("{sssssssoso}", "checkpoint", note ? note : "", "collector_key",
-			   c->vkey, "collector_public_key", pub, "records", json_incref(records),
-			   "agents", json_incref(agents));
+	bundle = json_pack("{sssssssoso}", "checkpoint", note ? note : "", "collector_key", c->vkey,
+			   "collector_public_key", pub, "records", json_incref(records), "agents",
+			   json_incref(agents));
 	if (e == 0 && bundle && (text = wjson_canonical(bundle, NULL)))
 		e = write_text(dir, "bundle.json", text, strlen(text));
 	if (e == 0)

@@ -69,7 +69,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct http_reply *r
 {
 	const char *body = reply->body ? reply->body : "";
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result r;
 
 	free(reply->body);
@@ -100,7 +100,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int status, const ch
 static bool peer_certificate(struct MHD_Connection *c, char cn[CN_MAX])
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	gnutls_typed_vdata_st purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
 					 .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT};
 	const gnutls_datum_t *certs;
@@ -126,7 +126,7 @@ static bool peer_certificate(struct MHD_Connection *c, char cn[CN_MAX])
 static const char *client_cn(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	struct conn_state *cs = ci ? ci->socket_context : NULL;
 
 	if (!cs)
@@ -141,12 +141,13 @@ static const char *client_cn(struct MHD_Connection *c)
 static void client_addr(struct MHD_Connection *c, char *out, size_t size)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(out, size, "?");
 	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+			  (socklen_t)size);
 	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
 			  (socklen_t)size);
@@ -234,9 +235,8 @@ static enum MHD_Result request_start(struct http_listener *l, struct MHD_Connect
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
 {
 	struct http_listener *l = cls;
 	struct req_state *rs = *con_cls;
@@ -320,8 +320,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
-static int bind_address(const struct http_conf *conf, struct sockaddr_storage *ss,
-			unsigned *flags)
+static int bind_address(const struct http_conf *conf, struct sockaddr_storage *ss, unsigned *flags)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (strchr(conf->address, ':')) {
@@ -335,8 +334,8 @@ static int bind_address(const struct http_conf *conf, struct sockaddr_storage *s
 	((struct sockaddr_in *)ss)->sin_family = AF_INET;
 	((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)conf->port);
 	return inet_pton(AF_INET, conf->address, &((struct sockaddr_in *)ss)->sin_addr) == 1
-		       ? 0
-		       : -EINVAL;
+		   ? 0
+		   : -EINVAL;
 }
 
 struct http_listener *http_listen(const struct http_conf *conf, char *err, size_t errsize)
@@ -354,14 +353,14 @@ struct http_listener *http_listen(const struct http_conf *conf, char *err, size_
 	l->conf = *conf;
 	pthread_mutex_init(&l->rate_lock, NULL);
 	l->daemon = MHD_start_daemon(
-		flags, (uint16_t)conf->port, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, &ss,
-		MHD_OPTION_HTTPS_MEM_KEY, conf->key_pem, MHD_OPTION_HTTPS_MEM_CERT, conf->cert_pem,
-		MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
-		MHD_OPTION_CONNECTION_LIMIT, conf->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)30, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_EXTERNAL_LOGGER,
-		on_mhd_log, l, conf->trust_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END,
-		conf->trust_pem, MHD_OPTION_END);
+	    flags, (uint16_t)conf->port, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, &ss,
+	    MHD_OPTION_HTTPS_MEM_KEY, conf->key_pem, MHD_OPTION_HTTPS_MEM_CERT, conf->cert_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	    MHD_OPTION_CONNECTION_LIMIT, conf->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)30, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+	    l, conf->trust_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, conf->trust_pem,
+	    MHD_OPTION_END);
 	if (!l->daemon) {
 		snprintf(err, errsize, "cannot listen on %s port %u", conf->address, conf->port);
 		pthread_mutex_destroy(&l->rate_lock);

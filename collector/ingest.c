@@ -48,8 +48,7 @@ static int keep_leaf(struct batch *b, const struct record *r, uint64_t *idx)
 	return e;
 }
 
-static int alert(struct batch *b, const char *kind, int64_t seq, const char *detail,
-		 int64_t leaf)
+static int alert(struct batch *b, const char *kind, int64_t seq, const char *detail, int64_t leaf)
 {
 	return store_alert(b->db, b->now, b->agent.head.agent_id, kind, seq, detail, leaf);
 }
@@ -62,8 +61,8 @@ static int drain_held(struct batch *b)
 	int64_t seq;
 	int e;
 
-	while ((e = store_chain_get(b->db, b->agent.head.agent_id,
-				    seq = b->agent.head.seq + 1, &row)) == 0 &&
+	while ((e = store_chain_get(b->db, b->agent.head.agent_id, seq = b->agent.head.seq + 1,
+				    &row)) == 0 &&
 	       strcmp(row.status, "held") == 0) {
 		struct record r;
 		const char *why;
@@ -104,8 +103,8 @@ static int gap_alert(struct batch *b)
 		return -EIO;
 	if (db_next(rows) && db_col_int(rows, 2) > 0) {
 		snprintf(why, sizeof(why),
-			 "gap: the chain ends at %" PRId64 "; %" PRId64 " records held from %" PRId64
-			 " to %" PRId64,
+			 "gap: the chain ends at %" PRId64 "; %" PRId64
+			 " records held from %" PRId64 " to %" PRId64,
 			 b->agent.head.seq, db_col_int(rows, 2), db_col_int(rows, 0),
 			 db_col_int(rows, 1));
 		e = alert(b, "gap", b->agent.head.seq + 1, why, -1);
@@ -214,7 +213,7 @@ static json_t *result_json(struct batch *b, const struct result *res)
 	if (res->index >= 0 &&
 	    tlog_inclusion(b->log, (uint64_t)res->index, b->log->size, proof, &count) == 0) {
 		json_object_set_new(o, "index", json_integer(res->index));
-		json_object_set_new(o, "proof", proof_json(proof, count));
+		json_object_set_new(o, "proof", wjson_hash_array(proof, count));
 	}
 	return o;
 }
@@ -284,8 +283,8 @@ static void parsed_free(struct parsed *in, size_t n)
 
 /* The write transaction: the agent's state read under the lock, every
  * record placed, the checkpoint signed.  Returns the HTTP status. */
-static int ingest_locked(struct batch *b, json_t *records, const char *agent_id,
-			 int64_t known_size, json_t **out, const char **code, const char **message)
+static int ingest_locked(struct batch *b, json_t *records, const char *agent_id, int64_t known_size,
+			 json_t **out, const char **code, const char **message)
 {
 	int e;
 

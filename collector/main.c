@@ -58,7 +58,8 @@ int collector_log_key(struct collector *c, const char *state_dir, const char *or
 
 static void usage(void)
 {
-	fprintf(stderr, "%s", _("usage: ward-collector serve|admin [options] (see ward-collector(8))\n"));
+	fprintf(stderr, "%s",
+		_("usage: ward-collector serve|admin [options] (see ward-collector(8))\n"));
 	exit(2);
 }
 
@@ -118,7 +119,9 @@ int collector_open(struct collector *c, const struct collector_opts *o, bool wit
 	if (o->db && strncmp(o->db, "sqlite:", 7) != 0)
 		kind = DB_POSTGRES;
 	snprintf(target, sizeof(target), "%s",
-		 kind == DB_POSTGRES ? o->db : o->db ? o->db + 7 : "");
+		 kind == DB_POSTGRES ? o->db
+		 : o->db	     ? o->db + 7
+				     : "");
 	if (!o->db)
 		snprintf(target, sizeof(target), "%s/collector.db", o->state_dir);
 	if (with_pki && pki_load(&c->pki, o->state_dir, o->names, err, sizeof(err)) < 0) {
@@ -155,9 +158,9 @@ void collector_close(struct collector *c)
 }
 
 static const struct http_route AGENT_ROUTES[] = {
-	{"POST", "/v1/enroll", api_enroll, false, 64 * 1024},
-	{"POST", "/v1/records", api_records, true, MAX_BATCH_BYTES},
-	{"POST", "/v1/heartbeat", api_heartbeat, true, 64 * 1024},
+    {"POST", "/v1/enroll", api_enroll, false, 64 * 1024},
+    {"POST", "/v1/records", api_records, true, MAX_BATCH_BYTES},
+    {"POST", "/v1/heartbeat", api_heartbeat, true, 64 * 1024},
 };
 
 static int serve(const struct collector_opts *o)
@@ -172,11 +175,16 @@ static int serve(const struct collector_opts *o)
 	if (collector_become(o, false) < 0 || collector_open(&c, o, true) < 0 ||
 	    collector_unbecome(o) < 0)
 		return 1;
-	hc = (struct http_conf){.address = o->address, .port = o->port,
-				.cert_pem = c.pki.server_pem, .key_pem = c.pki.server_key_pem,
-				.trust_pem = c.pki.ca_pem, .routes = AGENT_ROUTES,
-				.n_routes = ARRAY_SIZE(AGENT_ROUTES), .ctx = &c,
-				.max_connections = o->max_connections, .rate = o->rate,
+	hc = (struct http_conf){.address = o->address,
+				.port = o->port,
+				.cert_pem = c.pki.server_pem,
+				.key_pem = c.pki.server_key_pem,
+				.trust_pem = c.pki.ca_pem,
+				.routes = AGENT_ROUTES,
+				.n_routes = ARRAY_SIZE(AGENT_ROUTES),
+				.ctx = &c,
+				.max_connections = o->max_connections,
+				.rate = o->rate,
 				.burst = o->burst};
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -189,8 +197,8 @@ static int serve(const struct collector_opts *o)
 		collector_close(&c);
 		return 1;
 	}
-	log_info("agents: https://%s:%u/v1/ (CA sha256 %s, checkpoint key %s)", o->address,
-		 o->port, c.pki.ca_sha256, c.vkey);
+	log_info("agents: https://%s:%u/v1/ (CA sha256 %s, checkpoint key %s)", o->address, o->port,
+		 c.pki.ca_sha256, c.vkey);
 	while (sig != SIGINT && sig != SIGTERM) {
 		struct timespec tick = {.tv_sec = o->dark_after_s < 60 ? 1 : 30};
 
@@ -225,12 +233,18 @@ static int parse_listen(const char *arg, struct collector_opts *o)
 int collector_parse(int argc, char **argv, struct collector_opts *o)
 {
 	static const struct option longopts[] = {
-		{"state-dir", required_argument, NULL, 's'}, {"db", required_argument, NULL, 'd'},
-		{"user", required_argument, NULL, 'u'},	     {"origin", required_argument, NULL, 'o'},
-		{"listen", required_argument, NULL, 'l'},    {"names", required_argument, NULL, 'n'},
-		{"pool", required_argument, NULL, 'p'},	     {"rate", required_argument, NULL, 'r'},
-		{"burst", required_argument, NULL, 'b'},     {"dark-after", required_argument, NULL, 'k'},
-		{"max-connections", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"origin", required_argument, NULL, 'o'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"names", required_argument, NULL, 'n'},
+	    {"pool", required_argument, NULL, 'p'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"burst", required_argument, NULL, 'b'},
+	    {"dark-after", required_argument, NULL, 'k'},
+	    {"max-connections", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
 	};
 	static char origin[NOTE_NAME_MAX];
 	int ch;
@@ -238,25 +252,56 @@ int collector_parse(int argc, char **argv, struct collector_opts *o)
 	gethostname(origin + 64, sizeof(origin) - 65);
 	snprintf(origin, 64, "ward-collector/");
 	memmove(origin + strlen(origin), origin + 64, strlen(origin + 64) + 1);
-	*o = (struct collector_opts){.state_dir = "/var/lib/ward-collector", .origin = origin,
-				     .address = "127.0.0.1", .port = 8443, .pool = 8,
-				     .max_connections = 256, .rate = 50, .burst = 200,
+	*o = (struct collector_opts){.state_dir = "/var/lib/ward-collector",
+				     .origin = origin,
+				     .address = "127.0.0.1",
+				     .port = 8443,
+				     .pool = 8,
+				     .max_connections = 256,
+				     .rate = 50,
+				     .burst = 200,
 				     .dark_after_s = 900};
 	while ((ch = getopt_long(argc, argv, "+v", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 's': o->state_dir = optarg; break;
-		case 'd': o->db = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'o': o->origin = optarg; break;
-		case 'l': if (parse_listen(optarg, o) < 0) return -EINVAL; break;
-		case 'n': o->names = optarg; break;
-		case 'p': o->pool = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'r': o->rate = strtod(optarg, NULL); break;
-		case 'b': o->burst = strtod(optarg, NULL); break;
-		case 'k': o->dark_after_s = strtoll(optarg, NULL, 10); break;
-		case 'm': o->max_connections = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'v': o->verbose = true; break;
-		default: return -EINVAL;
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'd':
+			o->db = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'o':
+			o->origin = optarg;
+			break;
+		case 'l':
+			if (parse_listen(optarg, o) < 0)
+				return -EINVAL;
+			break;
+		case 'n':
+			o->names = optarg;
+			break;
+		case 'p':
+			o->pool = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			o->rate = strtod(optarg, NULL);
+			break;
+		case 'b':
+			o->burst = strtod(optarg, NULL);
+			break;
+		case 'k':
+			o->dark_after_s = strtoll(optarg, NULL, 10);
+			break;
+		case 'm':
+			o->max_connections = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		default:
+			return -EINVAL;
 		}
 	}
 	return note_name_valid(o->origin) ? optind : -EINVAL;

@@ -101,8 +101,8 @@ static X509 *make_cert(EVP_PKEY *pub, const char *cn, long days, X509 *issuer)
 	if (!bn || !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) ||
 	    X509_set_version(x, 2) != 1 || !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
 	    !X509_gmtime_adj(X509_getm_notAfter(x), days * DAY) ||
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1,
-				       -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+				       0) != 1 ||
 	    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name) != 1 ||
 	    X509_set_pubkey(x, pub) != 1)
 		goto fail;

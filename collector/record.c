@@ -51,8 +51,7 @@ static void record_facts(struct record *r, const json_t *p)
 		snprintf(r->rule, sizeof(r->rule), "%s", file);
 }
 
-static int payload_check(struct record *r, const json_t *p, const char *agent_id,
-			 const char **why)
+static int payload_check(struct record *r, const json_t *p, const char *agent_id, const char **why)
 {
 	const json_t *next = json_object_get(p, "next_key");
 	const char *id = wjson_str(p, "agent_id");

@@ -17,9 +17,9 @@
 /* What the collector knows of an agent's chain. */
 struct chain_head {
 	char agent_id[AGENT_ID_LEN + 1];
-	int64_t seq;			     /* highest seq verified with no gap */
-	char hash[HASH_HEX_LEN + 1];	     /* hex SHA-256 of that record */
-	int64_t ratchet_index;		     /* key the next record must use */
+	int64_t seq;			      /* highest seq verified with no gap */
+	char hash[HASH_HEX_LEN + 1];	      /* hex SHA-256 of that record */
+	int64_t ratchet_index;		      /* key the next record must use */
 	unsigned char key[ED25519_KEY_BYTES]; /* its public half */
 };
 

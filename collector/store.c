@@ -113,9 +113,9 @@ static void copy_col(struct db_rows *rows, int col, char *out, size_t size)
 int store_agent_get(struct db *db, const char *agent_id, struct agent *a)
 {
 	static const char sql[] =
-		"SELECT identity_key, ratchet_key, ratchet_index, head_seq, head_hash, hostname,"
-		" machine_id, os, version, cert_serial, enrolled_at, revoked_at, last_seen, hb_at,"
-		" hb_head_seq, hb_boot_id FROM agents WHERE agent_id = ?";
+	    "SELECT identity_key, ratchet_key, ratchet_index, head_seq, head_hash, hostname,"
+	    " machine_id, os, version, cert_serial, enrolled_at, revoked_at, last_seen, hb_at,"
+	    " hb_head_seq, hb_boot_id FROM agents WHERE agent_id = ?";
 	struct db_val p[] = {DBV_TEXT(agent_id)};
 	struct db_rows *rows = db_query(db, sql, p, 1);
 	int r = -ENOENT;
@@ -126,10 +126,10 @@ int store_agent_get(struct db *db, const char *agent_id, struct agent *a)
 	if (db_next(rows)) {
 		str_copy(a->head.agent_id, sizeof(a->head.agent_id), agent_id);
 		r = db_col_blob(rows, 0, a->identity, ED25519_KEY_BYTES) == ED25519_KEY_BYTES &&
-				    db_col_blob(rows, 1, a->head.key, ED25519_KEY_BYTES) ==
-					    ED25519_KEY_BYTES
-			    ? 0
-			    : -EIO;
+			    db_col_blob(rows, 1, a->head.key, ED25519_KEY_BYTES) ==
+				ED25519_KEY_BYTES
+			? 0
+			: -EIO;
 		a->head.ratchet_index = db_col_int(rows, 2);
 		a->head.seq = db_col_int(rows, 3);
 		copy_col(rows, 4, a->head.hash, sizeof(a->head.hash));
@@ -152,9 +152,9 @@ int store_agent_get(struct db *db, const char *agent_id, struct agent *a)
 int store_agent_add(struct db *db, const struct agent *a)
 {
 	static const char sql[] =
-		"INSERT INTO agents (agent_id, identity_key, ratchet_key1, ratchet_key, ratchet_index,"
-		" head_seq, head_hash, hostname, machine_id, os, version, cert_serial, enrolled_at,"
-		" last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO agents (agent_id, identity_key, ratchet_key1, ratchet_key, ratchet_index,"
+	    " head_seq, head_hash, hostname, machine_id, os, version, cert_serial, enrolled_at,"
+	    " last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct db_val p[] = {DBV_TEXT(a->head.agent_id),
 			     DBV_BLOB(a->identity, ED25519_KEY_BYTES),
 			     DBV_BLOB(a->head.key, ED25519_KEY_BYTES),
@@ -175,10 +175,11 @@ int store_agent_add(struct db *db, const struct agent *a)
 
 int store_agent_set_head(struct db *db, const struct chain_head *h, int64_t now_ms)
 {
-	static const char sql[] = "UPDATE agents SET head_seq = ?, head_hash = ?, ratchet_index = ?,"
-				  " ratchet_key = ?, last_seen = ?, dark_since = NULL"
-				  " WHERE agent_id = ?";
-	struct db_val p[] = {DBV_INT(h->seq),	DBV_TEXT(h->hash),
+	static const char sql[] =
+	    "UPDATE agents SET head_seq = ?, head_hash = ?, ratchet_index = ?,"
+	    " ratchet_key = ?, last_seen = ?, dark_since = NULL"
+	    " WHERE agent_id = ?";
+	struct db_val p[] = {DBV_INT(h->seq),		DBV_TEXT(h->hash),
 			     DBV_INT(h->ratchet_index), DBV_BLOB(h->key, ED25519_KEY_BYTES),
 			     DBV_INT(now_ms),		DBV_TEXT(h->agent_id)};
 
@@ -190,11 +191,11 @@ int store_agent_set_heartbeat(struct db *db, const char *agent_id, int64_t now_m
 			      const char *policy_version)
 {
 	static const char sql[] =
-		"UPDATE agents SET hb_at = ?, last_seen = ?, hb_boot_id = ?, hb_head_seq = ?,"
-		" hb_backlog = ?, policy_version = ?, dark_since = NULL WHERE agent_id = ?";
-	struct db_val p[] = {DBV_INT(now_ms),	      DBV_INT(now_ms), DBV_TEXT(boot_id),
-			     DBV_INT(head_seq),	      DBV_INT(backlog),
-			     DBV_TEXT(policy_version), DBV_TEXT(agent_id)};
+	    "UPDATE agents SET hb_at = ?, last_seen = ?, hb_boot_id = ?, hb_head_seq = ?,"
+	    " hb_backlog = ?, policy_version = ?, dark_since = NULL WHERE agent_id = ?";
+	struct db_val p[] = {DBV_INT(now_ms),	DBV_INT(now_ms),  DBV_TEXT(boot_id),
+			     DBV_INT(head_seq), DBV_INT(backlog), DBV_TEXT(policy_version),
+			     DBV_TEXT(agent_id)};
 
 	return db_exec(db, sql, p, ARRAY_SIZE(p), NULL);
 }
@@ -202,7 +203,7 @@ int store_agent_set_heartbeat(struct db *db, const char *agent_id, int64_t now_m
 int store_agent_revoke(struct db *db, const char *agent_id, int64_t now_ms)
 {
 	static const char sql[] =
-		"UPDATE agents SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL";
+	    "UPDATE agents SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL";
 	struct db_val p[] = {DBV_INT(now_ms), DBV_TEXT(agent_id)};
 	int64_t changes = 0;
 	int r = db_exec(db, sql, p, 2, &changes);
@@ -213,8 +214,9 @@ int store_agent_revoke(struct db *db, const char *agent_id, int64_t now_ms)
 int store_token_add(struct db *db, const char *id, const char *secret_hash, int64_t now_ms,
 		    int64_t expires_ms, const char *label)
 {
-	static const char sql[] = "INSERT INTO tokens (token_id, secret_hash, created_at, expires_at,"
-				  " label) VALUES (?, ?, ?, ?, ?)";
+	static const char sql[] =
+	    "INSERT INTO tokens (token_id, secret_hash, created_at, expires_at,"
+	    " label) VALUES (?, ?, ?, ?, ?)";
 	struct db_val p[] = {DBV_TEXT(id), DBV_TEXT(secret_hash), DBV_INT(now_ms),
 			     DBV_INT(expires_ms), DBV_TEXT(label)};
 
@@ -251,14 +253,14 @@ int store_token_take(struct db *db, const char *id, const char *secret_hash, int
 	return r < 0 ? r : changes == 1 ? 0 : -ENOENT;
 }
 
-int store_alert(struct db *db, int64_t now_ms, const char *agent_id, const char *kind,
-		int64_t seq, const char *detail, int64_t leaf_idx)
+int store_alert(struct db *db, int64_t now_ms, const char *agent_id, const char *kind, int64_t seq,
+		const char *detail, int64_t leaf_idx)
 {
 	static const char sql[] = "INSERT INTO alerts (created_at, agent_id, kind, seq, detail,"
 				  " leaf_idx) VALUES (?, ?, ?, ?, ?, ?)";
-	struct db_val p[] = {DBV_INT(now_ms), DBV_TEXT(agent_id), DBV_TEXT(kind),
-			     seq > 0 ? DBV_INT(seq) : DBV_NULL, DBV_TEXT(detail),
-			     leaf_idx >= 0 ? DBV_INT(leaf_idx) : DBV_NULL};
+	struct db_val p[] = {DBV_INT(now_ms),  DBV_TEXT(agent_id),
+			     DBV_TEXT(kind),   seq > 0 ? DBV_INT(seq) : DBV_NULL,
+			     DBV_TEXT(detail), leaf_idx >= 0 ? DBV_INT(leaf_idx) : DBV_NULL};
 
 	return db_exec(db, sql, p, ARRAY_SIZE(p), NULL);
 }
@@ -267,9 +269,9 @@ int store_leaf_add(struct db *db, uint64_t idx, int64_t now_ms, const char *agen
 		   const struct record *r, const char *raw, size_t raw_len)
 {
 	static const char sql[] =
-		"INSERT INTO leaves (leaf_idx, received_at, agent_id, seq, kind, raw, sha256,"
-		" observed_at, host, username, level, action, outcome, device_serial, file_name,"
-		" file_sha256, ref, rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO leaves (leaf_idx, received_at, agent_id, seq, kind, raw, sha256,"
+	    " observed_at, host, username, level, action, outcome, device_serial, file_name,"
+	    " file_sha256, ref, rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	char sha[HASH_HEX_LEN + 1];
 	struct db_val p[18];
 
@@ -318,7 +320,7 @@ int store_leaf_raw(struct db *db, uint64_t idx, char **raw, size_t *len)
 int store_chain_get(struct db *db, const char *agent_id, int64_t seq, struct chain_row *row)
 {
 	static const char sql[] =
-		"SELECT leaf_idx, status, hash FROM chain WHERE agent_id = ? AND seq = ?";
+	    "SELECT leaf_idx, status, hash FROM chain WHERE agent_id = ? AND seq = ?";
 	struct db_val p[] = {DBV_TEXT(agent_id), DBV_INT(seq)};
 	struct db_rows *rows = db_query(db, sql, p, 2);
 	int r = -ENOENT;

@@ -47,8 +47,8 @@ int store_token_add(struct db *db, const char *id, const char *secret_hash, int6
 int store_token_take(struct db *db, const char *id, const char *secret_hash, int64_t now_ms,
 		     const char *agent_id);
 
-int store_alert(struct db *db, int64_t now_ms, const char *agent_id, const char *kind,
-		int64_t seq, const char *detail, int64_t leaf_idx);
+int store_alert(struct db *db, int64_t now_ms, const char *agent_id, const char *kind, int64_t seq,
+		const char *detail, int64_t leaf_idx);
 
 /* A leaf: a record's exact bytes and its facts (r may be NULL for a
  * collector leaf with raw text only). */

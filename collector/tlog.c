@@ -113,12 +113,12 @@ int tlog_root(struct tlog_batch *b, uint64_t size, merkle_hash root)
 	return merkle_root(node_read, b, size, root);
 }
 
-int tlog_batch_finish(struct tlog_batch *b, const struct tlog_key *k, int64_t now_ms,
-		      char **note)
+int tlog_batch_finish(struct tlog_batch *b, const struct tlog_key *k, int64_t now_ms, char **note)
 {
 	static const char set_size[] = "UPDATE tlog SET size = ? WHERE id = 1";
-	static const char add_cp[] = "INSERT INTO checkpoints (size, note, created_at) VALUES (?, ?, ?)"
-				     " ON CONFLICT DO NOTHING";
+	static const char add_cp[] =
+	    "INSERT INTO checkpoints (size, note, created_at) VALUES (?, ?, ?)"
+	    " ON CONFLICT DO NOTHING";
 	struct checkpoint c = {.size = b->size};
 	struct db_val p[3] = {DBV_INT(b->size)};
 	int r;

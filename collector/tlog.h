@@ -44,8 +44,7 @@ int tlog_batch_begin(struct tlog_batch *b, struct db *db);
 int tlog_append(struct tlog_batch *b, const merkle_hash leaf_hash, uint64_t *index);
 /* Records the new size and a checkpoint for it signed with k (*note:
  * heap).  Call before committing. */
-int tlog_batch_finish(struct tlog_batch *b, const struct tlog_key *k, int64_t now_ms,
-		      char **note);
+int tlog_batch_finish(struct tlog_batch *b, const struct tlog_key *k, int64_t now_ms, char **note);
 
 /* Proofs through b's cache (b->db may also be a read transaction's
  * connection with b->size the checkpoint's size). */

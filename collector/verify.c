@@ -43,7 +43,8 @@ static int frontier_read(void *ctx, unsigned level, uint64_t idx, merkle_hash ou
 {
 	struct rebuild *v = ctx;
 
-	if (level >= 64 || !v->frontier[level][idx & 1].set || v->frontier[level][idx & 1].idx != idx)
+	if (level >= 64 || !v->frontier[level][idx & 1].set ||
+	    v->frontier[level][idx & 1].idx != idx)
 		return -ENOENT;
 	memcpy(out, v->frontier[level][idx & 1].hash, MERKLE_HASH_BYTES);
 	return 0;
@@ -60,10 +61,12 @@ static int frontier_write(void *ctx, unsigned level, uint64_t idx, const merkle_
 
 	if (!rows)
 		return -EIO;
-	if (!db_next(rows) || db_col_blob(rows, 0, stored, MERKLE_HASH_BYTES) != MERKLE_HASH_BYTES ||
+	if (!db_next(rows) ||
+	    db_col_blob(rows, 0, stored, MERKLE_HASH_BYTES) != MERKLE_HASH_BYTES ||
 	    memcmp(stored, hash, MERKLE_HASH_BYTES) != 0)
-		finding(v, "tree: stored node (level %u, index %" PRIu64
-			   ") differs from the one the records give",
+		finding(v,
+			"tree: stored node (level %u, index %" PRIu64
+			") differs from the one the records give",
 			level, idx);
 	db_rows_free(rows);
 	v->frontier[level][idx & 1].idx = idx;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
+
 json_t *wjson_parse(const char *text, size_t len, char *err, size_t errsize)
 {
 	json_error_t e;
@@ -76,4 +78,34 @@ int wjson_set_str(json_t *obj, const char *key, const char *value)
 int wjson_set_int(json_t *obj, const char *key, int64_t value)
 {
 	return json_object_set_new(obj, key, json_integer((json_int_t)value)) == 0 ? 0 : -ENOMEM;
+}
+
+json_t *wjson_hash_array(const unsigned char (*hashes)[32], size_t count)
+{
+	json_t *a = json_array();
+	char hex[65];
+
+	for (size_t i = 0; a && i < count; i++) {
+		hex_encode(hashes[i], 32, hex);
+		if (json_array_append_new(a, json_string(hex)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+bool wjson_hash_array_parse(const json_t *array, unsigned char (*out)[32], size_t max,
+			    size_t *count)
+{
+	*count = json_array_size(array);
+	if (!json_is_array(array) || *count > max)
+		return false;
+	for (size_t i = 0; i < *count; i++) {
+		const char *h = json_string_value(json_array_get(array, i));
+
+		if (!h || !hex_decode(h, strlen(h), out[i], 32))
+			return false;
+	}
+	return true;
 }

@@ -38,4 +38,11 @@ bool wjson_bool(const json_t *obj, const char *key, bool *out);
 int wjson_set_str(json_t *obj, const char *key, const char *value);
 int wjson_set_int(json_t *obj, const char *key, int64_t value);
 
+/* Hashes (32 bytes each: Merkle proofs) as a JSON array of lower-case
+ * hex strings, and back: false unless every element is 64 hex digits and
+ * there are at most max. */
+json_t *wjson_hash_array(const unsigned char (*hashes)[32], size_t count);
+bool wjson_hash_array_parse(const json_t *array, unsigned char (*out)[32], size_t max,
+			    size_t *count);
+
 #endif

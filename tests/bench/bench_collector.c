@@ -83,7 +83,8 @@ static int append(struct db *db, uint64_t n, bool quiet)
 		e = e == 0 ? db_commit(db) : (db_rollback(db), e);
 	}
 	if (!quiet && e == 0)
-		printf("append %" PRIu64 " leaves: %.1f us per leaf (node reads and writes, leaf row)\n",
+		printf("append %" PRIu64
+		       " leaves: %.1f us per leaf (node reads and writes, leaf row)\n",
 		       n, (double)(monotonic_ns() - start) / 1e3 / (double)n);
 	free(b);
 	return e;
@@ -108,7 +109,8 @@ static int proofs(struct db *db)
 		total += count;
 	}
 	if (e == 0)
-		printf("tree %" PRIu64 ": inclusion proof %.1f us, %.1f hashes, receipt ~%zu bytes\n",
+		printf("tree %" PRIu64
+		       ": inclusion proof %.1f us, %.1f hashes, receipt ~%zu bytes\n",
 		       size, (double)(monotonic_ns() - start) / 1e3 / 1000, (double)total / 1000,
 		       total / 1000 * 67 + 40);
 	memset(b->cache, 0, sizeof(b->cache));

@@ -188,11 +188,11 @@ static int cmd_enroll(const char *url, const char *token, const char *state, con
 		return fprintf(stderr, "enroll: ratchet-1.pub or CSR\n"), 1;
 	json_error_t jerr;
 
-	p = json_pack_ex(&jerr, 0, "{sisssososss{ssssss}ss}", "v", 1, "token", token, "identity_key",
-		      wjson_parse(jwk, strlen(jwk), NULL, 0), "ratchet_key",
-		      wjson_parse(r1, strlen(r1), NULL, 0), "csr", csr, "host", "hostname",
-		      "test-desk", "machine_id", id, "os", "Debian 12", "observed_at",
-		      "2022-01-25T02:00:00.000Z");
+	p = json_pack_ex(&jerr, 0, "{sisssososss{ssssss}ss}", "v", 1, "token", token,
+			 "identity_key", wjson_parse(jwk, strlen(jwk), NULL, 0), "ratchet_key",
+			 wjson_parse(r1, strlen(r1), NULL, 0), "csr", csr, "host", "hostname",
+			 "test-desk", "machine_id", id, "os", "Debian 12", "observed_at",
+			 "2022-01-25T02:00:00.000Z");
 	payload = p ? wjson_canonical(p, &plen) : NULL;
 	snprintf(kid, sizeof(kid), "%s/id", id);
 	if (!payload || jws_sign(&ik, kid, payload, plen, &jws, &jlen) < 0)
@@ -286,20 +286,6 @@ static bool nth_line(const char *text, size_t i, const char **p, size_t *len)
 	return true;
 }
 
-static bool hashes_of(const json_t *a, merkle_hash *out, size_t *count)
-{
-	*count = json_array_size(a);
-	if (*count > MERKLE_MAX_PROOF)
-		return false;
-	for (size_t i = 0; i < *count; i++) {
-		const char *h = json_string_value(json_array_get(a, i));
-
-		if (!h || !hex_decode(h, strlen(h), out[i], MERKLE_HASH_BYTES))
-			return false;
-	}
-	return true;
-}
-
 static int cmd_receipts(const char *reply_file, const char *records_file, const char *vkey,
 			const char *old_file)
 {
@@ -326,10 +312,13 @@ static int cmd_receipts(const char *reply_file, const char *records_file, const 
 			continue;
 		checked++;
 		if (!nth_line(records, i, &line, &len) ||
-		    !hashes_of(json_object_get(res, "proof"), proof, &count) ||
+		    !wjson_hash_array_parse(json_object_get(res, "proof"), proof, MERKLE_MAX_PROOF,
+					    &count) ||
 		    merkle_leaf_hash(line, len, leaf) < 0 ||
-		    !merkle_verify_inclusion(leaf, (uint64_t)index, cp.size, proof, count, cp.root)) {
-			fprintf(stderr, "receipt %zu (index %" PRId64 ") does not verify\n", i, index);
+		    !merkle_verify_inclusion(leaf, (uint64_t)index, cp.size, proof, count,
+					     cp.root)) {
+			fprintf(stderr, "receipt %zu (index %" PRId64 ") does not verify\n", i,
+				index);
 			bad++;
 		}
 	}
@@ -337,8 +326,10 @@ static int cmd_receipts(const char *reply_file, const char *records_file, const 
 		char *o = slurp(old_file, NULL);
 
 		if (!o || checkpoint_open(o, strlen(o), &v, NULL, &old) < 0 ||
-		    !hashes_of(json_object_get(r, "consistency"), proof, &count) ||
-		    !merkle_verify_consistency(old.size, cp.size, old.root, cp.root, proof, count)) {
+		    !wjson_hash_array_parse(json_object_get(r, "consistency"), proof,
+					    MERKLE_MAX_PROOF, &count) ||
+		    !merkle_verify_consistency(old.size, cp.size, old.root, cp.root, proof,
+					       count)) {
 			fprintf(stderr, "the checkpoint is not consistent with the old one\n");
 			bad++;
 		}

@@ -55,18 +55,6 @@ static int tree_write(void *ctx, unsigned level, uint64_t index, const merkle_ha
 	return 0;
 }
 
-static json_t *hex_array(const merkle_hash *hashes, size_t count)
-{
-	json_t *a = json_array();
-	char hex[2 * MERKLE_HASH_BYTES + 1];
-
-	for (size_t i = 0; i < count; i++) {
-		hex_encode(hashes[i], MERKLE_HASH_BYTES, hex);
-		json_array_append_new(a, json_string(hex));
-	}
-	return a;
-}
-
 static json_t *leaf_sample(struct tree *t, uint64_t i, uint64_t n)
 {
 	merkle_hash proof[MERKLE_MAX_PROOF];
@@ -78,7 +66,7 @@ static json_t *leaf_sample(struct tree *t, uint64_t i, uint64_t n)
 		return NULL;
 	b64_encode(B64_STD, leaf, (size_t)len, b64);
 	return json_pack("{sIsss o}", "index", (json_int_t)i, "leaf", b64, "proof",
-			 hex_array(proof, count));
+			 wjson_hash_array(proof, count));
 }
 
 static int build(struct tree *t, uint64_t n)
