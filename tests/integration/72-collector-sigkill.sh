@@ -68,7 +68,7 @@ check_eq "all $n checkpoints given out are consistent with the final tree of $si
 
 # Dark desks and the rate limit.
 coll_stop
-coll_start --dark-after 1 --rate 2 --burst 3 || not_ok "restart with a short dark threshold"
+coll_start --dark-after 1 --rate 0.2 --burst 2 || not_ok "restart with a short dark threshold"
 sleep 2.5
 check "a desk silent past the threshold is dark" test "$(coll_sql "SELECT count(*) FROM alerts WHERE kind = 'dark'")" -ge 1
 check "admin agents shows it dark" grep -q dark <(coll_admin agents)
@@ -80,4 +80,19 @@ for _ in 1 2 3 4 5; do
 done
 check "requests past the rate are refused with 429" grep -q "HTTP 429" <<<"$statuses"
 check "the first requests within the burst pass" grep -q "^ 200 200" <<<"$statuses"
+
+# Started as root with --user: it binds, then runs as that user for good.
+coll_stop
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R nobody: "$COLL_STATE"
+	coll_start --user nobody || not_ok "the collector starts with --user nobody"
+	check_eq "the running collector's real, effective and saved uid are nobody's" \
+		"$(id -u nobody) $(id -u nobody) $(id -u nobody)" \
+		"$(awk '/^Uid:/ {print $2, $3, $4}' "/proc/$COLL_PID/status")"
+	check_eq "its state directory belongs to nobody" nobody "$(stat -c %U "$COLL_STATE")"
+	coll_body desk 1 1 >"$COLL_DIR/body"
+	check "it still serves agents" coll_post_body desk "$COLL_DIR/body"
+else
+	skip "needs root to drop privileges"
+fi
 done_testing

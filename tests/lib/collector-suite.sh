@@ -41,6 +41,10 @@ check "the token that enrollment did not use still works" "$COLL_CLIENT" enroll 
 "$COLL_CHAIN" --state "$COLL_DIR/agents/eve" --count 1 >/dev/null
 check_fails "a used token is refused" "$COLL_CLIENT" enroll "$COLL_URL" "$tok" \
 	"$COLL_DIR/agents/eve" "$COLL_DIR/agents/mallory" "$COLL_CA"
+expired=$(coll_admin token create --ttl 0)
+check_fails "an expired token is refused" "$COLL_CLIENT" enroll "$COLL_URL" "$expired" \
+	"$COLL_DIR/agents/eve" "$COLL_DIR/agents/mallory" "$COLL_CA"
+check "tokens are kept only as hashes" test -z "$(coll_sql "SELECT token_id FROM tokens WHERE secret_hash = '${expired#*.}'")"
 check_eq "only the two good enrollments created agents" 2 "$(coll_sql 'SELECT count(*) FROM agents')"
 
 # Records 1-5: stored, with receipts the client checks.

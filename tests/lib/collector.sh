@@ -14,12 +14,24 @@ COLL_CHAIN=${REPORT_CHAIN:-$COLL_BUILD/tools/report-chain}
 COLL_CLIENT=$COLL_BUILD/tools/collector-client
 COLL_PID=""
 
+# A sanitizer build's findings in the collector's log fail the script.
+coll_sanitizer_check() {
+	[ -f "${COLL_DIR:-}/collector.log" ] || return 0
+	if grep -q "Sanitizer\|runtime error" "$COLL_DIR/collector.log"; then
+		echo "not ok - the collector's log has a sanitizer report"
+		sed 's/^/# /' "$COLL_DIR/collector.log" | head -60
+		return 1
+	fi
+}
+
 coll_cleanup() {
+	local status=$?
 	[ -n "$COLL_PID" ] && kill "$COLL_PID" 2>/dev/null && wait "$COLL_PID" 2>/dev/null
 	COLL_PID=""
+	coll_sanitizer_check || status=1
 	[ "${COLL_BACKEND:-}" = postgres ] && pg_stop
 	[ -n "${COLL_DIR:-}" ] && rm -rf "$COLL_DIR"
-	return 0
+	return $status
 }
 
 coll_init() {
