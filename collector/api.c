@@ -110,24 +110,24 @@ static int heartbeat_checks(struct db *db, const struct agent *a, const struct h
 {
 	static const char later[] = "SELECT seq FROM leaves WHERE agent_id = ? AND seq > ?"
 				    " AND observed_at < ? LIMIT 1";
-	struct db_val p[] = {DBV_TEXT(a->head.agent_id), DBV_INT(hb->head_seq),
+	struct db_val p[] = {DBV_TEXT(a->chain.agent_id), DBV_INT(hb->head_seq),
 			     DBV_TEXT(hb->observed_at)};
 	struct chain_row row;
 	struct db_rows *rows;
 	char why[200];
 	int e = 0;
 
-	if (hb->head_seq > 0 && store_chain_get(db, a->head.agent_id, hb->head_seq, &row) == 0 &&
+	if (hb->head_seq > 0 && store_chain_get(db, a->chain.agent_id, hb->head_seq, &row) == 0 &&
 	    strcmp(row.hash, hb->head_hash) != 0) {
 		snprintf(why, sizeof(why), "heartbeat head hash differs from kept seq %" PRId64,
 			 hb->head_seq);
-		e = store_alert(db, now, a->head.agent_id, "contradiction", hb->head_seq, why, -1);
+		e = store_alert(db, now, a->chain.agent_id, "contradiction", hb->head_seq, why, -1);
 	}
 	if (e == 0 && a->hb_head_seq > hb->head_seq) {
 		snprintf(why, sizeof(why),
 			 "heartbeat head %" PRId64 " is behind an earlier heartbeat's %" PRId64,
 			 hb->head_seq, a->hb_head_seq);
-		e = store_alert(db, now, a->head.agent_id, "contradiction", hb->head_seq, why, -1);
+		e = store_alert(db, now, a->chain.agent_id, "contradiction", hb->head_seq, why, -1);
 	}
 	rows = e == 0 ? db_query(db, later, p, 3) : NULL;
 	if (e == 0 && !rows)
@@ -137,7 +137,7 @@ static int heartbeat_checks(struct db *db, const struct agent *a, const struct h
 			 "heartbeat claims head %" PRId64 " but seq %" PRId64
 			 " was observed before it",
 			 hb->head_seq, db_col_int(rows, 0));
-		e = store_alert(db, now, a->head.agent_id, "contradiction", hb->head_seq, why, -1);
+		e = store_alert(db, now, a->chain.agent_id, "contradiction", hb->head_seq, why, -1);
 	}
 	db_rows_free(rows);
 	return e;
@@ -155,7 +155,7 @@ static const char *heartbeat_parse(const struct agent *a, const char *text, stru
 	*payload = NULL;
 	if (jws_parse(text, strlen(text), j, &why) < 0)
 		return why;
-	snprintf(kid, sizeof(kid), "%s/id", a->head.agent_id);
+	snprintf(kid, sizeof(kid), "%s/id", a->chain.agent_id);
 	if (strcmp(j->kid, kid) != 0 || ed25519_from_public(a->identity, &key) < 0)
 		return "kid is not the agent's identity key";
 	ok = jws_verify(j, &key);
@@ -168,7 +168,7 @@ static const char *heartbeat_parse(const struct agent *a, const char *text, stru
 	hb->boot_id = wjson_str(*payload, "boot_id");
 	hb->observed_at = wjson_str(*payload, "observed_at");
 	hb->policy_version = wjson_str(*payload, "policy_version");
-	if (!id || strcmp(id, a->head.agent_id) != 0 ||
+	if (!id || strcmp(id, a->chain.agent_id) != 0 ||
 	    !wjson_int(*payload, "head_seq", &hb->head_seq) || !hb->head_hash || !hb->observed_at ||
 	    hb->head_seq < 0)
 		return "payload lacks agent_id, head_seq, head_hash or observed_at";
@@ -186,7 +186,7 @@ static int heartbeat_store(struct collector *c, struct db *db, const struct agen
 	if (e == 0)
 		e = heartbeat_checks(db, a, hb, now);
 	if (e == 0)
-		e = store_agent_set_heartbeat(db, a->head.agent_id, now, hb->boot_id, hb->head_seq,
+		e = store_agent_set_heartbeat(db, a->chain.agent_id, now, hb->boot_id, hb->head_seq,
 					      hb->backlog, hb->policy_version);
 	if (e == 0)
 		e = db_commit(db);
@@ -229,7 +229,7 @@ void api_heartbeat(void *ctx, const struct http_request *req, struct http_reply 
 	} else if ((why = heartbeat_parse(&a, text, &j, &payload, &hb))) {
 		http_error(reply, 400, "rejected", why);
 	} else {
-		out = json_pack("{sI}", "contiguous_seq", (json_int_t)a.head.seq);
+		out = json_pack("{sI}", "contiguous_seq", (json_int_t)a.chain.head.seq);
 		json_object_set_new(out, "approvals", json_array());
 		if (heartbeat_store(c, db, &a, &hb, known, out) == 0)
 			http_json(reply, 200, out);
@@ -257,7 +257,7 @@ int collector_dark_sweep(struct collector *c)
 
 	rows = e == 0 ? db_query(db, find, p, 1) : NULL;
 	while (rows && db_next(rows)) {
-		char id[AGENT_ID_LEN + 1];
+		char id[AGENT_ID_CHARS + 1];
 		struct db_val m[] = {DBV_INT(now), DBV_TEXT(id)};
 
 		str_copy(id, sizeof(id), db_col_text(rows, 0, NULL));

@@ -20,16 +20,6 @@ struct enrollment {
 	const char *token, *csr;
 };
 
-/* agent_id: hex of the first 16 bytes of SHA-256 of the identity key. */
-static void agent_id_of(const unsigned char pub[ED25519_KEY_BYTES], char out[AGENT_ID_LEN + 1])
-{
-	char hex[HASH_HEX_LEN + 1];
-
-	sha256_hex(pub, ED25519_KEY_BYTES, hex);
-	memcpy(out, hex, AGENT_ID_LEN);
-	out[AGENT_ID_LEN] = '\0';
-}
-
 static void host_facts(struct agent *a, const json_t *host)
 {
 	str_copy(a->hostname, sizeof(a->hostname), wjson_str(host, "hostname") ?: "");
@@ -41,9 +31,10 @@ static void host_facts(struct agent *a, const json_t *host)
 /* Checks the request's form and self-signature.  Returns NULL or why. */
 static const char *enrollment_parse(struct enrollment *e, const char *body, size_t len)
 {
+	unsigned char key1[ED25519_KEY_BYTES];
+	char id[AGENT_ID_CHARS + 1], kid[JWS_KID_MAX];
 	struct ed25519_key key;
 	const char *why = NULL;
-	char kid[JWS_KID_MAX];
 	int64_t v;
 	bool ok;
 
@@ -59,10 +50,11 @@ static const char *enrollment_parse(struct enrollment *e, const char *body, size
 	if (!e->token || !e->csr)
 		return "token or csr missing";
 	if (ed25519_jwk_parse(json_object_get(e->payload, "identity_key"), e->agent.identity) < 0 ||
-	    ed25519_jwk_parse(json_object_get(e->payload, "ratchet_key"), e->agent.head.key) < 0)
+	    ed25519_jwk_parse(json_object_get(e->payload, "ratchet_key"), key1) < 0)
 		return "identity_key and ratchet_key must be Ed25519 JWKs";
-	agent_id_of(e->agent.identity, e->agent.head.agent_id);
-	snprintf(kid, sizeof(kid), "%s/id", e->agent.head.agent_id);
+	agent_id_of(e->agent.identity, id);
+	chain_start(&e->agent.chain, id, key1);
+	snprintf(kid, sizeof(kid), "%s/id", id);
 	if (strcmp(e->jws.kid, kid) != 0)
 		return "kid is not <agent_id>/id of the identity key";
 	if (ed25519_from_public(e->agent.identity, &key) < 0)
@@ -72,9 +64,6 @@ static const char *enrollment_parse(struct enrollment *e, const char *body, size
 	if (!ok)
 		return "the request is not signed by its identity key";
 	host_facts(&e->agent, json_object_get(e->payload, "host"));
-	e->agent.head.seq = 0;
-	e->agent.head.ratchet_index = 1;
-	memset(e->agent.head.hash, '0', HASH_HEX_LEN);
 	return NULL;
 }
 
@@ -102,20 +91,20 @@ static int enroll_store(struct collector *c, struct db *db, struct enrollment *e
 	*msg = "the database is unavailable";
 	if (db_begin(db, true) < 0)
 		return 503;
-	r = take_token(db, e->token, e->agent.head.agent_id, now);
+	r = take_token(db, e->token, e->agent.chain.agent_id, now);
 	if (r == -ENOENT) {
 		db_rollback(db);
 		*code = "token";
 		*msg = "the enrollment token is unknown, used or expired";
 		return 403;
 	}
-	if (r == 0 && store_agent_get(db, e->agent.head.agent_id, &existing) == 0) {
+	if (r == 0 && store_agent_get(db, e->agent.chain.agent_id, &existing) == 0) {
 		db_rollback(db);
 		*code = "enrolled";
 		*msg = "this identity key is already enrolled";
 		return 409;
 	}
-	if (r == 0 && pki_issue_client(&c->pki, e->csr, e->agent.head.agent_id, cert,
+	if (r == 0 && pki_issue_client(&c->pki, e->csr, e->agent.chain.agent_id, cert,
 				       e->agent.cert_serial, sizeof(e->agent.cert_serial)) < 0) {
 		db_rollback(db);
 		*code = "csr";
@@ -152,7 +141,7 @@ void api_enroll(void *ctx, const struct http_request *req, struct http_reply *re
 		db = store_acquire(c->store);
 		status = enroll_store(c, db, &e, &cert, &code, &msg);
 		if (status == 200) {
-			out = json_pack("{ssssssssss}", "agent_id", e.agent.head.agent_id,
+			out = json_pack("{ssssssssss}", "agent_id", e.agent.chain.agent_id,
 					"client_cert", cert, "ca_cert", c->pki.ca_pem,
 					"collector_key", c->vkey, "ca_sha256", c->pki.ca_sha256);
 			if (receipt_latest(c, db, 0, out) == 0)

@@ -20,7 +20,7 @@ struct result {
 };
 
 struct parsed {
-	struct record r;
+	struct delivered r;
 	bool parsed;
 	const char *why;
 };
@@ -36,7 +36,7 @@ struct batch {
 };
 
 /* Appends text as a new leaf of the log and the leaves table. */
-static int keep_leaf(struct batch *b, const struct record *r, uint64_t *idx)
+static int keep_leaf(struct batch *b, const struct delivered *r, uint64_t *idx)
 {
 	merkle_hash h;
 	int e = merkle_leaf_hash(r->text, r->len, h);
@@ -44,46 +44,49 @@ static int keep_leaf(struct batch *b, const struct record *r, uint64_t *idx)
 	if (e == 0)
 		e = tlog_append(b->log, h, idx);
 	if (e == 0)
-		e = store_leaf_add(b->db, *idx, b->now, b->agent.head.agent_id, r, r->text, r->len);
+		e = store_leaf_add(b->db, *idx, b->now, b->agent.chain.agent_id, r, r->text,
+				   r->len);
 	return e;
 }
 
 static int alert(struct batch *b, const char *kind, int64_t seq, const char *detail, int64_t leaf)
 {
-	return store_alert(b->db, b->now, b->agent.head.agent_id, kind, seq, detail, leaf);
+	return store_alert(b->db, b->now, b->agent.chain.agent_id, kind, seq, detail, leaf);
 }
 
 /* After the head moved: held records right after it verify now, in
  * order, until one is missing or fails (that one is marked invalid). */
 static int drain_held(struct batch *b)
 {
+	struct chain_state *st = &b->agent.chain;
 	struct chain_row row;
 	int64_t seq;
 	int e;
 
-	while ((e = store_chain_get(b->db, b->agent.head.agent_id, seq = b->agent.head.seq + 1,
-				    &row)) == 0 &&
+	while ((e = store_chain_get(b->db, st->agent_id, seq = (int64_t)st->head.seq + 1, &row)) ==
+		   0 &&
 	       strcmp(row.status, "held") == 0) {
-		struct record r;
-		const char *why;
+		enum chain_verdict v = CHAIN_FORGED;
+		const char *why = "the held record no longer parses";
+		struct delivered r;
 		char *raw;
 		size_t len;
-		enum chain_verdict v = CHAIN_FORGED;
 
 		e = store_leaf_raw(b->db, row.leaf_idx, &raw, &len);
 		if (e < 0)
 			return e;
-		if (record_parse(&r, raw, len, b->agent.head.agent_id, &why) == 0) {
-			v = chain_extend(&b->agent.head, &r);
-			record_free(&r);
+		if (delivered_parse(&r, raw, len, st->agent_id, &why) == 0) {
+			v = delivered_check(&r, st, &why);
+			if (v == CHAIN_NEXT)
+				chain_advance(st, &r.info);
+			delivered_free(&r);
 		}
 		free(raw);
-		e = store_chain_set_status(b->db, b->agent.head.agent_id, seq,
-					   v == CHAIN_OK ? "stored" : "invalid");
-		if (e == 0 && v != CHAIN_OK)
-			e = alert(b, "invalid-held", seq, chain_verdict_text(v),
-				  (int64_t)row.leaf_idx);
-		if (e < 0 || v != CHAIN_OK)
+		e = store_chain_set_status(b->db, st->agent_id, seq,
+					   v == CHAIN_NEXT ? "stored" : "invalid");
+		if (e == 0 && v != CHAIN_NEXT)
+			e = alert(b, "invalid-held", seq, why, (int64_t)row.leaf_idx);
+		if (e < 0 || v != CHAIN_NEXT)
 			return e;
 	}
 	return e == -ENOENT ? 0 : e;
@@ -94,7 +97,7 @@ static int gap_alert(struct batch *b)
 {
 	static const char sql[] = "SELECT min(seq), max(seq), count(*) FROM chain WHERE"
 				  " agent_id = ? AND status = 'held' AND seq > ?";
-	struct db_val p[] = {DBV_TEXT(b->agent.head.agent_id), DBV_INT(b->agent.head.seq)};
+	struct db_val p[] = {DBV_TEXT(b->agent.chain.agent_id), DBV_INT(b->agent.chain.head.seq)};
 	struct db_rows *rows = db_query(b->db, sql, p, 2);
 	char why[200];
 	int e = 0;
@@ -105,9 +108,9 @@ static int gap_alert(struct batch *b)
 		snprintf(why, sizeof(why),
 			 "gap: the chain ends at %" PRId64 "; %" PRId64
 			 " records held from %" PRId64 " to %" PRId64,
-			 b->agent.head.seq, db_col_int(rows, 2), db_col_int(rows, 0),
+			 b->agent.chain.head.seq, db_col_int(rows, 2), db_col_int(rows, 0),
 			 db_col_int(rows, 1));
-		e = alert(b, "gap", b->agent.head.seq + 1, why, -1);
+		e = alert(b, "gap", b->agent.chain.head.seq + 1, why, -1);
 	}
 	db_rows_free(rows);
 	return e;
@@ -115,7 +118,7 @@ static int gap_alert(struct batch *b)
 
 /* A record at a seq already kept: the same bytes (a replay or a resend)
  * or another record (a tamper alert; both kept as evidence). */
-static int seen_seq(struct batch *b, const struct record *r, const struct chain_row *row,
+static int seen_seq(struct batch *b, const struct delivered *r, const struct chain_row *row,
 		    struct result *res)
 {
 	uint64_t idx;
@@ -128,7 +131,7 @@ static int seen_seq(struct batch *b, const struct record *r, const struct chain_
 	}
 	e = keep_leaf(b, r, &idx);
 	if (e == 0)
-		e = alert(b, "conflict", r->seq,
+		e = alert(b, "conflict", (int64_t)r->info.seq,
 			  "a different record at a seq already kept: both kept", (int64_t)idx);
 	res->status = "conflict";
 	res->reason = "a different record is already kept at this seq";
@@ -136,33 +139,39 @@ static int seen_seq(struct batch *b, const struct record *r, const struct chain_
 	return e;
 }
 
-static int next_seq(struct batch *b, struct record *r, struct result *res)
+static int next_seq(struct batch *b, struct delivered *r, struct result *res)
 {
-	enum chain_verdict v = chain_extend(&b->agent.head, r);
+	const char *why;
+	enum chain_verdict v = delivered_check(r, &b->agent.chain, &why);
 	uint64_t idx;
 	int e;
 
-	if (v != CHAIN_OK) {
+	if (v != CHAIN_NEXT) {
 		res->status = "rejected";
-		res->reason = chain_verdict_text(v);
-		return alert(b, v == CHAIN_FORK ? "fork" : "forgery", r->seq, res->reason, -1);
+		snprintf(res->reason_buf, sizeof(res->reason_buf), "%s: %s", chain_verdict_name(v),
+			 why);
+		res->reason = res->reason_buf;
+		return alert(b, v == CHAIN_FORK ? "fork" : "forgery", (int64_t)r->info.seq,
+			     res->reason, -1);
 	}
+	chain_advance(&b->agent.chain, &r->info);
 	e = keep_leaf(b, r, &idx);
 	if (e == 0)
-		e = store_chain_add(b->db, b->agent.head.agent_id, r->seq, idx, "stored",
-				    r->sha256);
+		e = store_chain_add(b->db, b->agent.chain.agent_id, (int64_t)r->info.seq, idx,
+				    "stored", r->sha256);
 	res->status = "stored";
 	res->index = (int64_t)idx;
 	return e == 0 ? drain_held(b) : e;
 }
 
-static int gap_seq(struct batch *b, const struct record *r, struct result *res)
+static int gap_seq(struct batch *b, const struct delivered *r, struct result *res)
 {
 	uint64_t idx;
 	int e = keep_leaf(b, r, &idx);
 
 	if (e == 0)
-		e = store_chain_add(b->db, b->agent.head.agent_id, r->seq, idx, "held", r->sha256);
+		e = store_chain_add(b->db, b->agent.chain.agent_id, (int64_t)r->info.seq, idx,
+				    "held", r->sha256);
 	b->held++;
 	res->status = "held";
 	res->reason = "gap before this seq: kept, verified when the missing records arrive";
@@ -174,7 +183,7 @@ static int gap_seq(struct batch *b, const struct record *r, struct result *res)
  * set) when it did not parse. */
 static int one_record(struct batch *b, struct parsed *in, struct result *res)
 {
-	struct record *r = &in->r;
+	struct delivered *r = &in->r;
 	struct chain_row row;
 	int e;
 
@@ -186,13 +195,13 @@ static int one_record(struct batch *b, struct parsed *in, struct result *res)
 		res->reason = res->reason_buf;
 		return 0;
 	}
-	res->seq = r->seq;
-	e = store_chain_get(b->db, b->agent.head.agent_id, r->seq, &row);
+	res->seq = (int64_t)r->info.seq;
+	e = store_chain_get(b->db, b->agent.chain.agent_id, res->seq, &row);
 	if (e == 0)
 		e = seen_seq(b, r, &row, res);
-	else if (e == -ENOENT && r->seq == b->agent.head.seq + 1)
+	else if (e == -ENOENT && r->info.seq == b->agent.chain.head.seq + 1)
 		e = next_seq(b, r, res);
-	else if (e == -ENOENT && r->seq > b->agent.head.seq + 1)
+	else if (e == -ENOENT && r->info.seq > b->agent.chain.head.seq + 1)
 		e = gap_seq(b, r, res);
 	else if (e == -ENOENT) {
 		res->status = "rejected";
@@ -231,14 +240,14 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
 	if (e == 0 && b->held)
 		e = gap_alert(b);
 	if (e == 0)
-		e = store_agent_set_head(b->db, &b->agent.head, b->now);
+		e = store_agent_set_head(b->db, &b->agent.chain, b->now);
 	if (e == 0)
 		e = tlog_batch_finish(b->log, &b->c->log, b->now, &note);
 	for (i = 0; e == 0 && i < n; i++)
 		json_array_append_new(results, result_json(b, &res[i]));
 	if (e == 0) {
 		*out = json_pack("{sosI}", "results", json_incref(results), "contiguous_seq",
-				 (json_int_t)b->agent.head.seq);
+				 (json_int_t)b->agent.chain.head.seq);
 		json_object_set_new(*out, "approvals", json_array());
 		e = receipt_tail(b->log, note, known_size, *out);
 	}
@@ -254,22 +263,25 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
  * others); the transaction re-checks only what changed meanwhile. */
 static void prevalidate(struct batch *b, json_t *records, const char *agent_id)
 {
-	struct chain_head head;
+	struct chain_state st;
 	bool walking;
 	size_t i;
 
 	walking = store_agent_get(b->db, agent_id, &b->agent) == 0;
-	head = b->agent.head;
+	st = b->agent.chain;
 	for (i = 0; i < json_array_size(records); i++) {
 		const json_t *item = json_array_get(records, i);
 		struct parsed *p = &b->in[i];
-		const char *text = json_string_value(item);
+		const char *text = json_string_value(item), *why;
 
 		p->why = "not a string";
-		p->parsed = text && record_parse(&p->r, text, json_string_length(item), agent_id,
-						 &p->why) == 0;
-		if (walking && p->parsed && p->r.seq == head.seq + 1)
-			walking = chain_extend(&head, &p->r) == CHAIN_OK;
+		p->parsed = text && delivered_parse(&p->r, text, json_string_length(item), agent_id,
+						    &p->why) == 0;
+		if (walking && p->parsed && p->r.info.seq == st.head.seq + 1) {
+			walking = delivered_check(&p->r, &st, &why) == CHAIN_NEXT;
+			if (walking)
+				chain_advance(&st, &p->r.info);
+		}
 	}
 }
 
@@ -277,7 +289,7 @@ static void parsed_free(struct parsed *in, size_t n)
 {
 	for (size_t i = 0; in && i < n; i++)
 		if (in[i].parsed)
-			record_free(&in[i].r);
+			delivered_free(&in[i].r);
 	free(in);
 }
 

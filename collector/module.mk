@@ -9,7 +9,7 @@ LIBS += $(BUILD)/libward-collector.a
 
 PROGRAMS += $(BUILD)/ward-collector
 $(BUILD)/ward-collector: $(BUILD)/obj/collector/main.o $(BUILD)/libward-collector.a \
-		$(BUILD)/libward-common.a
+		$(BUILD)/libward-report.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
 		$(COLLECTOR_LIBS) $(LDLIBS)
@@ -17,12 +17,12 @@ $(BUILD)/ward-collector: $(BUILD)/obj/collector/main.o $(BUILD)/libward-collecto
 COLLECTOR_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_collector*.c))
 UNIT_TESTS += $(COLLECTOR_TESTS)
 $(COLLECTOR_TESTS): LDLIBS += $(COLLECTOR_LIBS)
-$(COLLECTOR_TESTS): $(BUILD)/libward-collector.a $(BUILD)/libward-common.a
+$(COLLECTOR_TESTS): $(BUILD)/libward-collector.a $(BUILD)/libward-report.a $(BUILD)/libward-common.a
 
 # The log's benchmark program (tests/bench/collector.sh runs it).
 BENCHES += $(BUILD)/bench/bench_collector
 $(BUILD)/bench/bench_collector: tests/bench/bench_collector.c $(BUILD)/libward-collector.a \
-		$(BUILD)/libward-common.a
+		$(BUILD)/libward-report.a $(BUILD)/libward-common.a
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \

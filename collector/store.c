@@ -124,15 +124,18 @@ int store_agent_get(struct db *db, const char *agent_id, struct agent *a)
 	if (!rows)
 		return -EIO;
 	if (db_next(rows)) {
-		str_copy(a->head.agent_id, sizeof(a->head.agent_id), agent_id);
+		str_copy(a->chain.agent_id, sizeof(a->chain.agent_id), agent_id);
 		r = db_col_blob(rows, 0, a->identity, ED25519_KEY_BYTES) == ED25519_KEY_BYTES &&
-			    db_col_blob(rows, 1, a->head.key, ED25519_KEY_BYTES) ==
+			    db_col_blob(rows, 1, a->chain.key, ED25519_KEY_BYTES) ==
 				ED25519_KEY_BYTES
 			? 0
 			: -EIO;
-		a->head.ratchet_index = db_col_int(rows, 2);
-		a->head.seq = db_col_int(rows, 3);
-		copy_col(rows, 4, a->head.hash, sizeof(a->head.hash));
+		a->chain.key_index = (uint64_t)db_col_int(rows, 2);
+		a->chain.head.seq = (uint64_t)db_col_int(rows, 3);
+		if (r == 0 &&
+		    !hex_decode(db_col_text(rows, 4, NULL), 2 * sizeof(a->chain.head.hash),
+				a->chain.head.hash, sizeof(a->chain.head.hash)))
+			r = -EIO;
 		copy_col(rows, 5, a->hostname, sizeof(a->hostname));
 		copy_col(rows, 6, a->machine_id, sizeof(a->machine_id));
 		copy_col(rows, 7, a->os, sizeof(a->os));
@@ -151,17 +154,18 @@ int store_agent_get(struct db *db, const char *agent_id, struct agent *a)
 
 int store_agent_add(struct db *db, const struct agent *a)
 {
+	char hash[HASH_HEX_LEN + 1];
 	static const char sql[] =
 	    "INSERT INTO agents (agent_id, identity_key, ratchet_key1, ratchet_key, ratchet_index,"
 	    " head_seq, head_hash, hostname, machine_id, os, version, cert_serial, enrolled_at,"
 	    " last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	struct db_val p[] = {DBV_TEXT(a->head.agent_id),
+	struct db_val p[] = {DBV_TEXT(a->chain.agent_id),
 			     DBV_BLOB(a->identity, ED25519_KEY_BYTES),
-			     DBV_BLOB(a->head.key, ED25519_KEY_BYTES),
-			     DBV_BLOB(a->head.key, ED25519_KEY_BYTES),
-			     DBV_INT(a->head.ratchet_index),
-			     DBV_INT(a->head.seq),
-			     DBV_TEXT(a->head.hash),
+			     DBV_BLOB(a->chain.key, ED25519_KEY_BYTES),
+			     DBV_BLOB(a->chain.key, ED25519_KEY_BYTES),
+			     DBV_INT(a->chain.key_index),
+			     DBV_INT(a->chain.head.seq),
+			     DBV_TEXT(hash),
 			     DBV_TEXT(a->hostname),
 			     DBV_TEXT(a->machine_id),
 			     DBV_TEXT(a->os),
@@ -170,19 +174,22 @@ int store_agent_add(struct db *db, const struct agent *a)
 			     DBV_INT(a->enrolled_at),
 			     DBV_INT(a->enrolled_at)};
 
+	hex_encode(a->chain.head.hash, sizeof(a->chain.head.hash), hash);
 	return db_exec(db, sql, p, ARRAY_SIZE(p), NULL);
 }
 
-int store_agent_set_head(struct db *db, const struct chain_head *h, int64_t now_ms)
+int store_agent_set_head(struct db *db, const struct chain_state *st, int64_t now_ms)
 {
+	char hash[HASH_HEX_LEN + 1];
 	static const char sql[] =
 	    "UPDATE agents SET head_seq = ?, head_hash = ?, ratchet_index = ?,"
 	    " ratchet_key = ?, last_seen = ?, dark_since = NULL"
 	    " WHERE agent_id = ?";
-	struct db_val p[] = {DBV_INT(h->seq),		DBV_TEXT(h->hash),
-			     DBV_INT(h->ratchet_index), DBV_BLOB(h->key, ED25519_KEY_BYTES),
-			     DBV_INT(now_ms),		DBV_TEXT(h->agent_id)};
+	struct db_val p[] = {DBV_INT(st->head.seq),  DBV_TEXT(hash),
+			     DBV_INT(st->key_index), DBV_BLOB(st->key, ED25519_KEY_BYTES),
+			     DBV_INT(now_ms),	     DBV_TEXT(st->agent_id)};
 
+	hex_encode(st->head.hash, sizeof(st->head.hash), hash);
 	return db_exec(db, sql, p, ARRAY_SIZE(p), NULL);
 }
 
@@ -266,7 +273,7 @@ int store_alert(struct db *db, int64_t now_ms, const char *agent_id, const char 
 }
 
 int store_leaf_add(struct db *db, uint64_t idx, int64_t now_ms, const char *agent_id,
-		   const struct record *r, const char *raw, size_t raw_len)
+		   const struct delivered *r, const char *raw, size_t raw_len)
 {
 	static const char sql[] =
 	    "INSERT INTO leaves (leaf_idx, received_at, agent_id, seq, kind, raw, sha256,"
@@ -279,7 +286,7 @@ int store_leaf_add(struct db *db, uint64_t idx, int64_t now_ms, const char *agen
 	p[0] = DBV_INT(idx);
 	p[1] = DBV_INT(now_ms);
 	p[2] = DBV_TEXT(agent_id);
-	p[3] = r ? DBV_INT(r->seq) : DBV_NULL;
+	p[3] = r ? DBV_INT(r->info.seq) : DBV_NULL;
 	p[4] = DBV_TEXT(r ? r->kind : "collector");
 	p[5] = DBV_TEXTN(raw, raw_len);
 	p[6] = DBV_TEXT(sha);

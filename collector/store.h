@@ -23,7 +23,7 @@ struct db *store_acquire(struct store *s);
 void store_release(struct store *s, struct db *db);
 
 struct agent {
-	struct chain_head head;
+	struct chain_state chain; /* report/chain.h: head seq and hash, key in force */
 	unsigned char identity[ED25519_KEY_BYTES];
 	char hostname[256], machine_id[64], os[128], version[64], cert_serial[64];
 	int64_t enrolled_at, revoked_at, last_seen, hb_at, hb_head_seq;
@@ -33,7 +33,7 @@ struct agent {
 /* Returns 0, -ENOENT or -EIO. */
 int store_agent_get(struct db *db, const char *agent_id, struct agent *a);
 int store_agent_add(struct db *db, const struct agent *a);
-int store_agent_set_head(struct db *db, const struct chain_head *h, int64_t now_ms);
+int store_agent_set_head(struct db *db, const struct chain_state *st, int64_t now_ms);
 int store_agent_set_heartbeat(struct db *db, const char *agent_id, int64_t now_ms,
 			      const char *boot_id, int64_t head_seq, int64_t backlog,
 			      const char *policy_version);
@@ -53,9 +53,11 @@ int store_alert(struct db *db, int64_t now_ms, const char *agent_id, const char 
 /* A leaf: a record's exact bytes and its facts (r may be NULL for a
  * collector leaf with raw text only). */
 int store_leaf_add(struct db *db, uint64_t idx, int64_t now_ms, const char *agent_id,
-		   const struct record *r, const char *raw, size_t raw_len);
+		   const struct delivered *r, const char *raw, size_t raw_len);
 /* The raw text of leaf idx (heap). */
 int store_leaf_raw(struct db *db, uint64_t idx, char **raw, size_t *len);
+
+#define AGENT_ID_HEX AGENT_ID_CHARS
 
 struct chain_row {
 	uint64_t leaf_idx;

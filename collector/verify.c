@@ -167,41 +167,43 @@ static int verify_chain(struct rebuild *v, const struct agent *a, const unsigned
 	static const char sql[] = "SELECT c.seq, c.hash, l.raw FROM chain c JOIN leaves l ON"
 				  " l.leaf_idx = c.leaf_idx WHERE c.agent_id = ? AND"
 				  " c.status = 'stored' ORDER BY c.seq";
-	struct db_val p[] = {DBV_TEXT(a->head.agent_id)};
+	struct db_val p[] = {DBV_TEXT(a->chain.agent_id)};
 	struct db_rows *rows = db_query(v->db, sql, p, 1);
-	struct chain_head h = {.seq = 0, .ratchet_index = 1};
+	struct chain_state st;
 
 	if (!rows)
 		return -EIO;
-	str_copy(h.agent_id, sizeof(h.agent_id), a->head.agent_id);
-	memset(h.hash, '0', HASH_HEX_LEN);
-	memcpy(h.key, key1, ED25519_KEY_BYTES);
+	chain_start(&st, a->chain.agent_id, key1);
 	while (db_next(rows)) {
 		int64_t seq = db_col_int(rows, 0);
 		size_t len;
 		const char *raw = db_col_text(rows, 2, &len), *why;
-		struct record r;
+		struct delivered d;
 		enum chain_verdict verdict;
 
-		if (record_parse(&r, raw, len, h.agent_id, &why) < 0) {
-			finding(v, "agent %s seq %" PRId64 ": %s", h.agent_id, seq, why);
+		if (delivered_parse(&d, raw, len, st.agent_id, &why) < 0) {
+			finding(v, "agent %s seq %" PRId64 ": %s", st.agent_id, seq, why);
 			break;
 		}
-		verdict = r.seq == h.seq + 1 && r.seq == seq ? chain_extend(&h, &r) : CHAIN_FORK;
-		if (verdict == CHAIN_OK && strcmp(r.sha256, db_col_text(rows, 1, NULL)) != 0)
+		verdict =
+		    d.info.seq == (uint64_t)seq ? chain_check(&st, &d.info, &why) : CHAIN_FORK;
+		if (verdict == CHAIN_NEXT && strcmp(d.sha256, db_col_text(rows, 1, NULL)) != 0)
 			finding(v, "agent %s seq %" PRId64 ": chain hash differs from the record",
-				h.agent_id, seq);
-		record_free(&r);
-		if (verdict != CHAIN_OK) {
-			finding(v, "agent %s seq %" PRId64 ": %s", h.agent_id, seq,
-				chain_verdict_text(verdict));
+				st.agent_id, seq);
+		if (verdict == CHAIN_NEXT)
+			chain_advance(&st, &d.info);
+		else
+			finding(v, "agent %s seq %" PRId64 ": %s: %s", st.agent_id, seq,
+				chain_verdict_name(verdict), why ? why : "not the next record");
+		delivered_free(&d);
+		if (verdict != CHAIN_NEXT)
 			break;
-		}
 	}
 	db_rows_free(rows);
-	if (h.seq != a->head.seq || strcmp(h.hash, a->head.hash) != 0)
-		finding(v, "agent %s: head %" PRId64 " recorded, %" PRId64 " verifiable",
-			a->head.agent_id, a->head.seq, h.seq);
+	if (st.head.seq != a->chain.head.seq ||
+	    memcmp(st.head.hash, a->chain.head.hash, sizeof(st.head.hash)) != 0)
+		finding(v, "agent %s: head %" PRIu64 " recorded, %" PRIu64 " verifiable",
+			a->chain.agent_id, a->chain.head.seq, st.head.seq);
 	return 0;
 }
 
@@ -215,7 +217,7 @@ static int verify_agents(struct rebuild *v, unsigned *count)
 		return -EIO;
 	while (e == 0 && db_next(rows)) {
 		unsigned char key1[ED25519_KEY_BYTES];
-		char id[AGENT_ID_LEN + 1];
+		char id[AGENT_ID_CHARS + 1];
 		struct agent a;
 
 		str_copy(id, sizeof(id), db_col_text(rows, 0, NULL));

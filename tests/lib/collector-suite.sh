@@ -70,7 +70,7 @@ printf '%s%s%s\n' "${rec6:0:${#rec6}-20}" "$c" "${rec6: -19}" >"$COLL_DIR/forged
 jq -R -s -c '{records: split("\n") | map(select(length > 0))}' "$COLL_DIR/forged" >"$COLL_DIR/body"
 coll_post_body alice "$COLL_DIR/body"
 check_eq "a forged record is rejected" rejected "$(coll_statuses)"
-check "with the reason forged" grep -q forged <(jq -r '.results[0].reason' "$COLL_DIR/reply")
+check "with the reason forgery" grep -q "^forgery" <(jq -r '.results[0].reason' "$COLL_DIR/reply")
 check_eq "and not stored" 5 "$(leaves)"
 check_eq "a forgery alert is raised" 1 "$(alerts forgery)"
 
