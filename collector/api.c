@@ -92,6 +92,8 @@ int receipt_latest(struct collector *c, struct db *db, int64_t known, json_t *ob
 	(void)c;
 	if (e == 0)
 		e = receipt_tail(b, note, known, obj);
+	if (b)
+		tlog_batch_free(b);
 	free(note);
 	free(b);
 	return e;

@@ -70,6 +70,27 @@ const char *db_col_text(struct db_rows *rows, int col, size_t *len);
 ssize_t db_col_blob(struct db_rows *rows, int col, void *out, size_t size);
 void db_rows_free(struct db_rows *rows);
 
+/* Rows for one table gathered in memory and inserted with multi-row
+ * INSERTs (64, 16, 4 or 1 rows a statement), so a batch of records
+ * costs a few round trips to PostgreSQL instead of several per record.
+ * Text and blobs are copied.  into is "table (col, col, ...)", suffix
+ * what follows VALUES (e.g. " ON CONFLICT DO NOTHING"). */
+struct db_rowbuf {
+	const char *into, *suffix;
+	size_t cols;
+	struct db_val *vals; /* rows * cols */
+	size_t rows, cap;
+	char **copies;
+	size_t ncopies;
+};
+
+void db_rowbuf_init(struct db_rowbuf *rb, const char *into, size_t cols, const char *suffix);
+int db_rowbuf_add(struct db_rowbuf *rb, const struct db_val *row);
+/* Inserts every gathered row (then empties the buffer).  Returns 0 or
+ * db_exec's error. */
+int db_rowbuf_flush(struct db *db, struct db_rowbuf *rb);
+void db_rowbuf_free(struct db_rowbuf *rb);
+
 /* Transactions.  db_begin_immediate takes SQLite's write lock at once
  * (PostgreSQL: a plain BEGIN); db_lock_log serializes appends to the
  * Merkle log across every process on the database (PostgreSQL: an

@@ -12,7 +12,7 @@
 #include "common/util.h"
 
 #define STMT_CACHE 96
-#define MAX_PARAMS 32
+#define MAX_PARAMS 1024
 /* pg_advisory_xact_lock's key for appends to the Merkle log ("WARD"). */
 #define LOG_LOCK_KEY "1463898692"
 
@@ -95,7 +95,9 @@ static const char *statement(struct pg_db *db, const char *sql)
 	PQclear(res);
 	if (!ok)
 		return NULL;
-	p->sql = sql;
+	p->sql = strdup(sql);
+	if (!p->sql)
+		return NULL;
 	db->prepared++;
 	return p->name;
 }
@@ -266,6 +268,8 @@ static void pg_close(struct db *base)
 	struct pg_db *db = (struct pg_db *)base;
 
 	PQfinish(db->conn);
+	for (unsigned i = 0; i < db->prepared; i++)
+		free((char *)db->cache[i].sql);
 	free(db);
 }
 

@@ -14,7 +14,7 @@
 #define STMT_CACHE 64
 
 struct cached_stmt {
-	const char *sql; /* static text: compared by pointer first */
+	const char *sql; /* a copy of the statement's text */
 	sqlite3_stmt *stmt;
 	bool busy;
 };
@@ -68,8 +68,11 @@ static sqlite3_stmt *stmt_get(struct sqlite_db *db, const char *sql, struct cach
 		set_err(db);
 		return NULL;
 	}
+	if (slot && !(slot->sql = strdup(sql))) {
+		sqlite3_finalize(stmt);
+		return NULL;
+	}
 	if (slot) {
-		slot->sql = sql;
 		slot->stmt = stmt;
 		slot->busy = true;
 		*cached = slot;
@@ -275,8 +278,10 @@ static void sqlite_close(struct db *base)
 {
 	struct sqlite_db *db = (struct sqlite_db *)base;
 
-	for (size_t i = 0; i < STMT_CACHE; i++)
+	for (size_t i = 0; i < STMT_CACHE; i++) {
 		sqlite3_finalize(db->cache[i].stmt);
+		free((char *)db->cache[i].sql);
+	}
 	sqlite3_close(db->conn);
 	free(db);
 }

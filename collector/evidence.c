@@ -198,6 +198,8 @@ int evidence_export(struct collector *c, const char *dir, int argc, char **argv)
 	json_decref(agents);
 	free(text);
 	free(note);
+	if (log)
+		tlog_batch_free(log);
 	free(log);
 	return e == 0 ? 0 : 1;
 }

@@ -33,7 +33,36 @@ struct batch {
 	struct tlog_batch *log;
 	int64_t now;
 	unsigned held; /* records this batch held past a gap */
+	bool any_held; /* the agent has held or invalid rows (kept earlier or now) */
+	struct db_rowbuf leaves, chain; /* rows written, inserted before the next read */
 };
+
+/* Inserts the gathered rows: before anything reads leaves or chain. */
+static int flush(struct batch *b)
+{
+	int e = db_rowbuf_flush(b->db, &b->leaves);
+
+	return e ? e : db_rowbuf_flush(b->db, &b->chain);
+}
+
+/* Whether the agent has held records at all: when not, no chain row
+ * exists past the head, so a record after it needs no lookup and no
+ * drain (the common case, and two round trips per record saved). */
+static int held_before(struct batch *b)
+{
+	static const char sql[] = "SELECT count(*) FROM chain WHERE agent_id = ? AND"
+				  " status <> 'stored'";
+	struct db_val p[] = {DBV_TEXT(b->agent.chain.agent_id)};
+	struct db_rows *rows = db_query(b->db, sql, p, 1);
+
+	if (!rows || !db_next(rows)) {
+		db_rows_free(rows);
+		return -EIO;
+	}
+	b->any_held = db_col_int(rows, 0) > 0;
+	db_rows_free(rows);
+	return 0;
+}
 
 /* Appends text as a new leaf of the log and the leaves table. */
 static int keep_leaf(struct batch *b, const struct delivered *r, uint64_t *idx)
@@ -44,7 +73,7 @@ static int keep_leaf(struct batch *b, const struct delivered *r, uint64_t *idx)
 	if (e == 0)
 		e = tlog_append(b->log, h, idx);
 	if (e == 0)
-		e = store_leaf_add(b->db, *idx, b->now, b->agent.chain.agent_id, r, r->text,
+		e = store_leaf_row(&b->leaves, *idx, b->now, b->agent.chain.agent_id, r, r->text,
 				   r->len);
 	return e;
 }
@@ -63,6 +92,11 @@ static int drain_held(struct batch *b)
 	int64_t seq;
 	int e;
 
+	if (!b->any_held)
+		return 0;
+	e = flush(b);
+	if (e < 0)
+		return e;
 	while ((e = store_chain_get(b->db, st->agent_id, seq = (int64_t)st->head.seq + 1, &row)) ==
 		   0 &&
 	       strcmp(row.status, "held") == 0) {
@@ -139,7 +173,7 @@ static int seen_seq(struct batch *b, const struct delivered *r, const struct cha
 	return e;
 }
 
-static int next_seq(struct batch *b, struct delivered *r, struct result *res)
+static int next_seq(struct batch *b, struct delivered *r, struct result *res, bool replace)
 {
 	const char *why;
 	enum chain_verdict v = delivered_check(r, &b->agent.chain, &why);
@@ -156,8 +190,11 @@ static int next_seq(struct batch *b, struct delivered *r, struct result *res)
 	}
 	chain_advance(&b->agent.chain, &r->info);
 	e = keep_leaf(b, r, &idx);
-	if (e == 0)
-		e = store_chain_add(b->db, b->agent.chain.agent_id, (int64_t)r->info.seq, idx,
+	if (e == 0 && replace)
+		e = store_chain_replace(b->db, b->agent.chain.agent_id, (int64_t)r->info.seq, idx,
+					r->sha256);
+	else if (e == 0)
+		e = store_chain_row(&b->chain, b->agent.chain.agent_id, (int64_t)r->info.seq, idx,
 				    "stored", r->sha256);
 	res->status = "stored";
 	res->index = (int64_t)idx;
@@ -170,9 +207,10 @@ static int gap_seq(struct batch *b, const struct delivered *r, struct result *re
 	int e = keep_leaf(b, r, &idx);
 
 	if (e == 0)
-		e = store_chain_add(b->db, b->agent.chain.agent_id, (int64_t)r->info.seq, idx,
+		e = store_chain_row(&b->chain, b->agent.chain.agent_id, (int64_t)r->info.seq, idx,
 				    "held", r->sha256);
 	b->held++;
+	b->any_held = true;
 	res->status = "held";
 	res->reason = "gap before this seq: kept, verified when the missing records arrive";
 	res->index = (int64_t)idx;
@@ -196,11 +234,20 @@ static int one_record(struct batch *b, struct parsed *in, struct result *res)
 		return 0;
 	}
 	res->seq = (int64_t)r->info.seq;
-	e = store_chain_get(b->db, b->agent.chain.agent_id, res->seq, &row);
-	if (e == 0)
+	/* Past the head only held (or invalid) records have rows. */
+	if (r->info.seq > b->agent.chain.head.seq && !b->any_held)
+		e = -ENOENT;
+	else if ((e = flush(b)) == 0)
+		e = store_chain_get(b->db, b->agent.chain.agent_id, res->seq, &row);
+	/* A held record that failed does not own its seq: the real one may
+	 * still come and take it. */
+	if (e == 0 && strcmp(row.status, "invalid") == 0 &&
+	    r->info.seq == b->agent.chain.head.seq + 1 && strcmp(row.hash, r->sha256) != 0)
+		e = next_seq(b, r, res, true);
+	else if (e == 0)
 		e = seen_seq(b, r, &row, res);
 	else if (e == -ENOENT && r->info.seq == b->agent.chain.head.seq + 1)
-		e = next_seq(b, r, res);
+		e = next_seq(b, r, res, false);
 	else if (e == -ENOENT && r->info.seq > b->agent.chain.head.seq + 1)
 		e = gap_seq(b, r, res);
 	else if (e == -ENOENT) {
@@ -235,8 +282,12 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
 	char *note = NULL;
 	int e = res ? tlog_batch_begin(b->log, b->db) : -ENOMEM;
 
+	if (e == 0)
+		e = held_before(b);
 	for (i = 0; e == 0 && i < n; i++)
 		e = one_record(b, &b->in[i], &res[i]);
+	if (e == 0)
+		e = flush(b);
 	if (e == 0 && b->held)
 		e = gap_alert(b);
 	if (e == 0)
@@ -341,11 +392,17 @@ int ingest_batch(struct collector *c, struct db *db, const char *agent_id, json_
 	*message = "out of memory; retry later";
 	b.in = calloc(n ? n : 1, sizeof(*b.in));
 	b.log = malloc(sizeof(*b.log));
+	store_leaf_rows_init(&b.leaves);
+	store_chain_rows_init(&b.chain);
 	if (b.in && b.log) {
 		prevalidate(&b, records, agent_id);
 		status = ingest_locked(&b, records, agent_id, known_size, out, code, message);
 	}
 	parsed_free(b.in, n);
+	db_rowbuf_free(&b.leaves);
+	db_rowbuf_free(&b.chain);
+	if (b.log)
+		tlog_batch_free(b.log);
 	free(b.log);
 	return status;
 }

@@ -272,16 +272,15 @@ int store_alert(struct db *db, int64_t now_ms, const char *agent_id, const char 
 	return db_exec(db, sql, p, ARRAY_SIZE(p), NULL);
 }
 
-int store_leaf_add(struct db *db, uint64_t idx, int64_t now_ms, const char *agent_id,
-		   const struct delivered *r, const char *raw, size_t raw_len)
-{
-	static const char sql[] =
-	    "INSERT INTO leaves (leaf_idx, received_at, agent_id, seq, kind, raw, sha256,"
-	    " observed_at, host, username, level, action, outcome, device_serial, file_name,"
-	    " file_sha256, ref, rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	char sha[HASH_HEX_LEN + 1];
-	struct db_val p[18];
+#define LEAF_COLS 18
+static const char LEAF_INTO[] =
+    "leaves (leaf_idx, received_at, agent_id, seq, kind, raw, sha256, observed_at, host,"
+    " username, level, action, outcome, device_serial, file_name, file_sha256, ref, rule)";
 
+/* A leaf's row; sha (65 bytes) must live as long as p. */
+static void leaf_row(struct db_val p[LEAF_COLS], uint64_t idx, int64_t now_ms, const char *agent_id,
+		     const struct delivered *r, const char *raw, size_t raw_len, char *sha)
+{
 	sha256_hex(raw, raw_len, sha);
 	p[0] = DBV_INT(idx);
 	p[1] = DBV_INT(now_ms);
@@ -301,7 +300,51 @@ int store_leaf_add(struct db *db, uint64_t idx, int64_t now_ms, const char *agen
 	p[15] = DBV_TEXT(r ? r->file_sha256 : NULL);
 	p[16] = DBV_TEXT(r ? r->ref : NULL);
 	p[17] = DBV_TEXT(r && r->rule[0] ? r->rule : NULL);
-	return db_exec(db, sql, p, ARRAY_SIZE(p), NULL);
+}
+
+int store_leaf_add(struct db *db, uint64_t idx, int64_t now_ms, const char *agent_id,
+		   const struct delivered *r, const char *raw, size_t raw_len)
+{
+	static const char sql[] =
+	    "INSERT INTO leaves (leaf_idx, received_at, agent_id, seq, kind,"
+	    " raw, sha256, observed_at, host, username, level, action, outcome,"
+	    " device_serial, file_name, file_sha256, ref, rule)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct db_val p[LEAF_COLS];
+	char sha[HASH_HEX_LEN + 1];
+
+	leaf_row(p, idx, now_ms, agent_id, r, raw, raw_len, sha);
+	return db_exec(db, sql, p, LEAF_COLS, NULL);
+}
+
+void store_leaf_rows_init(struct db_rowbuf *rb)
+{
+	db_rowbuf_init(rb, LEAF_INTO, LEAF_COLS, NULL);
+}
+
+int store_leaf_row(struct db_rowbuf *rb, uint64_t idx, int64_t now_ms, const char *agent_id,
+		   const struct delivered *r, const char *raw, size_t raw_len)
+{
+	struct db_val p[LEAF_COLS];
+	char sha[HASH_HEX_LEN + 1];
+
+	leaf_row(p, idx, now_ms, agent_id, r, raw, raw_len, sha);
+	return db_rowbuf_add(rb, p);
+}
+
+void store_chain_rows_init(struct db_rowbuf *rb)
+{
+	db_rowbuf_init(rb, "chain (agent_id, seq, leaf_idx, status, hash)", 5,
+		       " ON CONFLICT DO NOTHING");
+}
+
+int store_chain_row(struct db_rowbuf *rb, const char *agent_id, int64_t seq, uint64_t leaf_idx,
+		    const char *status, const char *hash)
+{
+	struct db_val p[] = {DBV_TEXT(agent_id), DBV_INT(seq), DBV_INT(leaf_idx), DBV_TEXT(status),
+			     DBV_TEXT(hash)};
+
+	return db_rowbuf_add(rb, p);
 }
 
 int store_leaf_raw(struct db *db, uint64_t idx, char **raw, size_t *len)
@@ -345,23 +388,22 @@ int store_chain_get(struct db *db, const char *agent_id, int64_t seq, struct cha
 	return r;
 }
 
-int store_chain_add(struct db *db, const char *agent_id, int64_t seq, uint64_t leaf_idx,
-		    const char *status, const char *hash)
-{
-	static const char sql[] = "INSERT INTO chain (agent_id, seq, leaf_idx, status, hash)"
-				  " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
-	struct db_val p[] = {DBV_TEXT(agent_id), DBV_INT(seq), DBV_INT(leaf_idx), DBV_TEXT(status),
-			     DBV_TEXT(hash)};
-	int64_t changes = 0;
-	int r = db_exec(db, sql, p, ARRAY_SIZE(p), &changes);
-
-	return r < 0 ? r : changes == 1 ? 0 : -EEXIST;
-}
-
 int store_chain_set_status(struct db *db, const char *agent_id, int64_t seq, const char *status)
 {
 	static const char sql[] = "UPDATE chain SET status = ? WHERE agent_id = ? AND seq = ?";
 	struct db_val p[] = {DBV_TEXT(status), DBV_TEXT(agent_id), DBV_INT(seq)};
 
 	return db_exec(db, sql, p, 3, NULL);
+}
+
+int store_chain_replace(struct db *db, const char *agent_id, int64_t seq, uint64_t leaf_idx,
+			const char *hash)
+{
+	static const char sql[] = "UPDATE chain SET leaf_idx = ?, status = 'stored', hash = ?"
+				  " WHERE agent_id = ? AND seq = ? AND status = 'invalid'";
+	struct db_val p[] = {DBV_INT(leaf_idx), DBV_TEXT(hash), DBV_TEXT(agent_id), DBV_INT(seq)};
+	int64_t changes = 0;
+	int r = db_exec(db, sql, p, 4, &changes);
+
+	return r < 0 ? r : changes == 1 ? 0 : -EIO;
 }

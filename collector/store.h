@@ -54,6 +54,14 @@ int store_alert(struct db *db, int64_t now_ms, const char *agent_id, const char 
  * collector leaf with raw text only). */
 int store_leaf_add(struct db *db, uint64_t idx, int64_t now_ms, const char *agent_id,
 		   const struct delivered *r, const char *raw, size_t raw_len);
+/* The same rows gathered for one multi-row insert (db_rowbuf_flush):
+ * what a batch of records writes. */
+void store_leaf_rows_init(struct db_rowbuf *rb);
+int store_leaf_row(struct db_rowbuf *rb, uint64_t idx, int64_t now_ms, const char *agent_id,
+		   const struct delivered *r, const char *raw, size_t raw_len);
+void store_chain_rows_init(struct db_rowbuf *rb);
+int store_chain_row(struct db_rowbuf *rb, const char *agent_id, int64_t seq, uint64_t leaf_idx,
+		    const char *status, const char *hash);
 /* The raw text of leaf idx (heap). */
 int store_leaf_raw(struct db *db, uint64_t idx, char **raw, size_t *len);
 
@@ -66,10 +74,10 @@ struct chain_row {
 };
 
 int store_chain_get(struct db *db, const char *agent_id, int64_t seq, struct chain_row *row);
-/* Inserts (agent, seq) unless present (ON CONFLICT DO NOTHING): 0 when
- * inserted, -EEXIST when a row was there. */
-int store_chain_add(struct db *db, const char *agent_id, int64_t seq, uint64_t leaf_idx,
-		    const char *status, const char *hash);
 int store_chain_set_status(struct db *db, const char *agent_id, int64_t seq, const char *status);
+/* The verified record that takes the seq of an invalid held one (whose
+ * leaf stays in the log as evidence). */
+int store_chain_replace(struct db *db, const char *agent_id, int64_t seq, uint64_t leaf_idx,
+			const char *hash);
 
 #endif

@@ -43,6 +43,20 @@ static void cache_put(struct tlog_batch *b, unsigned level, uint64_t idx, const 
 	}
 }
 
+/* A node written this batch that the cache let go of. */
+static bool pending_get(const struct tlog_batch *b, unsigned level, uint64_t idx, merkle_hash out)
+{
+	for (size_t i = b->pending.rows; i-- > 0;) {
+		const struct db_val *row = b->pending.vals + i * 3;
+
+		if (row[0].i == (int64_t)level && row[1].i == (int64_t)idx) {
+			memcpy(out, row[2].p, MERKLE_HASH_BYTES);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int node_read(void *ctx, unsigned level, uint64_t idx, merkle_hash out)
 {
 	static const char sql[] = "SELECT hash FROM nodes WHERE level = ? AND idx = ?";
@@ -51,7 +65,7 @@ static int node_read(void *ctx, unsigned level, uint64_t idx, merkle_hash out)
 	struct db_rows *rows;
 	int r = -ENOENT;
 
-	if (cache_get(b, level, idx, out))
+	if (cache_get(b, level, idx, out) || pending_get(b, level, idx, out))
 		return 0;
 	rows = db_query(b->db, sql, p, 2);
 	if (!rows)
@@ -66,10 +80,9 @@ static int node_read(void *ctx, unsigned level, uint64_t idx, merkle_hash out)
 
 static int node_write(void *ctx, unsigned level, uint64_t idx, const merkle_hash hash)
 {
-	static const char sql[] = "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)";
 	struct tlog_batch *b = ctx;
 	struct db_val p[] = {DBV_INT(level), DBV_INT(idx), DBV_BLOB(hash, MERKLE_HASH_BYTES)};
-	int r = db_exec(b->db, sql, p, 3, NULL);
+	int r = db_rowbuf_add(&b->pending, p);
 
 	if (r == 0)
 		cache_put(b, level, idx, hash);
@@ -89,10 +102,21 @@ static int read_size(struct db *db, uint64_t *size)
 	return r;
 }
 
-int tlog_batch_begin(struct tlog_batch *b, struct db *db)
+static void batch_init(struct tlog_batch *b, struct db *db)
 {
 	memset(b, 0, sizeof(*b));
 	b->db = db;
+	db_rowbuf_init(&b->pending, "nodes (level, idx, hash)", 3, NULL);
+}
+
+void tlog_batch_free(struct tlog_batch *b)
+{
+	db_rowbuf_free(&b->pending);
+}
+
+int tlog_batch_begin(struct tlog_batch *b, struct db *db)
+{
+	batch_init(b, db);
 	if (db_lock_log(db) < 0)
 		return -EIO;
 	return read_size(db, &b->size);
@@ -127,6 +151,8 @@ int tlog_batch_finish(struct tlog_batch *b, const struct tlog_key *k, int64_t no
 	memcpy(c.origin, k->origin, sizeof(c.origin));
 	r = tlog_root(b, b->size, c.root);
 	if (r == 0)
+		r = db_rowbuf_flush(b->db, &b->pending);
+	if (r == 0)
 		r = db_exec(b->db, set_size, p, 1, NULL);
 	if (r == 0)
 		r = checkpoint_sign(&c, k->name, &k->key, note);
@@ -159,8 +185,7 @@ int tlog_latest(struct tlog_batch *b, struct db *db, char **note)
 	static const char sql[] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1";
 	struct db_rows *rows;
 
-	memset(b, 0, sizeof(*b));
-	b->db = db;
+	batch_init(b, db);
 	*note = NULL;
 	rows = db_query(db, sql, NULL, 0);
 	if (!rows)
@@ -187,6 +212,7 @@ int tlog_first_checkpoint(struct db *db, const struct tlog_key *k, int64_t now_m
 	if (r == 0 && !note && (r = tlog_batch_begin(b, db)) == 0)
 		r = tlog_batch_finish(b, k, now_ms, &note);
 	r = r == 0 ? db_commit(db) : (db_rollback(db), r);
+	tlog_batch_free(b);
 	free(note);
 	free(b);
 	return r;

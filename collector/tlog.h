@@ -34,16 +34,18 @@ struct tlog_batch {
 		bool used;
 		merkle_hash hash;
 	} cache[TLOG_CACHE];
-	int err;
+	struct db_rowbuf pending; /* nodes written this batch, inserted at the end */
 };
 
 /* Starts appending: takes the log lock (the caller's write transaction
- * is open) and reads the size.  Returns 0 or -EIO. */
+ * is open) and reads the size.  Returns 0 or -EIO.  tlog_batch_free
+ * releases what the batch gathered (after finish, or instead of it). */
 int tlog_batch_begin(struct tlog_batch *b, struct db *db);
+void tlog_batch_free(struct tlog_batch *b);
 /* Appends the leaf hash as leaf b->size; *index gets its index. */
 int tlog_append(struct tlog_batch *b, const merkle_hash leaf_hash, uint64_t *index);
-/* Records the new size and a checkpoint for it signed with k (*note:
- * heap).  Call before committing. */
+/* Inserts the batch's nodes, records the new size and a checkpoint for
+ * it signed with k (*note: heap).  Call before committing. */
 int tlog_batch_finish(struct tlog_batch *b, const struct tlog_key *k, int64_t now_ms, char **note);
 
 /* Proofs through b's cache (b->db may also be a read transaction's

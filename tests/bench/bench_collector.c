@@ -75,12 +75,15 @@ static int append(struct db *db, uint64_t n, bool quiet)
 		size = b->size;
 		for (uint64_t k = 0; e == 0 && k < 500 && done < n; k++, done++)
 			e = add_leaf(b, size + k);
+		if (e == 0)
+			e = db_rowbuf_flush(db, &b->pending);
 		if (e == 0) {
 			struct db_val p = DBV_INT(b->size);
 
 			e = db_exec(db, "UPDATE tlog SET size = ? WHERE id = 1", &p, 1, NULL);
 		}
 		e = e == 0 ? db_commit(db) : (db_rollback(db), e);
+		tlog_batch_free(b);
 	}
 	if (!quiet && e == 0)
 		printf("append %" PRIu64
@@ -121,6 +124,7 @@ static int proofs(struct db *db)
 		printf("tree %" PRIu64 ": consistency proof from %" PRIu64 " %.1f us, %zu hashes\n",
 		       size, size / 2, (double)(monotonic_ns() - start) / 1e3, count);
 	db_rollback(db);
+	tlog_batch_free(b);
 	free(b);
 	return e;
 }

@@ -91,6 +91,22 @@ check_eq "a gap alert is raised (a reorder within a batch raises none)" 1 "$(ale
 coll_post alice 9 9
 check_eq "the missing record fills the gap; the chain reaches 10" 10 "$(contiguous)"
 
+# A forged record held past a gap fails when the gap closes; it does not
+# keep the real record from its seq.
+rec12=$(coll_records alice | sed -n 12p)
+c=${rec12: -20:1}
+[ "$c" = A ] && c=B || c=A
+printf '%s%s%s\n' "${rec12:0:${#rec12}-20}" "$c" "${rec12: -19}" >"$COLL_DIR/sent"
+jq -R -s -c '{records: split("\n") | map(select(length > 0))}' "$COLL_DIR/sent" >"$COLL_DIR/body"
+coll_post_body alice "$COLL_DIR/body"
+check_eq "a forged record past a gap is held (not yet verifiable)" held "$(coll_statuses)"
+coll_post alice 11 11
+check_eq "when the gap closes it fails: an invalid-held alert" 1 "$(alerts invalid-held)"
+check_eq "the chain stops before it" 11 "$(contiguous)"
+coll_post alice 12 12
+check_eq "the real record takes its seq" stored "$(coll_statuses)"
+check_eq "and the chain goes on" 12 "$(contiguous)"
+
 # Fork: the twin's records.  13' at a seq already kept is a conflict
 # (both kept); 21' at head + 1 with another prev is a fork (rejected).
 coll_post alice 11 20
