@@ -7,6 +7,7 @@
 #  - ingest rate with 10k and 1M records already stored (10M with
 #    BENCH_10M=1; bulk-loaded), with inclusion-proof time and receipt size.
 #   tests/bench/collector.sh [RECORDS_PER_AGENT]   (default 400)
+#   COLLECTOR_BENCH=ingest|growth  only that part
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -49,8 +50,11 @@ ingest() { # BACKEND LABEL [PREFILL]
 	trap - EXIT
 }
 
-ingest sqlite "50 agents -> SQLite"
-ingest postgres "50 agents -> PostgreSQL"
+if [ "${COLLECTOR_BENCH:-ingest}" = ingest ]; then
+	ingest sqlite "50 agents -> SQLite"
+	ingest postgres "50 agents -> PostgreSQL"
+fi
+[ "${COLLECTOR_BENCH:-growth}" = growth ] || exit 0
 d=$(mktemp -d)
 "$bench" append "sqlite:$d/append.db" 100000
 rm -rf "$d"
