@@ -1,22 +1,26 @@
 # collector/: ward-collector.  Every collector/*.c but main.c is in
-# libward-collector.a so unit tests can link the parts.
+# libward-collector.a so tests and the benchmark can link the parts.
 COLLECTOR_SRCS := $(filter-out collector/main.c,$(wildcard collector/*.c))
-COLLECTOR_PKGS := libmicrohttpd gnutls libpq
-COLLECTOR_LIBS := $(shell pkg-config --libs $(COLLECTOR_PKGS) 2>/dev/null)
-$(BUILD)/obj/collector/%.o: CFLAGS += $(shell pkg-config --cflags $(COLLECTOR_PKGS) 2>/dev/null)
+# libmicrohttpd and GnuTLS (the listeners, client certificates), libpq and
+# SQLite (the two databases), libcrypto (the CA and certificates).
+COLLECTOR_PKGS := libmicrohttpd gnutls libpq sqlite3 libcrypto
+COLLECTOR_CFLAGS := $(call pkg_cflags,$(COLLECTOR_PKGS))
+$(COLLECTOR_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/collector/main.o: CFLAGS += $(COLLECTOR_CFLAGS)
 $(BUILD)/libward-collector.a: $(COLLECTOR_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-collector.a
+# What links libward-collector.a links these (report/: the chain verifier).
+COLLECTOR_LINK_PKGS := $(COLLECTOR_PKGS) $(REPORT_PKGS) $(COMMON_PKGS)
 
 PROGRAMS += $(BUILD)/ward-collector
+$(BUILD)/ward-collector: LDLIBS := $(call pkg_libs,$(COLLECTOR_LINK_PKGS))
 $(BUILD)/ward-collector: $(BUILD)/obj/collector/main.o $(BUILD)/libward-collector.a \
 		$(BUILD)/libward-report.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
-		$(COLLECTOR_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
 
 COLLECTOR_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_collector*.c))
 UNIT_TESTS += $(COLLECTOR_TESTS)
-$(COLLECTOR_TESTS): LDLIBS += $(COLLECTOR_LIBS)
+$(COLLECTOR_TESTS): TEST_PKGS := $(COLLECTOR_LINK_PKGS)
 $(COLLECTOR_TESTS): $(BUILD)/libward-collector.a $(BUILD)/libward-report.a $(BUILD)/libward-common.a
 
 # The log's benchmark program (tests/bench/collector.sh runs it).
@@ -25,5 +29,5 @@ $(BUILD)/bench/bench_collector: tests/bench/bench_collector.c $(BUILD)/libward-c
 		$(BUILD)/libward-report.a $(BUILD)/libward-common.a
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
-		$(COLLECTOR_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(COLLECTOR_CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group \
+		$(filter %.a,$^) -Wl,--end-group $(call pkg_libs,$(COLLECTOR_LINK_PKGS))

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/decoder.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -37,12 +38,14 @@ static char *cert_pem(X509 *x)
 	return out;
 }
 
+/* The CA's and listeners' ECDSA P-256 keys as PKCS#8 PEM (Ed25519 keys
+ * are common/ed25519's; these are not). */
 static char *key_pem(EVP_PKEY *k)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *out = NULL;
 
-	if (bio && PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) == 1)
+	if (bio && PEM_write_bio_PKCS8PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) == 1)
 		out = bio_text(bio);
 	BIO_free(bio);
 	return out;
@@ -204,6 +207,21 @@ static char *read_text(const char *dir, const char *name)
 	return buf;
 }
 
+/* An ECDSA private key from PEM, through OpenSSL 3's decoders. */
+static EVP_PKEY *ec_key_read(BIO *bio)
+{
+	EVP_PKEY *k = NULL;
+	OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(
+	    &k, "PEM", NULL, "EC", OSSL_KEYMGMT_SELECT_KEYPAIR, NULL, NULL);
+
+	if (!dctx || OSSL_DECODER_from_bio(dctx, bio) != 1) {
+		EVP_PKEY_free(k);
+		k = NULL;
+	}
+	OSSL_DECODER_CTX_free(dctx);
+	return k;
+}
+
 static int load_ca(struct pki *p, const char *dir)
 {
 	char *kp = read_text(dir, "ca.key");
@@ -216,7 +234,7 @@ static int load_ca(struct pki *p, const char *dir)
 	}
 	kb = BIO_new_mem_buf(kp, -1);
 	cb = BIO_new_mem_buf(p->ca_pem, -1);
-	p->ca_key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+	p->ca_key = kb ? ec_key_read(kb) : NULL;
 	p->ca_cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
 	BIO_free(kb);
 	BIO_free(cb);

@@ -7,6 +7,8 @@ TESTS_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TESTS_TOOL_SRCS))
 TOOLS += $(TESTS_TOOLS)
 # Packages a tool calls itself (TOOL_PKGS), beside common's.
 $(BUILD)/tools/udev-probe $(BUILD)/tools/usb-authorize: TOOL_PKGS := libudev
+# The collector's test client talks HTTPS through libcurl.
+$(BUILD)/tools/collector-client: TOOL_PKGS := libcurl
 $(TESTS_TOOLS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libward-common.a
 	@mkdir -p $(dir $@)
 	@echo "  TOOL    $@"
@@ -15,5 +17,3 @@ $(TESTS_TOOLS): $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libward-
 tools: $(TOOLS)
 .PHONY: tools
 
-# The collector's test client (libcurl) links the common library only.
-$(BUILD)/tools/collector-client: LDLIBS += -lcurl
