@@ -6,10 +6,14 @@
  *   checkpoints [N]                               the latest N signed checkpoints (1)
  *   verify                                        recompute the log from the stored records and
  *                                                 re-verify every chain (exit 1 on any finding)
- *   export DIR (--agent ID | --ref CODE)...       an evidence bundle (evidence.c) */
+ *   export DIR (--agent ID | --ref CODE)...       an evidence bundle (evidence.c)
+ *   first-admin NAME                              the review console's first administrator, with a
+ *                                                 one-time password printed once (only while there
+ *                                                 is no administrator; exit 3 otherwise) */
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/rand.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +107,39 @@ static int checkpoints_show(struct collector *c, int n)
 	return rows ? 0 : 1;
 }
 
+/* The password is kept only as an Argon2id hash (libsodium's
+ * crypto_pwhash_str); the console makes its holder choose a new one. */
+static int first_admin(struct collector *c, const char *name)
+{
+	static const char sql[] = "INSERT INTO admins (name, otp_hash, created_at)"
+				  " SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM admins)";
+	unsigned char raw[15];
+	char otp[24], hash[crypto_pwhash_STRBYTES];
+	struct db_val p[3];
+	int64_t changes = 0;
+	struct db *db;
+	int r;
+
+	if (sodium_init() < 0 || RAND_bytes(raw, sizeof(raw)) != 1)
+		return 1;
+	b64_encode(B64_URL, raw, sizeof(raw), otp);
+	if (crypto_pwhash_str(hash, otp, strlen(otp), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return 1;
+	p[0] = DBV_TEXT(name);
+	p[1] = DBV_TEXT(hash);
+	p[2] = DBV_INT(collector_now_ms());
+	db = store_acquire(c->store);
+	r = db_exec(db, sql, p, 3, &changes);
+	store_release(c->store, db);
+	if (r < 0)
+		return 1;
+	if (changes == 0)
+		return 3;
+	printf("%s\n", otp);
+	return 0;
+}
+
 int admin_main(const struct collector_opts *o, int argc, char **argv)
 {
 	struct collector c;
@@ -114,10 +151,8 @@ int admin_main(const struct collector_opts *o, int argc, char **argv)
 			  "checkpoints [N]|verify|export DIR ...\n"));
 		return 2;
 	}
-	if (collector_become(o, true) < 0 ||
-	    collector_open(&c, o,
-			   strcmp(argv[0], "token") != 0 && strcmp(argv[0], "checkpoints") != 0 &&
-			       strcmp(argv[0], "agents") != 0) < 0)
+	/* Admin commands need the database and the log key, never the CA. */
+	if (collector_become(o, true) < 0 || collector_open(&c, o, false) < 0)
 		return 1;
 	if (strcmp(argv[0], "token") == 0 && argc >= 2 && strcmp(argv[1], "create") == 0)
 		status = token_create(&c, argc - 2, argv + 2);
@@ -131,6 +166,8 @@ int admin_main(const struct collector_opts *o, int argc, char **argv)
 		status = verify_all(&c, stdout);
 	else if (strcmp(argv[0], "export") == 0 && argc >= 3)
 		status = evidence_export(&c, argv[1], argc - 2, argv + 2);
+	else if (strcmp(argv[0], "first-admin") == 0 && argc == 2)
+		status = first_admin(&c, argv[1]);
 	else
 		fprintf(stderr, "%s", _("ward-collector admin: unknown command\n"));
 	collector_close(&c);

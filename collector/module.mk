@@ -2,8 +2,9 @@
 # libward-collector.a so tests and the benchmark can link the parts.
 COLLECTOR_SRCS := $(filter-out collector/main.c,$(wildcard collector/*.c))
 # libmicrohttpd and GnuTLS (the listeners, client certificates), libpq and
-# SQLite (the two databases), libcrypto (the CA and certificates).
-COLLECTOR_PKGS := libmicrohttpd gnutls libpq sqlite3 libcrypto
+# SQLite (the two databases), libcrypto (the CA and certificates),
+# libsodium (Argon2id for the console's administrator passwords).
+COLLECTOR_PKGS := libmicrohttpd gnutls libpq sqlite3 libcrypto libsodium
 COLLECTOR_CFLAGS := $(call pkg_cflags,$(COLLECTOR_PKGS))
 $(COLLECTOR_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/collector/main.o: CFLAGS += $(COLLECTOR_CFLAGS)
 $(BUILD)/libward-collector.a: $(COLLECTOR_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -7,7 +7,7 @@ set -eu
 BUILD="build-essential pkg-config clang llvm libclang-rt-14-dev gettext
  libudev-dev libmagic-dev libssl-dev libarchive-dev zlib1g-dev libxml2-dev
  libsqlite3-dev libjansson-dev libcmocka-dev libseccomp-dev libsystemd-dev libpoppler-glib-dev
- libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libpq-dev cppcheck clang-format
+ libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libpq-dev libsodium-dev cppcheck clang-format
  libicu-dev"
 TEST="udev exfat-fuse exfatprogs e2fsprogs util-linux umockdev attr rsync zip
  unzip tar gzip bzip2 xz-utils file procps psmisc iproute2 sqlite3 openssl locales jq python3

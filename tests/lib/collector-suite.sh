@@ -178,6 +178,15 @@ else
 	not_ok "npm ci for the bundle check"
 fi
 
+# The console's first administrator: a one-time password printed once,
+# kept as an Argon2id hash.
+otp=$(coll_admin first-admin 政風處管理員)
+check "the first administrator gets a one-time password" test -n "$otp"
+check_eq "kept as an Argon2id hash, not as the password" 1 \
+	"$(coll_sql "SELECT count(*) FROM admins WHERE otp_hash LIKE '\$argon2id\$%' AND otp_hash NOT LIKE '%$otp%'")"
+coll_admin first-admin other >/dev/null
+check_eq "a second first administrator is refused" 3 "$?"
+
 # Revocation: the next batch is refused with its reason.
 check "admin revoke" coll_admin revoke "$agent_id"
 coll_post alice 21 22
