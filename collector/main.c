@@ -177,7 +177,7 @@ static int serve(const struct collector_opts *o)
 		return 1;
 	hc = (struct http_conf){.address = o->address,
 				.port = o->port,
-				.cert_pem = c.pki.server_pem,
+				.cert_pem = c.pki.server_chain_pem,
 				.key_pem = c.pki.server_key_pem,
 				.trust_pem = c.pki.ca_pem,
 				.routes = AGENT_ROUTES,

@@ -289,6 +289,13 @@ int pki_load(struct pki *p, const char *dir, const char *extra_names, char *err,
 		return -EIO;
 	}
 	hex_encode(md, sizeof(md), p->ca_sha256);
+	/* The chain with the CA, so a client pinning the CA by fingerprint
+	 * (wardctl enroll --ca-sha256) sees the CA it pins. */
+	if (asprintf(&p->server_chain_pem, "%s%s", p->server_pem, p->ca_pem) < 0) {
+		p->server_chain_pem = NULL;
+		snprintf(err, errsize, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -298,6 +305,7 @@ void pki_free(struct pki *p)
 	X509_free(p->ca_cert);
 	free(p->ca_pem);
 	free(p->server_pem);
+	free(p->server_chain_pem);
 	if (p->server_key_pem)
 		OPENSSL_cleanse(p->server_key_pem, strlen(p->server_key_pem));
 	free(p->server_key_pem);

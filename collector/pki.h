@@ -15,7 +15,8 @@ struct pki {
 	void *ca_key;  /* EVP_PKEY * */
 	void *ca_cert; /* X509 * */
 	char *ca_pem, *server_pem, *server_key_pem;
-	char ca_sha256[65]; /* hex SHA-256 of the CA certificate's DER */
+	char *server_chain_pem; /* the server certificate, then the CA's: what listeners present */
+	char ca_sha256[65];	/* hex SHA-256 of the CA certificate's DER */
 };
 
 /* Loads the CA and server certificate from dir, creating what is missing
