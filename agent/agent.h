@@ -1,9 +1,16 @@
 /* wardd's context: everything the threads share, created by main and
  * passed down (no globals).  Who touches what:
- *   main thread   devices, mounts, inventory, marks, media (writes), control
- *   reader thread fan (reads), pool_submit/pool_expire, scanner pids
- *   workers       decisions: media (reads), cache, journal, scanners[own]
- * The policy is held by `decide` (its own lock). */
+ *   main thread   removable (devices, mounts, marks: writes), inventory,
+ *                 policy reloads, control socket
+ *   reader thread fan groups (reads), pool_submit/pool_expire, scanner pids
+ *   workers       decisions (decide.c) and their outcomes (act.c): the
+ *                 removable table (reads), cache, record log, scanners[own]
+ * The policy in force is policy/current.c's (its own lock).
+ *
+ * The pipeline, one file per stage (docs/architecture.md, "Where things
+ * happen"): removable.c → reader.c → pool.c → decide.c → act.c → record.c
+ * (today the journal) and the notify subscribers; status.c answers
+ * `wardctl status`; wardd.c sets it all up, runs the loop and shuts down. */
 #ifndef WARD_AGENT_AGENT_H
 #define WARD_AGENT_AGENT_H
 
@@ -15,16 +22,19 @@
 
 #include "agent/cache.h"
 #include "agent/config.h"
-#include "agent/decide.h"
 #include "agent/journal.h"
-#include "agent/media.h"
+#include "agent/ops.h"
 #include "agent/pidcache.h"
 #include "agent/pool.h"
 #include "agent/scanner.h"
 #include "kmod-free/fanotify.h"
+#include "policy/policy.h"
+
+struct act;
+struct removable;
 
 struct agent_counters {
-	atomic_uint_fast64_t events;	  /* read from the group */
+	atomic_uint_fast64_t events;	  /* read from the groups */
 	atomic_uint_fast64_t own;	  /* our own or helpers', allowed at once */
 	atomic_uint_fast64_t fast;	  /* source side allowed by the reader (pidcache) */
 	atomic_uint_fast64_t denied;	  /* permission events denied */
@@ -32,6 +42,11 @@ struct agent_counters {
 	atomic_uint_fast64_t ignored;	  /* ignore marks placed */
 	atomic_uint_fast64_t classified;  /* files sent to a scanner */
 	atomic_uint_fast64_t cache_hits;
+	atomic_uint_fast64_t overflows;	      /* FAN_Q_OVERFLOW: the kernel dropped events */
+	atomic_uint_fast64_t no_fd;	      /* other events that came without a descriptor */
+	atomic_uint_fast64_t proc_failures;   /* /proc scans that failed (fail mode, recorded) */
+	atomic_uint_fast64_t effect_failures; /* side effects that did not take (recorded) */
+	atomic_uint reloads_ok, reloads_failed;
 };
 
 /* Bits the reader adds to an event's mask (above every FAN_* bit). */
@@ -40,6 +55,9 @@ struct agent_counters {
 
 struct agent {
 	struct agent_config cfg;
+	/* Every call to the kernel, /proc, the scanners and the record log
+	 * (agent/ops.h): agent_system_ops in wardd, stand-ins in tests. */
+	const struct agent_ops *ops;
 	/* Two groups, so the reader knows the side of an event without
 	 * touching the file: `fan` marks removable media (open permission and
 	 * close-write: destination side, post-write), `fan_src` the internal
@@ -47,12 +65,13 @@ struct agent {
 	struct fan_group fan;
 	struct fan_group fan_src;
 	struct pidcache pidcache;
-	struct decide *decide;
+	struct policy_current *policy;
 	struct journal *journal;
 	struct pool *pool;
 	struct scanner *scanners[WARDD_MAX_WORKERS];
-	struct media *media;
+	struct removable *removable;
 	struct class_cache *cache;
+	struct act *act;
 	char quarantine_dir[PATH_MAX];
 	pid_t self_pid;
 	atomic_uint deadline_ms; /* from the policy, else the config */
@@ -60,18 +79,14 @@ struct agent {
 	struct agent_counters n;
 };
 
-/* The pool's callbacks (handle.c). */
-void agent_handle(void *arg, unsigned worker, struct pool_event *ev);
-void agent_respond(void *arg, const struct pool_event *ev, enum pool_verdict verdict, bool audit);
-enum pool_verdict agent_fail_verdict(void *arg, const struct pool_event *ev);
+/* The built-in identity of an internal disk, for fail modes on the source
+ * side. */
+extern const struct ward_device agent_internal_device;
 
-/* Reader thread: try to learn that a file on an internal filesystem is
- * clean without waiting on anything (handle.c).  False: hand it to a
- * worker. */
-bool agent_learn_inline(struct agent *a, int fd);
-
-/* Journal a device decision (main thread). */
-void agent_journal_device(struct agent *a, const struct ward_device *dev, const char *action,
-			  const char *rule, const char *outcome, const char *detail);
+/* Whether a file action stops the copy (block and quarantine deny). */
+static inline bool agent_denies(enum policy_action action)
+{
+	return action == POLICY_BLOCK || action == POLICY_QUARANTINE;
+}
 
 #endif

@@ -1,39 +1,33 @@
-/* The agent's hold on the policy: the current policy object behind a
- * mutex that guards only the pointer (policy.h's reload protocol), and the
- * few policy questions the agent asks, in one place. */
+/* The decisions behind every fanotify event, on the worker threads:
+ *   destination side  an open on a removable medium while the opener holds
+ *                     a readable document elsewhere (cp, mv, rsync sender);
+ *   source side       an open of a document while the opener holds a file
+ *                     open for writing on a removable medium (cat > stick,
+ *                     tar -cf stick/x.tar, zip);
+ *   post-write        a file closed after writing on a removable medium
+ *                     (pipes, editors, archivers): classify what was
+ *                     written, quarantine it if the policy says so;
+ *   learning          a file on an internal filesystem found clean gets an
+ *                     ignore mark, so its next opens cost nothing.
+ * What is decided is carried out by act.c; every outside call goes
+ * through a->ops. */
 #ifndef WARD_AGENT_DECIDE_H
 #define WARD_AGENT_DECIDE_H
 
 #include <stdbool.h>
-#include <stddef.h>
 
-#include "policy/policy.h"
+#include "agent/pool.h"
 
-struct decide;
+struct agent;
 
-/* Loads the policy at path (a directory of .rules files or one file).  On
- * error every diagnostic is logged and -EINVAL returned. */
-int decide_open(const char *path, struct decide **out);
-void decide_free(struct decide *d);
+/* The pool's callbacks (pool_ops.handle and pool_ops.fail_verdict; the
+ * answer itself is act_respond). */
+void decide_event(void *arg, unsigned worker, struct pool_event *ev);
+enum pool_verdict decide_fail_verdict(void *arg, const struct pool_event *ev);
 
-/* SIGHUP: load again; a broken policy is logged and the old one kept.
- * Returns 0 when the new policy is in place, -EINVAL otherwise. */
-int decide_reload(struct decide *d);
-
-/* A reference to the current policy: release with policy_unref(). */
-struct policy *decide_acquire(struct decide *d);
-
-/* How many reloads succeeded and failed. */
-void decide_reload_counts(struct decide *d, unsigned *ok, unsigned *failed);
-
-/* The built-in identity of an internal disk, for fail modes on the
- * source side. */
-extern const struct ward_device decide_internal_device;
-
-/* Whether a file action stops the copy (block and quarantine deny). */
-static inline bool decide_denies(enum policy_action action)
-{
-	return action == POLICY_BLOCK || action == POLICY_QUARANTINE;
-}
+/* Reader thread: try to learn that a file on an internal filesystem is
+ * clean without waiting on anything.  True: done with it (fd still the
+ * caller's); false: hand it to a worker. */
+bool decide_learn_inline(struct agent *a, int fd);
 
 #endif

@@ -7,21 +7,17 @@
 #include <sys/sysmacros.h>
 
 #include "agent/devices.h"
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
 
-struct known {
-	dev_t devnum;
-	bool seen;		 /* present in the enumeration under way */
-	struct devices_event ev; /* as last reported (action ignored) */
-};
+#define LIST_MAX 256 /* known media swept after an enumeration */
 
 struct devices {
 	struct udev *udev;
 	struct udev_monitor *monitor;
-	struct known *known;
-	size_t n_known, cap_known;
+	struct devices_table table; /* the caller's: what is known */
 };
 
 bool devices_decode_enc(const char *enc, char *out, size_t size)
@@ -213,13 +209,14 @@ static const char *udev_attr(const char *name, void *arg)
 	return udev_device_get_sysattr_value(c->dev, name);
 }
 
-int devices_open(struct devices **out)
+int devices_open(const struct devices_table *table, struct devices **out)
 {
 	struct devices *d = calloc(1, sizeof(*d));
 	int r;
 
 	if (!d)
 		return -ENOMEM;
+	d->table = *table;
 	d->udev = udev_new();
 	if (!d->udev) {
 		r = -ENOMEM;
@@ -252,7 +249,6 @@ void devices_free(struct devices *d)
 		udev_monitor_unref(d->monitor);
 	if (d->udev)
 		udev_unref(d->udev);
-	free(d->known);
 	free(d);
 }
 
@@ -264,66 +260,6 @@ int devices_fd(const struct devices *d)
 struct udev *devices_udev(const struct devices *d)
 {
 	return d->udev;
-}
-
-size_t devices_count(const struct devices *d)
-{
-	return d->n_known;
-}
-
-static struct known *find_known(const struct devices *d, dev_t devnum)
-{
-	for (size_t i = 0; i < d->n_known; i++)
-		if (d->known[i].devnum == devnum)
-			return &d->known[i];
-	return NULL;
-}
-
-const struct ward_device *devices_lookup(const struct devices *d, dev_t devnum)
-{
-	struct known *k = find_known(d, devnum);
-	return k ? &k->ev.device : NULL;
-}
-
-const struct ward_device *devices_lookup_node(const struct devices *d, const char *devnode,
-					      dev_t *devnum)
-{
-	for (size_t i = 0; i < d->n_known; i++) {
-		if (strcmp(d->known[i].ev.device.devnode, devnode) == 0) {
-			if (devnum)
-				*devnum = d->known[i].devnum;
-			return &d->known[i].ev.device;
-		}
-	}
-	return NULL;
-}
-
-static int remember(struct devices *d, const struct devices_event *ev)
-{
-	struct known *k = find_known(d, ev->devnum);
-
-	if (!k) {
-		if (d->n_known == d->cap_known) {
-			size_t cap = d->cap_known ? d->cap_known * 2 : 8;
-			struct known *bigger = realloc(d->known, cap * sizeof(*bigger));
-			if (!bigger)
-				return -ENOMEM;
-			d->known = bigger;
-			d->cap_known = cap;
-		}
-		k = &d->known[d->n_known++];
-	}
-	k->devnum = ev->devnum;
-	k->ev = *ev;
-	return 0;
-}
-
-static void forget(struct devices *d, dev_t devnum)
-{
-	struct known *k = find_known(d, devnum);
-
-	if (k)
-		*k = d->known[--d->n_known];
 }
 
 /* Fill c for dev: its disk (itself unless a partition) and the USB device
@@ -368,18 +304,12 @@ static void lower_release(struct lower_hold *h)
 	h->n = 0;
 }
 
-static void close_dirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 /* The removable medium under dev, through sysfs "slaves" (dm-crypt, LVM,
  * md, several levels deep), or NULL. */
 static struct udev_ctx *find_lower(struct udev_device *dev, struct lower_hold *h)
 {
 	char path[512];
-	_cleanup_(close_dirp) DIR *dir = NULL;
+	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
 
 	if (snprintf(path, sizeof(path), "%s/slaves", udev_device_get_syspath(dev)) >=
@@ -462,46 +392,69 @@ static bool same_identity(const struct ward_device *a, const struct ward_device 
 	       strcmp(a->fs_label, b->fs_label) == 0 && strcmp(a->devnode, b->devnode) == 0;
 }
 
-/* One udev device with its action; reports what changed.  Returns 1 if
- * an event was reported, 0 if not, -errno. */
+/* One udev device with its action; reports what changed against what the
+ * caller's table knows.  A present medium's devnum goes into present when
+ * given (an enumeration).  Returns 1 if an event was reported, 0 if not,
+ * -errno. */
 static int handle(struct devices *d, struct udev_device *dev, const char *action, devices_cb cb,
-		  void *arg)
+		  void *arg, struct buf *present)
 {
-	struct devices_event ev;
+	struct devices_event ev, prev;
 	dev_t devnum = udev_device_get_devnum(dev);
-	struct known *k = find_known(d, devnum);
+	bool known = d->table.find(d->table.arg, devnum, &prev);
 
 	if (!action)
 		action = "add";
 	if (strcmp(action, "remove") == 0 ||
 	    ((strcmp(action, "add") == 0 || strcmp(action, "change") == 0) &&
 	     !describe(dev, &ev))) {
-		if (!k)
+		if (!known)
 			return 0;
-		ev = k->ev;
-		ev.action = DEVICES_REMOVED;
-		forget(d, devnum);
-		cb(&ev, arg);
+		prev.action = DEVICES_REMOVED;
+		cb(&prev, arg);
 		return 1;
 	}
 	if (strcmp(action, "add") != 0 && strcmp(action, "change") != 0)
 		return 0; /* bind, unbind, move, online, offline */
-	if (k && same_identity(&k->ev.device, &ev.device)) {
-		k->seen = true;
+	if (present && buf_push(present, &ev.devnum, sizeof(ev.devnum)) < 0)
+		return -ENOMEM;
+	if (known && same_identity(&prev.device, &ev.device))
 		return 0; /* a change event that changed nothing we know of */
-	}
-	ev.action = k ? DEVICES_CHANGED : DEVICES_ADDED;
-	int r = remember(d, &ev);
-	if (r < 0)
-		return r;
-	find_known(d, ev.devnum)->seen = true;
+	ev.action = known ? DEVICES_CHANGED : DEVICES_ADDED;
 	cb(&ev, arg);
 	return 1;
+}
+
+static bool listed(const struct buf *present, dev_t devnum)
+{
+	const dev_t *v = (const dev_t *)present->data;
+
+	for (size_t i = 0; i < present->len / sizeof(dev_t); i++)
+		if (v[i] == devnum)
+			return true;
+	return false;
+}
+
+/* Known but not present any more: its remove event was lost. */
+static void sweep(struct devices *d, const struct buf *present, devices_cb cb, void *arg)
+{
+	dev_t known[LIST_MAX];
+	size_t n = d->table.list(d->table.arg, known, LIST_MAX);
+
+	for (size_t i = 0; i < n; i++) {
+		struct devices_event ev;
+
+		if (listed(present, known[i]) || !d->table.find(d->table.arg, known[i], &ev))
+			continue;
+		ev.action = DEVICES_REMOVED;
+		cb(&ev, arg);
+	}
 }
 
 int devices_enumerate(struct devices *d, devices_cb cb, void *arg)
 {
 	struct udev_enumerate *en = udev_enumerate_new(d->udev);
+	_cleanup_buf_ struct buf present = BUF_INIT;
 	struct udev_list_entry *e;
 	int r;
 
@@ -512,15 +465,13 @@ int devices_enumerate(struct devices *d, devices_cb cb, void *arg)
 		udev_enumerate_unref(en);
 		return r;
 	}
-	for (size_t i = 0; i < d->n_known; i++)
-		d->known[i].seen = false;
 	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en))
 	{
 		struct udev_device *dev =
 		    udev_device_new_from_syspath(d->udev, udev_list_entry_get_name(e));
 		if (!dev)
 			continue; /* gone meanwhile */
-		r = handle(d, dev, "add", cb, arg);
+		r = handle(d, dev, "add", cb, arg, &present);
 		udev_device_unref(dev);
 		if (r < 0)
 			break;
@@ -528,15 +479,7 @@ int devices_enumerate(struct devices *d, devices_cb cb, void *arg)
 	udev_enumerate_unref(en);
 	if (r < 0)
 		return r;
-	/* Known but not present any more: its remove event was lost. */
-	for (size_t i = d->n_known; i-- > 0;) {
-		if (d->known[i].seen)
-			continue;
-		struct devices_event ev = d->known[i].ev;
-		ev.action = DEVICES_REMOVED;
-		forget(d, ev.devnum);
-		cb(&ev, arg);
-	}
+	sweep(d, &present, cb, arg);
 	return 0;
 }
 
@@ -560,7 +503,7 @@ int devices_dispatch(struct devices *d, devices_cb cb, void *arg)
 			}
 			break; /* EAGAIN: drained */
 		}
-		int r = handle(d, dev, udev_device_get_action(dev), cb, arg);
+		int r = handle(d, dev, udev_device_get_action(dev), cb, arg, NULL);
 		udev_device_unref(dev);
 		if (r < 0)
 			return r;

@@ -1,10 +1,12 @@
 /* Removable storage as udev sees it: a libudev monitor ("udev" netlink
  * source, subsystem "block", disks and partitions) plus an enumeration of
- * what is present at start.  The context keeps the table of removable
- * media currently present, keyed by dev_t, so the mount layer can map a
- * mount to its medium and a "change" without media can be reported as the
- * medium going away.  No threads inside: the daemon polls devices_fd() and
- * calls devices_dispatch(). */
+ * what is present at start.  It keeps no table of its own: it reports
+ * media against the caller's table of known devices (wardd: removable.c),
+ * which it asks through struct devices_table, so a "change" that changes
+ * nothing is not reported, a "change" without media is the medium going
+ * away, and an enumeration reports media whose removal was missed.  No
+ * threads inside: the daemon polls devices_fd() and calls
+ * devices_dispatch(). */
 #ifndef WARD_AGENT_DEVICES_H
 #define WARD_AGENT_DEVICES_H
 
@@ -34,11 +36,25 @@ struct devices_event {
 	char syspath[256];	   /* /sys/devices/.../block/sdb/sdb1 */
 };
 
-/* Called once per event; the event is valid only during the call. */
+/* Called once per event; the event is valid only during the call.  It
+ * must keep the caller's table in step: remember an ADDED or CHANGED
+ * event (the whole struct), forget a REMOVED one. */
 typedef void (*devices_cb)(const struct devices_event *event, void *arg);
 
-/* Open the monitor (enabled, non-blocking).  Returns 0 or -errno. */
-int devices_open(struct devices **out);
+/* The caller's table of known devices, as devices.c asks it. */
+struct devices_table {
+	/* The event last remembered for devnum, copied into *out; false
+	 * when devnum is not known. */
+	bool (*find)(void *arg, dev_t devnum, struct devices_event *out);
+	/* The devnum of every known medium, up to max, into out; returns
+	 * how many. */
+	size_t (*list)(void *arg, dev_t *out, size_t max);
+	void *arg;
+};
+
+/* Open the monitor (enabled, non-blocking).  table is copied.  Returns 0
+ * or -errno. */
+int devices_open(const struct devices_table *table, struct devices **out);
 void devices_free(struct devices *devices);
 
 /* The monitor's fd for poll(2) (POLLIN). */
@@ -55,16 +71,6 @@ int devices_enumerate(struct devices *devices, devices_cb cb, void *arg);
 /* Drain the monitor: one callback per relevant event.  Non-removable
  * devices are ignored.  Returns the number of events reported or -errno. */
 int devices_dispatch(struct devices *devices, devices_cb cb, void *arg);
-
-/* A removable medium currently present, by its block device number; NULL
- * if none.  The pointer is valid until the next dispatch. */
-const struct ward_device *devices_lookup(const struct devices *devices, dev_t devnum);
-/* The same, by device node path ("/dev/sdb1", "/dev/loop3"); on a match
- * sets *devnum if non-NULL. */
-const struct ward_device *devices_lookup_node(const struct devices *devices, const char *devnode,
-					      dev_t *devnum);
-/* How many removable media are present. */
-size_t devices_count(const struct devices *devices);
 
 /* --- Pure helpers, exposed for unit tests and for other sources of
  * properties.  get(key, ctx) returns a udev property value or NULL; attr(name,

@@ -25,13 +25,15 @@ struct journal;
 
 /* What one decision record says.  Every pointer may be NULL (not known). */
 struct journal_record {
-	struct timespec time; /* when it was decided (CLOCK_REALTIME) */
-	const char *event;    /* "copy-destination", "copy-source", "close-write",
+	struct timespec time;  /* when it was decided (CLOCK_REALTIME) */
+	const char *event;     /* "copy-destination", "copy-source", "close-write",
 				 * "device", "reload", ... */
-	uid_t uid;	      /* (uid_t)-1 when unknown */
-	const char *user;     /* login name of uid */
-	uid_t loginuid;	      /* the person behind sudo, (uid_t)-1 unset */
-	pid_t pid;	      /* 0 when not a process event */
+	const char *record_id; /* UUID of this record (act.h) */
+	const char *decision;  /* an outcome record: the id of its decision record */
+	uid_t uid;	       /* (uid_t)-1 when unknown */
+	const char *user;      /* login name of uid */
+	uid_t loginuid;	       /* the person behind sudo, (uid_t)-1 unset */
+	pid_t pid;	       /* 0 when not a process event */
 	const char *exe;
 	const char *path;		       /* the file decided on */
 	const char *source;		       /* for a destination-side copy: the marked source */

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "agent/mounts.h"
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "kmod-free/procfd.h"
 
 void mountinfo_unescape(char *s)
 {
@@ -258,8 +260,7 @@ int mount_table_diff(const struct mount_table *old, const struct mount_table *cu
 struct mounts {
 	int fd;
 	struct mount_table table;
-	char *buf;
-	size_t buf_size;
+	struct buf text; /* the last read, kept for its memory */
 };
 
 int mounts_open(const char *path, struct mounts **out)
@@ -268,7 +269,7 @@ int mounts_open(const char *path, struct mounts **out)
 
 	if (!m)
 		return -ENOMEM;
-	m->fd = open(path ? path : "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	m->fd = open(path ? path : PROCFD_MOUNTINFO, O_RDONLY | O_CLOEXEC);
 	if (m->fd < 0) {
 		int err = -errno;
 		free(m);
@@ -285,7 +286,7 @@ void mounts_free(struct mounts *mounts)
 	if (mounts->fd >= 0)
 		close(mounts->fd);
 	mount_table_free(&mounts->table);
-	free(mounts->buf);
+	buf_free(&mounts->text);
 	free(mounts);
 }
 
@@ -303,30 +304,25 @@ const struct mount_table *mounts_table(const struct mounts *mounts)
  * a buffer too small is grown and the read restarted. */
 static ssize_t read_whole(struct mounts *mounts)
 {
-	for (;;) {
-		if (mounts->buf_size == 0) {
-			mounts->buf_size = 64 * 1024;
-			mounts->buf = malloc(mounts->buf_size);
-			if (!mounts->buf) {
-				mounts->buf_size = 0;
-				return -ENOMEM;
-			}
-		}
+	struct buf *b = &mounts->text;
+	int r;
+
+	b->max = 64u * 1024 * 1024;
+	r = buf_reserve(b, 64 * 1024);
+	for (; r == 0; r = buf_reserve(b, b->cap)) {
+		size_t room = b->cap - 1;
+		ssize_t n;
+
+		buf_reset(b);
 		if (lseek(mounts->fd, 0, SEEK_SET) < 0)
 			return -errno;
-		ssize_t n = read_full(mounts->fd, mounts->buf, mounts->buf_size);
+		n = read_full(mounts->fd, b->data, room);
 		if (n < 0)
 			return n;
-		if ((size_t)n < mounts->buf_size)
+		if ((size_t)n < room)
 			return n;
-		if (mounts->buf_size >= 64u * 1024 * 1024)
-			return -EFBIG;
-		char *bigger = realloc(mounts->buf, mounts->buf_size * 2);
-		if (!bigger)
-			return -ENOMEM;
-		mounts->buf = bigger;
-		mounts->buf_size *= 2;
 	}
+	return r;
 }
 
 int mounts_refresh(struct mounts *mounts, mounts_cb cb, void *arg)
@@ -337,7 +333,7 @@ int mounts_refresh(struct mounts *mounts, mounts_cb cb, void *arg)
 
 	if (n < 0)
 		return (int)n;
-	r = mount_table_parse(mounts->buf, (size_t)n, &cur, NULL);
+	r = mount_table_parse(mounts->text.data, (size_t)n, &cur, NULL);
 	if (r < 0)
 		return r;
 	r = mount_table_diff(&mounts->table, &cur, cb, arg);

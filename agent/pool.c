@@ -241,18 +241,8 @@ void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm,
 		struct ring *r = perm ? &best->perm : &best->note;
 
 		if (r->tail - r->done < pool->queue_len && !best->stopping) {
-			struct pool_event *ev = &r->slots[r->tail % pool->queue_len];
-
-			ev->fd = fd;
-			ev->pid = pid;
-			ev->mask = mask;
-			ev->perm = perm;
-			ev->submitted_ms = now_ms;
-			ev->deadline_ms = perm ? deadline_ms : UINT64_MAX;
-			ev->answered_by = POOL_BY_NOBODY;
-			ev->verdict = POOL_ALLOW;
-			atomic_store(&ev->fail_hint, -1);
-			atomic_store(&ev->state, perm ? EV_PENDING : EV_ANSWERED);
+			pool_event_init(&r->slots[r->tail % pool->queue_len], fd, pid, mask, perm,
+					now_ms, deadline_ms);
 			r->tail++;
 			pthread_cond_signal(&best->wake);
 			pthread_mutex_unlock(&best->lock);
@@ -306,6 +296,43 @@ int pool_expire(struct pool *pool, uint64_t now_ms)
 	if (next == UINT64_MAX)
 		return -1;
 	return (int)(next - now_ms);
+}
+
+void pool_event_init(struct pool_event *ev, int fd, pid_t pid, uint64_t mask, bool perm,
+		     uint64_t now_ms, uint64_t deadline_ms)
+{
+	ev->fd = fd;
+	ev->pid = pid;
+	ev->mask = mask;
+	ev->perm = perm;
+	ev->submitted_ms = now_ms;
+	ev->deadline_ms = perm ? deadline_ms : UINT64_MAX;
+	ev->answered_by = POOL_BY_NOBODY;
+	ev->verdict = POOL_ALLOW;
+	atomic_store(&ev->fail_hint, -1);
+	atomic_store(&ev->state, perm ? EV_PENDING : EV_ANSWERED);
+}
+
+enum pool_answerer pool_event_answerer(struct pool_event *ev, enum pool_verdict *verdict)
+{
+	int state = atomic_load(&ev->state);
+
+	while (state == EV_ANSWERING) {
+		sched_yield();
+		state = atomic_load(&ev->state);
+	}
+	if (state != EV_ANSWERED)
+		return POOL_BY_NOBODY;
+	*verdict = ev->verdict;
+	return ev->answered_by;
+}
+
+void pool_event_mark_answered(struct pool_event *ev, enum pool_verdict verdict,
+			      enum pool_answerer by)
+{
+	ev->verdict = verdict;
+	ev->answered_by = by;
+	atomic_store(&ev->state, EV_ANSWERED);
 }
 
 unsigned pool_queued(struct pool *pool, unsigned worker)

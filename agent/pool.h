@@ -93,6 +93,22 @@ int pool_expire(struct pool *pool, uint64_t now_ms);
  * deadline (or shutdown) answered first. */
 bool pool_answer(struct pool *pool, struct pool_event *ev, enum pool_verdict verdict, bool audit);
 
+/* Fills ev as pool_submit() does: pending, no fail hint yet.  For
+ * events decided outside a pool's queues (tests). */
+void pool_event_init(struct pool_event *ev, int fd, pid_t pid, uint64_t mask, bool perm,
+		     uint64_t now_ms, uint64_t deadline_ms);
+
+/* Who answered ev so far (POOL_BY_NOBODY while pending) and, when
+ * answered, with what (*verdict).  An answer being written is waited for
+ * (one write(2)), so the result is never half of one.  Any thread. */
+enum pool_answerer pool_event_answerer(struct pool_event *ev, enum pool_verdict *verdict);
+
+/* An event answered outside the pool (a record of an answer the reader
+ * gave): pool_answer() on it returns false and leaves verdict and
+ * answerer as set here. */
+void pool_event_mark_answered(struct pool_event *ev, enum pool_verdict verdict,
+			      enum pool_answerer by);
+
 /* Events waiting in worker's queue (not counting the one in hand). */
 unsigned pool_queued(struct pool *pool, unsigned worker);
 unsigned pool_workers(const struct pool *pool);

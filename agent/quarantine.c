@@ -46,7 +46,7 @@ static int copy_fd(int from, int to)
 	}
 }
 
-int quarantine_store(const char *dir, int fd, const struct journal_record *rec,
+int quarantine_store(const char *dir, int fd, const char *meta, size_t meta_len,
 		     char id[QUARANTINE_ID_LEN])
 {
 	char data_path[4096], meta_path[4096];
@@ -54,8 +54,6 @@ int quarantine_store(const char *dir, int fd, const struct journal_record *rec,
 	char rhex[13];
 	struct tm tm;
 	time_t now = time(NULL);
-	_cleanup_free_ char *meta = NULL;
-	size_t meta_len;
 	_cleanup_close_ int out = -1;
 	_cleanup_close_ int mfd = -1;
 	_cleanup_close_ int dfd = -1;
@@ -70,9 +68,6 @@ int quarantine_store(const char *dir, int fd, const struct journal_record *rec,
 	snprintf(data_path, sizeof(data_path), "%s/%s.data", dir, id);
 	snprintf(meta_path, sizeof(meta_path), "%s/%s.json", dir, id);
 
-	r = journal_format(rec, &meta, &meta_len);
-	if (r < 0)
-		return r;
 	out = open(data_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (out < 0)
 		return -errno;

@@ -8,17 +8,16 @@
 
 #include <stddef.h>
 
-#include "agent/journal.h"
-
 #define QUARANTINE_ID_LEN 48
 
 /* Creates dir (0700) if needed.  Returns 0 or -errno. */
 int quarantine_prepare(const char *dir);
 
-/* Copies the file at fd into dir/<id>.data and writes dir/<id>.json from
- * rec (the decision record).  *id receives the new id.  Returns 0 or
- * -errno (nothing is left behind on failure). */
-int quarantine_store(const char *dir, int fd, const struct journal_record *rec,
+/* Copies the file at fd into dir/<id>.data and writes dir/<id>.json: an
+ * object of "id", "data" and the decision record's members (meta: JSON
+ * members' text without the braces, as record_format gives).  *id receives the new id.  Returns 0 or -errno (nothing is left
+ * behind on failure). */
+int quarantine_store(const char *dir, int fd, const char *meta, size_t meta_len,
 		     char id[QUARANTINE_ID_LEN]);
 
 /* Removes path from the medium if it is still the file at fd (same dev and

@@ -4,6 +4,7 @@
 #ifndef WARD_CLEANUP_H
 #define WARD_CLEANUP_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,11 +23,17 @@ static inline void cleanup_fclosep(FILE **f)
 	if (*f)
 		fclose(*f);
 }
+static inline void cleanup_closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
 
 #define _cleanup_(fn) __attribute__((cleanup(fn)))
 #define _cleanup_free_ _cleanup_(cleanup_freep)
 #define _cleanup_close_ _cleanup_(cleanup_closep)
 #define _cleanup_fclose_ _cleanup_(cleanup_fclosep)
+#define _cleanup_closedir_ _cleanup_(cleanup_closedirp)
 
 #define TAKE_PTR(p)                                                                                \
 	({                                                                                         \

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/util.h"
 
 json_t *wjson_parse(const char *text, size_t len, char *err, size_t errsize)
@@ -108,4 +109,69 @@ bool wjson_hash_array_parse(const json_t *array, unsigned char (*out)[32], size_
 			return false;
 	}
 	return true;
+}
+
+/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when invalid:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_valid_len(const unsigned char *s, size_t left)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+json_t *wjson_string_lossy(const char *s)
+{
+	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s), valid = 0, n;
+	_cleanup_buf_ struct buf b = BUF_INIT;
+
+	/* Nearly every string is valid: then no copy. */
+	while (valid < left && (n = utf8_valid_len(p + valid, left - valid)) > 0)
+		valid += n;
+	if (valid == left)
+		return json_stringn(s, left);
+	while (left > 0) {
+		int r;
+
+		n = utf8_valid_len(p, left);
+		r = n ? buf_append(&b, p, n) : buf_append(&b, replacement, 3);
+
+		if (r < 0)
+			return NULL;
+		n = n ? n : 1;
+		p += n;
+		left -= n;
+	}
+	return json_stringn(b.data ? b.data : "", b.len);
+}
+
+int wjson_set_text(json_t *obj, const char *key, const char *value)
+{
+	if (!value)
+		return 0;
+	return json_object_set_new(obj, key, wjson_string_lossy(value)) == 0 ? 0 : -ENOMEM;
 }

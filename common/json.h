@@ -45,4 +45,12 @@ json_t *wjson_hash_array(const unsigned char (*hashes)[32], size_t count);
 bool wjson_hash_array_parse(const json_t *array, unsigned char (*out)[32], size_t max,
 			    size_t *count);
 
+/* A JSON string from text that may not be valid UTF-8 (a file name on a
+ * stick written by another system): every invalid byte becomes U+FFFD, so
+ * the fact is kept rather than the value refused.  NULL on no memory. */
+json_t *wjson_string_lossy(const char *s);
+/* Sets key to wjson_string_lossy(value) when value is non-NULL.  Returns 0
+ * or -ENOMEM. */
+int wjson_set_text(json_t *obj, const char *key, const char *value);
+
 #endif

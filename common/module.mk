@@ -1,6 +1,7 @@
 COMMON_SRCS := common/log.c common/level.c common/jsonw.c common/util.c common/device.c common/i18n.c \
                common/b64.c common/json.c common/ed25519.c common/jws.c common/merkle.c common/note.c \
-               common/record_id.c
+               common/record_id.c \
+               common/buf.c
 # OpenSSL's libcrypto (Ed25519, JWS, SHA-256 of Merkle trees), jansson (common/json).
 COMMON_PKGS := libcrypto jansson
 COMMON_CFLAGS := $(call pkg_cflags,$(COMMON_PKGS))

@@ -1,12 +1,17 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "common/cleanup.h"
 
 int write_all(int fd, const void *buf, size_t len)
 {
@@ -44,6 +49,37 @@ ssize_t read_full(int fd, void *buf, size_t len)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+int read_file(int dirfd, const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd =
+	    openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	/* One byte more than the size: a file that grew meanwhile shows. */
+	buf = malloc((size_t)st.st_size + 2);
+	if (!buf)
+		return -ENOMEM;
+	n = read_full(fd, buf, (size_t)st.st_size + 1);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n > max)
+		return -EFBIG;
+	buf[n] = '\0';
+	*len = (size_t)n;
+	*out = TAKE_PTR(buf);
+	return 0;
 }
 
 bool str_copy_n(char *dst, size_t dstsize, const char *src, size_t srclen)

@@ -14,6 +14,16 @@ int write_all(int fd, const void *buf, size_t len);
  * read or -errno. */
 ssize_t read_full(int fd, void *buf, size_t len);
 
+/* The one way Ward reads a whole file (configuration, policy, tokens,
+ * keys, zone files): path relative to dirfd (AT_FDCWD for none), opened
+ * O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY (a symlink,
+ * a FIFO or a device never blocks or redirects the read), checked to be a
+ * regular file of at most max bytes before anything is read.  *out gets a
+ * heap copy with a NUL after the last byte, *len its length.  Returns 0,
+ * -ELOOP (a symlink), -EINVAL (not a regular file), -EFBIG (over max) or
+ * another -errno. */
+int read_file(int dirfd, const char *path, size_t max, char **out, size_t *len);
+
 /* Copy src into dst of size dstsize, always NUL-terminated; truncates at a
  * UTF-8 character boundary.  Returns true if nothing was cut. */
 bool str_copy(char *dst, size_t dstsize, const char *src);

@@ -319,6 +319,24 @@ int fan_fd_path(int fd, char *buf, size_t size)
 	return 0;
 }
 
+static ssize_t read_small(int dirfd, const char *name, char *buf, size_t size);
+
+int fan_fd_mount_id(int fd)
+{
+	char name[32], buf[512];
+	const char *p;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "/proc/self/fdinfo/%d", fd);
+	n = read_small(AT_FDCWD, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	p = strstr(buf, "mnt_id:");
+	if (!p)
+		return -EPROTO;
+	return (int)strtol(p + 7, NULL, 10);
+}
+
 /* Read a small /proc file relative to dirfd into buf (NUL-terminated). */
 static ssize_t read_small(int dirfd, const char *name, char *buf, size_t size)
 {
@@ -350,9 +368,25 @@ static const char *status_field(const char *status, const char *key)
 	return NULL;
 }
 
+/* "Groups:\t4 24 27 \n": numbers up to the end of the line. */
+static void parse_groups(const char *v, struct fan_opener *out)
+{
+	while (*v && *v != '\n' && out->n_groups < FAN_OPENER_MAX_GROUPS) {
+		char *end;
+		unsigned long g = strtoul(v, &end, 10);
+
+		if (end == v) {
+			v++;
+			continue;
+		}
+		out->groups[out->n_groups++] = (gid_t)g;
+		v = end;
+	}
+}
+
 int fan_opener_read(pid_t pid, struct fan_opener *out)
 {
-	char path[32], status[2048];
+	char path[32], status[4096];
 	_cleanup_close_ int dirfd = -1;
 	const char *v;
 	ssize_t n;
@@ -366,7 +400,7 @@ int fan_opener_read(pid_t pid, struct fan_opener *out)
 	if (dirfd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 
-	/* status: the first ~10 lines hold what we need; 2 KiB covers them. */
+	/* status: the first ~12 lines hold what we need; 4 KiB covers them. */
 	n = read_small(dirfd, "status", status, sizeof(status));
 	if (n < 0)
 		return n == -ENOENT ? -ESRCH : (int)n;
@@ -379,6 +413,8 @@ int fan_opener_read(pid_t pid, struct fan_opener *out)
 	}
 	if ((v = status_field(status, "Gid")))
 		out->gid = (gid_t)strtoul(v, NULL, 10);
+	if ((v = status_field(status, "Groups")))
+		parse_groups(v, out);
 
 	if (read_small(dirfd, "comm", out->comm, sizeof(out->comm)) > 0)
 		out->comm[strcspn(out->comm, "\n")] = '\0';

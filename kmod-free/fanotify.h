@@ -1,10 +1,11 @@
-/* Ward's fanotify group: one FAN_CLASS_CONTENT group that holds every mark
- * (removable media, internal filesystems, ignore marks for inodes known to
- * be unmarked), read in batches by one reader thread and answered by any
- * thread.  No kernel module: everything here is the stock fanotify API; the
- * kernel version each piece needs is in kmod-free/README.md.
+/* Ward's fanotify groups: FAN_CLASS_CONTENT groups holding the marks
+ * (wardd opens two: one for removable media, one for the internal
+ * filesystems and their ignore marks for inodes known to be unmarked),
+ * each read in batches by one reader thread and answered by any thread.
+ * No kernel module: everything here is the stock fanotify API; the kernel
+ * version each piece needs is in kmod-free/README.md.
  *
- * Threading: the group fd is shared.  fan_respond() is a single write(2) of
+ * Threading: a group fd is shared.  fan_respond() is a single write(2) of
  * a fixed-size record and may be called from any thread concurrently.
  * Marks may be added or removed from any thread as well (fanotify_mark(2)
  * serialises inside the kernel).
@@ -12,8 +13,8 @@
  * Deadlock rule for callers: the thread that reads events must never touch
  * a file on a marked filesystem other than through the event's own fd (no
  * open by path, no stat of a FUSE file: the FUSE daemon may itself be
- * waiting for a verdict).  fan_fd_path() only reads /proc/self/fd, which is
- * safe. */
+ * waiting for a verdict).  fan_fd_path() and fan_fd_mount_id() only read
+ * /proc/self, which is safe. */
 #ifndef WARD_KMODFREE_FANOTIFY_H
 #define WARD_KMODFREE_FANOTIFY_H
 
@@ -144,15 +145,23 @@ int fan_respond(const struct fan_group *group, int event_fd, enum fan_verdict ve
  * or -errno. */
 int fan_fd_path(int fd, char *buf, size_t size);
 
+/* The mount id of an open fd (/proc/self/fdinfo/N "mnt_id:"), without
+ * touching the file itself.  Returns the id or -errno. */
+int fan_fd_mount_id(int fd);
+
 /* Who opened the file: read from /proc/PID with a few bounded reads.  A
  * process that already exited gives -ESRCH; fields that could not be read
  * stay empty (exe of a kernel thread) and are not an error. */
+#define FAN_OPENER_MAX_GROUPS 32
 struct fan_opener {
 	pid_t pid;
 	pid_t ppid;
 	uid_t uid;  /* real */
 	uid_t euid; /* effective */
 	gid_t gid;
+	/* Supplementary groups ("Groups:"), at most FAN_OPENER_MAX_GROUPS. */
+	gid_t groups[FAN_OPENER_MAX_GROUPS];
+	size_t n_groups;
 	uid_t loginuid; /* audit login uid: the person behind sudo; (uid_t)-1 unset */
 	char comm[32];	/* /proc/PID/comm */
 	char exe[4096]; /* readlink /proc/PID/exe, may end in " (deleted)" */

@@ -40,19 +40,13 @@ static int fdinfo_flags(int fdinfo_dir, const char *name)
 	return (int)strtol(p + 6, NULL, 8);
 }
 
-static void close_dirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 int procfd_scan(pid_t pid, const struct procfd_query *query, struct procfd_file *out,
 		size_t max_out, size_t *n_out, bool *truncated)
 {
 	char path[48];
 	size_t max_fds = query->max_fds ? query->max_fds : PROCFD_DEFAULT_MAX_FDS;
 	size_t seen = 0;
-	_cleanup_(close_dirp) DIR *dir = NULL;
+	_cleanup_closedir_ DIR *dir = NULL;
 	_cleanup_close_ int fdinfo = -1;
 	struct dirent *de;
 
@@ -201,4 +195,16 @@ pid_t procfd_ppid(pid_t pid)
 	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
 		return -EPROTO;
 	return (pid_t)strtol(p + 4, NULL, 10);
+}
+
+int procfd_self_exe(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return 0;
 }

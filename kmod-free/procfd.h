@@ -67,4 +67,11 @@ pid_t procfd_tgid(pid_t pid);
  * the ppid, -ESRCH if gone, or -errno. */
 pid_t procfd_ppid(pid_t pid);
 
+/* The path of our own executable (readlink of /proc/self/exe), NUL-
+ * terminated.  Returns 0, -ENAMETOOLONG or -errno. */
+int procfd_self_exe(char *buf, size_t size);
+
+/* The mount table of our mount namespace, for agent/mounts. */
+#define PROCFD_MOUNTINFO "/proc/self/mountinfo"
+
 #endif

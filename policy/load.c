@@ -37,35 +37,6 @@ static int open_regular(const char *path)
 	return fd;
 }
 
-/* A whole regular file of at most max bytes, NUL-terminated, into a heap
- * buffer.  0 or -errno: -EINVAL not a regular file, -EFBIG too large. */
-static int read_regular(const char *path, size_t max, char **out, size_t *len)
-{
-	_cleanup_close_ int fd = open_regular(path);
-	struct stat st;
-	ssize_t n;
-
-	*out = NULL;
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if ((uint64_t)st.st_size > max)
-		return -EFBIG;
-	*out = malloc((size_t)st.st_size + 1);
-	if (!*out)
-		return -ENOMEM;
-	n = read_full(fd, *out, (size_t)st.st_size);
-	if (n < 0) {
-		free(*out);
-		*out = NULL;
-		return (int)n;
-	}
-	(*out)[n] = '\0';
-	*len = (size_t)n;
-	return 0;
-}
-
 bool load_fingerprint_file(struct parser *ps, const struct token *path_tok, const char *path,
 			   unsigned char (**digests)[32], size_t *count)
 {
@@ -132,7 +103,7 @@ bool load_trusted_key(struct parser *ps, const struct token *path_tok, const cha
 	_cleanup_free_ char *pem = NULL;
 	struct ed25519_key key;
 	size_t len = 0;
-	int r = read_regular(path, KEY_FILE_MAX, &pem, &len);
+	int r = read_file(AT_FDCWD, path, KEY_FILE_MAX, &pem, &len);
 
 	if (r < 0 && r != -EFBIG) {
 		perr(ps, path_tok, "cannot read key file '%s': %s", path, strerror(-r));
@@ -234,10 +205,10 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool read_file(struct load *ld, const char *path, char **out, size_t *len)
+static bool load_file(struct load *ld, const char *path, char **out, size_t *len)
 {
 	struct parser ps = {.ld = ld, .p = ld->p, .path = path};
-	int r = read_regular(path, POLICY_FILE_MAX, out, len);
+	int r = read_file(AT_FDCWD, path, POLICY_FILE_MAX, out, len);
 
 	if (r == -EINVAL)
 		perr_at(&ps, 0, 0, "not a regular file");
@@ -326,7 +297,7 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 			snprintf(full, sizeof(full), "%s/%s", path, names[i]);
 		else
 			str_copy(full, sizeof(full), names[i]);
-		if (read_file(&ld, full, &text, &len)) {
+		if (load_file(&ld, full, &text, &len)) {
 			parse_text(&ld, full, dir, text, len);
 			free(text);
 		}

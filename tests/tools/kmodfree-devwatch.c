@@ -26,6 +26,7 @@
 #include "agent/inventory.h"
 #include "agent/mounts.h"
 #include "common/util.h"
+#include "tests/tools/devtable.h"
 
 static volatile sig_atomic_t stop, resync;
 
@@ -39,6 +40,7 @@ static void on_signal(int sig)
 
 struct watch {
 	struct devices *devices;
+	struct devtable known;
 	struct inventory *inv;
 };
 
@@ -55,6 +57,8 @@ static void on_device(const struct devices_event *ev, void *arg)
 	       d->fs_label, d->devnode, (unsigned long long)d->size_bytes, ev->is_partition,
 	       ev->stacked, major(ev->parent_devnum), minor(ev->parent_devnum));
 	fflush(stdout);
+	if (devtable_update(&w->known, ev) < 0)
+		fprintf(stderr, "kmodfree-devwatch: out of memory\n");
 	if (w->inv && ev->action != DEVICES_REMOVED) {
 		int r = inventory_record(w->inv, d, "allow", "", time(NULL));
 		if (r == 0)
@@ -72,12 +76,12 @@ static void on_mount(enum mounts_action action, const struct mount_entry *m, voi
 
 	/* Map the mount to a removable medium: by major:minor first, then
 	 * by source for FUSE. */
-	const struct ward_device *d = devices_lookup(w->devices, m->dev);
-	if (d)
-		medium = d->devnode;
+	const struct devices_event *k = devtable_get(&w->known, m->dev);
+	if (k)
+		medium = k->device.devnode;
 	else if (m->source[0] == '/') {
 		dev_t devnum;
-		if (devices_lookup_node(w->devices, m->source, &devnum) &&
+		if (devtable_node(&w->known, m->source, &devnum) &&
 		    mount_entry_on_device(m, devnum, m->source))
 			medium = m->source;
 	}
@@ -140,7 +144,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kmodfree-devwatch: inventory %s: %s\n", inv_dir, strerror(-r));
 		return 1;
 	}
-	if ((r = devices_open(&w.devices)) < 0 || (r = mounts_open(NULL, &mounts)) < 0) {
+	struct devices_table table = devtable_ops(&w.known);
+
+	if ((r = devices_open(&table, &w.devices)) < 0 || (r = mounts_open(NULL, &mounts)) < 0) {
 		fprintf(stderr, "kmodfree-devwatch: %s\n", strerror(-r));
 		return 1;
 	}
@@ -182,6 +188,7 @@ int main(int argc, char **argv)
 	}
 	mounts_free(mounts);
 	devices_free(w.devices);
+	buf_free(&w.known.events);
 	inventory_free(w.inv);
 	return 0;
 }

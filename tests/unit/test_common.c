@@ -4,10 +4,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/buf.h"
+#include "common/json.h"
 #include "common/jsonw.h"
 #include "common/level.h"
 #include "common/util.h"
@@ -99,6 +105,94 @@ static void hex_decodes_exactly(void **state)
 	free(short_text);
 }
 
+static void read_file_reads_regular_files_only(void **state)
+{
+	char dir[] = "/tmp/ward-test-readfile.XXXXXX";
+	char path[128], link[128], fifo[128];
+	char *text = NULL;
+	size_t len = 0;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/policy.rules", dir);
+	snprintf(link, sizeof(link), "%s/link.rules", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "copy block level >= 密\n", 25), 25);
+	close(fd);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	assert_int_equal(read_file(AT_FDCWD, path, 1024, &text, &len), 0);
+	assert_int_equal(len, 25);
+	assert_string_equal(text, "copy block level >= 密\n");
+	free(text);
+	/* Over the limit, a symlink, a FIFO (which must not block) and a
+	 * directory are refused before anything is read. */
+	assert_int_equal(read_file(AT_FDCWD, path, 24, &text, &len), -EFBIG);
+	assert_int_equal(read_file(AT_FDCWD, link, 1024, &text, &len), -ELOOP);
+	assert_int_equal(read_file(AT_FDCWD, fifo, 1024, &text, &len), -EINVAL);
+	assert_int_equal(read_file(AT_FDCWD, dir, 1024, &text, &len), -EINVAL);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(read_file(fd, "policy.rules", 1024, &text, &len), 0);
+	free(text);
+	close(fd);
+	unlink(path);
+	unlink(link);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+static void buf_grows_and_keeps_text_terminated(void **state)
+{
+	struct buf b = BUF_INIT;
+	int items[3] = {7, 8, 9};
+	char *taken;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(buf_append(&b, "公文", strlen("公文")), 0);
+	assert_int_equal(b.len, 6000);
+	assert_true(b.cap > b.len);
+	assert_int_equal(b.data[b.len], '\0');
+	assert_memory_equal(b.data + 5994, "公文", 6);
+	buf_reset(&b);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(buf_push(&b, &items[i], sizeof(items[i])), 0);
+	assert_int_equal(b.len / sizeof(int), 3);
+	assert_int_equal(((int *)b.data)[2], 9);
+	taken = buf_take(&b);
+	assert_null(b.data);
+	free(taken);
+	b.max = 10;
+	assert_int_equal(buf_append(&b, "0123456789", 10), 0);
+	assert_int_equal(buf_append(&b, "x", 1), -EFBIG);
+	assert_string_equal(b.data, "0123456789");
+	buf_free(&b);
+}
+
+static void json_lossy_strings_keep_the_fact(void **state)
+{
+	json_t *s;
+
+	(void)state;
+	s = wjson_string_lossy("報告\xff.odt");
+	assert_non_null(s);
+	assert_string_equal(json_string_value(s), "報告\xef\xbf\xbd.odt");
+	json_decref(s);
+	/* A cut multi-byte character and a surrogate are invalid too, each
+	 * of their bytes replaced. */
+	s = wjson_string_lossy("\xe6\xa9 \xed\xa0\x80");
+	assert_string_equal(json_string_value(s),
+			    "\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	json_decref(s);
+	s = wjson_string_lossy("機密");
+	assert_string_equal(json_string_value(s), "機密");
+	json_decref(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +202,9 @@ int main(void)
 	    cmocka_unit_test(json_escapes_and_repairs),
 	    cmocka_unit_test(hex_encodes_bytes),
 	    cmocka_unit_test(hex_decodes_exactly),
+	    cmocka_unit_test(read_file_reads_regular_files_only),
+	    cmocka_unit_test(buf_grows_and_keeps_text_terminated),
+	    cmocka_unit_test(json_lossy_strings_keep_the_fact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,239 @@
+#include "agent/status.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/act.h"
+#include "agent/agent.h"
+#include "agent/removable.h"
+#include "common/json.h"
+#include "common/util.h"
+
+#define COUNTER(name)                                                                              \
+	{                                                                                          \
+#name, offsetof(struct agent_status, name)                                         \
+	}
+
+const struct status_counter status_counters[] = {
+    COUNTER(media),
+    COUNTER(internal_marks),
+    COUNTER(workers),
+    COUNTER(deadline_ms),
+    COUNTER(events),
+    COUNTER(own_events),
+    COUNTER(fast_allowed),
+    COUNTER(denied),
+    COUNTER(quarantined),
+    COUNTER(ignore_marks),
+    COUNTER(classified),
+    COUNTER(cache_hits),
+    COUNTER(answered_by_deadline),
+    COUNTER(answered_queue_full),
+    COUNTER(dropped_notifications),
+    COUNTER(scanner_restarts),
+    COUNTER(journal_seq),
+    COUNTER(journal_failures),
+    COUNTER(policy_reloads),
+    COUNTER(policy_reload_failures),
+    COUNTER(queue_overflows),
+    COUNTER(events_without_fd),
+    COUNTER(proc_failures),
+    COUNTER(effect_failures),
+    COUNTER(records_dropped),
+};
+const size_t status_n_counters = sizeof(status_counters) / sizeof(status_counters[0]);
+
+static uint64_t *counter_at(struct agent_status *s, const struct status_counter *c)
+{
+	return (uint64_t *)((char *)s + c->offset);
+}
+
+int status_collect(struct agent *a, struct agent_status *out)
+{
+	struct medium *list = calloc(MEDIA_MAX, sizeof(*list));
+	struct pool_stats ps;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (!list)
+		return -ENOMEM;
+	n = removable_media_list(a->removable, list, MEDIA_MAX);
+	out->watched = calloc(n ? n : 1, sizeof(*out->watched));
+	if (!out->watched) {
+		free(list);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct status_medium *w = &out->watched[i];
+
+		str_copy(w->mount, sizeof(w->mount), list[i].mount_point);
+		str_copy(w->device, sizeof(w->device), list[i].device.devnode);
+		str_copy(w->serial, sizeof(w->serial), list[i].device.serial);
+		str_copy(w->action, sizeof(w->action), policy_device_action_name(list[i].action));
+	}
+	out->n_watched = n;
+	free(list);
+
+	pool_get_stats(a->pool, &ps);
+	out->ready = atomic_load(&a->ready);
+	out->pid = a->self_pid;
+	out->media = n;
+	out->internal_marks = removable_internal_count(a->removable);
+	out->workers = a->cfg.workers;
+	out->deadline_ms = atomic_load(&a->deadline_ms);
+	out->events = atomic_load(&a->n.events);
+	out->own_events = atomic_load(&a->n.own);
+	out->fast_allowed = atomic_load(&a->n.fast);
+	out->denied = atomic_load(&a->n.denied);
+	out->quarantined = atomic_load(&a->n.quarantined);
+	out->ignore_marks = atomic_load(&a->n.ignored);
+	out->classified = atomic_load(&a->n.classified);
+	out->cache_hits = atomic_load(&a->n.cache_hits);
+	out->answered_by_deadline = ps.by_deadline;
+	out->answered_queue_full = ps.by_queue_full;
+	out->dropped_notifications = ps.dropped_notifications;
+	for (unsigned i = 0; i < a->cfg.workers; i++)
+		out->scanner_restarts += a->scanners[i] ? scanner_restarts(a->scanners[i]) : 0;
+	out->journal_seq = journal_last_seq(a->journal);
+	out->journal_failures = journal_failures(a->journal);
+	out->policy_reloads = atomic_load(&a->n.reloads_ok);
+	out->policy_reload_failures = atomic_load(&a->n.reloads_failed);
+	out->queue_overflows = atomic_load(&a->n.overflows);
+	out->events_without_fd = atomic_load(&a->n.no_fd);
+	out->proc_failures = atomic_load(&a->n.proc_failures);
+	out->effect_failures = atomic_load(&a->n.effect_failures);
+	out->records_dropped = act_dropped(a->act);
+	return 0;
+}
+
+void status_free(struct agent_status *s)
+{
+	free(s->watched);
+	s->watched = NULL;
+	s->n_watched = 0;
+}
+
+static json_t *watched_to_json(const struct agent_status *s, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < n; i++) {
+		const struct status_medium *w = &s->watched[i];
+		json_t *o = json_object();
+
+		/* Insertion order is kept: mount, device, serial, action. */
+		if (!o || wjson_set_text(o, "mount", w->mount) < 0 ||
+		    wjson_set_text(o, "device", w->device) < 0 ||
+		    wjson_set_text(o, "serial", w->serial) < 0 ||
+		    wjson_set_text(o, "action", w->action) < 0 ||
+		    json_array_append_new(arr, o) < 0) {
+			json_decref(o);
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/* The reply object with the first n watched media. */
+static json_t *status_to_json(const struct agent_status *s, size_t n)
+{
+	json_t *o = json_object();
+	int r = o ? 0 : -ENOMEM;
+
+	if (r == 0)
+		r = json_object_set_new(o, "ready", json_boolean(s->ready));
+	if (r == 0)
+		r = wjson_set_int(o, "pid", s->pid);
+	for (size_t i = 0; r == 0 && i < status_n_counters; i++)
+		r = wjson_set_int(o, status_counters[i].key,
+				  (int64_t)status_get(s, &status_counters[i]));
+	if (r == 0)
+		r = json_object_set_new(o, "watched", watched_to_json(s, n));
+	if (r != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+void status_answer(const char *request, char *reply, size_t size, void *arg)
+{
+	struct agent_status s;
+	size_t n, len = 0;
+
+	if (strcmp(request, "status") != 0 || status_collect(arg, &s) < 0) {
+		snprintf(reply, size, "{\"error\":\"%s\"}",
+			 strcmp(request, "status") ? "unknown request" : "out of memory");
+		return;
+	}
+	/* Drop watched media from the end until the reply fits. */
+	for (n = s.n_watched;; n--) {
+		json_t *o = status_to_json(&s, n);
+
+		len = o ? json_dumpb(o, reply, size - 1, JSON_COMPACT) : 0;
+		json_decref(o);
+		if ((len > 0 && len < size) || n == 0)
+			break;
+	}
+	if (len == 0 || len >= size)
+		snprintf(reply, size, "{\"error\":\"status does not fit\"}");
+	else
+		reply[len] = '\0';
+	status_free(&s);
+}
+
+static int parse_watched(const json_t *arr, struct agent_status *out)
+{
+	size_t i, n = json_array_size(arr);
+	const json_t *w;
+
+	out->watched = calloc(n ? n : 1, sizeof(*out->watched));
+	if (!out->watched)
+		return -ENOMEM;
+	json_array_foreach(arr, i, w)
+	{
+		struct status_medium *m = &out->watched[i];
+		const char *v;
+
+		if ((v = wjson_str(w, "mount")))
+			str_copy(m->mount, sizeof(m->mount), v);
+		if ((v = wjson_str(w, "device")))
+			str_copy(m->device, sizeof(m->device), v);
+		if ((v = wjson_str(w, "serial")))
+			str_copy(m->serial, sizeof(m->serial), v);
+		if ((v = wjson_str(w, "action")))
+			str_copy(m->action, sizeof(m->action), v);
+	}
+	out->n_watched = n;
+	return 0;
+}
+
+int status_parse(const char *text, size_t len, struct agent_status *out, char *err, size_t errsize)
+{
+	json_t *o = wjson_parse(text, len, err, errsize);
+	const char *error;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!o)
+		return -EBADMSG;
+	if ((error = wjson_str(o, "error")) || !wjson_bool(o, "ready", &out->ready)) {
+		snprintf(err, errsize, "%s", error ? error : "not a status reply");
+		json_decref(o);
+		return -EBADMSG;
+	}
+	wjson_int(o, "pid", &out->pid);
+	for (size_t i = 0; i < status_n_counters; i++) {
+		int64_t v = 0;
+
+		if (wjson_int(o, status_counters[i].key, &v) && v >= 0)
+			*counter_at(out, &status_counters[i]) = (uint64_t)v;
+	}
+	if (json_is_array(json_object_get(o, "watched")))
+		r = parse_watched(json_object_get(o, "watched"), out);
+	json_decref(o);
+	return r;
+}

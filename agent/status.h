@@ -1,0 +1,60 @@
+/* wardd's status, typed: what `wardctl status` shows, collected by the
+ * daemon, sent over the control socket as one JSON object (jansson, keys
+ * in the order below) and read back by wardctl into the same struct.  One
+ * definition of every field for both ends. */
+#ifndef WARD_AGENT_STATUS_H
+#define WARD_AGENT_STATUS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct agent;
+
+struct status_medium {
+	char mount[PATH_MAX];
+	char device[64];
+	char serial[128];
+	char action[16];
+};
+
+struct agent_status {
+	bool ready;
+	int64_t pid;
+	/* Counters, in the order of status_counters[]. */
+	uint64_t media, internal_marks, workers, deadline_ms, events, own_events, fast_allowed,
+	    denied, quarantined, ignore_marks, classified, cache_hits, answered_by_deadline,
+	    answered_queue_full, dropped_notifications, scanner_restarts, journal_seq,
+	    journal_failures, policy_reloads, policy_reload_failures, queue_overflows,
+	    events_without_fd, proc_failures, effect_failures, records_dropped;
+	struct status_medium *watched; /* heap, n_watched of them */
+	size_t n_watched;
+};
+
+/* The counters by name, for both ends. */
+struct status_counter {
+	const char *key;
+	size_t offset; /* of a uint64_t in struct agent_status */
+};
+extern const struct status_counter status_counters[];
+extern const size_t status_n_counters;
+
+static inline uint64_t status_get(const struct agent_status *s, const struct status_counter *c)
+{
+	return *(const uint64_t *)((const char *)s + c->offset);
+}
+
+/* Daemon: the numbers now.  Returns 0 or -ENOMEM. */
+int status_collect(struct agent *a, struct agent_status *out);
+void status_free(struct agent_status *s);
+
+/* The reply to a request on the control socket (control_answer_fn):
+ * "status" gets the status, anything else an error object. */
+void status_answer(const char *request, char *reply, size_t size, void *arg);
+
+/* wardctl: parses a status reply.  Returns 0, or -EBADMSG with a reason in
+ * err (a reply that is not JSON, or an error object). */
+int status_parse(const char *text, size_t len, struct agent_status *out, char *err, size_t errsize);
+
+#endif
