@@ -498,6 +498,7 @@ static int world_teardown(void **state)
 	class_cache_free(W->a.cache);
 	act_free(W->a.act);
 	policy_current_free(W->a.policy);
+	classify_free(W->classifier);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", W->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "world: cannot remove %s\n", W->dir);
