@@ -26,10 +26,6 @@ mapfile -t sources < <(git ls-files '*.c' '*.h')
 # short; a listed violation that no longer occurs is reported so the line
 # goes too.
 known=(
-	'agent/handle.c proc'          # agent/ restructuring (agent-layout): /proc parsing moves to kmod-free/procfd
-	'agent/handle.c fanotify-mark' # agent/ restructuring (agent-layout): ignore marks through kmod-free/fanotify
-	'agent/mounts.c proc'          # agent/ restructuring (agent-layout): mountinfo opened by kmod-free/
-	'agent/wardd.c proc'           # agent/ restructuring (agent-layout): /proc/self/exe read by kmod-free/procfd
 	'agent/journal.c json-scanner' # agent/ restructuring (agent-layout): the journal read through common/json
 )
 declare -A known_seen=()
