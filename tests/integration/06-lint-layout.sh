@@ -12,6 +12,9 @@ trap 'rm -rf "$work"' EXIT
 repo=$work/repo
 mkdir -p "$repo/tests/lint" "$repo/po" "$repo/tests/unit"
 cp tests/lint/layout.sh "$repo/tests/lint/"
+# Known violations of the scratch tree's own, whatever the real list holds
+# as parts land: one that occurs, one that no longer does.
+sed -i "s|^known=(|known=(\n\t'agent/handle.c proc'\n\t'agent/mounts.c proc'|" "$repo/tests/lint/layout.sh"
 for part in kmod-free agent classify common wardctl; do
 	mkdir -p "$repo/$part"
 	echo "# $part" >"$repo/$part/README.md"
