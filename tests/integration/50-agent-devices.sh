@@ -24,7 +24,8 @@ check "read-only stick inserted" stick_insert RO --fs ext4 --serial WARDRO01 --n
 # Whatever happens, leave the loop device writable for whoever uses it next.
 RO_DEV=$(stick_dev RO)
 testbed_on_exit 'blockdev --setrw "$RO_DEV" 2>/dev/null'
-for i in $(seq 1 50); do journal_has '"device_serial":"WARDRO01"' && break; sleep 0.1; done
+# The decision is recorded before BLKROSET, its outcome after: wait for that.
+for i in $(seq 1 50); do journal_has '"device_serial":"WARDRO01"' '"outcome":"read-only"' && break; sleep 0.1; done
 check "journal: device read-only decision" journal_has '"event":"device"' '"device_serial":"WARDRO01"' '"action":"read-only"'
 check "the block device was set read-only (BLKROSET)" test "$(blockdev --getro "$(stick_dev RO)")" = 1
 stick_mount RO 2>/dev/null

@@ -99,6 +99,7 @@ static void sign_matches_go(void **state)
 	assert_int_equal(note_sign(TEXT, strlen(TEXT), name, &key, &note), 0);
 	snprintf(want, sizeof(want), "%s\n%s", TEXT, PETER_SIG);
 	assert_string_equal(note, want);
+	free(note);
 	assert_int_equal(note_sign("abc", 3, name, &key, &note), -EINVAL);
 	assert_null(note);
 	assert_int_equal(note_sign("a\x01\n", 3, name, &key, &note), -EINVAL);
