@@ -309,6 +309,7 @@ static void run_group(struct rlog *lg)
 {
 	struct rlog_req *batch;
 	bool announced = false;
+	off_t size_before;
 	int r = 0;
 
 	lg->signing = true;
@@ -324,6 +325,7 @@ static void run_group(struct rlog *lg)
 		break;
 	}
 	batch = take_batch(lg);
+	size_before = lg->seg_size;
 	pthread_mutex_unlock(&lg->lock);
 	if (r == 0)
 		r = write_group(lg, batch, &announced);
@@ -335,6 +337,8 @@ static void run_group(struct rlog *lg)
 		lg->broken = true;
 	if (r == 0 && lg->head.seq > lg->written.seq)
 		lg->written = lg->head;
+	lg->bytes_written += (uint64_t)(lg->seg_size - size_before);
+	lg->written_since += (uint64_t)(lg->seg_size - size_before);
 	if (r == 0 && announced) {
 		lg->closed = lg->head;
 		lg->persist_index = lg->ratchet.index;
@@ -387,6 +391,8 @@ int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
 	pthread_mutex_lock(&lg->lock);
 	if (lg->broken) {
 		result = -EIO;
+	} else if ((flags & RLOG_DROPPABLE) && rlog_over_cap(lg, payload)) {
+		result = -ENOBUFS;
 	} else {
 		/* req lives on this stack until it is done, and it is done
 		 * only once a signer has taken it off the queue. */
@@ -407,7 +413,7 @@ int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
 	pthread_mutex_unlock(&lg->lock);
 	pthread_cond_destroy(&req.wake);
 	json_decref(payload);
-	if (result < 0)
+	if (result < 0 && result != -ENOBUFS)
 		atomic_fetch_add(&lg->failures, 1);
 	return result;
 }
@@ -453,6 +459,10 @@ void rlog_get_stats(struct rlog *lg, struct rlog_stats *st)
 	st->groups = lg->groups;
 	st->syncs = lg->syncs;
 	st->broken = lg->broken;
+	st->acked_seq = lg->acked_seq;
+	st->undelivered = lg->undelivered_base + lg->written_since;
+	st->dropped = lg->dropped_total;
+	st->segments_deleted = lg->segments_deleted;
 	pthread_mutex_unlock(&lg->lock);
 	st->failures = atomic_load(&lg->failures);
 }

@@ -53,13 +53,33 @@ const struct record_origin *rlog_origin(const struct rlog *lg);
 json_t *rlog_record_new(const struct rlog *lg, const char *kind, const struct timespec *when);
 
 enum {
-	RLOG_DURABLE = 1 << 0, /* return only once the record is on disk (fdatasync) */
+	RLOG_DURABLE = 1 << 0,	 /* return only once the record is on disk (fdatasync) */
+	RLOG_DROPPABLE = 1 << 1, /* audit-level: dropped (and counted) over the cap */
 };
 
 /* Appends payload (from record_new plus the kind's members; the log takes
  * the reference) and returns its seq once written, or once durable with
- * RLOG_DURABLE.  -errno on failure: -ENOSPC, -EIO, -EINVAL (too large). */
+ * RLOG_DURABLE.  -errno on failure: -ENOSPC, -EIO, -EINVAL (too large),
+ * -ENOBUFS (RLOG_DROPPABLE over the cap: dropped, counted, reported in the
+ * next spool-overflow record). */
 int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags);
+
+/* What the log may keep on the desk. */
+struct rlog_limits {
+	uint64_t undelivered_cap; /* bytes not yet acknowledged before audit-level records are
+				   * dropped (block and quarantine records never are); 0: none */
+	uint32_t retention_s;	  /* an acknowledged segment is kept this long after its last
+				   * write */
+};
+void rlog_set_limits(struct rlog *lg, const struct rlog_limits *l);
+
+/* wardd's timer (every second or so): reads the sender's acknowledgement
+ * (<state>/spool/acked), measures what is not yet acknowledged, writes the
+ * spool-overflow record for what was dropped since the last one, deletes
+ * segments wholly acknowledged and past retention (log/anchor first, so the
+ * log left still verifies), and closes a group nobody waited for
+ * (rlog_sync).  Returns 0 or -errno. */
+int rlog_maintain(struct rlog *lg);
 
 /* Makes everything appended so far durable.  Returns 0 or -errno. */
 int rlog_sync(struct rlog *lg);
@@ -72,6 +92,10 @@ struct rlog_stats {
 	uint64_t groups;	/* groups signed and written */
 	uint64_t syncs;		/* fdatasync calls */
 	bool broken;		/* a sync failed: appends refused until reopened */
+	uint64_t acked_seq;	/* the sender's acknowledgement, as last read */
+	uint64_t undelivered;	/* bytes of records not yet acknowledged */
+	uint64_t dropped;	/* audit-level records dropped over the cap, in all */
+	uint64_t segments_deleted;
 };
 void rlog_get_stats(struct rlog *lg, struct rlog_stats *st);
 

@@ -17,6 +17,7 @@
  * wait: what arrives during one flush is signed as one group, announcing
  * one key, instead of a group (and a ratchet step) per record. */
 #define RLOG_GROUP_EAGER 16
+#define RLOG_DROP_ACTIONS 8 /* actions counted apart in a spool-overflow record */
 
 /* One caller's record, on the caller's stack until it is done.  Each
  * waits on its own condition: whoever changes what a request waits for
@@ -69,7 +70,25 @@ struct rlog {
 	char keys_dir[RLOG_PATH_MAX];
 	atomic_uint_fast64_t failures;
 	bool ready; /* lock and condition initialised */
+
+	/* retention and the cap (under lock; retain.c) */
+	struct rlog_limits limits;
+	uint64_t acked_seq;
+	uint64_t undelivered_base; /* measured by rlog_maintain ... */
+	uint64_t written_since;	   /* ... plus what was written since */
+	uint64_t bytes_written;	   /* in all, since open */
+	struct rlog_drops {
+		char action[RLOG_DROP_ACTIONS][16];
+		uint64_t count[RLOG_DROP_ACTIONS];
+		struct timespec first, last;
+		uint64_t total;
+	} drops;
+	uint64_t dropped_total, segments_deleted;
 };
+
+/* retain.c: over the cap, counts a droppable payload (lock held) and
+ * returns true: the caller drops it. */
+bool rlog_over_cap(struct rlog *lg, const json_t *payload);
 
 /* recover.c: directories, keys, ratchet and tail; fills the signer's and
  * the locked fields.  Returns 0 or -errno with err set. */

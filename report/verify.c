@@ -195,15 +195,26 @@ static bool signature_ok(struct verifier *v, const struct record_info *rec, cons
 	return true;
 }
 
+void verifier_start_at(struct verifier *v, uint64_t seq, const unsigned char prev[32])
+{
+	v->anchored = true;
+	v->st.head.seq = seq - 1;
+	memcpy(v->st.head.hash, prev, sizeof(v->st.head.hash));
+}
+
 static void start(struct verifier *v, const struct record_info *rec)
 {
 	v->started = true;
 	if (!v->st.agent_id[0])
 		memcpy(v->st.agent_id, rec->agent_id, sizeof(v->st.agent_id));
+	v->key_known = v->have_key;
+	if (v->anchored) {
+		v->hash_known = true;
+		return;
+	}
 	v->st.head.seq = rec->seq - 1;
 	v->hash_known = rec->seq == 1; /* record 1's prev is 64 zeros */
 	memset(v->st.head.hash, 0, sizeof(v->st.head.hash));
-	v->key_known = v->have_key;
 	/* A key given without its index is the one the first record names. */
 	if (v->have_key && v->st.key_index == 0)
 		v->st.key_index = rec->ratchet;

@@ -65,6 +65,7 @@ struct verifier {
 	bool hash_known;	     /* st.head.hash is a record's hash, not lost in a break */
 	bool key_known;		     /* st.key is the key in force (not lost in a gap) */
 	bool have_key;		     /* a key was given for the first record */
+	bool anchored;		     /* the chain is known up to an anchor (verifier_start_at) */
 	unsigned char (*hashes)[32]; /* by seq - base: what was seen, zeros if nothing */
 	uint64_t base;
 	size_t n_hashes;
@@ -83,6 +84,10 @@ struct verifier {
  * their chain only, and counted as unverified). */
 void verifier_init(struct verifier *v, const char *agent_id, const unsigned char *key,
 		   uint64_t key_index, verify_report_fn report, void *ctx);
+/* A log whose first records were deleted (report/anchor.h): its first
+ * record must be seq, chained to prev (and key must be the anchor's). */
+void verifier_start_at(struct verifier *v, uint64_t seq, const unsigned char prev[32]);
+
 /* One record's bytes (without the newline); where names it in reports. */
 void verifier_feed(struct verifier *v, const char *jws, size_t len, const char *where);
 /* Reports every break, in seq order (gaps still open included). */

@@ -6,11 +6,13 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/i18n.h"
 #include "common/util.h"
+#include "report/anchor.h"
 #include "report/identity.h"
 #include "report/segment.h"
 #include "report/verify.h"
@@ -61,6 +63,35 @@ static bool locate(const char *path, char *log, size_t log_size, char *key, size
 	return snprintf(key, key_size, "%s/../keys/ratchet-1.pub", probe) < (int)key_size;
 }
 
+/* A log whose first segments were deleted starts at its anchor: the key
+ * and the hash the records before it left.  Returns whether a key is known
+ * for the first record. */
+static bool start_at_anchor(struct verifier *v, const char *log, bool have_key)
+{
+	struct anchor a;
+	uint64_t *firsts;
+	size_t n;
+	bool found;
+
+	if (segment_list(log, &firsts, &n) < 0 || n == 0 || firsts[0] == 1) {
+		free(firsts);
+		return have_key;
+	}
+	found = anchor_read(log, &a) == 0 && a.seq == firsts[0];
+	if (found) {
+		verifier_init(v, NULL, a.key, a.key_index, v->report, v->ctx);
+		verifier_start_at(v, a.seq, a.prev);
+		printf(_("the log starts at seq %llu (the records before it were acknowledged by "
+			 "the collector and deleted)\n"),
+		       (unsigned long long)a.seq);
+	} else {
+		printf(_("the log starts at seq %llu and has no anchor for it\n"),
+		       (unsigned long long)firsts[0]);
+	}
+	free(firsts);
+	return found;
+}
+
 static int verify_usage(void)
 {
 	fputs(_("usage: wardctl verify FILE|DIR [--key PUB]\n"), stderr);
@@ -102,6 +133,8 @@ int cmd_verify(int argc, char **argv)
 	/* ratchet-1.pub is key 1; a key given on the command line is the one
 	 * in force for the first record present, whatever its index. */
 	verifier_init(&v, NULL, have_key ? key : NULL, key_arg ? 0 : 1, print_break, &out);
+	if (!key_arg)
+		have_key = start_at_anchor(&v, log, have_key);
 	r = verify_path(&v, log);
 	verifier_finish(&v);
 	if (r < 0) {

@@ -25,43 +25,7 @@
 #include "report/ratchet.h"
 #include "report/segment.h"
 #include "report/verify.h"
-
-struct fixture {
-	char dir[64];
-	char log[96];
-	char seg1[160];
-	struct rlog_options opt;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ward-report-log.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
-	snprintf(f->seg1, sizeof(f->seg1), "%s/seg-00000000000000000001.jws", f->log);
-	f->opt.state_dir = f->dir;
-	f->opt.reader_gid = (gid_t)-1;
-	f->opt.host = "desk-01";
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
+#include "tests/unit/report_fixture.h"
 
 static struct rlog *open_log(struct fixture *f)
 {
