@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `make run`: start wardd in the foreground with the default policy.
+# `make run`: start wardd in the foreground with the default policy, and a
+# local collector (ward-collector on SQLite, 127.0.0.1:8443) this desk is
+# enrolled with, ward-sender delivering to it (packaging/run-collector.sh).
 # make has built build/ already.  Uses /etc/ward/wardd.conf when it exists;
 # otherwise writes a config into the runtime directory that points at
 # /etc/ward/policy.d (when it holds rules) or the in-tree policy/default/,
 # the state directory /var/lib/ward and the runtime directory /run/ward.
-# Ctrl-C stops wardd cleanly (it closes its fanotify group first).
+# Ctrl-C stops all three cleanly (wardd closes its fanotify group first).
+# WARD_NO_COLLECTOR=1 starts wardd alone.
 #   WARD_BUILD=build/san packaging/run.sh    run the sanitizer build
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,7 +17,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "run.sh: wardd needs root (fanotify permission events, mounts); try: sudo make run" >&2
 	exit 1
 fi
-for prog in wardd wardctl; do
+for prog in wardd wardctl ward-collector ward-sender; do
 	if [ ! -x "$build/$prog" ]; then
 		echo "run.sh: $build/$prog is missing; run make first" >&2
 		exit 1
@@ -51,6 +54,26 @@ log = stderr
 CONF
 fi
 
-echo "run.sh: starting wardd (config $config); Ctrl-C stops it" >&2
-echo "run.sh: in another terminal: $build/wardctl status --config $config; $build/wardctl events --follow --config $config" >&2
-exec "$build/wardd" --foreground --config "$config"
+if [ -n "${WARD_NO_COLLECTOR:-}" ]; then
+	echo "run.sh: starting wardd (config $config); Ctrl-C stops it" >&2
+	exec "$build/wardd" --foreground --config "$config"
+fi
+
+. packaging/run-collector.sh
+wardd_pid=""
+stop_all() {
+	trap - INT TERM
+	for pid in $wardd_pid $SENDER_PID $COLLECTOR_PID; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	wait
+}
+trap stop_all INT TERM
+collector_up || { stop_all; exit 1; }
+collector_enroll_and_send || { stop_all; exit 1; }
+echo "run.sh: starting wardd (config $config); Ctrl-C stops wardd, the sender and the collector" >&2
+echo "run.sh: in another terminal: $build/wardctl status --config $config; $build/wardctl events --follow --config $config; $build/wardctl spool --state-dir $state_dir" >&2
+"$build/wardd" --foreground --config "$config" &
+wardd_pid=$!
+wait "$wardd_pid"
+stop_all
