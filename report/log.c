@@ -109,6 +109,8 @@ static void unlist_waiter(struct rlog *lg, struct rlog_req *w)
 			*p = w->wait_next;
 			w->wait_next = NULL;
 			w->listed = false;
+			/* *p may be NULL now: stepping past it is undefined. */
+			break;
 		}
 	}
 }

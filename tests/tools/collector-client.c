@@ -300,6 +300,9 @@ static int cmd_receipts(const char *reply_file, const char *records_file, const 
 	if (!r || !records || !note || note_verifier_parse(vkey, &v) < 0 ||
 	    checkpoint_open(note, strlen(note), &v, NULL, &cp) < 0) {
 		fprintf(stderr, "receipts: reply, records, key or checkpoint unusable\n");
+		json_decref(r);
+		free(reply);
+		free(records);
 		return 1;
 	}
 	json_array_foreach(json_object_get(r, "results"), i, res)
