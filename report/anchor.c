@@ -1,6 +1,7 @@
 #include "report/anchor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ int anchor_read(const char *log_dir, struct anchor *a)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/" ANCHOR_NAME, log_dir);
-	r = report_read_file(path, 4096, &text, &n);
+	r = read_file(AT_FDCWD, path, 4096, &text, &n);
 	if (r < 0)
 		return r == -EFBIG ? -EBADMSG : r;
 	v = wjson_parse(text, n, NULL, 0);

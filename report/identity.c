@@ -117,7 +117,7 @@ int names_key_load_or_create(const char *keys_dir, unsigned char key[NAMES_KEY_B
 
 	if ((r = key_path(path, sizeof(path), keys_dir, "names.key")) < 0)
 		return r;
-	r = report_read_file(path, NAMES_KEY_BYTES, &data, &n);
+	r = read_file(AT_FDCWD, path, NAMES_KEY_BYTES, &data, &n);
 	if (r == -ENOENT) {
 		r = keys_dir_make(keys_dir);
 		return r < 0 ? r : names_key_create(path, key);
@@ -150,7 +150,7 @@ int public_key_file_load(const char *path, unsigned char pub[ED25519_KEY_BYTES])
 	struct ed25519_key key;
 	json_t *jwk;
 	size_t n;
-	int r = report_read_file(path, 8192, &text, &n);
+	int r = read_file(AT_FDCWD, path, 8192, &text, &n);
 
 	if (r < 0)
 		return r;

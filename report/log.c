@@ -204,30 +204,13 @@ static int rotate(struct rlog *lg)
 	return r;
 }
 
-/* Room for want bytes in the signer's buffer, kept from group to group
- * (no allocation, no page faults per group once it has grown). */
-static int wbuf_reserve(struct rlog *lg, size_t want)
-{
-	char *grown;
-
-	if (want <= lg->wcap)
-		return 0;
-	grown = realloc(lg->wbuf, want * 2);
-	if (!grown)
-		return -ENOMEM;
-	lg->wbuf = grown;
-	lg->wcap = want * 2;
-	return 0;
-}
-
 /* Seals and signs the group into the signer's buffer; its last record
  * announces the next key when a flush is to follow (announce).  Returns the
  * bytes or -errno; each request's result is its seq or its own error. */
 static ssize_t seal_group(struct rlog *lg, struct rlog_req *batch, bool announce, bool *announced)
 {
-	size_t used = 0;
-
 	*announced = false;
+	buf_reset(&lg->wbuf);
 	for (struct rlog_req *q = batch; q; q = q->next) {
 		bool last = announce && q->next == NULL;
 		char *jws;
@@ -238,18 +221,15 @@ static ssize_t seal_group(struct rlog *lg, struct rlog_req *batch, bool announce
 			q->result = r;
 			continue;
 		}
-		if (wbuf_reserve(lg, used + len + 1) < 0) {
-			free(jws);
-			return -ENOMEM;
-		}
-		memcpy(lg->wbuf + used, jws, len);
-		lg->wbuf[used + len] = '\n';
-		used += len + 1;
+		jws[len] = '\n'; /* the NUL: one line of the segment */
+		r = buf_append(&lg->wbuf, jws, len + 1);
 		free(jws);
+		if (r < 0)
+			return r;
 		q->result = (int64_t)lg->head.seq;
 		*announced = last;
 	}
-	return (ssize_t)used;
+	return (ssize_t)lg->wbuf.len;
 }
 
 /* Signs and writes one group (no lock held).  On any failure the chain is
@@ -270,7 +250,7 @@ static int write_group(struct rlog *lg, struct rlog_req *batch, bool *announced_
 	int r = len < 0 ? (int)len : 0;
 
 	if (r == 0 && len > 0)
-		r = write_all(lg->seg_fd, lg->wbuf, (size_t)len);
+		r = write_all(lg->seg_fd, lg->wbuf.data, (size_t)len);
 	if (r < 0) {
 		lg->head = before;
 		for (struct rlog_req *q = batch; q; q = q->next)
@@ -518,6 +498,6 @@ void rlog_close(struct rlog *lg)
 		close(lg->state_fd);
 	ratchet_wipe(&lg->ratchet);
 	OPENSSL_cleanse(lg->persist_seed, sizeof(lg->persist_seed));
-	free(lg->wbuf);
+	buf_free(&lg->wbuf);
 	free(lg);
 }

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "report/log.h"
 #include "report/ratchet.h"
 #include "report/record.h"
@@ -53,8 +54,7 @@ struct rlog {
 
 	/* the signer's own (one signer at a time: `signing`) */
 	struct ratchet ratchet;
-	char *wbuf; /* a group's lines, kept from group to group */
-	size_t wcap;
+	struct buf wbuf; /* a group's lines, its memory kept from group to group */
 	struct chain_head head;
 	int seg_fd;
 	uint64_t seg_first;

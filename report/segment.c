@@ -10,40 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/jws.h"
 #include "common/util.h"
-
-int report_read_file(const char *path, size_t max, char **out, size_t *len)
-{
-	_cleanup_close_ int fd =
-	    open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if ((uint64_t)st.st_size > max)
-		return -EFBIG;
-	/* One byte more than the size: a file that grew meanwhile shows. */
-	buf = malloc((size_t)st.st_size + 2);
-	if (!buf)
-		return -ENOMEM;
-	n = read_full(fd, buf, (size_t)st.st_size + 1);
-	if (n < 0)
-		return (int)n;
-	if ((size_t)n > max)
-		return -EFBIG;
-	buf[n] = '\0';
-	*len = (size_t)n;
-	*out = TAKE_PTR(buf);
-	return 0;
-}
 
 int report_write_file(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
 		      gid_t gid, bool sync)
@@ -104,36 +74,25 @@ static int cmp_u64(const void *a, const void *b)
 
 int segment_list(const char *log_dir, uint64_t **firsts, size_t *n)
 {
-	DIR *d = opendir(log_dir);
-	uint64_t *list = NULL, seq;
-	size_t count = 0, cap = 0;
+	_cleanup_closedir_ DIR *d = opendir(log_dir);
+	struct buf list = BUF_INIT;
 	struct dirent *e;
+	uint64_t seq;
 
 	*firsts = NULL;
 	*n = 0;
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
-		if (!segment_parse_name(e->d_name, &seq))
-			continue;
-		if (count == cap) {
-			uint64_t *grown = reallocarray(list, cap ? cap * 2 : 16, sizeof(*list));
-
-			if (!grown) {
-				free(list);
-				closedir(d);
-				return -ENOMEM;
-			}
-			list = grown;
-			cap = cap ? cap * 2 : 16;
+		if (segment_parse_name(e->d_name, &seq) && buf_push(&list, &seq, sizeof(seq)) < 0) {
+			buf_free(&list);
+			return -ENOMEM;
 		}
-		list[count++] = seq;
 	}
-	closedir(d);
-	if (count)
-		qsort(list, count, sizeof(*list), cmp_u64);
-	*firsts = list;
-	*n = count;
+	*n = list.len / sizeof(seq);
+	if (*n)
+		qsort(list.data, *n, sizeof(seq), cmp_u64);
+	*firsts = (uint64_t *)buf_take(&list);
 	return 0;
 }
 
@@ -241,7 +200,7 @@ int head_file_read(const char *dir, const char *name, struct chain_head *head)
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	r = report_read_file(path, 128, &buf, &n);
+	r = read_file(AT_FDCWD, path, 128, &buf, &n);
 	if (r < 0)
 		return r == -EFBIG ? -EBADMSG : r;
 	errno = 0;

@@ -18,12 +18,6 @@
 #define DURABLE_NAME "durable"
 #define ACKED_NAME "acked"
 
-/* Reads a small whole file the log's readers need (a marker, a key, a
- * heartbeat, the sender's files): opened O_NOFOLLOW | O_NONBLOCK, a regular
- * file of at most max bytes, *out heap and NUL-terminated.  Returns 0,
- * -EINVAL (not a regular file), -EFBIG or -errno. */
-int report_read_file(const char *path, size_t max, char **out, size_t *len);
-
 /* Replaces dir_fd/name with data through name.tmp (a stale one removed
  * first, then created O_EXCL | O_NOFOLLOW, so a planted link is never
  * followed) and rename: readers see the old file or the new one, whole.

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/buf.h"
 #include "common/i18n.h"
 #include "common/util.h"
 #include "report/segment.h"
@@ -38,12 +39,15 @@ void verifier_init(struct verifier *v, const char *agent_id, const unsigned char
 
 void verifier_free(struct verifier *v)
 {
-	free(v->hashes);
-	free(v->gaps);
-	free(v->found);
-	v->hashes = NULL;
-	v->gaps = NULL;
-	v->found = NULL;
+	buf_free(&v->hashes);
+	buf_free(&v->gaps);
+	buf_free(&v->found);
+}
+
+static struct verify_gap *gaps(const struct verifier *v, size_t *n)
+{
+	*n = v->gaps.len / sizeof(struct verify_gap);
+	return (struct verify_gap *)v->gaps.data;
 }
 
 const char *verify_kind_name(enum verify_kind k)
@@ -57,21 +61,15 @@ const char *verify_kind_name(enum verify_kind k)
 static void say(struct verifier *v, enum verify_kind kind, uint64_t seq, uint64_t last,
 		const char *why, const char *where)
 {
-	struct verify_found *grown, *f;
+	struct verify_found f = {.kind = kind, .seq = seq, .last = last, .why = why};
 
 	v->breaks++;
-	if (v->n_found >= VERIFY_MAX_FOUND)
+	f.order = v->found.len / sizeof(f);
+	if (f.order >= VERIFY_MAX_FOUND)
 		return;
-	if ((v->n_found & (v->n_found - 1)) == 0) {
-		grown = realloc(v->found, (v->n_found ? v->n_found * 2 : 1) * sizeof(*grown));
-		if (!grown)
-			return;
-		v->found = grown;
-	}
-	f = &v->found[v->n_found++];
-	*f = (struct verify_found){
-	    .kind = kind, .seq = seq, .last = last, .why = why, .order = v->n_found - 1};
-	str_copy(f->where, sizeof(f->where), where ? where : "");
+	str_copy(f.where, sizeof(f.where), where ? where : "");
+	if (buf_push(&v->found, &f, sizeof(f)) < 0)
+		v->incomplete = true; /* counted in breaks, not listed */
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -85,61 +83,59 @@ static int cmp_found(const void *a, const void *b)
 
 static const unsigned char *seen_hash(const struct verifier *v, uint64_t seq)
 {
-	if (!v->hashes || seq < v->base || seq - v->base >= v->n_hashes)
+	const unsigned char *h;
+
+	if (seq < v->base || seq - v->base >= v->hashes.len / 32)
 		return NULL;
-	return memcmp(v->hashes[seq - v->base], NO_HASH, 32) ? v->hashes[seq - v->base] : NULL;
+	h = (const unsigned char *)v->hashes.data + (seq - v->base) * 32;
+	return memcmp(h, NO_HASH, 32) ? h : NULL;
 }
 
 static void remember(struct verifier *v, uint64_t seq, const unsigned char hash[32])
 {
 	size_t want;
 
-	if (!v->hashes)
+	if (v->hashes.len == 0)
 		v->base = seq;
 	if (seq < v->base || seq - v->base >= VERIFY_MAX_HASHES)
 		return;
-	want = (size_t)(seq - v->base) + 1;
-	if (want > v->n_hashes) {
-		size_t cap = want < 1024 ? 1024 : want * 2;
-		unsigned char(*grown)[32];
-
-		cap = cap > VERIFY_MAX_HASHES ? VERIFY_MAX_HASHES : cap;
-		grown = realloc(v->hashes, cap * 32);
-		if (!grown)
+	want = (size_t)(seq - v->base + 1) * 32;
+	if (want > v->hashes.len) {
+		if (buf_reserve(&v->hashes, want - v->hashes.len) < 0) {
+			v->incomplete = true;
 			return;
-		memset(grown + v->n_hashes, 0, (cap - v->n_hashes) * 32);
-		v->hashes = grown;
-		v->n_hashes = cap;
+		}
+		memset(v->hashes.data + v->hashes.len, 0, want - v->hashes.len);
+		v->hashes.len = want;
 	}
-	memcpy(v->hashes[seq - v->base], hash, 32);
+	memcpy(v->hashes.data + (seq - v->base) * 32, hash, 32);
 }
 
 /* Takes seq out of the open gaps; true if it was in one. */
 static bool fill_gap(struct verifier *v, uint64_t seq)
 {
-	for (size_t i = 0; i < v->n_gaps; i++) {
-		struct verify_gap *g = &v->gaps[i];
+	size_t n;
+	struct verify_gap *g0 = gaps(v, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct verify_gap *g = &g0[i], rest;
 
 		if (seq < g->first || seq > g->last)
 			continue;
 		if (g->first == g->last) {
-			*g = v->gaps[--v->n_gaps];
+			*g = g0[n - 1];
+			v->gaps.len -= sizeof(*g);
 		} else if (seq == g->first) {
 			g->first++;
 		} else if (seq == g->last) {
 			g->last--;
-		} else if (v->n_gaps < VERIFY_MAX_GAPS) {
-			struct verify_gap *grown =
-			    realloc(v->gaps, (v->n_gaps + 1) * sizeof(*grown));
-
-			if (grown) {
-				v->gaps = grown;
-				g = &v->gaps[i];
-				v->gaps[v->n_gaps] = *g;
-				v->gaps[v->n_gaps].first = seq + 1;
-				v->n_gaps++;
-				g->last = seq - 1;
-			}
+		} else if (n < VERIFY_MAX_GAPS) {
+			rest = *g;
+			rest.first = seq + 1;
+			g->last = seq - 1;
+			/* g may move: not used after */
+			if (buf_push(&v->gaps, &rest, sizeof(rest)) < 0)
+				v->incomplete = true;
 		}
 		return true;
 	}
@@ -148,18 +144,17 @@ static bool fill_gap(struct verifier *v, uint64_t seq)
 
 static void open_gap(struct verifier *v, uint64_t first, uint64_t last, const char *where)
 {
-	struct verify_gap *grown;
+	struct verify_gap g = {.first = first, .last = last};
+	size_t n;
 
-	if (v->n_gaps >= VERIFY_MAX_GAPS)
+	gaps(v, &n);
+	if (n >= VERIFY_MAX_GAPS) {
+		v->incomplete = true;
 		return;
-	grown = realloc(v->gaps, (v->n_gaps + 1) * sizeof(*grown));
-	if (!grown)
-		return;
-	v->gaps = grown;
-	v->gaps[v->n_gaps].first = first;
-	v->gaps[v->n_gaps].last = last;
-	str_copy(v->gaps[v->n_gaps].where, sizeof(v->gaps[0].where), where ? where : "");
-	v->n_gaps++;
+	}
+	str_copy(g.where, sizeof(g.where), where ? where : "");
+	if (buf_push(&v->gaps, &g, sizeof(g)) < 0)
+		v->incomplete = true;
 }
 
 /* A seq at or below the head: reorder, duplicate or fork. */
@@ -282,20 +277,24 @@ void verifier_feed(struct verifier *v, const char *jws, size_t len, const char *
 
 void verifier_finish(struct verifier *v)
 {
-	for (size_t i = 0; i < v->n_gaps; i++)
-		say(v, VERIFY_GAP, v->gaps[i].first, v->gaps[i].last, N_("records are missing"),
-		    v->gaps[i].where);
-	v->n_gaps = 0;
-	if (v->n_found)
-		qsort(v->found, v->n_found, sizeof(*v->found), cmp_found);
-	for (size_t i = 0; v->report && i < v->n_found; i++) {
-		struct verify_found *f = &v->found[i];
-		struct verify_break b = {f->kind, f->seq, f->last, f->why,
-					 f->where[0] ? f->where : NULL};
+	size_t n_gaps, n;
+	struct verify_gap *g = gaps(v, &n_gaps);
+	struct verify_found *f;
+
+	for (size_t i = 0; i < n_gaps; i++)
+		say(v, VERIFY_GAP, g[i].first, g[i].last, N_("records are missing"), g[i].where);
+	buf_reset(&v->gaps);
+	f = (struct verify_found *)v->found.data;
+	n = v->found.len / sizeof(*f);
+	if (n)
+		qsort(f, n, sizeof(*f), cmp_found);
+	for (size_t i = 0; v->report && i < n; i++) {
+		struct verify_break b = {f[i].kind, f[i].seq, f[i].last, f[i].why,
+					 f[i].where[0] ? f[i].where : NULL};
 
 		v->report(v->ctx, &b);
 	}
-	v->n_found = 0;
+	buf_reset(&v->found);
 }
 
 static int feed_file(struct verifier *v, const char *path)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "report/chain.h"
 
 enum verify_kind {
@@ -61,19 +62,17 @@ struct verify_found {
 
 struct verifier {
 	struct chain_state st;
-	bool started;		     /* a record has been seen */
-	bool hash_known;	     /* st.head.hash is a record's hash, not lost in a break */
-	bool key_known;		     /* st.key is the key in force (not lost in a gap) */
-	bool have_key;		     /* a key was given for the first record */
-	bool anchored;		     /* the chain is known up to an anchor (verifier_start_at) */
-	unsigned char (*hashes)[32]; /* by seq - base: what was seen, zeros if nothing */
+	bool started;	   /* a record has been seen */
+	bool hash_known;   /* st.head.hash is a record's hash, not lost in a break */
+	bool key_known;	   /* st.key is the key in force (not lost in a gap) */
+	bool have_key;	   /* a key was given for the first record */
+	bool anchored;	   /* the chain is known up to an anchor (verifier_start_at) */
+	struct buf hashes; /* 32 bytes a seq from base: what was seen, zeros if nothing */
 	uint64_t base;
-	size_t n_hashes;
-	struct verify_gap *gaps;
-	size_t n_gaps;
-	struct verify_found *found;
-	size_t n_found;
+	struct buf gaps;  /* struct verify_gap: open gaps */
+	struct buf found; /* struct verify_found: breaks held until the end */
 	uint64_t records, breaks, unverified;
+	bool incomplete; /* memory ran out: some break was counted but not listed */
 	verify_report_fn report;
 	void *ctx;
 };

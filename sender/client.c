@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/util.h"
 
 struct http_client {
@@ -175,37 +176,16 @@ void http_client_free(struct http_client *c)
 	free(c);
 }
 
-struct sink {
-	char *data;
-	size_t len, cap;
-	bool too_big;
-};
-
+/* The answer, at most HTTP_REPLY_MAX bytes (buf's max). */
 static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	struct sink *s = arg;
+	struct buf *b = arg;
 	size_t n = size * nmemb;
 
-	if (s->len + n + 1 > HTTP_REPLY_MAX) {
-		s->too_big = true;
-		return 0;
-	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = (s->len + n + 1) * 2;
-		char *grown = realloc(s->data, cap);
-
-		if (!grown)
-			return 0;
-		s->data = grown;
-		s->cap = cap;
-	}
-	memcpy(s->data + s->len, ptr, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-	return n;
+	return buf_append(b, ptr, n) == 0 ? n : 0;
 }
 
-static int curl_errno(CURLcode rc, bool too_big)
+static int curl_errno(CURLcode rc, const struct buf *answer)
 {
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
@@ -225,7 +205,7 @@ static int curl_errno(CURLcode rc, bool too_big)
 	case CURLE_GOT_NOTHING:
 		return -ECONNRESET;
 	case CURLE_WRITE_ERROR:
-		return too_big ? -EMSGSIZE : -ENOMEM;
+		return answer->len + CURL_MAX_WRITE_SIZE >= answer->max ? -EMSGSIZE : -ENOMEM;
 	default:
 		return -EIO;
 	}
@@ -246,7 +226,7 @@ static char *cert_pem(X509 *cert)
 int http_post_json(struct http_client *c, const char *path, const char *body, size_t len,
 		   struct http_reply *reply, char *err, size_t errsize)
 {
-	struct sink sink = {0};
+	struct buf sink = {.max = HTTP_REPLY_MAX};
 	char url[1200];
 	CURLcode rc;
 
@@ -261,13 +241,16 @@ int http_post_json(struct http_client *c, const char *path, const char *body, si
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &sink);
 	rc = curl_easy_perform(c->curl);
 	if (rc != CURLE_OK) {
-		free(sink.data);
+		int e = curl_errno(rc, &sink);
+
+		buf_free(&sink);
 		snprintf(err, errsize, "%s", c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc));
-		return curl_errno(rc, sink.too_big);
+		return e;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &reply->status);
-	reply->body = sink.data;
 	reply->len = sink.len;
+	reply->body = sink.len ? buf_take(&sink) : NULL;
+	buf_free(&sink);
 	if (c->pin_by_hash && c->seen_ca)
 		reply->ca_pem = cert_pem(c->seen_ca);
 	return 0;

@@ -230,7 +230,7 @@ int heartbeat_once(struct sender *s, char *err, size_t errsize)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/heartbeat.jws", s->paths.log);
-	r = report_read_file(path, JWS_MAX_BYTES, &hb, &n);
+	r = read_file(AT_FDCWD, path, JWS_MAX_BYTES, &hb, &n);
 	if (r < 0)
 		return errorf(err, errsize, r, "no heartbeat from wardd: %s", strerror(-r));
 	while (n && hb[n - 1] == '\n')

@@ -217,7 +217,7 @@ static bool ca_is_pinned(X509 *ca, const struct enroll_request *req)
 		return hex_decode(req->ca_sha256, strlen(req->ca_sha256), want, 32) &&
 		       X509_digest(ca, EVP_sha256(), md, &n) == 1 && n == 32 &&
 		       CRYPTO_memcmp(md, want, 32) == 0;
-	if (report_read_file(req->ca_file, 64 * 1024, &pem, &len) < 0 || !(file = cert_of(pem)))
+	if (read_file(AT_FDCWD, req->ca_file, 64 * 1024, &pem, &len) < 0 || !(file = cert_of(pem)))
 		return false;
 	same = X509_cmp(file, ca) == 0;
 	X509_free(file);
@@ -323,7 +323,7 @@ static int post_enrollment(const struct enroll_request *req, const char *jws, js
 	size_t n;
 	int r = 0;
 
-	if (req->ca_file && (r = report_read_file(req->ca_file, 64 * 1024, &ca, &n)) < 0)
+	if (req->ca_file && (r = read_file(AT_FDCWD, req->ca_file, 64 * 1024, &ca, &n)) < 0)
 		return errorf(err, errsize, r, "cannot read %s: %s", req->ca_file, strerror(-r));
 	tls.ca_pem = ca;
 	c = http_client_new(req->url, &tls, err, errsize);

@@ -10,6 +10,7 @@
  * --once delivers until nothing waits (exit 0) or an attempt fails (exit 1). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <poll.h>
@@ -71,7 +72,7 @@ static int sender_open(struct sender *s, const struct options *o)
 	snprintf(ca_path, sizeof(ca_path), "%s/ca.pem", s->paths.sender);
 	snprintf(cert, sizeof(cert), "%s/tls.crt", s->paths.sender);
 	snprintf(key, sizeof(key), "%s/tls.key", s->paths.sender);
-	if ((r = report_read_file(ca_path, 64 * 1024, &ca, &n)) < 0)
+	if ((r = read_file(AT_FDCWD, ca_path, 64 * 1024, &ca, &n)) < 0)
 		fatalx("cannot read the pinned CA %s: %s", ca_path, strerror(-r));
 	tls.ca_pem = ca;
 	tls.cert_file = cert;

@@ -48,7 +48,7 @@ static json_t *load_json(const char *dir, const char *name)
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (report_read_file(path, SPOOL_FILE_MAX, &text, &n) < 0)
+	if (read_file(AT_FDCWD, path, SPOOL_FILE_MAX, &text, &n) < 0)
 		return NULL;
 	return wjson_parse(text, n, NULL, 0);
 }
@@ -116,7 +116,7 @@ int spool_checkpoint_load(const struct spool_paths *p, const struct collector_co
 
 	memset(k, 0, sizeof(*k));
 	snprintf(path, sizeof(path), "%s/checkpoint", p->spool);
-	r = report_read_file(path, NOTE_MAX_BYTES, &k->note, &n);
+	r = read_file(AT_FDCWD, path, NOTE_MAX_BYTES, &k->note, &n);
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0)

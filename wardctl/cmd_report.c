@@ -144,13 +144,15 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (!have_key)
 		printf(_("no key: signatures were not checked (pass --key)\n"));
+	if (v.incomplete)
+		printf(_("memory ran out: not every break is listed\n"));
 	if (v.unverified)
 		printf(_("%llu records after a break could not be verified: the key in force there "
 			 "is not known\n"),
 		       (unsigned long long)v.unverified);
 	printf(_("%llu records, last seq %llu, %llu breaks\n"), (unsigned long long)v.records,
 	       (unsigned long long)v.st.head.seq, (unsigned long long)v.breaks);
-	r = v.breaks || v.unverified || !have_key || v.records == 0 ? 1 : 0;
+	r = v.breaks || v.unverified || v.incomplete || !have_key || v.records == 0 ? 1 : 0;
 	verifier_free(&v);
 	return r;
 }

@@ -138,7 +138,7 @@ static void read_alerts(const struct spool_paths *p, struct spool_view *v)
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/alerts", p->spool);
-	if (report_read_file(path, 1 << 20, &text, &n) < 0)
+	if (read_file(AT_FDCWD, path, 1 << 20, &text, &n) < 0)
 		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		v->alerts++;
