@@ -19,6 +19,7 @@
 #include "classify/core.h"
 #include "classify/rules.h"
 #include "classify/extract.h"
+#include "classify/resources.h"
 #include "common/util.h"
 
 /* libmagic looks at no more than this much of a document: enough for the
@@ -46,6 +47,7 @@ struct classify_ctx {
 	magic_t magic;
 	struct big5_table *big5;
 	struct encoding_cache *encodings;
+	struct classify_resources *res;
 	struct english_word english[MAX_ENGLISH_WORDS];
 	size_t n_english;
 };
@@ -147,6 +149,15 @@ struct classify_ctx *classify_new(const char **err)
 	ctx->big5 = big5_table_new();
 	/* Without it short texts are read in their likeliest encoding only. */
 	ctx->encodings = encoding_cache_new();
+	ctx->res = classify_resources_new(ctx->big5);
+	if (!ctx->res) {
+		*err = "out of memory";
+		big5_table_free(ctx->big5);
+		encoding_cache_free(ctx->encodings);
+		magic_close(ctx->magic);
+		free(ctx);
+		return NULL;
+	}
 
 	classify_set_english(ctx, "TOP SECRET", WARD_LEVEL_TOP_SECRET);
 	classify_set_english(ctx, "SECRET", WARD_LEVEL_SECRET);
@@ -160,9 +171,20 @@ void classify_free(struct classify_ctx *ctx)
 	if (!ctx)
 		return;
 	magic_close(ctx->magic);
+	classify_resources_free(ctx->res);
 	big5_table_free(ctx->big5);
 	encoding_cache_free(ctx->encodings);
 	free(ctx);
+}
+
+int classify_preload(struct classify_ctx *ctx, const char **err)
+{
+	return classify_resources_preload(ctx->res, err);
+}
+
+struct classify_resources *classify_ctx_resources(const struct classify_ctx *ctx)
+{
+	return ctx->res;
 }
 
 const struct big5_table *classify_big5(const struct classify_ctx *ctx)

@@ -68,6 +68,14 @@ struct classify_ctx;
 struct classify_ctx *classify_new(const char **err);
 void classify_free(struct classify_ctx *ctx);
 
+/* Loads now what the classifier would load on first use (the CJK tables
+ * of PDF fonts, the OCR engine and its language data), for a process
+ * about to enter a sandbox that cannot open files.  Returns 0, or -errno
+ * and *err (static text); the classifier works either way, without what
+ * could not be loaded (such documents are then read without it or
+ * reported uninspectable). */
+int classify_preload(struct classify_ctx *ctx, const char **err);
+
 /* Maps an English marking word to a level (any case; spaces, '-' and '_'
  * ignored, so "Top-Secret" is "TOP SECRET"); WARD_LEVEL_NONE removes the
  * word.  Returns 0, -EINVAL (no letters, level out of range) or -ENOSPC

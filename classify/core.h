@@ -115,6 +115,8 @@ const struct big5_table *classify_big5(const struct classify_ctx *ctx);
  * NULL; one thread uses them at a time, as it does the classifier. */
 struct encoding_cache;
 struct encoding_cache *classify_encodings(const struct classify_ctx *ctx);
+/* classify.c: the classifier's shared data (resources.h), or NULL. */
+struct classify_resources *classify_ctx_resources(const struct classify_ctx *ctx);
 
 /* text.c: plain text fed as it comes (UTF-8), a form feed starting a new
  * page: "text" is the first page, then "page 2", "page 3" ... */

@@ -175,6 +175,11 @@ const struct classify_budget *scan_budget(const struct scan *s)
 	return s->call->budget;
 }
 
+struct classify_resources *scan_resources(struct scan *s)
+{
+	return classify_ctx_resources(s->call->ctx);
+}
+
 void scan_nested(struct scan *s, const void *data, size_t len, const char *name)
 {
 	struct scan_call *call = s->call;

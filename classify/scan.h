@@ -117,4 +117,8 @@ void shapes_free(struct shapes *sh);
  * their libraries (libarchive, poppler). */
 const struct classify_budget *scan_budget(const struct scan *s);
 
+/* The classifier's shared data (resources.h: CJK font tables, OCR), or
+ * NULL. */
+struct classify_resources *scan_resources(struct scan *s);
+
 #endif

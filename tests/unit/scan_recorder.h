@@ -194,6 +194,12 @@ void scan_nested(struct scan *s, const void *data, size_t len, const char *name)
 	s->n_nested++;
 }
 
+struct classify_resources *scan_resources(struct scan *s)
+{
+	(void)s;
+	return NULL;
+}
+
 char *scan_decode_text(const void *data, size_t len, size_t *out_len)
 {
 	iconv_t cd = iconv_open("UTF-8", "CP950");

@@ -1,0 +1,1281 @@
+/* The content-stream interpreter of the PDF reader (ISO 32000-1, 8 and
+ * 9.4): it follows only what places text (q/Q/cm, the text state and
+ * text objects, form XObjects and annotation appearances) and notes the
+ * images a page draws; every other operator only clears the operand
+ * stack.  Each shown string becomes a run: its place on the page, its
+ * direction and size, and its text.
+ *
+ * Bounds: the operand stack, q nesting and form nesting are capped; the
+ * budget is checked every PDF_CHECK_EVERY operators, so a page of any
+ * size is interrupted within it; a page's text is capped in bytes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify/pdf.h"
+#include "classify/scan.h"
+
+#define MAX_OPERANDS 32
+#define MAX_Q 64
+#define MAX_FORM_DEPTH 8
+#define MAX_TJ_ITEMS 4096
+/* Operators between two looks at the clock. */
+#define PDF_CHECK_EVERY 4096
+/* Operators one page may run, forms included (a form drawn by a form
+ * drawn by a form... multiplies). */
+#define MAX_PAGE_OPS (64u << 20)
+/* Fonts remembered per page by resource name. */
+#define FONT_CACHE 16
+/* A TJ adjustment wider than this (in 1/1000 em) starts a new run, so
+ * that the line builder sees the gap (poppler breaks words at 0.1 em). */
+#define TJ_GAP 100
+
+struct gstate {
+	double ctm[6];
+	double tc, tw, th, tl, tfs, trise;
+	struct pdf_font *font;
+};
+
+enum op_kind { OP_NUM, OP_STR, OP_NAME, OP_ARRAY, OP_OTHER };
+
+struct operand {
+	enum op_kind kind;
+	const unsigned char *token; /* a number, parsed when an operator needs it */
+	size_t off, len;	    /* a string or name in the scratch buffer */
+	uint32_t first, count;	    /* an array's items in tj[] */
+};
+
+/* A TJ item: a string in the scratch buffer, or (len NUMBER) a number. */
+#define TJ_NUMBER UINT32_MAX
+struct tj_item {
+	uint32_t off, len;
+	double num;
+};
+
+struct font_cache_entry {
+	const struct pdf_obj *resources;
+	char name[32];
+	struct pdf_font *font;
+};
+
+struct interp {
+	struct pdf_doc *doc;
+	struct pdf_page_text *pt;
+	struct gstate gs[MAX_Q];
+	int q;
+	double tm[6], tlm[6];
+	double base[6]; /* user space to the page as seen: y down, rotated */
+	double width, height;
+	const struct pdf_obj *resources;
+	struct font_cache_entry fonts[FONT_CACHE];
+	int n_fonts;
+	struct operand ops[MAX_OPERANDS];
+	int n_ops;
+	int q_lost; /* q operators past MAX_Q, undone by Q first */
+	struct tj_item *tj;
+	uint32_t n_tj, cap_tj;
+	unsigned char *scratch;
+	size_t scratch_len, scratch_cap;
+	uint64_t n_operators;
+	uint32_t seq;
+	int form_depth;
+};
+
+/* ---- Matrices: [a b c d e f], x' = a x + c y + e, y' = b x + d y + f -- */
+
+static void mat_mul(const double m[6], const double n[6], double out[6])
+{
+	double r[6] = {
+	    m[0] * n[0] + m[1] * n[2],	      m[0] * n[1] + m[1] * n[3],
+	    m[2] * n[0] + m[3] * n[2],	      m[2] * n[1] + m[3] * n[3],
+	    m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5],
+	};
+	memcpy(out, r, sizeof(r));
+}
+
+static void mat_apply(const double m[6], double x, double y, double *ox, double *oy)
+{
+	*ox = m[0] * x + m[2] * y + m[4];
+	*oy = m[1] * x + m[3] * y + m[5];
+}
+
+static void mat_set(double m[6], double a, double b, double c, double d, double e, double f)
+{
+	m[0] = a;
+	m[1] = b;
+	m[2] = c;
+	m[3] = d;
+	m[4] = e;
+	m[5] = f;
+}
+
+static bool mat_from_array(struct pdf_doc *doc, const struct pdf_obj *arr, double m[6])
+{
+	if (arr->kind != PDF_ARRAY || arr->len != 6)
+		return false;
+	for (uint32_t i = 0; i < 6; i++) {
+		const struct pdf_obj *v = pdf_array_get(doc, arr, i);
+
+		if (v->kind != PDF_INT && v->kind != PDF_REAL)
+			return false;
+		m[i] = pdf_number(v, 0);
+	}
+	return true;
+}
+
+/* ---- Runs ----------------------------------------------------------- */
+
+static bool text_reserve(struct pdf_page_text *pt, size_t more)
+{
+	if (pt->text_len + more <= pt->text_cap)
+		return true;
+	if (pt->text_len + more + pt->n_runs * sizeof(struct pdf_run) > pt->max_bytes) {
+		pt->truncated = true;
+		return false;
+	}
+	size_t cap = pt->text_cap ? pt->text_cap * 2 : 4096;
+	while (cap < pt->text_len + more)
+		cap *= 2;
+	char *grown = realloc(pt->text, cap);
+	if (grown == NULL) {
+		pt->truncated = true;
+		return false;
+	}
+	pt->text = grown;
+	pt->text_cap = cap;
+	return true;
+}
+
+static struct pdf_run *run_new(struct pdf_page_text *pt)
+{
+	if (pt->n_runs == pt->cap_runs) {
+		size_t cap = pt->cap_runs ? pt->cap_runs * 2 : 256;
+		struct pdf_run *grown;
+
+		if (pt->text_len + cap * sizeof(*grown) > pt->max_bytes) {
+			pt->truncated = true;
+			return NULL;
+		}
+		grown = realloc(pt->runs, cap * sizeof(*grown));
+		if (grown == NULL) {
+			pt->truncated = true;
+			return NULL;
+		}
+		pt->runs = grown;
+		pt->cap_runs = cap;
+	}
+	return &pt->runs[pt->n_runs];
+}
+
+/* The text matrix times the CTM times the page's own transform. */
+static void text_to_page(const struct interp *in, double m[6])
+{
+	double t[6];
+
+	mat_mul(in->tm, in->gs[in->q].ctm, t);
+	mat_mul(t, in->base, m);
+}
+
+/* Records the text from text_off on as one run that started at text
+ * space (0,0) under m and advanced adv (text space units along the
+ * writing direction). */
+static void run_close(struct interp *in, const double m[6], size_t text_off, double adv,
+		      bool vertical)
+{
+	struct pdf_page_text *pt = in->pt;
+	struct pdf_run *r;
+	double x0, y0, x1, y1, dx, dy, size;
+
+	if (pt->text_len == text_off)
+		return;
+	mat_apply(m, 0, 0, &x0, &y0);
+	if (vertical)
+		mat_apply(m, 0, -adv, &x1, &y1);
+	else
+		mat_apply(m, adv, 0, &x1, &y1);
+	dx = vertical ? -m[2] : m[0];
+	dy = vertical ? -m[3] : m[1];
+	size = fabs(in->gs[in->q].tfs) * hypot(m[2], m[3]);
+	/* Text outside the page is not shown (poppler drops it too). */
+	if (!(x0 > -size && x0 < in->width + size && y0 > -size && y0 < in->height + size) ||
+	    !isfinite(size)) {
+		pt->text_len = text_off;
+		return;
+	}
+	r = run_new(pt);
+	if (r == NULL) {
+		pt->text_len = text_off;
+		return;
+	}
+	r->dir = fabs(dx) >= fabs(dy) ? (dx >= 0 ? 0 : 2) : (dy > 0 ? 1 : 3);
+	switch (r->dir) {
+	case 0:
+		r->x0 = x0, r->x1 = x1, r->y = y0;
+		break;
+	case 1:
+		r->x0 = y0, r->x1 = y1, r->y = -x0;
+		break;
+	case 2:
+		r->x0 = -x0, r->x1 = -x1, r->y = -y0;
+		break;
+	default:
+		r->x0 = -y0, r->x1 = -y1, r->y = x0;
+		break;
+	}
+	r->size = size > 0.1 ? size : 0.1;
+	r->text_off = (uint32_t)text_off;
+	r->text_len = (uint32_t)(pt->text_len - text_off);
+	r->seq = in->seq++;
+	r->page_x = x0;
+	r->page_y = y0;
+	pt->n_runs++;
+}
+
+/* A run in the making: where it started (text space to page) and how far
+ * the glyphs and adjustments shown since have advanced. */
+struct run_state {
+	double m[6];
+	size_t start;
+	double adv;
+	bool vertical;
+	const struct pdf_simple_tables *simple; /* the font's, when it is simple */
+	double scale;				/* glyph units to text space */
+	/* Simple-font glyphs shown and not yet added to adv. */
+	uint64_t units, glyphs, spaces;
+};
+
+static void run_begin(struct interp *in, struct run_state *rs)
+{
+	const struct pdf_font *f = in->gs[in->q].font;
+
+	text_to_page(in, rs->m);
+	rs->start = in->pt->text_len;
+	rs->adv = 0;
+	rs->vertical = f != NULL && pdf_font_vertical(f);
+	/* An unmapped font goes the slow way, which says so. */
+	rs->simple =
+	    f != NULL && !rs->vertical && !pdf_font_unmapped(f) ? pdf_font_simple(f) : NULL;
+	rs->scale = f != NULL ? pdf_font_scale(f) : 0.001;
+	rs->units = rs->glyphs = rs->spaces = 0;
+}
+
+static void run_flush(struct interp *in, struct run_state *rs)
+{
+	const struct gstate *g = &in->gs[in->q];
+
+	rs->adv += ((double)rs->units * rs->scale * g->tfs + g->tc * (double)rs->glyphs +
+		    g->tw * (double)rs->spaces) *
+		   g->th;
+	rs->units = rs->glyphs = rs->spaces = 0;
+}
+
+/* Closes the run and moves the text matrix past it (9.4.4). */
+static void run_end(struct interp *in, struct run_state *rs)
+{
+	run_flush(in, rs);
+	run_close(in, rs->m, rs->start, rs->adv, rs->vertical);
+	if (rs->vertical) {
+		in->tm[4] -= rs->adv * in->tm[2];
+		in->tm[5] -= rs->adv * in->tm[3];
+	} else {
+		in->tm[4] += rs->adv * in->tm[0];
+		in->tm[5] += rs->adv * in->tm[1];
+	}
+	rs->adv = 0;
+}
+
+static inline void put_char(struct pdf_page_text *pt, uint32_t u)
+{
+	char *o = pt->text + pt->text_len;
+
+	if (u < 0x20 || u == 0xfffe || u == 0xffff)
+		return;
+	if (u < 0x80) {
+		*o = (char)u;
+		pt->text_len++;
+	} else if (u < 0x800) {
+		o[0] = (char)(0xc0 | u >> 6);
+		o[1] = (char)(0x80 | (u & 0x3f));
+		pt->text_len += 2;
+	} else if (u < 0xd800 || (u > 0xdfff && u < 0x10000)) {
+		o[0] = (char)(0xe0 | u >> 12);
+		o[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (u & 0x3f));
+		pt->text_len += 3;
+	} else {
+		pt->text_len += pdf_utf8_put(u, o);
+	}
+}
+
+/* One glyph of a simple font: two table loads.  Returns false for a code
+ * whose meaning only the font program knows. */
+static inline bool simple_glyph(struct interp *in, struct run_state *rs, unsigned char c)
+{
+	const struct pdf_simple_tables *t = rs->simple;
+
+	if (t->uni[c] == 0 && t->strict && c != 0) {
+		pdf_doc_fail(in->doc, PDF_FALLBACK, "PDF font code without a Unicode map");
+		return false;
+	}
+	rs->units += t->width[c];
+	rs->spaces += c == 32;
+	rs->glyphs++;
+	if (!(t->multi[c / 8] & (1u << (c % 8)))) {
+		put_char(in->pt, t->uni[c]);
+	} else {
+		struct pdf_glyph gl;
+
+		pdf_font_next(in->gs[in->q].font, &c, 1, &gl);
+		for (int k = 0; k < gl.n_uni; k++)
+			put_char(in->pt, gl.uni[k]);
+	}
+	return true;
+}
+
+static bool show_simple(struct interp *in, struct run_state *rs, const unsigned char *s, size_t n)
+{
+	struct pdf_page_text *pt = in->pt;
+
+	if (pt->text_len + 16 * n > pt->text_cap && !text_reserve(pt, 16 * n))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (!simple_glyph(in, rs, s[i]))
+			return false;
+	return true;
+}
+
+/* A hex string of a simple font shown as it is decoded; returns the byte
+ * after it, or NULL when it is not plain pairs of digits. */
+static const unsigned char *show_simple_hex(struct interp *in, struct run_state *rs,
+					    const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p + 1, *close = memchr(q, '>', (size_t)(end - q));
+	struct pdf_page_text *pt = in->pt;
+
+	if (close == NULL || (close - q) % 2 != 0)
+		return NULL;
+	if (pt->text_len + 8 * (size_t)(close - q) > pt->text_cap &&
+	    !text_reserve(pt, 8 * (size_t)(close - q)))
+		return close + 1;
+	for (; q < close; q += 2) {
+		int a = pdf_hex_value[q[0]], b = pdf_hex_value[q[1]];
+
+		if ((a | b) < 0)
+			return NULL; /* the text so far stays: it was there */
+		if (!simple_glyph(in, rs, (unsigned char)(a << 4 | b)))
+			return end;
+	}
+	return close + 1;
+}
+
+/* The glyphs of one string: their text goes to the page's buffer, their
+ * advance to the run.  Returns false when the document must go to
+ * poppler (a font this reader cannot map). */
+static bool show(struct interp *in, struct run_state *rs, const unsigned char *s, size_t n)
+{
+	const struct gstate *g = &in->gs[in->q];
+	struct pdf_page_text *pt = in->pt;
+	const struct pdf_font *f = g->font;
+	double th = rs->vertical ? 1 : g->th;
+
+	if (rs->simple != NULL)
+		return show_simple(in, rs, s, n);
+	if (f == NULL || n == 0)
+		return true;
+	if (pdf_font_unmapped(f)) {
+		pdf_doc_fail(in->doc, PDF_FALLBACK, "PDF font without a Unicode map");
+		return false;
+	}
+	while (n > 0) {
+		struct pdf_glyph gl;
+
+		pdf_font_next(f, s, n, &gl);
+		if (gl.n_bytes == 0 || gl.n_bytes > n)
+			break;
+		s += gl.n_bytes;
+		n -= gl.n_bytes;
+		if (pt->text_len + 16 <= pt->text_cap || text_reserve(pt, 16))
+			for (int k = 0; k < gl.n_uni; k++)
+				put_char(pt, gl.uni[k]);
+		double w = rs->vertical ? 1 : gl.width * rs->scale;
+		rs->adv += (w * g->tfs + g->tc + (gl.is_space ? g->tw : 0)) * th;
+	}
+	return true;
+}
+
+static bool show_string(struct interp *in, const struct operand *o)
+{
+	struct run_state rs;
+	bool ok;
+
+	run_begin(in, &rs);
+	ok = show(in, &rs, in->scratch + o->off, o->len);
+	run_end(in, &rs);
+	return ok;
+}
+
+/* A TJ adjustment of v thousandths of an em: a narrow one is part of the
+ * run (kerning), a wide one moves on to a new run. */
+static void tj_adjust(struct interp *in, struct run_state *rs, double v)
+{
+	const struct gstate *g = &in->gs[in->q];
+	double shift = -v / 1000 * g->tfs * (rs->vertical ? 1 : g->th);
+
+	if (fabs(v) <= TJ_GAP) {
+		rs->adv += shift;
+		return;
+	}
+	run_end(in, rs);
+	rs->adv = shift;
+	run_end(in, rs); /* an empty run: only moves the text matrix */
+	run_begin(in, rs);
+}
+
+/* TJ: strings and adjustments; a wide adjustment separates runs. */
+static bool show_array(struct interp *in, const struct operand *arr)
+{
+	struct run_state rs;
+
+	run_begin(in, &rs);
+	for (uint32_t i = 0; i < arr->count; i++) {
+		const struct tj_item *it = &in->tj[arr->first + i];
+
+		if (it->len != TJ_NUMBER) {
+			if (!show(in, &rs, in->scratch + it->off, it->len)) {
+				run_end(in, &rs);
+				return false;
+			}
+			continue;
+		}
+		tj_adjust(in, &rs, it->num);
+	}
+	run_end(in, &rs);
+	return true;
+}
+
+static const unsigned char *lex_bytes(struct interp *in, const unsigned char *p,
+				      const unsigned char *end, size_t *off, size_t *len);
+
+/* Where the array at p ends (its ']'), strings inside it skipped; NULL
+ * when it does not end. */
+static const unsigned char *array_end(const unsigned char *p, const unsigned char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == ']')
+			return p;
+		if (*p == '(') {
+			size_t n;
+
+			p = pdf_lex_literal(p, end, NULL, 0, &n) - 1;
+		} else if (*p == '<') {
+			p = memchr(p, '>', (size_t)(end - p));
+			if (p == NULL)
+				return NULL;
+		} else if (*p == '[') {
+			return NULL; /* nested: not a TJ operand */
+		}
+	}
+	return NULL;
+}
+
+/* A number of a TJ array: an integer or a decimal, the common forms
+ * parsed here, anything else by pdf_lex_number. */
+static const unsigned char *tj_number(const unsigned char *p, const unsigned char *end, double *v)
+{
+	const unsigned char *q = p;
+	bool neg = q < end && *q == '-';
+	int64_t whole = 0;
+
+	q += neg;
+	while (q < end && (unsigned)(*q - '0') <= 9 && whole < 100000000)
+		whole = whole * 10 + (*q++ - '0');
+	if (q > p + neg && (q == end || !(pdf_class[*q] & PDF_CLASS_NUMBER))) {
+		*v = neg ? -(double)whole : (double)whole;
+		return q;
+	}
+	bool is_int;
+	int64_t i;
+	q = pdf_lex_number(p, end, &is_int, &i, v);
+	return q != p ? q : p + 1;
+}
+
+/* "[...] TJ" read where it stands: strings shown as they are decoded,
+ * without the operand stack.  Returns the byte after "TJ", or NULL when
+ * the array is not a TJ operand (then it is lexed as an operand). */
+static const unsigned char *show_tj_in_place(struct interp *in, const unsigned char *p,
+					     const unsigned char *end)
+{
+	const unsigned char *close = array_end(p, end), *after;
+	unsigned char buf[512];
+	struct run_state rs;
+
+	if (close == NULL)
+		return NULL;
+	after = pdf_skip_space(close + 1, end);
+	if (end - after < 2 || after[0] != 'T' || after[1] != 'J' ||
+	    (end - after > 2 && !pdf_is_space(after[2]) && !pdf_is_delim(after[2])))
+		return NULL;
+	run_begin(in, &rs);
+	for (p++; p < close;) {
+		size_t n = 0;
+		double v;
+
+		if (pdf_is_space(*p)) {
+			p++;
+			continue;
+		}
+		if (*p == '<' && rs.simple != NULL) {
+			const unsigned char *q = show_simple_hex(in, &rs, p, close);
+
+			if (q == end)
+				return end;
+			if (q != NULL) {
+				p = q;
+				continue;
+			}
+		}
+		if (*p == '<' || *p == '(') {
+			const unsigned char *q =
+			    *p == '<' ? pdf_lex_hex(p, close, buf, sizeof(buf), &n)
+				      : pdf_lex_literal(p, close, buf, sizeof(buf), &n);
+			if (n == sizeof(buf)) {
+				/* Too long for the buffer: decoded whole. */
+				size_t off;
+
+				in->scratch_len = 0;
+				q = lex_bytes(in, p, close + 1, &off, &n);
+				if (!show(in, &rs, in->scratch + off, n))
+					return end;
+			} else if (!show(in, &rs, buf, n)) {
+				return end;
+			}
+			p = q;
+			continue;
+		}
+		if (!(pdf_class[*p] & PDF_CLASS_NUMBER)) {
+			p++;
+			continue;
+		}
+		p = tj_number(p, close, &v);
+		tj_adjust(in, &rs, v);
+	}
+	run_end(in, &rs);
+	return after + 2;
+}
+
+/* ---- Resources --------------------------------------------------------- */
+
+static const struct pdf_obj *resource(struct interp *in, const char *category, const char *name)
+{
+	const struct pdf_obj *dict = pdf_dict_get(in->doc, in->resources, category);
+
+	return pdf_dict_get_raw(dict, name);
+}
+
+static void set_font(struct interp *in, const char *name, double size)
+{
+	struct gstate *g = &in->gs[in->q];
+	const struct pdf_obj *ref;
+
+	g->tfs = size;
+	for (int i = 0; i < in->n_fonts; i++) {
+		if (in->fonts[i].resources == in->resources &&
+		    strcmp(in->fonts[i].name, name) == 0) {
+			g->font = in->fonts[i].font;
+			return;
+		}
+	}
+	ref = resource(in, "Font", name);
+	g->font = pdf_font_get(in->doc, ref);
+	if (strlen(name) < sizeof(in->fonts[0].name)) {
+		struct font_cache_entry *e = &in->fonts[in->n_fonts % FONT_CACHE];
+
+		e->resources = in->resources;
+		strcpy(e->name, name);
+		e->font = g->font;
+		if (in->n_fonts < FONT_CACHE)
+			in->n_fonts++;
+	}
+}
+
+static void note_image(struct interp *in)
+{
+	const double *m = in->gs[in->q].ctm;
+	double t[6], area;
+
+	mat_mul(m, in->base, t);
+	area = fabs(t[0] * t[3] - t[1] * t[2]);
+	in->pt->images++;
+	if (in->width > 0 && in->height > 0 && isfinite(area)) {
+		in->pt->image_area += area / (in->width * in->height);
+		if (in->pt->image_area > 1)
+			in->pt->image_area = 1;
+	}
+}
+
+/* ---- Operands ---------------------------------------------------------- */
+
+static bool scratch_reserve(struct interp *in, size_t more)
+{
+	if (in->scratch_len + more <= in->scratch_cap)
+		return true;
+	size_t cap = in->scratch_cap ? in->scratch_cap : 4096;
+	while (cap < in->scratch_len + more)
+		cap *= 2;
+	unsigned char *grown = realloc(in->scratch, cap);
+	if (grown == NULL)
+		return false;
+	in->scratch = grown;
+	in->scratch_cap = cap;
+	return true;
+}
+
+/* A string or name at p, decoded into the scratch buffer. */
+static const unsigned char *lex_bytes(struct interp *in, const unsigned char *p,
+				      const unsigned char *end, size_t *off, size_t *len)
+{
+	size_t room = (size_t)(end - p);
+
+	*off = in->scratch_len;
+	*len = 0;
+	/* A string's decoded length never exceeds its source; cap what one
+	 * operand may take so the scratch stays small. */
+	if (room > (1u << 20))
+		room = 1u << 20;
+	if (!scratch_reserve(in, room + 1))
+		return end;
+	unsigned char *out = in->scratch + in->scratch_len;
+	if (*p == '(')
+		p = pdf_lex_literal(p, end, out, room, len);
+	else if (*p == '<')
+		p = pdf_lex_hex(p, end, out, room, len);
+	else
+		p = pdf_lex_name(p, end, out, room < 127 ? room : 127, len);
+	out[*len] = '\0';
+	in->scratch_len += *len + 1;
+	return p;
+}
+
+static struct operand *push(struct interp *in, enum op_kind kind)
+{
+	if (in->n_ops == MAX_OPERANDS)
+		return NULL;
+	struct operand *o = &in->ops[in->n_ops++];
+	o->kind = kind;
+	return o;
+}
+
+static bool tj_push(struct interp *in, const struct tj_item *it)
+{
+	if (in->n_tj == in->cap_tj) {
+		uint32_t cap = in->cap_tj ? in->cap_tj * 2 : 256;
+		struct tj_item *grown;
+
+		if (cap > MAX_TJ_ITEMS * 256u)
+			return false;
+		grown = realloc(in->tj, cap * sizeof(*grown));
+		if (grown == NULL)
+			return false;
+		in->tj = grown;
+		in->cap_tj = cap;
+	}
+	in->tj[in->n_tj++] = *it;
+	return true;
+}
+
+/* A hex string straight into the scratch buffer: TJ arrays are mostly
+ * short ones, one per glyph or word. */
+static const unsigned char *lex_hex_item(struct interp *in, const unsigned char *p,
+					 const unsigned char *end, struct tj_item *it)
+{
+	const unsigned char *q = p + 1;
+	size_t off, len;
+
+	it->off = (uint32_t)in->scratch_len;
+	while (end - q >= 3) {
+		int a = pdf_hex_value[q[0]], b = pdf_hex_value[q[1]];
+
+		if ((a | b) < 0)
+			break;
+		if (in->scratch_len + 2 > in->scratch_cap && !scratch_reserve(in, 2))
+			break;
+		in->scratch[in->scratch_len++] = (unsigned char)(a << 4 | b);
+		q += 2;
+	}
+	if (q < end && *q == '>') {
+		it->len = (uint32_t)(in->scratch_len - it->off);
+		return q + 1;
+	}
+	/* Spaces or an odd digit inside: the general path. */
+	in->scratch_len = it->off;
+	p = lex_bytes(in, p, end, &off, &len);
+	it->off = (uint32_t)off;
+	it->len = (uint32_t)len;
+	return p;
+}
+
+/* An array operand: strings and numbers go to tj[] (for TJ); anything
+ * else in it is skipped. */
+static const unsigned char *lex_array(struct interp *in, const unsigned char *p,
+				      const unsigned char *end)
+{
+	struct operand *o = push(in, OP_ARRAY);
+	uint32_t first = in->n_tj;
+
+	p++;
+	while (p < end) {
+		unsigned char c = *p;
+		struct tj_item it = {0};
+		const unsigned char *q;
+		bool is_int;
+		int64_t i;
+
+		if (pdf_is_space(c)) {
+			p++;
+			continue;
+		}
+		if (c == ']')
+			break;
+		if (c == '<' && !(p + 1 < end && p[1] == '<')) {
+			p = lex_hex_item(in, p, end, &it);
+		} else if (c == '(') {
+			size_t off, len;
+
+			p = lex_bytes(in, p, end, &off, &len);
+			it.off = (uint32_t)off;
+			it.len = (uint32_t)len;
+		} else if ((pdf_class[c] & PDF_CLASS_NUMBER) &&
+			   (q = pdf_lex_number(p, end, &is_int, &i, &it.num)) != p) {
+			it.len = TJ_NUMBER;
+			p = q;
+		} else {
+			size_t n = pdf_token_len(p, end);
+
+			p += n ? n : 1;
+			continue;
+		}
+		if (!tj_push(in, &it))
+			continue;
+	}
+	if (o != NULL) {
+		o->first = first;
+		o->count = in->n_tj - first;
+	}
+	return p < end ? p + 1 : p;
+}
+
+/* << ... >> in a content stream (marked-content properties): skipped. */
+static const unsigned char *skip_dict(const unsigned char *p, const unsigned char *end)
+{
+	int depth = 0;
+
+	while (p < end) {
+		if (*p == '<' && p + 1 < end && p[1] == '<') {
+			depth++;
+			p += 2;
+		} else if (*p == '>' && p + 1 < end && p[1] == '>') {
+			p += 2;
+			if (--depth == 0)
+				break;
+		} else if (*p == '(') {
+			size_t n;
+
+			p = pdf_lex_literal(p, end, NULL, 0, &n);
+		} else {
+			p++;
+		}
+	}
+	return p;
+}
+
+/* BI ... ID <data> EI: the data ends before white space, "EI", white
+ * space (8.9.7). */
+static const unsigned char *skip_inline_image(const unsigned char *p, const unsigned char *end)
+{
+	while (p + 2 <= end &&
+	       !(p[0] == 'I' && p[1] == 'D' && (p + 2 == end || pdf_is_space(p[2]))))
+		p++;
+	for (p += 2; p + 2 < end; p++)
+		if (pdf_is_space(p[0]) && p[1] == 'E' && p[2] == 'I' &&
+		    (p + 3 == end || pdf_is_space(p[3]) || pdf_is_delim(p[3])))
+			return p + 3;
+	return end;
+}
+
+/* ---- Operators --------------------------------------------------------- */
+
+static double num(const struct interp *in, int from_end)
+{
+	const struct operand *o = in->n_ops - from_end >= 0 ? &in->ops[in->n_ops - from_end] : NULL;
+	bool is_int;
+	int64_t i;
+	double r = 0;
+
+	if (o == NULL || o->kind != OP_NUM)
+		return 0;
+	pdf_lex_number(o->token, o->token + o->len, &is_int, &i, &r);
+	return r;
+}
+
+static const struct operand *last(const struct interp *in, enum op_kind kind)
+{
+	if (in->n_ops == 0 || in->ops[in->n_ops - 1].kind != kind)
+		return NULL;
+	return &in->ops[in->n_ops - 1];
+}
+
+static void text_move(struct interp *in, double tx, double ty)
+{
+	double *l = in->tlm;
+
+	l[4] += tx * l[0] + ty * l[2];
+	l[5] += tx * l[1] + ty * l[3];
+	memcpy(in->tm, in->tlm, sizeof(in->tm));
+}
+
+static void op_q(struct interp *in, bool save)
+{
+	if (save) {
+		if (in->q + 1 < MAX_Q) {
+			in->gs[in->q + 1] = in->gs[in->q];
+			in->q++;
+		} else {
+			in->q_lost++;
+		}
+	} else if (in->q_lost > 0) {
+		in->q_lost--;
+	} else if (in->q > 0) {
+		in->q--;
+	}
+}
+
+static bool run_stream(struct interp *in, const unsigned char *p, size_t len);
+static void run_form(struct interp *in, const struct pdf_stream *st, const double *extra);
+
+static void op_do(struct interp *in)
+{
+	const struct operand *o = last(in, OP_NAME);
+	const struct pdf_stream *st;
+	const struct pdf_obj *subtype;
+
+	if (o == NULL)
+		return;
+	st = pdf_get_stream(in->doc, resource(in, "XObject", (const char *)in->scratch + o->off));
+	if (st == NULL)
+		return;
+	subtype = pdf_dict_get(in->doc, st->dict, "Subtype");
+	if (pdf_name_is(subtype, "Image"))
+		note_image(in);
+	else if (pdf_name_is(subtype, "Form"))
+		run_form(in, st, NULL);
+}
+
+/* Text operators; returns false when the document goes to poppler. */
+static bool op_text(struct interp *in, const unsigned char *op, size_t n)
+{
+	struct gstate *g = &in->gs[in->q];
+	const struct operand *o;
+
+	if (n == 2 && op[0] == 'T') {
+		switch (op[1]) {
+		case 'c':
+			g->tc = num(in, 1);
+			return true;
+		case 'w':
+			g->tw = num(in, 1);
+			return true;
+		case 'z':
+			g->th = num(in, 1) / 100;
+			return true;
+		case 'L':
+			g->tl = num(in, 1);
+			return true;
+		case 's':
+			g->trise = num(in, 1);
+			return true;
+		case 'f':
+			if (in->n_ops >= 2 && in->ops[in->n_ops - 2].kind == OP_NAME)
+				set_font(in, (const char *)in->scratch + in->ops[in->n_ops - 2].off,
+					 num(in, 1));
+			return pdf_doc_status(in->doc, NULL) != PDF_STOP;
+		case 'd':
+			text_move(in, num(in, 2), num(in, 1));
+			return true;
+		case 'D':
+			g->tl = -num(in, 1);
+			text_move(in, num(in, 2), num(in, 1));
+			return true;
+		case 'm':
+			mat_set(in->tlm, num(in, 6), num(in, 5), num(in, 4), num(in, 3), num(in, 2),
+				num(in, 1));
+			memcpy(in->tm, in->tlm, sizeof(in->tm));
+			return true;
+		case '*':
+			text_move(in, 0, -g->tl);
+			return true;
+		case 'j':
+			o = last(in, OP_STR);
+			return o == NULL || show_string(in, o);
+		case 'J':
+			o = last(in, OP_ARRAY);
+			return o == NULL || show_array(in, o);
+		default:
+			return true;
+		}
+	}
+	if (n == 1 && (op[0] == '\'' || op[0] == '"')) {
+		if (op[0] == '"' && in->n_ops >= 3) {
+			g->tw = num(in, 3);
+			g->tc = num(in, 2);
+		}
+		text_move(in, 0, -g->tl);
+		o = last(in, OP_STR);
+		return o == NULL || show_string(in, o);
+	}
+	return true;
+}
+
+static bool op_run(struct interp *in, const unsigned char *op, size_t n)
+{
+	if (n == 1 && op[0] == 'q') {
+		op_q(in, true);
+	} else if (n == 1 && op[0] == 'Q') {
+		op_q(in, false);
+	} else if (n == 2 && op[0] == 'c' && op[1] == 'm') {
+		double m[6];
+
+		mat_set(m, num(in, 6), num(in, 5), num(in, 4), num(in, 3), num(in, 2), num(in, 1));
+		mat_mul(m, in->gs[in->q].ctm, in->gs[in->q].ctm);
+	} else if (n == 2 && op[0] == 'B' && op[1] == 'T') {
+		mat_set(in->tm, 1, 0, 0, 1, 0, 0);
+		memcpy(in->tlm, in->tm, sizeof(in->tm));
+	} else if (n == 2 && op[0] == 'D' && op[1] == 'o') {
+		op_do(in);
+	} else if ((op[0] == 'T' && n == 2) || (n == 1 && (op[0] == '\'' || op[0] == '"'))) {
+		return op_text(in, op, n);
+	}
+	return pdf_doc_status(in->doc, NULL) != PDF_STOP;
+}
+
+/* Tokens and operators of one content stream. */
+static bool run_stream(struct interp *in, const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+	struct scan *s = pdf_doc_scan(in->doc);
+
+	while (p < end) {
+		unsigned char c = *p;
+		struct operand *o;
+		const unsigned char *q;
+
+		if (pdf_is_space(c)) {
+			p++;
+			continue;
+		}
+		switch (c) {
+		case '%':
+			p = pdf_skip_space(p, end);
+			continue;
+		case '(':
+		case '/':
+			o = push(in, c == '/' ? OP_NAME : OP_STR);
+			if (o != NULL)
+				p = lex_bytes(in, p, end, &o->off, &o->len);
+			else
+				p = lex_bytes(in, p, end, &(size_t){0}, &(size_t){0});
+			continue;
+		case '<':
+			if (p + 1 < end && p[1] == '<') {
+				p = skip_dict(p, end);
+				push(in, OP_OTHER);
+			} else {
+				o = push(in, OP_STR);
+				p = lex_bytes(in, p, end, o ? &o->off : &(size_t){0},
+					      o ? &o->len : &(size_t){0});
+			}
+			continue;
+		case '[':
+			q = show_tj_in_place(in, p, end);
+			if (q == NULL) {
+				p = lex_array(in, p, end);
+				continue;
+			}
+			if (q == end && pdf_doc_status(in->doc, NULL) != PDF_OK)
+				return false;
+			p = q;
+			break; /* TJ ran: the operator's bookkeeping follows */
+		case ']':
+		case '>':
+		case ')':
+		case '{':
+		case '}':
+			p++;
+			continue;
+		default:
+			break;
+		}
+		if (pdf_class[c] & PDF_CLASS_NUMBER) {
+			/* Most numbers draw paths: parsed only when needed. */
+			q = p + 1;
+			while (q < end && (pdf_class[*q] & PDF_CLASS_NUMBER))
+				q++;
+			o = push(in, OP_NUM);
+			if (o != NULL) {
+				o->token = p;
+				o->len = (size_t)(q - p);
+			}
+			p = q;
+			continue;
+		}
+		size_t n = c == '[' ? 0 : pdf_token_len(p, end);
+		if (n == 0 && c != '[') {
+			p++;
+			continue;
+		}
+		if (c == '[') {
+			/* TJ ran in place. */
+		} else if (n == 2 && p[0] == 'B' && p[1] == 'I') {
+			p = skip_inline_image(p + 2, end);
+			note_image(in);
+		} else if (!op_run(in, p, n)) {
+			return false;
+		} else {
+			p += n;
+		}
+		in->n_ops = 0;
+		in->n_tj = 0;
+		in->scratch_len = 0;
+		if (++in->n_operators % PDF_CHECK_EVERY == 0) {
+			if (scan_over_budget(s)) {
+				pdf_doc_fail(in->doc, PDF_STOP, "budget spent");
+				return false;
+			}
+			if (in->n_operators > MAX_PAGE_OPS) {
+				in->pt->truncated = true;
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* ---- Forms, annotations, pages ----------------------------------------- */
+
+/* A form XObject (8.10): its matrix on the CTM, its resources (or the
+ * caller's), run in a saved state.  extra: a further matrix (an
+ * annotation's placement) applied after the form's own. */
+static void run_form(struct interp *in, const struct pdf_stream *st, const double *extra)
+{
+	const struct pdf_obj *saved_resources = in->resources;
+	const struct pdf_obj *res = pdf_dict_get(in->doc, st->dict, "Resources");
+	double m[6], saved_tm[6], saved_tlm[6];
+	int saved_q = in->q;
+	enum pdf_status status;
+	size_t len;
+	unsigned char *data;
+
+	if (in->form_depth >= MAX_FORM_DEPTH || in->q + 1 >= MAX_Q)
+		return;
+	data = pdf_decode(in->doc, st, &len, &status);
+	if (data == NULL)
+		return;
+	memcpy(saved_tm, in->tm, sizeof(saved_tm));
+	memcpy(saved_tlm, in->tlm, sizeof(saved_tlm));
+	op_q(in, true);
+	if (!mat_from_array(in->doc, pdf_dict_get(in->doc, st->dict, "Matrix"), m))
+		mat_set(m, 1, 0, 0, 1, 0, 0);
+	if (extra != NULL)
+		mat_mul(m, extra, m);
+	mat_mul(m, in->gs[in->q].ctm, in->gs[in->q].ctm);
+	if (res->kind == PDF_DICT)
+		in->resources = res;
+	in->form_depth++;
+	/* Operands of the caller are not the form's. */
+	int saved_ops = in->n_ops;
+	in->n_ops = 0;
+	run_stream(in, data, len);
+	in->n_ops = saved_ops;
+	in->form_depth--;
+	in->resources = saved_resources;
+	in->q = saved_q;
+	in->q_lost = 0;
+	memcpy(in->tm, saved_tm, sizeof(saved_tm));
+	memcpy(in->tlm, saved_tlm, sizeof(saved_tlm));
+	free(data);
+}
+
+/* The matrix that puts an appearance stream's box on the annotation's
+ * rectangle (12.5.5). */
+static bool appearance_matrix(struct pdf_doc *doc, const struct pdf_obj *annot,
+			      const struct pdf_stream *ap, double out[6])
+{
+	const struct pdf_obj *rect = pdf_dict_get(doc, annot, "Rect");
+	const struct pdf_obj *bbox = pdf_dict_get(doc, ap->dict, "BBox");
+	double r[4], b[4], m[6], lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+
+	for (uint32_t i = 0; i < 4; i++) {
+		r[i] = pdf_number(pdf_array_get(doc, rect, i), NAN);
+		b[i] = pdf_number(pdf_array_get(doc, bbox, i), NAN);
+	}
+	if (!mat_from_array(doc, pdf_dict_get(doc, ap->dict, "Matrix"), m))
+		mat_set(m, 1, 0, 0, 1, 0, 0);
+	for (int k = 0; k < 4; k++) {
+		double x, y;
+
+		mat_apply(m, b[k & 1 ? 2 : 0], b[k & 2 ? 3 : 1], &x, &y);
+		lo[0] = fmin(lo[0], x), hi[0] = fmax(hi[0], x);
+		lo[1] = fmin(lo[1], y), hi[1] = fmax(hi[1], y);
+	}
+	double w = hi[0] - lo[0], h = hi[1] - lo[1];
+	if (!isfinite(w) || !isfinite(h) || !isfinite(r[0] + r[1] + r[2] + r[3]) || w <= 0 ||
+	    h <= 0)
+		return false;
+	double sx = fabs(r[2] - r[0]) / w, sy = fabs(r[3] - r[1]) / h;
+	mat_set(out, sx, 0, 0, sy, fmin(r[0], r[2]) - lo[0] * sx, fmin(r[1], r[3]) - lo[1] * sy);
+	return true;
+}
+
+/* Annotations' normal appearances: filled-in form fields, free text. */
+static void run_annotations(struct interp *in, const struct pdf_obj *page)
+{
+	const struct pdf_obj *annots = pdf_dict_get(in->doc, page, "Annots");
+
+	for (uint32_t i = 0; annots->kind == PDF_ARRAY && i < annots->len && i < 4096; i++) {
+		const struct pdf_obj *a = pdf_array_get(in->doc, annots, i);
+		const struct pdf_obj *n_raw, *n;
+		const struct pdf_stream *ap;
+		double m[6];
+
+		if (a->kind != PDF_DICT ||
+		    ((int64_t)pdf_number(pdf_dict_get(in->doc, a, "F"), 0) & 2) != 0)
+			continue; /* hidden */
+		n_raw = pdf_dict_get_raw(pdf_dict_get(in->doc, a, "AP"), "N");
+		n = pdf_resolve(in->doc, n_raw);
+		if (n->kind == PDF_DICT && pdf_get_stream(in->doc, n_raw) == NULL) {
+			/* Appearance states: the one /AS names. */
+			const struct pdf_obj *as = pdf_dict_get(in->doc, a, "AS");
+
+			if (as->kind != PDF_NAME)
+				continue;
+			n_raw = pdf_dict_get_raw(n, (const char *)as->u.s);
+		}
+		ap = pdf_get_stream(in->doc, n_raw);
+		if (ap == NULL || !appearance_matrix(in->doc, a, ap, m))
+			continue;
+		in->gs[0].font = NULL;
+		run_form(in, ap, m);
+		if (pdf_doc_status(in->doc, NULL) != PDF_OK)
+			return;
+	}
+}
+
+/* User space to the page as a reader sees it: origin top left, y down,
+ * /Rotate applied (clockwise). */
+static void page_transform(struct interp *in, const double box[4], int rotate)
+{
+	double x0 = box[0], y0 = box[1], x1 = box[2], y1 = box[3];
+
+	switch (((rotate % 360) + 360) % 360) {
+	case 90:
+		mat_set(in->base, 0, 1, 1, 0, -y0, -x0);
+		in->width = y1 - y0, in->height = x1 - x0;
+		break;
+	case 180:
+		mat_set(in->base, -1, 0, 0, 1, x1, -y0);
+		in->width = x1 - x0, in->height = y1 - y0;
+		break;
+	case 270:
+		mat_set(in->base, 0, -1, -1, 0, y1, x1);
+		in->width = y1 - y0, in->height = x1 - x0;
+		break;
+	default:
+		mat_set(in->base, 1, 0, 0, -1, -x0, y1);
+		in->width = x1 - x0, in->height = y1 - y0;
+		break;
+	}
+}
+
+/* The page's content: one stream, or an array of them read as one. */
+static unsigned char *page_content(struct pdf_doc *doc, const struct pdf_obj *page, size_t *len)
+{
+	const struct pdf_obj *raw = pdf_dict_get_raw(page, "Contents");
+	const struct pdf_obj *arr = pdf_resolve(doc, raw);
+	enum pdf_status status;
+	unsigned char *all = NULL;
+
+	*len = 0;
+	if (arr->kind != PDF_ARRAY) {
+		const struct pdf_stream *st = pdf_get_stream(doc, raw);
+
+		return st != NULL ? pdf_decode(doc, st, len, &status) : NULL;
+	}
+	for (uint32_t i = 0; i < arr->len && i < 4096; i++) {
+		const struct pdf_stream *st = pdf_get_stream(doc, &arr->u.items[i]);
+		size_t n;
+		unsigned char *part, *grown;
+
+		if (st == NULL || (part = pdf_decode(doc, st, &n, &status)) == NULL)
+			continue;
+		grown = realloc(all, *len + n + 2);
+		if (grown == NULL) {
+			free(part);
+			break;
+		}
+		all = grown;
+		memcpy(all + *len, part, n);
+		/* Streams split only between tokens. */
+		all[*len + n] = '\n';
+		*len += n + 1;
+		all[*len] = '\0';
+		free(part);
+	}
+	return all;
+}
+
+enum pdf_status pdf_page_collect(struct pdf_doc *doc, const struct pdf_obj *page,
+				 const struct pdf_obj *resources, const double box[4], int rotate,
+				 struct pdf_page_text *pt)
+{
+	struct interp *in = calloc(1, sizeof(*in));
+	size_t len;
+	unsigned char *content;
+
+	if (in == NULL)
+		return pdf_doc_fail(doc, PDF_STOP, "out of memory reading the PDF");
+	in->doc = doc;
+	in->pt = pt;
+	in->resources = resources;
+	page_transform(in, box, rotate);
+	mat_set(in->gs[0].ctm, 1, 0, 0, 1, 0, 0);
+	in->gs[0].th = 1;
+	content = page_content(doc, page, &len);
+	if (content != NULL)
+		run_stream(in, content, len);
+	free(content);
+	if (pdf_doc_status(doc, NULL) == PDF_OK) {
+		in->q = 0;
+		in->q_lost = 0;
+		in->resources = resources;
+		run_annotations(in, page);
+	}
+	free(in->scratch);
+	free(in->tj);
+	free(in);
+	return pdf_doc_status(doc, NULL);
+}
+
+void pdf_page_text_reset(struct pdf_page_text *pt)
+{
+	pt->n_runs = 0;
+	pt->text_len = 0;
+	pt->truncated = false;
+	pt->images = 0;
+	pt->image_area = 0;
+}
+
+void pdf_page_text_free(struct pdf_page_text *pt)
+{
+	free(pt->runs);
+	free(pt->text);
+	memset(pt, 0, sizeof(*pt));
+}
