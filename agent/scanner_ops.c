@@ -1,10 +1,19 @@
 /* The real classifier behind the scanner (kept apart from scanner.c so
  * tests of the sandbox machinery can run fake classifiers). */
 #include "agent/scanner.h"
+#include "common/log.h"
 
 static void *classify_ops_init(const char **err)
 {
-	return classify_new(err);
+	struct classify_ctx *ctx = classify_new(err);
+	const char *why = NULL;
+
+	/* Inside the sandbox nothing can be opened: the CJK font tables and
+	 * the OCR language data are read now.  Without them the scanner still
+	 * works; scanned paper is then reported uninspectable. */
+	if (ctx != NULL && classify_preload(ctx, &why) < 0)
+		log_warnx("scanner: %s", why);
+	return ctx;
 }
 
 static int classify_ops_classify(void *ctx, int fd, const char *name_hint,

@@ -21,5 +21,7 @@ int extract_pdf(struct scan *s, const void *data, size_t len); /* pdf.c */
 int extract_rtf(struct scan *s, const void *data, size_t len); /* rtf.c */
 int extract_ole(struct scan *s, const void *data, size_t len); /* ole.c: .doc .xls */
 int extract_eml(struct scan *s, const void *data, size_t len); /* eml.c: message/rfc822 */
+int extract_image(struct scan *s, const void *data,
+		  size_t len); /* image.c: scans (PNG, JPEG, TIFF) by OCR */
 
 #endif

@@ -3,7 +3,10 @@
 CLASSIFY_SRCS := $(wildcard classify/*.c)
 # The document parsers: only wardd-scanner and wardctl link them.  ICU:
 # NFKC of the lines the marking rules judge, and charset detection.
-CLASSIFY_PKGS := libmagic libarchive zlib libxml-2.0 poppler-glib libcrypto icu-uc icu-i18n
+# Tesseract and leptonica: OCR of scanned paper; cairo draws a scanned PDF
+# page for it.
+CLASSIFY_PKGS := libmagic libarchive zlib libxml-2.0 poppler-glib cairo libcrypto icu-uc icu-i18n \
+		 tesseract lept
 CLASSIFY_CFLAGS := $(call pkg_cflags,$(CLASSIFY_PKGS))
 $(CLASSIFY_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(CLASSIFY_CFLAGS)
 $(BUILD)/libward-classify.a: $(CLASSIFY_SRCS:%.c=$(BUILD)/obj/%.o)

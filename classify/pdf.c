@@ -20,9 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <leptonica/allheaders.h>
 #include <libxml/xmlreader.h>
 
 #include "classify/extract.h"
+#include "classify/ocr.h"
 #include "classify/pdf.h"
 #include "classify/pdfpoppler.h"
 #include "classify/scan.h"
@@ -42,6 +44,11 @@
 #define PDF_HEADER_SEARCH 1024
 /* Text of one page at most. */
 #define PDF_PAGE_TEXT_MAX (64u << 20)
+/* A page is a scan when images cover this much of it and it has less
+ * text than this (bytes); it is drawn at PDF_SCAN_DPI for OCR. */
+#define PDF_SCAN_AREA 0.5
+#define PDF_SCAN_TEXT 32
+#define PDF_SCAN_DPI 200
 
 /* ---- Metadata ---------------------------------------------------------- */
 
@@ -363,6 +370,42 @@ static void whole_by_poppler(struct reader *r)
 	}
 }
 
+/* A page that is a picture of paper: an image over most of it and next to
+ * no text (a scanner's own page number, say). */
+static bool scanned(const struct pdf_page_text *pt)
+{
+	return pt->images > 0 && pt->image_area >= PDF_SCAN_AREA && pt->text_len < PDF_SCAN_TEXT;
+}
+
+/* A scanned page, drawn by poppler and read by OCR; false when reading
+ * must stop (the time budget is spent). */
+static bool read_scan(struct reader *r, int index, const struct pdf_page_text *pt,
+		      const char *where)
+{
+	char what[32];
+	struct Pix *pix = NULL;
+	bool go_on;
+
+	snprintf(what, sizeof(what), "PDF page %d", index + 1);
+	if (r->poppler == NULL && !r->poppler_failed) {
+		r->poppler = pdf_poppler_open(r->s, r->data, r->len);
+		r->poppler_failed = r->poppler == NULL;
+	}
+	if (r->poppler != NULL)
+		pix = pdf_poppler_render(r->poppler, index, PDF_SCAN_DPI);
+	if (pix == NULL) {
+		char reason[96];
+
+		snprintf(reason, sizeof(reason), "%s is a scan that could not be drawn", what);
+		scan_set_uninspectable(r->s, reason);
+		return true;
+	}
+	go_on =
+	    ocr_feed_page(r->s, pix, PDF_SCAN_DPI, index == 0, where, what, pt->text, pt->text_len);
+	pixDestroy(&pix);
+	return go_on;
+}
+
 /* One page by the reader; false when reading must stop. */
 static bool read_page(struct reader *r, const struct page *p, int index, int n_pages,
 		      struct pdf_page_text *pt)
@@ -379,6 +422,8 @@ static bool read_page(struct reader *r, const struct page *p, int index, int n_p
 		page_by_poppler(r, index, where);
 		return true;
 	}
+	if (status == PDF_OK && scanned(pt))
+		return read_scan(r, index, pt, where);
 	/* What was read of a page cut short still counts. */
 	pdf_lines_feed(r->s, pt, where);
 	if (pt->truncated) {

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cairo.h>
 #include <glib.h>
+#include <leptonica/allheaders.h>
 #include <poppler.h>
 
 #include "classify/pdf.h"
@@ -121,4 +123,53 @@ void pdf_poppler_page(struct scan *s, struct pdf_poppler *p, int index, const ch
 	scan_page_end(s);
 	g_free(text);
 	g_object_unref(page);
+}
+
+/* The page drawn at dpi in colour (OCR parts coloured stamps from black
+ * text), or NULL. */
+struct Pix *pdf_poppler_render(struct pdf_poppler *p, int index, int dpi)
+{
+	PopplerPage *page = poppler_document_get_page((PopplerDocument *)p, index);
+	double w, h, scale = dpi / 72.0;
+	cairo_surface_t *surface;
+	cairo_t *cr;
+	PIX *pix = NULL;
+
+	if (page == NULL)
+		return NULL;
+	poppler_page_get_size(page, &w, &h);
+	int pw = (int)(w * scale), ph = (int)(h * scale);
+	if (pw < 16 || ph < 16 || (double)pw * ph > 80e6) {
+		g_object_unref(page);
+		return NULL;
+	}
+	surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph);
+	cr = cairo_create(surface);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_scale(cr, scale, scale);
+	poppler_page_render(page, cr);
+	cairo_destroy(cr);
+	cairo_surface_flush(surface);
+	if (cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS)
+		pix = pixCreate(pw, ph, 32);
+	if (pix != NULL) {
+		const unsigned char *data = cairo_image_surface_get_data(surface);
+		int stride = cairo_image_surface_get_stride(surface);
+
+		pixSetResolution(pix, dpi, dpi);
+		for (int y = 0; y < ph; y++) {
+			const uint32_t *src = (const uint32_t *)(data + (size_t)y * stride);
+			l_uint32 *dst = pixGetData(pix) + (size_t)y * pixGetWpl(pix);
+
+			/* cairo's 0x00RRGGBB to leptonica's RGBA word. */
+			for (int x = 0; x < pw; x++)
+				composeRGBPixel((int)(src[x] >> 16 & 0xff),
+						(int)(src[x] >> 8 & 0xff), (int)(src[x] & 0xff),
+						&dst[x]);
+		}
+	}
+	cairo_surface_destroy(surface);
+	g_object_unref(page);
+	return pix;
 }

@@ -7,6 +7,7 @@
 
 struct scan;
 struct pdf_poppler;
+struct Pix;
 
 /* Opens data (kept alive by the caller until closed), or says why not
  * with scan_set_uninspectable and returns NULL. */
@@ -17,5 +18,8 @@ int pdf_poppler_pages(struct pdf_poppler *p);
 void pdf_poppler_metadata(struct scan *s, struct pdf_poppler *p);
 /* Page index (from 0) as one body page named where. */
 void pdf_poppler_page(struct scan *s, struct pdf_poppler *p, int index, const char *where);
+/* Page index drawn at dpi in colour: what OCR reads of a scanned page.
+ * NULL when it cannot be. */
+struct Pix *pdf_poppler_render(struct pdf_poppler *p, int index, int dpi);
 
 #endif

@@ -1,5 +1,5 @@
 /* classify_quick_clean: the agent's hot path.  Most files copied to a
- * stick are photos, programs and English text with no marking; this says
+ * stick are programs and English text with no marking; this says
  * so from their first bytes with a few memchr/memmem passes, so only the
  * rest pay for a full classification.  It errs one way only: "not clean"
  * means "look fully", never "marked". */
@@ -47,6 +47,14 @@ static bool is_container(const unsigned char *p, size_t len)
 	    {0, "\x04\x22\x4d\x18", 4}, /* lz4 */
 	    {0, "07070", 5},		/* cpio (new) */
 	    {257, "ustar", 5},		/* tar */
+	    /* Pictures: a scanned page is read by OCR. */
+	    {0, "\x89PNG", 4},	    /* PNG */
+	    {0, "\xff\xd8\xff", 3}, /* JPEG */
+	    {0, "II*\0", 4},	    /* TIFF, little-endian */
+	    {0, "MM\0*", 4},	    /* TIFF, big-endian */
+	    {0, "GIF8", 4},	    /* GIF */
+	    {0, "BM", 2},	    /* BMP */
+	    {8, "WEBP", 4},	    /* WebP */
 	};
 
 	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "classify/ocr.h"
 #include "classify/pdf.h"
 
 struct classify_resources *classify_resources_new(const struct big5_table *big5)
@@ -26,6 +27,7 @@ void classify_resources_free(struct classify_resources *res)
 	if (res == NULL)
 		return;
 	pdf_cid_tables_free(res->cid);
+	ocr_free(res->ocr);
 	free(res);
 }
 
@@ -35,5 +37,13 @@ int classify_resources_preload(struct classify_resources *res, const char **err)
 
 	if (r < 0)
 		*err = "the CJK font tables of poppler-data could not be read";
+	if (res->ocr == NULL && !res->ocr_tried) {
+		res->ocr_tried = true;
+		res->ocr = ocr_new(&res->ocr_error);
+	}
+	if (res->ocr == NULL) {
+		*err = res->ocr_error;
+		r = -ENOENT;
+	}
 	return r;
 }

@@ -175,6 +175,11 @@ const struct classify_budget *scan_budget(const struct scan *s)
 	return s->call->budget;
 }
 
+uint64_t scan_deadline_ms(const struct scan *s)
+{
+	return s->call->deadline_ms;
+}
+
 struct classify_resources *scan_resources(struct scan *s)
 {
 	return classify_ctx_resources(s->call->ctx);

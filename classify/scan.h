@@ -117,6 +117,10 @@ void shapes_free(struct shapes *sh);
  * their libraries (libarchive, poppler). */
 const struct classify_budget *scan_budget(const struct scan *s);
 
+/* When the call's time budget runs out (monotonic_ms), for extractors
+ * that pass a deadline to their libraries (Tesseract). */
+uint64_t scan_deadline_ms(const struct scan *s);
+
 /* The classifier's shared data (resources.h: CJK font tables, OCR), or
  * NULL. */
 struct classify_resources *scan_resources(struct scan *s);

@@ -1,8 +1,8 @@
 /* What each type of file is to the classifier (core.h): the extractor that
  * reads it, or why it cannot be read.  Every container and office format
  * libmagic names is in the table; a type not in it is read as text when it
- * looks like text, and is otherwise an image, a program or data with no
- * words in it.  tests/unit/test_classify_types.c walks the table. */
+ * looks like text, and is otherwise a program or data with no words in it
+ * (pictures are in the table: OCR reads the scanned ones).  tests/unit/test_classify_types.c walks the table. */
 #define _GNU_SOURCE /* memmem */
 #include <string.h>
 
@@ -109,6 +109,14 @@ static const struct classify_type types[] = {
     READ("message/news", extract_eml),
     READ("text/xml", extract_xml),
     READ("application/xml", extract_xml),
+    /* Pictures: a scanned page is read by OCR, anything else is nothing. */
+    READ("image/png", extract_image),
+    READ("image/jpeg", extract_image),
+    READ("image/tiff", extract_image),
+    READ("image/bmp", extract_image),
+    READ("image/x-ms-bmp", extract_image),
+    READ("image/gif", extract_image),
+    READ("image/webp", extract_image),
     UNREAD("application/vnd.ms-tnef", "Outlook TNEF (winmail.dat) not read"),
     UNREAD("application/vnd.ms-htmlhelp", "compiled HTML help (.chm) not read"),
     UNREAD("application/x-apple-diskimage", "disk image not read"),

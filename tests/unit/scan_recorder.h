@@ -42,6 +42,8 @@ struct scan {
 	uint64_t max_expanded;
 	int over_budget_after; /* scan_over_budget() calls before it says yes; <0 never */
 	struct classify_budget budget;
+	uint64_t deadline_ms;		      /* 0: budget.max_millis from now */
+	struct classify_resources *resources; /* NULL unless a test sets it */
 	/* Nested data kept for tests to look at (the last one). */
 	char *nested_data;
 	size_t nested_len;
@@ -194,10 +196,14 @@ void scan_nested(struct scan *s, const void *data, size_t len, const char *name)
 	s->n_nested++;
 }
 
+uint64_t scan_deadline_ms(const struct scan *s)
+{
+	return s->deadline_ms != 0 ? s->deadline_ms : monotonic_ms() + s->budget.max_millis;
+}
+
 struct classify_resources *scan_resources(struct scan *s)
 {
-	(void)s;
-	return NULL;
+	return s->resources;
 }
 
 char *scan_decode_text(const void *data, size_t len, size_t *out_len)
