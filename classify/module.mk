@@ -26,3 +26,12 @@ $(BUILD)/bench/bench_classify: tests/bench/bench_classify.c $(BUILD)/libward-cla
 	@echo "  BENCH   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
 		$(call pkg_libs,$(CLASSIFY_PKGS) $(COMMON_PKGS))
+
+# The PDF readers side by side (tests/bench/classify.sh runs it).
+BENCHES += $(BUILD)/bench/bench_pdf
+$(BUILD)/bench/bench_pdf: tests/bench/bench_pdf.c $(BUILD)/libward-classify.a \
+		$(BUILD)/libward-common.a
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
+		$(call pkg_libs,$(CLASSIFY_PKGS) $(COMMON_PKGS))

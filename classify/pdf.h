@@ -253,8 +253,6 @@ uint32_t pdf_glyph_unicode(const char *name, size_t len);
 /* A PDF text string (PDFDocEncoding, or UTF-16 with a BOM) as UTF-8 in
  * out (NUL-terminated, truncated to cap); returns the length. */
 size_t pdf_text_string(const unsigned char *s, size_t n, char *out, size_t cap);
-/* UTF-8 of one code point into out (4 bytes at least); returns its length. */
-size_t pdf_utf8_put(uint32_t cp, char *out);
 
 /* ---- Metadata (pdf.c) -------------------------------------------------- */
 

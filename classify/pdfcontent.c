@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/charset.h"
 #include "classify/pdf.h"
 #include "classify/scan.h"
 
@@ -303,7 +304,7 @@ static inline void put_char(struct pdf_page_text *pt, uint32_t u)
 		o[2] = (char)(0x80 | (u & 0x3f));
 		pt->text_len += 3;
 	} else {
-		pt->text_len += pdf_utf8_put(u, o);
+		pt->text_len += charset_put_utf8(o, u);
 	}
 }
 

@@ -1,12 +1,13 @@
 /* Encodings of simple PDF fonts and text strings (ISO 32000-1, Annex D):
- * StandardEncoding, WinAnsiEncoding, MacRomanEncoding and PDFDocEncoding
- * as Unicode, and Adobe glyph names of the characters these encodings
- * hold (what /Differences arrays name), for the reader of pdf.h.  Below
- * 0x80 the encodings are ASCII but for the few codes handled in
- * pdf_encoding_unicode. */
+ * StandardEncoding, MacRomanEncoding and PDFDocEncoding as Unicode
+ * (WinAnsiEncoding is CP1252: charset.c's), and Adobe glyph names of the
+ * characters these encodings hold (what /Differences arrays name), for
+ * the reader of pdf.h.  Below 0x80 the encodings are ASCII but for the
+ * few codes handled in pdf_encoding_unicode. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/charset.h"
 #include "classify/pdf.h"
 
 struct glyph_name {
@@ -26,19 +27,6 @@ static const uint16_t standard_high[128] = {
     0x0000, 0x00c6, 0x0000, 0x00aa, 0x0000, 0x0000, 0x0000, 0x0000, 0x0141, 0x00d8, 0x0152, 0x00ba,
     0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x00e6, 0x0000, 0x0000, 0x0000, 0x0131, 0x0000, 0x0000,
     0x0142, 0x00f8, 0x0153, 0x00df, 0x0000, 0x0000, 0x0000, 0x0000,
-};
-static const uint16_t winansi_high[128] = {
-    0x20ac, 0x2022, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039,
-    0x0152, 0x2022, 0x017d, 0x2022, 0x2022, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x2022, 0x017e, 0x0178, 0x00a0, 0x00a1, 0x00a2, 0x00a3,
-    0x00a4, 0x00a5, 0x00a6, 0x00a7, 0x00a8, 0x00a9, 0x00aa, 0x00ab, 0x00ac, 0x00ad, 0x00ae, 0x00af,
-    0x00b0, 0x00b1, 0x00b2, 0x00b3, 0x00b4, 0x00b5, 0x00b6, 0x00b7, 0x00b8, 0x00b9, 0x00ba, 0x00bb,
-    0x00bc, 0x00bd, 0x00be, 0x00bf, 0x00c0, 0x00c1, 0x00c2, 0x00c3, 0x00c4, 0x00c5, 0x00c6, 0x00c7,
-    0x00c8, 0x00c9, 0x00ca, 0x00cb, 0x00cc, 0x00cd, 0x00ce, 0x00cf, 0x00d0, 0x00d1, 0x00d2, 0x00d3,
-    0x00d4, 0x00d5, 0x00d6, 0x00d7, 0x00d8, 0x00d9, 0x00da, 0x00db, 0x00dc, 0x00dd, 0x00de, 0x00df,
-    0x00e0, 0x00e1, 0x00e2, 0x00e3, 0x00e4, 0x00e5, 0x00e6, 0x00e7, 0x00e8, 0x00e9, 0x00ea, 0x00eb,
-    0x00ec, 0x00ed, 0x00ee, 0x00ef, 0x00f0, 0x00f1, 0x00f2, 0x00f3, 0x00f4, 0x00f5, 0x00f6, 0x00f7,
-    0x00f8, 0x00f9, 0x00fa, 0x00fb, 0x00fc, 0x00fd, 0x00fe, 0x00ff,
 };
 static const uint16_t macroman_high[128] = {
     0x00c4, 0x00c5, 0x00c7, 0x00c9, 0x00d1, 0x00d6, 0x00dc, 0x00e1, 0x00e0, 0x00e2, 0x00e4, 0x00e3,
@@ -339,7 +327,7 @@ uint32_t pdf_encoding_unicode(enum pdf_base_encoding enc, unsigned char code)
 		case PDF_ENC_STANDARD:
 			return standard_high[code - 0x80];
 		case PDF_ENC_WINANSI:
-			return winansi_high[code - 0x80];
+			return charset_cp1252(code); /* WinAnsiEncoding is CP1252 */
 		case PDF_ENC_MACROMAN:
 			return macroman_high[code - 0x80];
 		case PDF_ENC_PDFDOC:
@@ -414,34 +402,6 @@ uint32_t pdf_glyph_unicode(const char *name, size_t len)
 	return hit != NULL ? hit->unicode : 0;
 }
 
-size_t pdf_utf8_put(uint32_t cp, char *out)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		if (cp >= 0xd800 && cp <= 0xdfff)
-			cp = 0xfffd;
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	if (cp > 0x10ffff)
-		return pdf_utf8_put(0xfffd, out);
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 size_t pdf_text_string(const unsigned char *s, size_t n, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -482,7 +442,7 @@ size_t pdf_text_string(const unsigned char *s, size_t n, char *out, size_t cap)
 		}
 		if (cp == 0 || cp == 0xfeff)
 			continue;
-		o += pdf_utf8_put(cp, out + o);
+		o += charset_put_utf8(out + o, cp);
 	}
 	out[o] = '\0';
 	return o;

@@ -454,8 +454,8 @@ static void next_big5(const struct pdf_font *f, const unsigned char *p, size_t n
 		g->n_uni = 1;
 		return;
 	}
-	(void)f;
-	utf8 = scan_decode_text(p, 2, &len);
+	utf8 = f->big5 != NULL ? big5_table_decode(f->big5, p, 2, &len)
+			       : charset_big5_to_utf8(p, 2, &len);
 	if (utf8 != NULL && len == 3 && ((unsigned char)utf8[0] & 0xf0) == 0xe0) {
 		g->uni[0] = ((uint32_t)utf8[0] & 0x0f) << 12 | ((uint32_t)utf8[1] & 0x3f) << 6 |
 			    ((uint32_t)utf8[2] & 0x3f);
