@@ -14,7 +14,6 @@
 #define _GNU_SOURCE /* memmem */
 #include "classify/ocr.h"
 
-#include <math.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -12,7 +12,6 @@
  * 3. The page is fed top to bottom: stamps in the upper half, the first
  *    lines, the text the caller has for the page, the last lines, stamps
  *    in the lower half. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,7 +238,7 @@ static bool prepare(PIX *page, int ppi, struct page *pg)
 
 	memset(pg, 0, sizeof(*pg));
 	if (ppi <= 0) /* an A4 page, upright or lying */
-		ppi = (int)lround((w < h ? w : h) / A4_SHORT_INCHES);
+		ppi = (int)((w < h ? w : h) / A4_SHORT_INCHES + 0.5);
 	pg->ppi = ppi < 50 ? 50 : ppi;
 	if (!split_ink(page, pg))
 		return false;

@@ -23,6 +23,26 @@
 struct scan;
 struct classify_resources;
 
+/* Small arithmetic without libm (classify links no maths library). */
+static inline double pdf_min(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+static inline double pdf_max(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+/* |(a, b)| within 4% (the larger plus 0.41 of the smaller): font sizes
+ * and gaps need no more. */
+static inline double pdf_norm(double a, double b)
+{
+	a = a < 0 ? -a : a;
+	b = b < 0 ? -b : b;
+	return a > b ? a + 0.41 * b : b + 0.41 * a;
+}
+
 /* ---- Objects ----------------------------------------------------------- */
 
 enum pdf_kind {

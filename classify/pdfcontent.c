@@ -196,7 +196,7 @@ static void run_close(struct interp *in, const double m[6], size_t text_off, dou
 		mat_apply(m, adv, 0, &x1, &y1);
 	dx = vertical ? -m[2] : m[0];
 	dy = vertical ? -m[3] : m[1];
-	size = fabs(in->gs[in->q].tfs) * hypot(m[2], m[3]);
+	size = fabs(in->gs[in->q].tfs) * pdf_norm(m[2], m[3]);
 	/* Text outside the page is not shown (poppler drops it too). */
 	if (!(x0 > -size && x0 < in->width + size && y0 > -size && y0 < in->height + size) ||
 	    !isfinite(size)) {
@@ -1124,15 +1124,16 @@ static bool appearance_matrix(struct pdf_doc *doc, const struct pdf_obj *annot,
 		double x, y;
 
 		mat_apply(m, b[k & 1 ? 2 : 0], b[k & 2 ? 3 : 1], &x, &y);
-		lo[0] = fmin(lo[0], x), hi[0] = fmax(hi[0], x);
-		lo[1] = fmin(lo[1], y), hi[1] = fmax(hi[1], y);
+		lo[0] = pdf_min(lo[0], x), hi[0] = pdf_max(hi[0], x);
+		lo[1] = pdf_min(lo[1], y), hi[1] = pdf_max(hi[1], y);
 	}
 	double w = hi[0] - lo[0], h = hi[1] - lo[1];
 	if (!isfinite(w) || !isfinite(h) || !isfinite(r[0] + r[1] + r[2] + r[3]) || w <= 0 ||
 	    h <= 0)
 		return false;
 	double sx = fabs(r[2] - r[0]) / w, sy = fabs(r[3] - r[1]) / h;
-	mat_set(out, sx, 0, 0, sy, fmin(r[0], r[2]) - lo[0] * sx, fmin(r[1], r[3]) - lo[1] * sy);
+	mat_set(out, sx, 0, 0, sy, pdf_min(r[0], r[2]) - lo[0] * sx,
+		pdf_min(r[1], r[3]) - lo[1] * sy);
 	return true;
 }
 

@@ -2,7 +2,6 @@
  * reader of pdf.h.  The lexing functions work on any byte range (file,
  * object stream, content stream); the object parser builds objects in the
  * document's arena, nested at most PDF_MAX_NESTING deep. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,10 +159,14 @@ const unsigned char *pdf_lex_number(const unsigned char *p, const unsigned char 
 		return p;
 	*is_int = !dot;
 	double v = (double)mantissa;
+	/* Ten to a power by tenfold steps past the table (numbers this long
+	 * are rare, and bounded by the digits of the token). */
+	for (int d = decimals; d > 10; d -= 10)
+		v /= scale[10];
+	for (int d = decimals; d < 0; d++)
+		v *= 10;
 	if (decimals > 0)
-		v = decimals < 11 ? v / scale[decimals] : v / pow(10, decimals);
-	else if (decimals < 0)
-		v *= pow(10, -decimals);
+		v /= scale[decimals % 10 == 0 && decimals > 0 ? 10 : decimals % 10];
 	*r = neg ? -v : v;
 	*i = decimals < 0 ? (neg ? INT64_MIN : INT64_MAX) : (neg ? -mantissa : mantissa);
 	if (dot)

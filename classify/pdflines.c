@@ -112,11 +112,12 @@ static size_t split_row(struct pdf_run **order, size_t first, size_t count, stru
 	for (size_t i = first; i < first + count; i++) {
 		const struct pdf_run *cur = order[i];
 
-		if (i > start && cur->x0 - end > LINE_SPLIT * fmax(order[i - 1]->size, cur->size)) {
+		if (i > start &&
+		    cur->x0 - end > LINE_SPLIT * pdf_max(order[i - 1]->size, cur->size)) {
 			lines[n_lines++] = (struct line){start, i - start, 0, 0};
 			start = i;
 		}
-		end = i == start ? cur->x1 : fmax(end, cur->x1);
+		end = i == start ? cur->x1 : pdf_max(end, cur->x1);
 	}
 	lines[n_lines++] = (struct line){start, first + count - start, 0, 0};
 	for (size_t k = from; k < n_lines; k++) {
@@ -149,13 +150,13 @@ static size_t line_text(const struct pdf_page_text *pt, struct pdf_run **order,
 			uint32_t after = edge_char(t, r->text_len, false);
 			double need = is_cjk(before) && is_cjk(after) ? CJK_SPACE_GAP : SPACE_GAP;
 
-			if (gap > need * fmax(r->size, p->size) && !is_space_char(before) &&
+			if (gap > need * pdf_max(r->size, p->size) && !is_space_char(before) &&
 			    !is_space_char(after))
 				buf[o++] = ' ';
 		}
 		memcpy(buf + o, t, r->text_len);
 		o += r->text_len;
-		end = fmax(end, r->x1);
+		end = pdf_max(end, r->x1);
 	}
 	buf[o++] = '\n';
 	return o;
@@ -182,7 +183,7 @@ void pdf_lines_feed(struct scan *s, struct pdf_page_text *pt, const char *where)
 
 		while (j < pt->n_runs && order[j]->dir == order[i]->dir &&
 		       order[j]->y - order[i]->y <=
-			   ROW_TOLERANCE * fmin(order[i]->size, order[j]->size))
+			   ROW_TOLERANCE * pdf_min(order[i]->size, order[j]->size))
 			j++;
 		n_lines = split_row(order, i, j - i, lines, n_lines);
 		i = j;
