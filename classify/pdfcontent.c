@@ -2,8 +2,7 @@
  * 9.4): it follows only what places text (q/Q/cm, the text state and
  * text objects, form XObjects and annotation appearances) and notes the
  * images a page draws; every other operator only clears the operand
- * stack.  Each shown string becomes a run: its place on the page, its
- * direction and size, and its text.
+ * stack.  Text shown is pdfshow.c's.
  *
  * Bounds: the operand stack, q nesting and form nesting are capped; the
  * budget is checked every PDF_CHECK_EVERY operators, so a page of any
@@ -12,12 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify/charset.h"
 #include "classify/pdf.h"
+#include "classify/pdfinterp.h"
 #include "classify/scan.h"
 
-#define MAX_OPERANDS 32
-#define MAX_Q 64
 #define MAX_FORM_DEPTH 8
 #define MAX_TJ_ITEMS 4096
 /* Operators between two looks at the clock. */
@@ -25,594 +22,6 @@
 /* Operators one page may run, forms included (a form drawn by a form
  * drawn by a form... multiplies). */
 #define MAX_PAGE_OPS (64u << 20)
-/* Fonts remembered per page by resource name. */
-#define FONT_CACHE 16
-/* A TJ adjustment wider than this (in 1/1000 em) starts a new run, so
- * that the line builder sees the gap (poppler breaks words at 0.1 em). */
-#define TJ_GAP 100
-
-struct gstate {
-	double ctm[6];
-	double tc, tw, th, tl, tfs, trise;
-	struct pdf_font *font;
-};
-
-enum op_kind { OP_NUM, OP_STR, OP_NAME, OP_ARRAY, OP_OTHER };
-
-struct operand {
-	enum op_kind kind;
-	const unsigned char *token; /* a number, parsed when an operator needs it */
-	size_t off, len;	    /* a string or name in the scratch buffer */
-	uint32_t first, count;	    /* an array's items in tj[] */
-};
-
-/* A TJ item: a string in the scratch buffer, or (len NUMBER) a number. */
-#define TJ_NUMBER UINT32_MAX
-struct tj_item {
-	uint32_t off, len;
-	double num;
-};
-
-struct font_cache_entry {
-	const struct pdf_obj *resources;
-	char name[32];
-	struct pdf_font *font;
-};
-
-struct interp {
-	struct pdf_doc *doc;
-	struct pdf_page_text *pt;
-	struct gstate gs[MAX_Q];
-	int q;
-	double tm[6], tlm[6];
-	double base[6]; /* user space to the page as seen: y down, rotated */
-	double width, height;
-	const struct pdf_obj *resources;
-	struct font_cache_entry fonts[FONT_CACHE];
-	int n_fonts;
-	struct operand ops[MAX_OPERANDS];
-	int n_ops;
-	int q_lost; /* q operators past MAX_Q, undone by Q first */
-	struct tj_item *tj;
-	uint32_t n_tj, cap_tj;
-	unsigned char *scratch;
-	size_t scratch_len, scratch_cap;
-	uint64_t n_operators;
-	uint32_t seq;
-	int form_depth;
-};
-
-/* ---- Matrices: [a b c d e f], x' = a x + c y + e, y' = b x + d y + f -- */
-
-static void mat_mul(const double m[6], const double n[6], double out[6])
-{
-	double r[6] = {
-	    m[0] * n[0] + m[1] * n[2],	      m[0] * n[1] + m[1] * n[3],
-	    m[2] * n[0] + m[3] * n[2],	      m[2] * n[1] + m[3] * n[3],
-	    m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5],
-	};
-	memcpy(out, r, sizeof(r));
-}
-
-static void mat_apply(const double m[6], double x, double y, double *ox, double *oy)
-{
-	*ox = m[0] * x + m[2] * y + m[4];
-	*oy = m[1] * x + m[3] * y + m[5];
-}
-
-static void mat_set(double m[6], double a, double b, double c, double d, double e, double f)
-{
-	m[0] = a;
-	m[1] = b;
-	m[2] = c;
-	m[3] = d;
-	m[4] = e;
-	m[5] = f;
-}
-
-static bool mat_from_array(struct pdf_doc *doc, const struct pdf_obj *arr, double m[6])
-{
-	if (arr->kind != PDF_ARRAY || arr->len != 6)
-		return false;
-	for (uint32_t i = 0; i < 6; i++) {
-		const struct pdf_obj *v = pdf_array_get(doc, arr, i);
-
-		if (v->kind != PDF_INT && v->kind != PDF_REAL)
-			return false;
-		m[i] = pdf_number(v, 0);
-	}
-	return true;
-}
-
-/* ---- Runs ----------------------------------------------------------- */
-
-static bool text_reserve(struct pdf_page_text *pt, size_t more)
-{
-	if (pt->text_len + more <= pt->text_cap)
-		return true;
-	if (pt->text_len + more + pt->n_runs * sizeof(struct pdf_run) > pt->max_bytes) {
-		pt->truncated = true;
-		return false;
-	}
-	size_t cap = pt->text_cap ? pt->text_cap * 2 : 4096;
-	while (cap < pt->text_len + more)
-		cap *= 2;
-	char *grown = realloc(pt->text, cap);
-	if (grown == NULL) {
-		pt->truncated = true;
-		return false;
-	}
-	pt->text = grown;
-	pt->text_cap = cap;
-	return true;
-}
-
-static struct pdf_run *run_new(struct pdf_page_text *pt)
-{
-	if (pt->n_runs == pt->cap_runs) {
-		size_t cap = pt->cap_runs ? pt->cap_runs * 2 : 256;
-		struct pdf_run *grown;
-
-		if (pt->text_len + cap * sizeof(*grown) > pt->max_bytes) {
-			pt->truncated = true;
-			return NULL;
-		}
-		grown = realloc(pt->runs, cap * sizeof(*grown));
-		if (grown == NULL) {
-			pt->truncated = true;
-			return NULL;
-		}
-		pt->runs = grown;
-		pt->cap_runs = cap;
-	}
-	return &pt->runs[pt->n_runs];
-}
-
-/* The text matrix times the CTM times the page's own transform. */
-static void text_to_page(const struct interp *in, double m[6])
-{
-	double t[6];
-
-	mat_mul(in->tm, in->gs[in->q].ctm, t);
-	mat_mul(t, in->base, m);
-}
-
-/* Records the text from text_off on as one run that started at text
- * space (0,0) under m and advanced adv (text space units along the
- * writing direction). */
-static void run_close(struct interp *in, const double m[6], size_t text_off, double adv,
-		      bool vertical)
-{
-	struct pdf_page_text *pt = in->pt;
-	struct pdf_run *r;
-	double x0, y0, x1, y1, dx, dy, size;
-
-	if (pt->text_len == text_off)
-		return;
-	mat_apply(m, 0, 0, &x0, &y0);
-	if (vertical)
-		mat_apply(m, 0, -adv, &x1, &y1);
-	else
-		mat_apply(m, adv, 0, &x1, &y1);
-	dx = vertical ? -m[2] : m[0];
-	dy = vertical ? -m[3] : m[1];
-	size = fabs(in->gs[in->q].tfs) * pdf_norm(m[2], m[3]);
-	/* Text outside the page is not shown (poppler drops it too). */
-	if (!(x0 > -size && x0 < in->width + size && y0 > -size && y0 < in->height + size) ||
-	    !isfinite(size)) {
-		pt->text_len = text_off;
-		return;
-	}
-	r = run_new(pt);
-	if (r == NULL) {
-		pt->text_len = text_off;
-		return;
-	}
-	r->dir = fabs(dx) >= fabs(dy) ? (dx >= 0 ? 0 : 2) : (dy > 0 ? 1 : 3);
-	switch (r->dir) {
-	case 0:
-		r->x0 = x0, r->x1 = x1, r->y = y0;
-		break;
-	case 1:
-		r->x0 = y0, r->x1 = y1, r->y = -x0;
-		break;
-	case 2:
-		r->x0 = -x0, r->x1 = -x1, r->y = -y0;
-		break;
-	default:
-		r->x0 = -y0, r->x1 = -y1, r->y = x0;
-		break;
-	}
-	r->size = size > 0.1 ? size : 0.1;
-	r->text_off = (uint32_t)text_off;
-	r->text_len = (uint32_t)(pt->text_len - text_off);
-	r->seq = in->seq++;
-	r->page_x = x0;
-	r->page_y = y0;
-	pt->n_runs++;
-}
-
-/* A run in the making: where it started (text space to page) and how far
- * the glyphs and adjustments shown since have advanced. */
-struct run_state {
-	double m[6];
-	size_t start;
-	double adv;
-	bool vertical;
-	const struct pdf_simple_tables *simple; /* the font's, when it is simple */
-	double scale;				/* glyph units to text space */
-	/* Simple-font glyphs shown and not yet added to adv. */
-	uint64_t units, glyphs, spaces;
-};
-
-static void run_begin(struct interp *in, struct run_state *rs)
-{
-	const struct pdf_font *f = in->gs[in->q].font;
-
-	text_to_page(in, rs->m);
-	rs->start = in->pt->text_len;
-	rs->adv = 0;
-	rs->vertical = f != NULL && pdf_font_vertical(f);
-	/* An unmapped font goes the slow way, which says so. */
-	rs->simple =
-	    f != NULL && !rs->vertical && !pdf_font_unmapped(f) ? pdf_font_simple(f) : NULL;
-	rs->scale = f != NULL ? pdf_font_scale(f) : 0.001;
-	rs->units = rs->glyphs = rs->spaces = 0;
-}
-
-static void run_flush(struct interp *in, struct run_state *rs)
-{
-	const struct gstate *g = &in->gs[in->q];
-
-	rs->adv += ((double)rs->units * rs->scale * g->tfs + g->tc * (double)rs->glyphs +
-		    g->tw * (double)rs->spaces) *
-		   g->th;
-	rs->units = rs->glyphs = rs->spaces = 0;
-}
-
-/* Closes the run and moves the text matrix past it (9.4.4). */
-static void run_end(struct interp *in, struct run_state *rs)
-{
-	run_flush(in, rs);
-	run_close(in, rs->m, rs->start, rs->adv, rs->vertical);
-	if (rs->vertical) {
-		in->tm[4] -= rs->adv * in->tm[2];
-		in->tm[5] -= rs->adv * in->tm[3];
-	} else {
-		in->tm[4] += rs->adv * in->tm[0];
-		in->tm[5] += rs->adv * in->tm[1];
-	}
-	rs->adv = 0;
-}
-
-static inline void put_char(struct pdf_page_text *pt, uint32_t u)
-{
-	char *o = pt->text + pt->text_len;
-
-	if (u < 0x20 || u == 0xfffe || u == 0xffff)
-		return;
-	if (u < 0x80) {
-		*o = (char)u;
-		pt->text_len++;
-	} else if (u < 0x800) {
-		o[0] = (char)(0xc0 | u >> 6);
-		o[1] = (char)(0x80 | (u & 0x3f));
-		pt->text_len += 2;
-	} else if (u < 0xd800 || (u > 0xdfff && u < 0x10000)) {
-		o[0] = (char)(0xe0 | u >> 12);
-		o[1] = (char)(0x80 | ((u >> 6) & 0x3f));
-		o[2] = (char)(0x80 | (u & 0x3f));
-		pt->text_len += 3;
-	} else {
-		pt->text_len += charset_put_utf8(o, u);
-	}
-}
-
-/* One glyph of a simple font: two table loads.  Returns false for a code
- * whose meaning only the font program knows. */
-static inline bool simple_glyph(struct interp *in, struct run_state *rs, unsigned char c)
-{
-	const struct pdf_simple_tables *t = rs->simple;
-
-	if (t->uni[c] == 0 && t->strict && c != 0) {
-		pdf_doc_fail(in->doc, PDF_FALLBACK, "PDF font code without a Unicode map");
-		return false;
-	}
-	rs->units += t->width[c];
-	rs->spaces += c == 32;
-	rs->glyphs++;
-	if (!(t->multi[c / 8] & (1u << (c % 8)))) {
-		put_char(in->pt, t->uni[c]);
-	} else {
-		struct pdf_glyph gl;
-
-		pdf_font_next(in->gs[in->q].font, &c, 1, &gl);
-		for (int k = 0; k < gl.n_uni; k++)
-			put_char(in->pt, gl.uni[k]);
-	}
-	return true;
-}
-
-static bool show_simple(struct interp *in, struct run_state *rs, const unsigned char *s, size_t n)
-{
-	struct pdf_page_text *pt = in->pt;
-
-	if (pt->text_len + 16 * n > pt->text_cap && !text_reserve(pt, 16 * n))
-		return true;
-	for (size_t i = 0; i < n; i++)
-		if (!simple_glyph(in, rs, s[i]))
-			return false;
-	return true;
-}
-
-/* A hex string of a simple font shown as it is decoded; returns the byte
- * after it, or NULL when it is not plain pairs of digits. */
-static const unsigned char *show_simple_hex(struct interp *in, struct run_state *rs,
-					    const unsigned char *p, const unsigned char *end)
-{
-	const unsigned char *q = p + 1, *close = memchr(q, '>', (size_t)(end - q));
-	struct pdf_page_text *pt = in->pt;
-
-	if (close == NULL || (close - q) % 2 != 0)
-		return NULL;
-	if (pt->text_len + 8 * (size_t)(close - q) > pt->text_cap &&
-	    !text_reserve(pt, 8 * (size_t)(close - q)))
-		return close + 1;
-	for (; q < close; q += 2) {
-		int a = pdf_hex_value[q[0]], b = pdf_hex_value[q[1]];
-
-		if ((a | b) < 0)
-			return NULL; /* the text so far stays: it was there */
-		if (!simple_glyph(in, rs, (unsigned char)(a << 4 | b)))
-			return end;
-	}
-	return close + 1;
-}
-
-/* The glyphs of one string: their text goes to the page's buffer, their
- * advance to the run.  Returns false when the document must go to
- * poppler (a font this reader cannot map). */
-static bool show(struct interp *in, struct run_state *rs, const unsigned char *s, size_t n)
-{
-	const struct gstate *g = &in->gs[in->q];
-	struct pdf_page_text *pt = in->pt;
-	const struct pdf_font *f = g->font;
-	double th = rs->vertical ? 1 : g->th;
-
-	if (rs->simple != NULL)
-		return show_simple(in, rs, s, n);
-	if (f == NULL || n == 0)
-		return true;
-	if (pdf_font_unmapped(f)) {
-		pdf_doc_fail(in->doc, PDF_FALLBACK, "PDF font without a Unicode map");
-		return false;
-	}
-	while (n > 0) {
-		struct pdf_glyph gl;
-
-		pdf_font_next(f, s, n, &gl);
-		if (gl.n_bytes == 0 || gl.n_bytes > n)
-			break;
-		s += gl.n_bytes;
-		n -= gl.n_bytes;
-		if (pt->text_len + 16 <= pt->text_cap || text_reserve(pt, 16))
-			for (int k = 0; k < gl.n_uni; k++)
-				put_char(pt, gl.uni[k]);
-		double w = rs->vertical ? 1 : gl.width * rs->scale;
-		rs->adv += (w * g->tfs + g->tc + (gl.is_space ? g->tw : 0)) * th;
-	}
-	return true;
-}
-
-static bool show_string(struct interp *in, const struct operand *o)
-{
-	struct run_state rs;
-	bool ok;
-
-	run_begin(in, &rs);
-	ok = show(in, &rs, in->scratch + o->off, o->len);
-	run_end(in, &rs);
-	return ok;
-}
-
-/* A TJ adjustment of v thousandths of an em: a narrow one is part of the
- * run (kerning), a wide one moves on to a new run. */
-static void tj_adjust(struct interp *in, struct run_state *rs, double v)
-{
-	const struct gstate *g = &in->gs[in->q];
-	double shift = -v / 1000 * g->tfs * (rs->vertical ? 1 : g->th);
-
-	if (fabs(v) <= TJ_GAP) {
-		rs->adv += shift;
-		return;
-	}
-	run_end(in, rs);
-	rs->adv = shift;
-	run_end(in, rs); /* an empty run: only moves the text matrix */
-	run_begin(in, rs);
-}
-
-/* TJ: strings and adjustments; a wide adjustment separates runs. */
-static bool show_array(struct interp *in, const struct operand *arr)
-{
-	struct run_state rs;
-
-	run_begin(in, &rs);
-	for (uint32_t i = 0; i < arr->count; i++) {
-		const struct tj_item *it = &in->tj[arr->first + i];
-
-		if (it->len != TJ_NUMBER) {
-			if (!show(in, &rs, in->scratch + it->off, it->len)) {
-				run_end(in, &rs);
-				return false;
-			}
-			continue;
-		}
-		tj_adjust(in, &rs, it->num);
-	}
-	run_end(in, &rs);
-	return true;
-}
-
-static const unsigned char *lex_bytes(struct interp *in, const unsigned char *p,
-				      const unsigned char *end, size_t *off, size_t *len);
-
-/* Where the array at p ends (its ']'), strings inside it skipped; NULL
- * when it does not end. */
-static const unsigned char *array_end(const unsigned char *p, const unsigned char *end)
-{
-	for (p++; p < end; p++) {
-		if (*p == ']')
-			return p;
-		if (*p == '(') {
-			size_t n;
-
-			p = pdf_lex_literal(p, end, NULL, 0, &n) - 1;
-		} else if (*p == '<') {
-			p = memchr(p, '>', (size_t)(end - p));
-			if (p == NULL)
-				return NULL;
-		} else if (*p == '[') {
-			return NULL; /* nested: not a TJ operand */
-		}
-	}
-	return NULL;
-}
-
-/* A number of a TJ array: an integer or a decimal, the common forms
- * parsed here, anything else by pdf_lex_number. */
-static const unsigned char *tj_number(const unsigned char *p, const unsigned char *end, double *v)
-{
-	const unsigned char *q = p;
-	bool neg = q < end && *q == '-';
-	int64_t whole = 0;
-
-	q += neg;
-	while (q < end && (unsigned)(*q - '0') <= 9 && whole < 100000000)
-		whole = whole * 10 + (*q++ - '0');
-	if (q > p + neg && (q == end || !(pdf_class[*q] & PDF_CLASS_NUMBER))) {
-		*v = neg ? -(double)whole : (double)whole;
-		return q;
-	}
-	bool is_int;
-	int64_t i;
-	q = pdf_lex_number(p, end, &is_int, &i, v);
-	return q != p ? q : p + 1;
-}
-
-/* "[...] TJ" read where it stands: strings shown as they are decoded,
- * without the operand stack.  Returns the byte after "TJ", or NULL when
- * the array is not a TJ operand (then it is lexed as an operand). */
-static const unsigned char *show_tj_in_place(struct interp *in, const unsigned char *p,
-					     const unsigned char *end)
-{
-	const unsigned char *close = array_end(p, end), *after;
-	unsigned char buf[512];
-	struct run_state rs;
-
-	if (close == NULL)
-		return NULL;
-	after = pdf_skip_space(close + 1, end);
-	if (end - after < 2 || after[0] != 'T' || after[1] != 'J' ||
-	    (end - after > 2 && !pdf_is_space(after[2]) && !pdf_is_delim(after[2])))
-		return NULL;
-	run_begin(in, &rs);
-	for (p++; p < close;) {
-		size_t n = 0;
-		double v;
-
-		if (pdf_is_space(*p)) {
-			p++;
-			continue;
-		}
-		if (*p == '<' && rs.simple != NULL) {
-			const unsigned char *q = show_simple_hex(in, &rs, p, close);
-
-			if (q == end)
-				return end;
-			if (q != NULL) {
-				p = q;
-				continue;
-			}
-		}
-		if (*p == '<' || *p == '(') {
-			const unsigned char *q =
-			    *p == '<' ? pdf_lex_hex(p, close, buf, sizeof(buf), &n)
-				      : pdf_lex_literal(p, close, buf, sizeof(buf), &n);
-			if (n == sizeof(buf)) {
-				/* Too long for the buffer: decoded whole. */
-				size_t off;
-
-				in->scratch_len = 0;
-				q = lex_bytes(in, p, close + 1, &off, &n);
-				if (!show(in, &rs, in->scratch + off, n))
-					return end;
-			} else if (!show(in, &rs, buf, n)) {
-				return end;
-			}
-			p = q;
-			continue;
-		}
-		if (!(pdf_class[*p] & PDF_CLASS_NUMBER)) {
-			p++;
-			continue;
-		}
-		p = tj_number(p, close, &v);
-		tj_adjust(in, &rs, v);
-	}
-	run_end(in, &rs);
-	return after + 2;
-}
-
-/* ---- Resources --------------------------------------------------------- */
-
-static const struct pdf_obj *resource(struct interp *in, const char *category, const char *name)
-{
-	const struct pdf_obj *dict = pdf_dict_get(in->doc, in->resources, category);
-
-	return pdf_dict_get_raw(dict, name);
-}
-
-static void set_font(struct interp *in, const char *name, double size)
-{
-	struct gstate *g = &in->gs[in->q];
-	const struct pdf_obj *ref;
-
-	g->tfs = size;
-	for (int i = 0; i < in->n_fonts; i++) {
-		if (in->fonts[i].resources == in->resources &&
-		    strcmp(in->fonts[i].name, name) == 0) {
-			g->font = in->fonts[i].font;
-			return;
-		}
-	}
-	ref = resource(in, "Font", name);
-	g->font = pdf_font_get(in->doc, ref);
-	if (strlen(name) < sizeof(in->fonts[0].name)) {
-		struct font_cache_entry *e = &in->fonts[in->n_fonts % FONT_CACHE];
-
-		e->resources = in->resources;
-		strcpy(e->name, name);
-		e->font = g->font;
-		if (in->n_fonts < FONT_CACHE)
-			in->n_fonts++;
-	}
-}
-
-static void note_image(struct interp *in)
-{
-	const double *m = in->gs[in->q].ctm;
-	double t[6], area;
-
-	mat_mul(m, in->base, t);
-	area = fabs(t[0] * t[3] - t[1] * t[2]);
-	in->pt->images++;
-	if (in->width > 0 && in->height > 0 && isfinite(area)) {
-		in->pt->image_area += area / (in->width * in->height);
-		if (in->pt->image_area > 1)
-			in->pt->image_area = 1;
-	}
-}
 
 /* ---- Operands ---------------------------------------------------------- */
 
@@ -632,7 +41,7 @@ static bool scratch_reserve(struct interp *in, size_t more)
 }
 
 /* A string or name at p, decoded into the scratch buffer. */
-static const unsigned char *lex_bytes(struct interp *in, const unsigned char *p,
+const unsigned char *interp_lex_bytes(struct interp *in, const unsigned char *p,
 				      const unsigned char *end, size_t *off, size_t *len)
 {
 	size_t room = (size_t)(end - p);
@@ -709,7 +118,7 @@ static const unsigned char *lex_hex_item(struct interp *in, const unsigned char 
 	}
 	/* Spaces or an odd digit inside: the general path. */
 	in->scratch_len = it->off;
-	p = lex_bytes(in, p, end, &off, &len);
+	p = interp_lex_bytes(in, p, end, &off, &len);
 	it->off = (uint32_t)off;
 	it->len = (uint32_t)len;
 	return p;
@@ -742,7 +151,7 @@ static const unsigned char *lex_array(struct interp *in, const unsigned char *p,
 		} else if (c == '(') {
 			size_t off, len;
 
-			p = lex_bytes(in, p, end, &off, &len);
+			p = interp_lex_bytes(in, p, end, &off, &len);
 			it.off = (uint32_t)off;
 			it.len = (uint32_t)len;
 		} else if ((pdf_class[c] & PDF_CLASS_NUMBER) &&
@@ -861,12 +270,13 @@ static void op_do(struct interp *in)
 
 	if (o == NULL)
 		return;
-	st = pdf_get_stream(in->doc, resource(in, "XObject", (const char *)in->scratch + o->off));
+	st = pdf_get_stream(in->doc,
+			    interp_resource(in, "XObject", (const char *)in->scratch + o->off));
 	if (st == NULL)
 		return;
 	subtype = pdf_dict_get(in->doc, st->dict, "Subtype");
 	if (pdf_name_is(subtype, "Image"))
-		note_image(in);
+		interp_note_image(in);
 	else if (pdf_name_is(subtype, "Form"))
 		run_form(in, st, NULL);
 }
@@ -896,8 +306,9 @@ static bool op_text(struct interp *in, const unsigned char *op, size_t n)
 			return true;
 		case 'f':
 			if (in->n_ops >= 2 && in->ops[in->n_ops - 2].kind == OP_NAME)
-				set_font(in, (const char *)in->scratch + in->ops[in->n_ops - 2].off,
-					 num(in, 1));
+				interp_set_font(
+				    in, (const char *)in->scratch + in->ops[in->n_ops - 2].off,
+				    num(in, 1));
 			return pdf_doc_status(in->doc, NULL) != PDF_STOP;
 		case 'd':
 			text_move(in, num(in, 2), num(in, 1));
@@ -907,8 +318,8 @@ static bool op_text(struct interp *in, const unsigned char *op, size_t n)
 			text_move(in, num(in, 2), num(in, 1));
 			return true;
 		case 'm':
-			mat_set(in->tlm, num(in, 6), num(in, 5), num(in, 4), num(in, 3), num(in, 2),
-				num(in, 1));
+			interp_mat_set(in->tlm, num(in, 6), num(in, 5), num(in, 4), num(in, 3),
+				       num(in, 2), num(in, 1));
 			memcpy(in->tm, in->tlm, sizeof(in->tm));
 			return true;
 		case '*':
@@ -916,10 +327,10 @@ static bool op_text(struct interp *in, const unsigned char *op, size_t n)
 			return true;
 		case 'j':
 			o = last(in, OP_STR);
-			return o == NULL || show_string(in, o);
+			return o == NULL || interp_show_string(in, o);
 		case 'J':
 			o = last(in, OP_ARRAY);
-			return o == NULL || show_array(in, o);
+			return o == NULL || interp_show_array(in, o);
 		default:
 			return true;
 		}
@@ -931,7 +342,7 @@ static bool op_text(struct interp *in, const unsigned char *op, size_t n)
 		}
 		text_move(in, 0, -g->tl);
 		o = last(in, OP_STR);
-		return o == NULL || show_string(in, o);
+		return o == NULL || interp_show_string(in, o);
 	}
 	return true;
 }
@@ -945,10 +356,11 @@ static bool op_run(struct interp *in, const unsigned char *op, size_t n)
 	} else if (n == 2 && op[0] == 'c' && op[1] == 'm') {
 		double m[6];
 
-		mat_set(m, num(in, 6), num(in, 5), num(in, 4), num(in, 3), num(in, 2), num(in, 1));
-		mat_mul(m, in->gs[in->q].ctm, in->gs[in->q].ctm);
+		interp_mat_set(m, num(in, 6), num(in, 5), num(in, 4), num(in, 3), num(in, 2),
+			       num(in, 1));
+		interp_mat_mul(m, in->gs[in->q].ctm, in->gs[in->q].ctm);
 	} else if (n == 2 && op[0] == 'B' && op[1] == 'T') {
-		mat_set(in->tm, 1, 0, 0, 1, 0, 0);
+		interp_mat_set(in->tm, 1, 0, 0, 1, 0, 0);
 		memcpy(in->tlm, in->tm, sizeof(in->tm));
 	} else if (n == 2 && op[0] == 'D' && op[1] == 'o') {
 		op_do(in);
@@ -981,9 +393,9 @@ static bool run_stream(struct interp *in, const unsigned char *p, size_t len)
 		case '/':
 			o = push(in, c == '/' ? OP_NAME : OP_STR);
 			if (o != NULL)
-				p = lex_bytes(in, p, end, &o->off, &o->len);
+				p = interp_lex_bytes(in, p, end, &o->off, &o->len);
 			else
-				p = lex_bytes(in, p, end, &(size_t){0}, &(size_t){0});
+				p = interp_lex_bytes(in, p, end, &(size_t){0}, &(size_t){0});
 			continue;
 		case '<':
 			if (p + 1 < end && p[1] == '<') {
@@ -991,12 +403,12 @@ static bool run_stream(struct interp *in, const unsigned char *p, size_t len)
 				push(in, OP_OTHER);
 			} else {
 				o = push(in, OP_STR);
-				p = lex_bytes(in, p, end, o ? &o->off : &(size_t){0},
-					      o ? &o->len : &(size_t){0});
+				p = interp_lex_bytes(in, p, end, o ? &o->off : &(size_t){0},
+						     o ? &o->len : &(size_t){0});
 			}
 			continue;
 		case '[':
-			q = show_tj_in_place(in, p, end);
+			q = interp_show_tj(in, p, end);
 			if (q == NULL) {
 				p = lex_array(in, p, end);
 				continue;
@@ -1037,7 +449,7 @@ static bool run_stream(struct interp *in, const unsigned char *p, size_t len)
 			/* TJ ran in place. */
 		} else if (n == 2 && p[0] == 'B' && p[1] == 'I') {
 			p = skip_inline_image(p + 2, end);
-			note_image(in);
+			interp_note_image(in);
 		} else if (!op_run(in, p, n)) {
 			return false;
 		} else {
@@ -1083,11 +495,11 @@ static void run_form(struct interp *in, const struct pdf_stream *st, const doubl
 	memcpy(saved_tm, in->tm, sizeof(saved_tm));
 	memcpy(saved_tlm, in->tlm, sizeof(saved_tlm));
 	op_q(in, true);
-	if (!mat_from_array(in->doc, pdf_dict_get(in->doc, st->dict, "Matrix"), m))
-		mat_set(m, 1, 0, 0, 1, 0, 0);
+	if (!interp_mat_from_array(in->doc, pdf_dict_get(in->doc, st->dict, "Matrix"), m))
+		interp_mat_set(m, 1, 0, 0, 1, 0, 0);
 	if (extra != NULL)
-		mat_mul(m, extra, m);
-	mat_mul(m, in->gs[in->q].ctm, in->gs[in->q].ctm);
+		interp_mat_mul(m, extra, m);
+	interp_mat_mul(m, in->gs[in->q].ctm, in->gs[in->q].ctm);
 	if (res->kind == PDF_DICT)
 		in->resources = res;
 	in->form_depth++;
@@ -1118,12 +530,12 @@ static bool appearance_matrix(struct pdf_doc *doc, const struct pdf_obj *annot,
 		r[i] = pdf_number(pdf_array_get(doc, rect, i), NAN);
 		b[i] = pdf_number(pdf_array_get(doc, bbox, i), NAN);
 	}
-	if (!mat_from_array(doc, pdf_dict_get(doc, ap->dict, "Matrix"), m))
-		mat_set(m, 1, 0, 0, 1, 0, 0);
+	if (!interp_mat_from_array(doc, pdf_dict_get(doc, ap->dict, "Matrix"), m))
+		interp_mat_set(m, 1, 0, 0, 1, 0, 0);
 	for (int k = 0; k < 4; k++) {
 		double x, y;
 
-		mat_apply(m, b[k & 1 ? 2 : 0], b[k & 2 ? 3 : 1], &x, &y);
+		interp_mat_apply(m, b[k & 1 ? 2 : 0], b[k & 2 ? 3 : 1], &x, &y);
 		lo[0] = pdf_min(lo[0], x), hi[0] = pdf_max(hi[0], x);
 		lo[1] = pdf_min(lo[1], y), hi[1] = pdf_max(hi[1], y);
 	}
@@ -1132,8 +544,8 @@ static bool appearance_matrix(struct pdf_doc *doc, const struct pdf_obj *annot,
 	    h <= 0)
 		return false;
 	double sx = fabs(r[2] - r[0]) / w, sy = fabs(r[3] - r[1]) / h;
-	mat_set(out, sx, 0, 0, sy, pdf_min(r[0], r[2]) - lo[0] * sx,
-		pdf_min(r[1], r[3]) - lo[1] * sy);
+	interp_mat_set(out, sx, 0, 0, sy, pdf_min(r[0], r[2]) - lo[0] * sx,
+		       pdf_min(r[1], r[3]) - lo[1] * sy);
 	return true;
 }
 
@@ -1179,19 +591,19 @@ static void page_transform(struct interp *in, const double box[4], int rotate)
 
 	switch (((rotate % 360) + 360) % 360) {
 	case 90:
-		mat_set(in->base, 0, 1, 1, 0, -y0, -x0);
+		interp_mat_set(in->base, 0, 1, 1, 0, -y0, -x0);
 		in->width = y1 - y0, in->height = x1 - x0;
 		break;
 	case 180:
-		mat_set(in->base, -1, 0, 0, 1, x1, -y0);
+		interp_mat_set(in->base, -1, 0, 0, 1, x1, -y0);
 		in->width = x1 - x0, in->height = y1 - y0;
 		break;
 	case 270:
-		mat_set(in->base, 0, -1, -1, 0, y1, x1);
+		interp_mat_set(in->base, 0, -1, -1, 0, y1, x1);
 		in->width = y1 - y0, in->height = x1 - x0;
 		break;
 	default:
-		mat_set(in->base, 1, 0, 0, -1, -x0, y1);
+		interp_mat_set(in->base, 1, 0, 0, -1, -x0, y1);
 		in->width = x1 - x0, in->height = y1 - y0;
 		break;
 	}
@@ -1248,7 +660,7 @@ enum pdf_status pdf_page_collect(struct pdf_doc *doc, const struct pdf_obj *page
 	in->pt = pt;
 	in->resources = resources;
 	page_transform(in, box, rotate);
-	mat_set(in->gs[0].ctm, 1, 0, 0, 1, 0, 0);
+	interp_mat_set(in->gs[0].ctm, 1, 0, 0, 1, 0, 0);
 	in->gs[0].th = 1;
 	content = page_content(doc, page, &len);
 	if (content != NULL)

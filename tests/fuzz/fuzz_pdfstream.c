@@ -42,7 +42,7 @@ static size_t build(char *out, size_t cap, int mode, const uint8_t *in, size_t n
 	    NULL, /* 10: form */
 	    NULL, /* 11: encoding CMap */
 	};
-	size_t off[12], w = 0;
+	size_t off[12] = {0}, w = 0;
 	const int stream_of[4] = {4, 7, 11, 10};
 
 	w += (size_t)snprintf(out + w, cap - w, "%%PDF-1.7\n");
