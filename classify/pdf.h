@@ -80,6 +80,8 @@ struct pdf_stream {
 	const struct pdf_obj *dict;
 	const unsigned char *raw;
 	size_t raw_len;
+	uint32_t num, gen; /* the object's, for its decryption key */
+	bool encrypted;	   /* raw is encrypted (pdfcrypt.c) */
 };
 
 /* ---- Lexing (pdflex.c) ------------------------------------------------- */
@@ -185,6 +187,24 @@ bool pdf_name_is(const struct pdf_obj *obj, const char *name);
 double pdf_number(const struct pdf_obj *obj, double def);
 /* An array item, resolved; &pdf_null out of range. */
 const struct pdf_obj *pdf_array_get(struct pdf_doc *doc, const struct pdf_obj *array, uint32_t i);
+
+/* ---- Encryption (pdfcrypt.c) -------------------------------------------- */
+
+/* The standard security handler of an encrypted file that opens without a
+ * password; NULL and *why (static text) when it needs one or uses a
+ * handler the reader lacks.  enc is the /Encrypt dictionary, id0 the first
+ * /ID string. */
+struct pdf_crypt;
+struct pdf_crypt *pdf_crypt_open(struct pdf_doc *doc, const struct pdf_obj *enc,
+				 const struct pdf_obj *id0, const char **why);
+/* /EncryptMetadata: false leaves the XMP stream in clear. */
+bool pdf_crypt_metadata(const struct pdf_crypt *c);
+/* The plaintext of a string or stream of object num/gen (malloc'ed, the
+ * caller frees), or NULL when it does not decrypt (damaged). */
+unsigned char *pdf_crypt_data(const struct pdf_crypt *c, uint32_t num, uint32_t gen,
+			      const unsigned char *in, size_t n, size_t *out_len);
+/* pdfxref.c: an encrypted stream's raw bytes in clear (malloc'ed). */
+unsigned char *pdf_doc_decrypt(struct pdf_doc *doc, const struct pdf_stream *st, size_t *len);
 
 /* ---- Streams (pdffilter.c) --------------------------------------------- */
 

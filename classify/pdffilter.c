@@ -370,15 +370,24 @@ unsigned char *pdf_decode(struct pdf_doc *doc, const struct pdf_stream *st, size
 	uint32_t n_filters = filter->kind == PDF_ARRAY ? filter->len : filter->kind == PDF_NAME;
 	struct buf cur = {.max = PDF_STREAM_MAX};
 	const char *why = "PDF stream could not be decoded";
+	_cleanup_free_ unsigned char *plain = NULL;
+	const unsigned char *raw = st->raw;
+	size_t raw_len = st->raw_len;
 
 	*status = PDF_FALLBACK;
 	if (n_filters > PDF_MAX_FILTERS)
 		goto fail;
-	if (n_filters == 0) {
-		if (!buf_reserve(&cur, st->raw_len + 1))
+	if (st->encrypted) {
+		plain = pdf_doc_decrypt(doc, st, &raw_len);
+		if (plain == NULL)
 			goto fail;
-		memcpy(cur.p, st->raw, st->raw_len);
-		cur.len = st->raw_len;
+		raw = plain;
+	}
+	if (n_filters == 0) {
+		if (!buf_reserve(&cur, raw_len + 1))
+			goto fail;
+		memcpy(cur.p, raw, raw_len);
+		cur.len = raw_len;
 	}
 	for (uint32_t i = 0; i < n_filters; i++) {
 		const struct pdf_obj *name =
@@ -387,8 +396,8 @@ unsigned char *pdf_decode(struct pdf_doc *doc, const struct pdf_stream *st, size
 		    parms->kind == PDF_ARRAY ? pdf_array_get(doc, parms, i) : parms;
 		struct buf next = {.max = PDF_STREAM_MAX};
 		/* The first filter reads the file in place. */
-		const unsigned char *in = i == 0 ? st->raw : cur.p;
-		size_t in_len = i == 0 ? st->raw_len : cur.len;
+		const unsigned char *in = i == 0 ? raw : cur.p;
+		size_t in_len = i == 0 ? raw_len : cur.len;
 
 		*status = PDF_FALLBACK;
 		if (!one_filter(doc, name, p, in, in_len, &next, status)) {

@@ -66,6 +66,8 @@ struct pdf_doc {
 	size_t arena_used;
 	enum pdf_status status;
 	const char *why;
+	struct pdf_crypt *crypt; /* an encrypted file's handler, or NULL */
+	uint32_t encrypt_num;	 /* the /Encrypt dictionary's object, never decrypted */
 };
 
 /* ---- Arena and status -------------------------------------------------- */
@@ -203,6 +205,34 @@ static struct pdf_stream *parse_stream(struct pdf_doc *doc, const struct pdf_obj
 	return st;
 }
 
+/* The strings of an object decrypted in place (a string's plaintext is
+ * never longer), nested at most as deep as the parser nests. */
+static void decrypt_strings(struct pdf_doc *doc, struct pdf_obj *obj, uint32_t num, uint32_t gen,
+			    int depth)
+{
+	if (depth > 32)
+		return;
+	if (obj->kind == PDF_STRING && obj->len > 0) {
+		size_t n;
+		unsigned char *plain = pdf_crypt_data(doc->crypt, num, gen, obj->u.s, obj->len, &n);
+
+		if (plain != NULL && n <= obj->len) {
+			unsigned char *s = (unsigned char *)obj->u.s;
+
+			memcpy(s, plain, n);
+			s[n] = '\0';
+			obj->len = (uint32_t)n;
+		}
+		free(plain);
+		return;
+	}
+	if (obj->kind != PDF_ARRAY && obj->kind != PDF_DICT)
+		return;
+	uint32_t items = obj->kind == PDF_DICT ? 2 * obj->len : obj->len;
+	for (uint32_t i = 0; i < items; i++)
+		decrypt_strings(doc, &obj->u.items[i], num, gen, depth + 1);
+}
+
 /* "num gen obj" at p, then the object (and its stream). */
 static bool load_at(struct pdf_doc *doc, uint32_t num, const unsigned char *p,
 		    const unsigned char *end, struct xref_entry *e, bool in_objstm)
@@ -228,6 +258,18 @@ static bool load_at(struct pdf_doc *doc, uint32_t num, const unsigned char *p,
 	e->obj = pdf_parse_object(doc, &p, end);
 	if (!in_objstm && e->obj->kind == PDF_DICT)
 		e->stream = parse_stream(doc, e->obj, p, end);
+	/* An encrypted file's strings and streams, each with the key of its
+	 * object; inside an object stream only the stream was encrypted. */
+	if (!in_objstm && doc->crypt != NULL && num != doc->encrypt_num) {
+		decrypt_strings(doc, (struct pdf_obj *)e->obj, num, 0, 0);
+		if (e->stream != NULL) {
+			e->stream->num = num;
+			e->stream->encrypted =
+			    !pdf_name_is(pdf_dict_get_raw(e->obj, "Type"), "XRef") &&
+			    (pdf_crypt_metadata(doc->crypt) ||
+			     !pdf_name_is(pdf_dict_get_raw(e->obj, "Type"), "Metadata"));
+		}
+	}
 	return doc->status != PDF_STOP;
 }
 
@@ -302,6 +344,13 @@ struct pdf_font **pdf_font_slot(struct pdf_doc *doc, const struct pdf_obj *ref)
 	if (ref->kind != PDF_REF || load_object(doc, ref->u.ref.num) == NULL)
 		return NULL;
 	return &doc->xref[ref->u.ref.num].font;
+}
+
+unsigned char *pdf_doc_decrypt(struct pdf_doc *doc, const struct pdf_stream *st, size_t *len)
+{
+	return doc->crypt != NULL
+		   ? pdf_crypt_data(doc->crypt, st->num, st->gen, st->raw, st->raw_len, len)
+		   : NULL;
 }
 
 /* ---- Object streams ---------------------------------------------------- */
@@ -594,6 +643,21 @@ static bool read_xref(struct pdf_doc *doc)
 	return doc->trailer != NULL && doc->status == PDF_OK;
 }
 
+/* An encrypted file opens when the standard handler needs no password;
+ * the /Encrypt dictionary itself is never encrypted. */
+static bool open_encryption(struct pdf_doc *doc, const char **why)
+{
+	const struct pdf_obj *raw = pdf_dict_get_raw(doc->trailer, "Encrypt");
+	const struct pdf_obj *id = pdf_dict_get(doc, doc->trailer, "ID");
+
+	if (raw->kind == PDF_NULL)
+		return true;
+	if (raw->kind == PDF_REF)
+		doc->encrypt_num = raw->u.ref.num;
+	doc->crypt = pdf_crypt_open(doc, pdf_resolve(doc, raw), pdf_array_get(doc, id, 0), why);
+	return doc->crypt != NULL;
+}
+
 struct pdf_doc *pdf_doc_open(struct scan *s, const unsigned char *data, size_t len,
 			     const char **why)
 {
@@ -611,8 +675,7 @@ struct pdf_doc *pdf_doc_open(struct scan *s, const unsigned char *data, size_t l
 		pdf_doc_free(doc);
 		return NULL;
 	}
-	if (pdf_dict_get_raw(doc->trailer, "Encrypt")->kind != PDF_NULL) {
-		*why = "PDF is encrypted";
+	if (!open_encryption(doc, why)) {
 		pdf_doc_free(doc);
 		return NULL;
 	}

@@ -3,7 +3,8 @@
  * lines by position, gaps, rows cut at wide gaps, overprint, rotation,
  * composite fonts (ToUnicode ranges, Big5 and UCS-2 CMaps), forms and
  * annotation appearances, cross-reference and object streams, a page that
- * goes to poppler, the budget inside a page, and hostile structure
+ * goes to poppler, encryption without a user password (the corpus), the
+ * budget inside a page, and hostile structure
  * (reference cycles, nesting, ranges, operator floods) ending in bounded
  * time. */
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "classify/extract.h"
+#include "classify/pdf.h"
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "tests/unit/scan_recorder.h"
@@ -367,6 +369,44 @@ static void unmapped_font_page_goes_to_poppler(void **state)
 	stub_free(&s);
 }
 
+/* Encrypted without a user password (tests/corpus/pdf, made by qpdf):
+ * every handler revision opens in the reader itself; a user password
+ * leaves the file to poppler, which reports it. */
+static void encryption_without_a_password(void **state)
+{
+	static const char *const opened[] = {
+	    "pdf/letter-field-rc4-40.pdf",  "pdf/letter-field-rc4-128.pdf",
+	    "pdf/letter-field-aes-128.pdf", "pdf/letter-field-aes-256-r5.pdf",
+	    "pdf/letter-field-aes-256.pdf", "pdf/metadata-label-aes-128-clear-metadata.pdf",
+	};
+	const char *why = NULL;
+	size_t len;
+	struct scan s;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(opened); i++) {
+		_cleanup_free_ char *pdf = corpus_file(opened[i], &len);
+
+		stub_init(&s);
+		struct pdf_doc *doc = pdf_doc_open(&s, (const unsigned char *)pdf, len, &why);
+		if (doc == NULL)
+			fail_msg("%s: %s", opened[i], why);
+		pdf_doc_free(doc);
+		run(&s, pdf, len);
+		if (strstr(opened[i], "metadata") != NULL)
+			assert_has(&s, "keywords: 極機密\n");
+		else
+			assert_has(&s, "密等及解密條件或保密期限：機密");
+		stub_free(&s);
+	}
+
+	_cleanup_free_ char *locked = corpus_file("hostile/pdf-encrypted.pdf", &len);
+	stub_init(&s);
+	assert_null(pdf_doc_open(&s, (const unsigned char *)locked, len, &why));
+	assert_string_equal(why, "PDF is encrypted with a password");
+	stub_free(&s);
+}
+
 static void budget_interrupts_within_a_page(void **state)
 {
 	char *content = malloc(200000);
@@ -448,6 +488,7 @@ int main(void)
 	    cmocka_unit_test(xref_and_object_streams),
 	    cmocka_unit_test(leading_bytes_before_the_header),
 	    cmocka_unit_test(unmapped_font_page_goes_to_poppler),
+	    cmocka_unit_test(encryption_without_a_password),
 	    cmocka_unit_test(budget_interrupts_within_a_page),
 	    cmocka_unit_test(hostile_structure_ends),
 	};
