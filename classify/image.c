@@ -18,6 +18,20 @@
 /* A page scanned at 600 dpi on A3 has 70 million pixels. */
 #define IMAGE_MAX_PIXELS (80u * 1000 * 1000)
 #define IMAGE_MAX_PAGES 200
+/* Fewer pixels than this on a side is an icon or a stamp, not a page. */
+#define IMAGE_MIN_SIDE 300
+
+/* Most pictures are photographs, most photographs JPEG: a quarter of its
+ * size decodes in a few milliseconds (libjpeg scales while it decodes)
+ * and tells a photograph from a page before the whole is decoded. */
+static bool jpeg_may_be_page(const void *data, size_t len)
+{
+	PIX *small = pixReadMemJpeg(data, len, 0, 4, NULL, 0);
+	bool page = small == NULL || ocr_looks_like_page(small);
+
+	pixDestroy(&small);
+	return page;
+}
 
 /* The resolution the file states, when it is plausible for a scan. */
 static int stated_ppi(PIX *pix)
@@ -32,7 +46,9 @@ static bool read_page(struct scan *s, PIX *pix, int index, bool multipage)
 {
 	char where[32], what[48];
 
-	if (!ocr_looks_like_page(pix))
+	int w = pixGetWidth(pix), h = pixGetHeight(pix);
+
+	if (w < IMAGE_MIN_SIDE || h < IMAGE_MIN_SIDE || !ocr_looks_like_page(pix))
 		return true;
 	if (multipage) {
 		snprintf(where, sizeof(where), "page %d", index + 1);
@@ -90,6 +106,11 @@ int extract_image(struct scan *s, const void *data, size_t len)
 		read_tiff(s, data, len);
 		return 0;
 	}
+	/* A page is taller or wider than a stamp, and no thin strip. */
+	if (w < IMAGE_MIN_SIDE || h < IMAGE_MIN_SIDE || w > 8 * h || h > 8 * w)
+		return 0;
+	if (format == IFF_JFIF_JPEG && !jpeg_may_be_page(data, len))
+		return 0;
 	pix = pixReadMem(data, len);
 	if (pix == NULL)
 		return 0;

@@ -107,9 +107,6 @@ bool ocr_looks_like_page(PIX *page)
 	l_uint32 paper = 0, ink = 0;
 	PIX *small, *grey;
 
-	/* A page is taller or wider than a stamp, and not a thin strip. */
-	if (w < 300 || h < 300 || w > 8 * h || h > 8 * w)
-		return false;
 	small = scale < 1 ? pixScale(page, scale, scale) : pixClone(page);
 	grey = small != NULL ? ocr_grey(small) : NULL;
 	pixDestroy(&small);

@@ -20,7 +20,8 @@ void ocr_free(struct ocr *o);
 
 /* Whether an image looks like a page of a document (light paper, some
  * dark ink) rather than a photograph or a drawing: a cheap look at a
- * small copy, so that pictures never cost a recognition. */
+ * copy of at most 400 pixels a side (the caller judges the size), so that
+ * pictures never cost a recognition. */
 bool ocr_looks_like_page(struct Pix *page);
 
 /* Reads a page image as the marking rules need it and feeds it to the
