@@ -232,7 +232,7 @@ static void add_page(struct pdf_doc *doc, struct pages *pages, const struct tree
 	p = &pages->list[pages->n++];
 	p->dict = at->node;
 	p->resources = at->resources;
-	p->rotate = (int)pdf_number(at->rotate, 0);
+	p->rotate = (int)(pdf_int(at->rotate, 0) % 360);
 	if (!box_of(doc, at->media, p->box)) {
 		p->box[0] = p->box[1] = 0;
 		p->box[2] = 612;

@@ -183,6 +183,9 @@ const struct pdf_obj *pdf_dict_get(struct pdf_doc *doc, const struct pdf_obj *di
 /* The same without resolving (to see whether a value is a reference). */
 const struct pdf_obj *pdf_dict_get_raw(const struct pdf_obj *dict, const char *key);
 bool pdf_name_is(const struct pdf_obj *obj, const char *name);
+/* A number as an integer (a real truncated, saturated); def when obj is
+ * not a number.  Every integer a file states is read through this. */
+int64_t pdf_int(const struct pdf_obj *obj, int64_t def);
 /* A number (integer or real) as double; def when obj is not a number. */
 double pdf_number(const struct pdf_obj *obj, double def);
 /* An array item, resolved; &pdf_null out of range. */

@@ -560,8 +560,7 @@ static void run_annotations(struct interp *in, const struct pdf_obj *page)
 		const struct pdf_stream *ap;
 		double m[6];
 
-		if (a->kind != PDF_DICT ||
-		    ((int64_t)pdf_number(pdf_dict_get(in->doc, a, "F"), 0) & 2) != 0)
+		if (a->kind != PDF_DICT || (pdf_int(pdf_dict_get(in->doc, a, "F"), 0) & 2) != 0)
 			continue; /* hidden */
 		n_raw = pdf_dict_get_raw(pdf_dict_get(in->doc, a, "AP"), "N");
 		n = pdf_resolve(in->doc, n_raw);

@@ -90,7 +90,7 @@ static bool key_rc4_era(struct pdf_doc *doc, struct pdf_crypt *c, const struct p
 			const struct pdf_obj *id0)
 {
 	const struct pdf_obj *o = pdf_dict_get(doc, enc, "O"), *u = pdf_dict_get(doc, enc, "U");
-	int64_t p = (int64_t)pdf_number(pdf_dict_get(doc, enc, "P"), 0);
+	int64_t p = pdf_int(pdf_dict_get(doc, enc, "P"), 0);
 	unsigned char pbytes[4] = {(unsigned char)p, (unsigned char)(p >> 8),
 				   (unsigned char)(p >> 16), (unsigned char)(p >> 24)};
 	unsigned char hash[16], check[32];
@@ -195,15 +195,18 @@ struct pdf_crypt *pdf_crypt_open(struct pdf_doc *doc, const struct pdf_obj *enc,
 {
 	struct pdf_crypt *c = pdf_alloc(doc, sizeof(*c));
 	const struct pdf_obj *cf, *cfm;
-	int v = (int)pdf_number(pdf_dict_get(doc, enc, "V"), 0);
+	int64_t v = pdf_int(pdf_dict_get(doc, enc, "V"), 0);
 
 	*why = "PDF is encrypted with a handler the reader lacks";
 	if (c == NULL || !pdf_name_is(pdf_dict_get(doc, enc, "Filter"), "Standard"))
 		return NULL;
-	c->revision = (int)pdf_number(pdf_dict_get(doc, enc, "R"), 0);
+	int64_t r = pdf_int(pdf_dict_get(doc, enc, "R"), 0);
+
+	c->revision = r >= 2 && r <= 6 ? (int)r : 0;
 	c->metadata = pdf_dict_get(doc, enc, "EncryptMetadata")->kind != PDF_BOOL ||
 		      pdf_dict_get(doc, enc, "EncryptMetadata")->u.b;
-	c->key_len = (size_t)pdf_number(pdf_dict_get(doc, enc, "Length"), 40) / 8;
+	int64_t bits = pdf_int(pdf_dict_get(doc, enc, "Length"), 40);
+	c->key_len = bits >= 40 && bits <= 256 ? (size_t)bits / 8 : 16;
 	if (c->revision == 2 || v == 1)
 		c->key_len = 5;
 	if (c->key_len < 5 || c->key_len > 16)

@@ -324,6 +324,12 @@ static bool lzw(const unsigned char *in, size_t n, struct buf *out, int early)
 	return true;
 }
 
+/* A parameter within int, out-of-range values made invalid (-1). */
+static int small_int(int64_t v)
+{
+	return v >= -1 && v <= (1 << 30) ? (int)v : -1;
+}
+
 /* ---- The chain ----------------------------------------------------------- */
 
 static bool one_filter(struct pdf_doc *doc, const struct pdf_obj *name, const struct pdf_obj *parms,
@@ -349,10 +355,10 @@ static bool one_filter(struct pdf_doc *doc, const struct pdf_obj *name, const st
 	if (!ok)
 		return false;
 	struct predictor pr = {
-	    .type = (int)pdf_number(pdf_dict_get(doc, parms, "Predictor"), 1),
-	    .colors = (int)pdf_number(pdf_dict_get(doc, parms, "Colors"), 1),
-	    .bpc = (int)pdf_number(pdf_dict_get(doc, parms, "BitsPerComponent"), 8),
-	    .columns = (int)pdf_number(pdf_dict_get(doc, parms, "Columns"), 1),
+	    .type = small_int(pdf_int(pdf_dict_get(doc, parms, "Predictor"), 1)),
+	    .colors = small_int(pdf_int(pdf_dict_get(doc, parms, "Colors"), 1)),
+	    .bpc = small_int(pdf_int(pdf_dict_get(doc, parms, "BitsPerComponent"), 8)),
+	    .columns = small_int(pdf_int(pdf_dict_get(doc, parms, "Columns"), 1)),
 	};
 	if (pr.type <= 1)
 		return true;

@@ -96,7 +96,8 @@ static bool type1_builtin_encoding(struct pdf_doc *doc, struct pdf_font *f,
 		pdf_doc_clear(doc);
 		return false;
 	}
-	clear = (size_t)pdf_number(pdf_dict_get(doc, st->dict, "Length1"), (double)len);
+	int64_t length1 = pdf_int(pdf_dict_get(doc, st->dict, "Length1"), (int64_t)len);
+	clear = length1 >= 0 && (uint64_t)length1 < len ? (size_t)length1 : len;
 	if (clear > len)
 		clear = len;
 	const unsigned char *p = memmem(data, clear, "/Encoding", 9), *end = data + clear;
@@ -137,8 +138,8 @@ static void simple_encoding(struct pdf_doc *doc, struct pdf_font *f, const struc
 	const struct pdf_obj *enc = pdf_dict_get(doc, font, "Encoding");
 	const struct pdf_obj *desc = pdf_dict_get(doc, font, "FontDescriptor");
 	const struct pdf_obj *base_font = pdf_dict_get(doc, font, "BaseFont");
-	double flags = pdf_number(pdf_dict_get(doc, desc, "Flags"), 0);
-	bool symbolic = ((int64_t)flags & 4) != 0, known = false;
+	int64_t flags = pdf_int(pdf_dict_get(doc, desc, "Flags"), 0);
+	bool symbolic = (flags & 4) != 0, known = false;
 	enum pdf_base_encoding base;
 
 	if (enc->kind == PDF_DICT)
@@ -184,7 +185,7 @@ static void simple_widths(struct pdf_doc *doc, struct pdf_font *f, const struct 
 	double missing = pdf_number(pdf_dict_get(doc, desc, "MissingWidth"), 0);
 	const struct pdf_obj *base = pdf_dict_get(doc, font, "BaseFont");
 
-	if (missing <= 0)
+	if (missing <= 0 || missing > 65535)
 		missing = base_font_is(base, "Courier") ? 600 : 500;
 	for (int c = 0; c < 256; c++)
 		f->simple.width[c] = (uint16_t)missing;
@@ -241,7 +242,9 @@ static void cid_widths(struct pdf_doc *doc, struct pdf_font *f, const struct pdf
 	const struct pdf_obj *w = pdf_dict_get(doc, cidfont, "W");
 	uint32_t i = 0, writes = 0;
 
-	f->default_width = (uint16_t)pdf_number(pdf_dict_get(doc, cidfont, "DW"), 1000);
+	int64_t dw = pdf_int(pdf_dict_get(doc, cidfont, "DW"), 1000);
+
+	f->default_width = (uint16_t)(dw < 0 ? 0 : dw > 65535 ? 65535 : dw);
 	while (w->kind == PDF_ARRAY && i < w->len && writes < CID_MAX * 4) {
 		const struct pdf_obj *a = pdf_array_get(doc, w, i);
 		const struct pdf_obj *b = pdf_array_get(doc, w, i + 1);

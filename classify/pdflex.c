@@ -124,6 +124,14 @@ size_t pdf_token_len(const unsigned char *p, const unsigned char *end)
 	return (size_t)(q - p);
 }
 
+/* A double as an integer, saturated (a cast out of range is undefined). */
+static int64_t clamp_int(double v)
+{
+	if (!(v > -9.2e18))
+		return v != v ? 0 : INT64_MIN;
+	return v < 9.2e18 ? (int64_t)v : INT64_MAX;
+}
+
 const unsigned char *pdf_lex_number(const unsigned char *p, const unsigned char *end, bool *is_int,
 				    int64_t *i, double *r)
 {
@@ -170,7 +178,7 @@ const unsigned char *pdf_lex_number(const unsigned char *p, const unsigned char 
 	*r = neg ? -v : v;
 	*i = decimals < 0 ? (neg ? INT64_MIN : INT64_MAX) : (neg ? -mantissa : mantissa);
 	if (dot)
-		*i = (int64_t)*r;
+		*i = clamp_int(*r);
 	return q;
 }
 
@@ -587,6 +595,15 @@ const struct pdf_obj *pdf_array_get(struct pdf_doc *doc, const struct pdf_obj *a
 	if (array->kind != PDF_ARRAY || i >= array->len)
 		return &pdf_null;
 	return pdf_resolve(doc, &array->u.items[i]);
+}
+
+int64_t pdf_int(const struct pdf_obj *obj, int64_t def)
+{
+	if (obj->kind == PDF_INT)
+		return obj->u.i;
+	if (obj->kind == PDF_REAL)
+		return clamp_int(obj->u.r);
+	return def;
 }
 
 double pdf_number(const struct pdf_obj *obj, double def)

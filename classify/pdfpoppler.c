@@ -138,11 +138,11 @@ struct Pix *pdf_poppler_render(struct pdf_poppler *p, int index, int dpi)
 	if (page == NULL)
 		return NULL;
 	poppler_page_get_size(page, &w, &h);
-	int pw = (int)(w * scale), ph = (int)(h * scale);
-	if (pw < 16 || ph < 16 || (double)pw * ph > 80e6) {
+	if (!(w * scale >= 16 && h * scale >= 16 && w * scale * h * scale <= 80e6)) {
 		g_object_unref(page);
 		return NULL;
 	}
+	int pw = (int)(w * scale), ph = (int)(h * scale);
 	surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, pw, ph);
 	cr = cairo_create(surface);
 	cairo_set_source_rgb(cr, 1, 1, 1);
