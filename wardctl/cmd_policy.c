@@ -1,6 +1,6 @@
 /* wardctl policy check|explain.
  *
- *   wardctl policy check [DIR|FILE]          (default /etc/ward/policy.d)
+ *   wardctl policy check [DIR|FILE]
  *   wardctl policy explain [--policy P] [--json] [--event copy|close-write|device]
  *        [--level L] [--pii TYPE=N]... [--mime M] [--sha256 H] [--size N]
  *        [--declassified] [--uninspectable]
@@ -9,20 +9,26 @@
  *        [--user U] [--uid N] [--group G]... [--exe PATH] [--time T] [--token FILE]...
  *        [--file DOCUMENT]
  *
+ * Without a policy named, both read the agent's (/etc/ward/policy.d), or on
+ * a machine without one the default policy that came with wardctl.
  * `explain` builds one event from its options (explain_args.c), decides it
  * with the policy and prints the decision (explain_print.c).  Exit status:
  * 0 done (policy valid), 1 failed, 2 usage. */
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "agent/config.h"
+#include "common/cleanup.h"
 #include "common/i18n.h"
 #include "common/util.h"
+#include "kmod-free/procfd.h"
 #include "policy/policy.h"
+#include "ward-paths.h"
 #include "wardctl/commands.h"
 #include "wardctl/explain.h"
-
-#define DEFAULT_POLICY "/etc/ward/policy.d"
 
 static int policy_usage(void)
 {
@@ -39,6 +45,72 @@ static int policy_usage(void)
 	      "  --file classifies DOCUMENT as the agent would; options after it override\n"),
 	    stderr);
 	return 2;
+}
+
+/* Whether dir holds a .rules file: a policy directory in use (the test
+ * `make run` makes too). */
+static bool holds_rules(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && len > 6 && strcmp(de->d_name + len - 6, ".rules") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The default policy that came with this wardctl: policy/default/ of the
+ * source tree it was built in (it runs as build/wardctl or
+ * build/san/wardctl), else the copy `make install` put in the data
+ * directory. */
+static bool shipped_policy(char *out, size_t size)
+{
+	char dir[PATH_MAX];
+
+	if (procfd_self_exe(dir, sizeof(dir)) == 0) {
+		/* up == 0 leaves wardctl's own directory: the tree is above it */
+		for (int up = 0; up < 3; up++) {
+			char *slash = strrchr(dir, '/');
+
+			if (!slash || slash == dir)
+				break;
+			*slash = '\0';
+			if (up > 0 && snprintf(out, size, "%s/policy/default", dir) < (int)size &&
+			    holds_rules(out))
+				return true;
+		}
+	}
+	return snprintf(out, size, "%s/policy.d", WARD_DATADIR) < (int)size && holds_rules(out);
+}
+
+/* The policy check and explain read when the command line names none: the
+ * agent's when it holds rules, as `make run` decides; otherwise the one
+ * shipped with wardctl.  Says on stderr which it took (it may not be the
+ * one a running wardd was given).  NULL when there is none. */
+static const char *default_policy(char *buf, size_t size)
+{
+	const char *agents = WARDD_DEFAULT_POLICY_DIR;
+
+	if (holds_rules(agents)) {
+		fprintf(stderr, _("wardctl: the policy in %s\n"), agents);
+		return agents;
+	}
+	if (shipped_policy(buf, size)) {
+		fprintf(stderr,
+			_("wardctl: %s holds no policy rules: the default policy shipped with "
+			  "wardctl, %s\n"),
+			agents, buf);
+		return buf;
+	}
+	fprintf(stderr,
+		_("wardctl: %s holds no policy rules and wardctl's default policy is not "
+		  "installed: name a policy\n"),
+		agents);
+	return NULL;
 }
 
 static struct policy *load_or_report(const char *path)
@@ -69,12 +141,15 @@ static struct policy *load_or_report(const char *path)
 
 static int policy_check(int argc, char **argv)
 {
-	const char *path = argc > 1 ? argv[1] : DEFAULT_POLICY;
+	char shipped[PATH_MAX], summary[512];
+	const char *path;
 	struct policy *p;
-	char summary[512];
 
 	if (argc > 2)
 		return policy_usage();
+	path = argc > 1 ? argv[1] : default_policy(shipped, sizeof(shipped));
+	if (!path)
+		return 1;
 	p = load_or_report(path);
 	if (!p)
 		return 1;
@@ -147,14 +222,16 @@ static int policy_explain_cmd(int argc, char **argv)
 	struct explain_tokens tokens = {0};
 	struct policy_decision d;
 	struct policy *p;
-	char why[2048];
+	char why[2048], shipped[PATH_MAX];
 	int rc = explain_parse_args(argc, argv, &a);
 
 	if (rc == EXPLAIN_USAGE)
 		return policy_usage();
 	if (rc != 0)
 		return rc;
-	p = load_or_report(a.policy_path ? a.policy_path : DEFAULT_POLICY);
+	if (!a.policy_path && !(a.policy_path = default_policy(shipped, sizeof(shipped))))
+		return 1;
+	p = load_or_report(a.policy_path);
 	if (!p)
 		return 1;
 	rc = finish_event(p, &a);

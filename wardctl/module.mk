@@ -8,6 +8,8 @@ WARDCTL_PKGS := $(AGENT_PKGS) $(REPORT_PKGS) $(SENDER_PKGS) $(KMODFREE_PKGS) $(P
 WARDCTL_CFLAGS := $(call pkg_cflags,$(WARDCTL_PKGS))
 $(WARDCTL_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(WARDCTL_CFLAGS)
 $(BUILD)/wardctl: LDLIBS := $(call pkg_libs,$(WARDCTL_PKGS))
+# The installed data directory (the shipped default policy).
+$(BUILD)/obj/wardctl/cmd_policy.o: $(WARD_PATHS_H)
 PROGRAMS += $(BUILD)/wardctl
 $(BUILD)/wardctl: $(WARDCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libward-agent.a $(BUILD)/libward-report.a \
 		$(BUILD)/libward-sender.a \

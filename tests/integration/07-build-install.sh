@@ -9,6 +9,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
+. tests/lib/fresh-etc.sh
 need_cmd make
 
 work=$(mktemp -d)
@@ -85,5 +86,10 @@ if command -v localedef >/dev/null; then
 else
 	not_ok "localedef is needed to compile the zh_TW locale"
 fi
+
+# ... and, where /etc/ward holds no policy, checks the installed default.
+out=$(in_fresh_etc : "$prefix/bin/wardctl" policy check 2>/dev/null)
+check_eq "the installed wardctl falls back on the installed default policy" \
+	"$prefix/share/ward/policy.d: policy valid: 4 files" "$(cut -d, -f1 <<<"$out")"
 
 done_testing
