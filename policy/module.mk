@@ -23,8 +23,9 @@ $(BUILD)/bench/bench_policy: tests/bench/bench_policy.c $(BUILD)/libward-policy.
 
 # Fuzz target: the parser, built with clang's libFuzzer from the sources
 # (every object instrumented), seed corpus in tests/fuzz/corpus/policy/.
-#   make build/fuzz/fuzz_policy && build/fuzz/fuzz_policy -max_total_time=60 \
-#        tests/fuzz/corpus/policy
+#   make build/fuzz/fuzz_policy && mkdir -p build/fuzz/corpus/policy &&
+#   build/fuzz/fuzz_policy -max_total_time=60 build/fuzz/corpus/policy tests/fuzz/corpus/policy
+# (libFuzzer writes new inputs into the first directory: not the seeds.)
 FUZZ_CC ?= clang
 FUZZERS += $(BUILD)/fuzz/fuzz_policy
 POLICY_FUZZ_SRCS := tests/fuzz/fuzz_policy.c $(POLICY_SRCS) $(COMMON_SRCS)
