@@ -54,7 +54,7 @@ coll_stop
 mv "$COLL_STATE/checkpoint.key" "$COLL_STATE/checkpoint.key.old"
 check "the collector restarts with another checkpoint key" coll_start
 check "100 more records" "$chain" --state "$state" --count 100 --group "$user"
-sleep 5
+spool_alerted() { [ "$(spool_field alerts)" -gt 0 ]; }
+check "wardctl spool shows the alert" wait_for 60 spool_alerted
 check_fails "the agent does not acknowledge receipts under a key it never pinned" acked_is_durable
-check "wardctl spool shows the alert" test "$(spool_field alerts)" -gt 0
 done_testing
