@@ -44,7 +44,13 @@ int collector_log_key(struct collector *c, const char *state_dir, const char *or
 	if (r == -ENOENT) {
 		r = ed25519_generate(&c->log.key);
 		if (r == 0)
-			r = ed25519_save_private_pem(&c->log.key, path);
+			r = ed25519_create_private_pem(&c->log.key, path);
+		if (r == -EEXIST) {
+			/* An admin command and the service started together:
+			 * the first key written is the log's. */
+			ed25519_free(&c->log.key);
+			r = ed25519_load_private_pem(path, &c->log.key);
+		}
 	}
 	if (r < 0)
 		return r;

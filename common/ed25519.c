@@ -135,7 +135,10 @@ int ed25519_load_public_pem(const char *path, struct ed25519_key *key)
 
 /* Writes through path.tmp (mode) and renames, so a crash leaves the old
  * file or the new one, never half of one. */
-static int save_pem(const struct ed25519_key *key, const char *path, bool private)
+/* exclusive: the key is linked into place and -EEXIST returned when another
+ * process created it first, so two processes never each believe their own
+ * key is the one on disk. */
+static int save_pem(const struct ed25519_key *key, const char *path, bool private, bool exclusive)
 {
 	char tmp[4096];
 	int fd, r = 0;
@@ -143,7 +146,7 @@ static int save_pem(const struct ed25519_key *key, const char *path, bool privat
 
 	if (!key->pkey || (private && !key->has_private))
 		return -EINVAL;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd =
 	    open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, private ? 0600 : 0644);
@@ -163,6 +166,12 @@ static int save_pem(const struct ed25519_key *key, const char *path, bool privat
 		r = r ? r : -errno;
 	if (fclose(f) != 0 && !r)
 		r = -errno;
+	if (!r && exclusive) {
+		if (link(tmp, path) != 0)
+			r = -errno;
+		unlink(tmp);
+		return r;
+	}
 	if (!r && rename(tmp, path) != 0)
 		r = -errno;
 	if (r)
@@ -172,12 +181,17 @@ static int save_pem(const struct ed25519_key *key, const char *path, bool privat
 
 int ed25519_save_private_pem(const struct ed25519_key *key, const char *path)
 {
-	return save_pem(key, path, true);
+	return save_pem(key, path, true, false);
+}
+
+int ed25519_create_private_pem(const struct ed25519_key *key, const char *path)
+{
+	return save_pem(key, path, true, true);
 }
 
 int ed25519_save_public_pem(const struct ed25519_key *key, const char *path)
 {
-	return save_pem(key, path, false);
+	return save_pem(key, path, false, false);
 }
 
 char *ed25519_public_pem(const struct ed25519_key *key)

@@ -44,6 +44,8 @@ bool ed25519_verify_raw(const unsigned char pub[ED25519_KEY_BYTES], const void *
 int ed25519_load_private_pem(const char *path, struct ed25519_key *key);
 int ed25519_load_public_pem(const char *path, struct ed25519_key *key);
 int ed25519_save_private_pem(const struct ed25519_key *key, const char *path);
+/* As ed25519_save_private_pem, but -EEXIST when path exists (created meanwhile). */
+int ed25519_create_private_pem(const struct ed25519_key *key, const char *path);
 int ed25519_save_public_pem(const struct ed25519_key *key, const char *path);
 /* The public key as PEM text, heap.  NULL on no memory. */
 char *ed25519_public_pem(const struct ed25519_key *key);

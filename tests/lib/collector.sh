@@ -57,11 +57,14 @@ coll_admin() {
 }
 
 coll_start() {
+	# The log is appended to across restarts: only this start's lines count.
+	local from
+	from=$(($(wc -l <"$COLL_DIR/collector.log" 2>/dev/null || echo 0) + 1))
 	"$COLL_BUILD/ward-collector" serve --state-dir "$COLL_STATE" "${COLL_DB_ARGS[@]}" \
 		--listen "127.0.0.1:$COLL_PORT" "$@" >>"$COLL_DIR/collector.log" 2>&1 &
 	COLL_PID=$!
 	for _ in $(seq 100); do
-		if grep -q "agents: https://" "$COLL_DIR/collector.log" 2>/dev/null; then
+		if tail -n "+$from" "$COLL_DIR/collector.log" 2>/dev/null | grep -q "agents: https://"; then
 			COLL_VKEY=$(coll_admin checkpoints 0 | head -1)
 			return 0
 		fi

@@ -237,6 +237,18 @@ static void ed25519_pem_round_trip(void **state)
 	ed25519_free(&back);
 	/* A private key file is not a public key. */
 	assert_int_equal(ed25519_load_public_pem(priv, &back), -EINVAL);
+	/* Creating a key that exists leaves the first one in place. */
+	assert_int_equal(ed25519_generate(&back), 0);
+	assert_int_equal(ed25519_create_private_pem(&back, priv), -EEXIST);
+	ed25519_free(&back);
+	assert_int_equal(ed25519_load_private_pem(priv, &back), 0);
+	assert_memory_equal(back.pub, key.pub, 32);
+	ed25519_free(&back);
+	unlink(priv);
+	assert_int_equal(ed25519_create_private_pem(&key, priv), 0);
+	assert_int_equal(ed25519_load_private_pem(priv, &back), 0);
+	assert_memory_equal(back.pub, key.pub, 32);
+	ed25519_free(&back);
 	free(pem);
 	ed25519_free(&key);
 	ed25519_free(&pubonly);
