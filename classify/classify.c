@@ -15,6 +15,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "classify/bigfile.h"
 #include "classify/charset.h"
 #include "classify/core.h"
 #include "classify/rules.h"
@@ -233,6 +234,26 @@ static bool plain_prose(const unsigned char *p, size_t len)
 	return !header_line(p + i, len - i);
 }
 
+void classify_magic_type(const struct classify_ctx *ctx, const void *data, size_t len, char *out,
+			 size_t size)
+{
+	const char *type = magic_buffer(ctx->magic, data, len);
+
+	str_copy(out, size, type ? type : "application/octet-stream");
+}
+
+void classify_describe(const struct classify_ctx *ctx, const void *data, size_t len, char *out,
+		       size_t size)
+{
+	int flags = magic_getflags(ctx->magic);
+	const char *d;
+
+	magic_setflags(ctx->magic, flags & ~MAGIC_MIME);
+	d = magic_buffer(ctx->magic, data, len);
+	str_copy(out, size, d ? d : "");
+	magic_setflags(ctx->magic, flags);
+}
+
 void classify_dispatch(struct scan *s, const void *data, size_t len, char *mime, size_t mime_size)
 {
 	const struct classify_ctx *ctx = s->call->ctx;
@@ -406,6 +427,17 @@ static int stream_text(int fd, struct scan *s, unsigned char *block, size_t head
 	return ret;
 }
 
+/* Only regular files (memfds included) hold a document read with pread;
+ * a pipe or a device is no document. */
+static int regular_file(int fd, struct stat *st)
+{
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	return S_ISREG(st->st_mode) ? 0 : -EINVAL;
+}
+
 int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 		const struct classify_budget *budget, struct classify_result *out)
 {
@@ -426,14 +458,12 @@ int classify_fd(struct classify_ctx *ctx, int fd, const char *name_hint,
 		budget = &defaults;
 	}
 	memset(out, 0, sizeof(*out));
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	/* Only regular files (memfds included) hold a document read with
-	 * pread; a pipe or a device is no document. */
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+	if ((ret = regular_file(fd, &st)) < 0)
+		return ret;
+	/* A zip by its directory, a video by its structure (bigfile.c). */
+	if ((uint64_t)st.st_size > budget->max_input_bytes &&
+	    (ret = classify_big_fd(ctx, fd, (uint64_t)st.st_size, budget, out)) != 0)
+		return ret < 0 ? ret : 0;
 	scan_call_init(&call, ctx, budget);
 	scan_init(&s, &call, 0, "");
 

@@ -107,6 +107,15 @@ struct scan {
 bool classify_english_level(const struct classify_ctx *ctx, const char *word, size_t len,
 			    enum ward_level *out);
 
+/* classify.c: libmagic's description of data (not its MIME type), into
+ * out ("" when it has none). */
+void classify_describe(const struct classify_ctx *ctx, const void *data, size_t len, char *out,
+		       size_t size);
+
+/* classify.c: libmagic's MIME type of data, into out. */
+void classify_magic_type(const struct classify_ctx *ctx, const void *data, size_t len, char *out,
+			 size_t size);
+
 /* charset.h: the CP950 lookup table. */
 struct big5_table;
 /* classify.c: the classifier's table, or NULL. */

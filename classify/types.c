@@ -9,6 +9,7 @@
 #include "classify/charset.h"
 #include "classify/core.h"
 #include "classify/extract.h"
+#include "classify/sealed.h"
 
 /* Bytes sampled to tell text from binary when libmagic cannot. */
 #define TEXT_SNIFF (64u << 10)
@@ -150,6 +151,8 @@ static const struct classify_type types[] = {
     UNREAD("application/vnd.sun.xml.impress", "OpenOffice.org 1 document not read"),
     UNREAD("application/x-mobipocket-ebook", "e-book not read"),
     UNREAD("image/vnd.djvu", "DjVu document not read"),
+    /* libmagic's name for LUKS volumes and partitioned disk images alike. */
+    UNREAD("application/x-raw-disk-image", "disk image or encrypted volume not read"),
 };
 
 const struct classify_type *classify_types(size_t *n)
@@ -196,12 +199,30 @@ bool classify_looks_like_text(const unsigned char *p, size_t len)
 	return odd * 100 < n;
 }
 
+/* Plain data: a filesystem image or an encrypted file libmagic knows by
+ * name only in its description, or bytes as even as a cipher's. */
+static const char *opaque_data(struct scan *s, const void *data, size_t len)
+{
+	char description[256];
+	const char *why;
+
+	classify_describe(s->call->ctx, data, len, description, sizeof(description));
+	why = sealed_description(description);
+	return why ? why : sealed_random(data, len);
+}
+
 int classify_run_type(struct scan *s, const char *mime, const void *data, size_t len)
 {
 	const struct classify_type *t;
+	const char *sealed;
 
 	if (len == 0)
 		return 0;
+	/* Encrypted whatever it looks like: an armored message is text. */
+	if ((sealed = sealed_header(data, len))) {
+		scan_set_uninspectable(s, sealed);
+		return 0;
+	}
 	/* A PDF that a tool saved with a byte-order mark first: readers look
 	 * for the header in the first kilobyte, and its offsets count from
 	 * the header (they were written before the mark was added). */
@@ -220,6 +241,10 @@ int classify_run_type(struct scan *s, const char *mime, const void *data, size_t
 	}
 	if (strncmp(mime, "text/", 5) == 0 || classify_looks_like_text(data, len))
 		return extract_text(s, data, len);
+	if (strcmp(mime, "application/octet-stream") == 0 && (sealed = opaque_data(s, data, len))) {
+		scan_set_uninspectable(s, sealed);
+		return 0;
+	}
 	/* Images, programs, unknown binaries: nothing to read, and nothing
 	 * hidden either; the type says what it was. */
 	return 0;

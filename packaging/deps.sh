@@ -13,7 +13,7 @@ BUILD="build-essential pkg-config clang llvm libclang-rt-14-dev gettext
 TEST="udev exfat-fuse exfatprogs e2fsprogs util-linux umockdev attr rsync zip
  unzip tar gzip bzip2 xz-utils file procps psmisc iproute2 sqlite3 openssl locales jq python3
  python3-cryptography postgresql-15 postgresql-client-15
- libreoffice-writer-nogui"
+ libreoffice-writer-nogui age p7zip-full cryptsetup-bin qpdf"
 BENCH="fapolicyd odt2txt docx2txt poppler-utils hyperfine tesseract-ocr"
 ALL="$BUILD $TEST $BENCH"
 

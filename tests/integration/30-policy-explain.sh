@@ -44,7 +44,7 @@ check_eq "5 national ids: blocked" "block 50-copy.rules:8" \
 	"$(field '"\(.action) \(.rule.file):\(.rule.line)"' "$(explain --json --pii roc-national-id=5)")"
 check_eq "25 mixed pii: blocked" "block 50-copy.rules:10" \
 	"$(field '"\(.action) \(.rule.file):\(.rule.line)"' "$(explain --json --pii land-register=15 --pii roc-resident-id=4 --pii household-register=6)")"
-check_eq "uninspectable: warned" "warn 50-copy.rules:11" \
+check_eq "uninspectable: blocked" "block 50-copy.rules:11" \
 	"$(field '"\(.action) \(.rule.file):\(.rule.line)"' "$(explain --json --uninspectable --mime application/zip)")"
 check_eq "to an internal disk: allowed" "allow 50-copy.rules:13" \
 	"$(field '"\(.action) \(.rule.file):\(.rule.line)"' "$(explain --json --level 機密 --bus internal)")"

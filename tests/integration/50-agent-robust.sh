@@ -67,7 +67,8 @@ check "within 10 s" test "${ms:-99999}" -lt 10000
 check "wardd is ready after the burst" agent_ready
 
 # -- stick pulled mid-copy: the copy ends (with an error), nothing hangs
-head -c 150M /dev/urandom >"$WORK/big.bin"
+# (zeros: random bytes are cipher-like, blocked before the copy starts)
+head -c 150M /dev/zero >"$WORK/big.bin"
 timeout 60 cp "$WORK/big.bin" "$M/big.bin" 2>/dev/null &
 cp_pid=$!
 sleep 0.3

@@ -579,7 +579,8 @@ static void shipped_default_policy(void **state)
 	event_init(&f, WARD_LEVEL_NONE);
 	f.content.uninspectable = true;
 	assert_int_equal(policy_decide(p, &f.ev, &d), 0);
-	assert_int_equal(d.action, POLICY_WARN);
+	/* Encrypted or unreadable: not without approval. */
+	assert_int_equal(d.action, POLICY_BLOCK);
 	f.dev.bus = DEVICE_BUS_INTERNAL;
 	assert_int_equal(policy_decide(p, &f.ev, &d), 0);
 	assert_int_equal(d.action, POLICY_ALLOW);
