@@ -1,6 +1,6 @@
 COMMON_SRCS := common/log.c common/level.c common/jsonw.c common/util.c common/device.c common/i18n.c \
                common/b64.c common/json.c common/ed25519.c common/jws.c common/merkle.c common/note.c \
-               common/record_id.c \
+               common/record_id.c common/date.c common/termsafe.c \
                common/buf.c
 # OpenSSL's libcrypto (Ed25519, JWS, SHA-256 of Merkle trees), jansson (common/json).
 COMMON_PKGS := libcrypto jansson
@@ -14,6 +14,8 @@ UNIT_TESTS += $(BUILD)/tests/test_common_crypto
 $(BUILD)/tests/test_common_crypto: $(BUILD)/libward-common.a
 UNIT_TESTS += $(BUILD)/tests/test_common_merkle $(BUILD)/tests/test_common_note
 $(BUILD)/tests/test_common_merkle $(BUILD)/tests/test_common_note: $(BUILD)/libward-common.a
+UNIT_TESTS += $(BUILD)/tests/test_common_date
+$(BUILD)/tests/test_common_date: $(BUILD)/libward-common.a
 $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_common*.c)): \
 		TEST_PKGS := $(COMMON_PKGS)
 

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/asn1.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -19,17 +18,6 @@ static const char SIG_PREFIX[] = "\xe2\x80\x94 ";
 /* Go's limit: more signature lines than this is a malformed note. */
 #define NOTE_MAX_SIGS 100
 #define NOTE_SIG_BYTES (4 + ED25519_SIG_BYTES)
-
-/* Decodes one UTF-8 character at p (n bytes left); returns its length, or
- * -1 for an invalid, overlong, surrogate or out-of-range sequence. */
-static int utf8_next(const char *p, size_t n, unsigned long *cp)
-{
-	int k = UTF8_getc((const unsigned char *)p, n > 8 ? 8 : (int)n, cp);
-
-	if (k <= 0 || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return -1;
-	return k;
-}
 
 /* Unicode's white space (what Go's unicode.IsSpace says), which a key
  * name must not contain. */
@@ -48,7 +36,7 @@ static bool name_valid_n(const char *name, size_t len)
 	if (len == 0 || len >= NOTE_NAME_MAX)
 		return false;
 	for (size_t i = 0; i < len; i += (size_t)k) {
-		k = utf8_next(name + i, len - i, &cp);
+		k = utf8_decode(name + i, len - i, &cp);
 		if (k < 0 || cp < 0x20 || cp == 0x7f || is_space(cp) || cp == '+')
 			return false;
 	}
@@ -67,7 +55,7 @@ static bool text_valid(const char *text, size_t len)
 	int k;
 
 	for (size_t i = 0; i < len; i += (size_t)k) {
-		k = utf8_next(text + i, len - i, &cp);
+		k = utf8_decode(text + i, len - i, &cp);
 		if (k < 0 || (cp < 0x20 && cp != '\n'))
 			return false;
 	}

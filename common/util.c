@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/asn1.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,4 +167,13 @@ int uuid_v4(char out[37])
 	hex_encode(b, sizeof(b), hex);
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 	return 0;
+}
+
+int utf8_decode(const char *p, size_t n, unsigned long *cp)
+{
+	int k = UTF8_getc((const unsigned char *)p, n > 8 ? 8 : (int)n, cp);
+
+	if (k <= 0 || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return -1;
+	return k;
 }

@@ -30,6 +30,11 @@ bool str_copy(char *dst, size_t dstsize, const char *src);
 /* The same for a counted source. */
 bool str_copy_n(char *dst, size_t dstsize, const char *src, size_t srclen);
 
+/* Decodes one UTF-8 character at p (n bytes left, OpenSSL's UTF8_getc);
+ * returns its length (1 to 4), or -1 for an invalid, overlong, surrogate
+ * or out-of-range sequence.  Ward's one UTF-8 reader. */
+int utf8_decode(const char *p, size_t n, unsigned long *cp);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 uint64_t monotonic_ms(void);
 /* Nanoseconds on CLOCK_MONOTONIC. */
