@@ -20,10 +20,10 @@ $(BUILD)/wardd-scanner: $(BUILD)/obj/agent/wardd-scanner.o $(BUILD)/libward-agen
 ifneq ($(wildcard agent/wardd.c),)
 PROGRAMS += $(BUILD)/wardd
 # No document parser: CLASSIFY_PKGS stay out (classify/'s parts wardd uses
-# call none of them).
+# call none of them).  report/: the record ids' reference codes.
 $(BUILD)/wardd: LDLIBS := $(call pkg_libs,$(AGENT_PKGS) $(KMODFREE_PKGS) $(POLICY_PKGS) \
-		$(COMMON_PKGS))
-$(BUILD)/wardd: $(BUILD)/obj/agent/wardd.o $(BUILD)/libward-agent.a \
+		$(REPORT_PKGS) $(COMMON_PKGS))
+$(BUILD)/wardd: $(BUILD)/obj/agent/wardd.o $(BUILD)/libward-agent.a $(BUILD)/libward-report.a \
 		$(BUILD)/libward-kmodfree.a $(BUILD)/libward-policy.a \
 		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"
@@ -32,7 +32,7 @@ endif
 
 AGENT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_agent*.c))
 UNIT_TESTS += $(AGENT_TESTS)
-$(AGENT_TESTS): $(BUILD)/libward-agent.a $(BUILD)/libward-kmodfree.a $(BUILD)/libward-policy.a \
-		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
+$(AGENT_TESTS): $(BUILD)/libward-agent.a $(BUILD)/libward-report.a $(BUILD)/libward-kmodfree.a \
+		$(BUILD)/libward-policy.a $(BUILD)/libward-classify.a $(BUILD)/libward-common.a
 $(AGENT_TESTS): TEST_PKGS := $(AGENT_PKGS) $(KMODFREE_PKGS) $(POLICY_PKGS) $(CLASSIFY_PKGS) \
-		$(COMMON_PKGS)
+		$(REPORT_PKGS) $(COMMON_PKGS)

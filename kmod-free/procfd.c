@@ -208,3 +208,30 @@ int procfd_self_exe(char *buf, size_t size)
 	buf[n] = '\0';
 	return 0;
 }
+
+int procfd_locale(pid_t pid, char *out, size_t size)
+{
+	static const char *const names[] = {"LANGUAGE=", "LC_ALL=", "LC_MESSAGES=", "LANG="};
+	_cleanup_free_ char *env = malloc(PROCFD_ENVIRON_MAX);
+	const char *found[ARRAY_SIZE(names)] = {NULL};
+	ssize_t n;
+
+	if (!env)
+		return -ENOMEM;
+	n = proc_read(pid, "environ", env, PROCFD_ENVIRON_MAX);
+	if (n < 0)
+		return (int)n;
+	/* NUL-separated NAME=value entries; the last copy of a name wins, as
+	 * for getenv() on a process that set it twice. */
+	for (const char *e = env; e < env + n; e += strlen(e) + 1)
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (strncmp(e, names[i], strlen(names[i])) == 0)
+				found[i] = e + strlen(names[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (found[i] && found[i][0]) {
+			str_copy(out, size, found[i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

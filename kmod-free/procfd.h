@@ -74,4 +74,12 @@ int procfd_self_exe(char *buf, size_t size);
 /* The mount table of our mount namespace, for agent/mounts. */
 #define PROCFD_MOUNTINFO "/proc/self/mountinfo"
 
+/* The language a process asked for, from /proc/PID/environ (the first
+ * PROCFD_ENVIRON_MAX bytes): the first set of LANGUAGE, LC_ALL,
+ * LC_MESSAGES, LANG, in gettext's order of precedence.  For telling a
+ * person in their language; needs CAP_SYS_PTRACE for other users'
+ * processes.  Returns 0, -ENOENT when none is set, -ESRCH, or -errno. */
+#define PROCFD_ENVIRON_MAX (64 * 1024)
+int procfd_locale(pid_t pid, char *out, size_t size);
+
 #endif

@@ -1,5 +1,6 @@
 /* The policy object's life (allocation arena, references) and the settings
  * the agent reads from it, with their built-in defaults. */
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,6 +201,16 @@ const char *policy_tokens_dir(const struct policy *policy)
 size_t policy_tokens_loaded(const struct policy *policy)
 {
 	return policy->n_tokens;
+}
+
+const struct policy_token *policy_token_loaded(const struct policy *policy, size_t i)
+{
+	return i < policy->n_tokens ? policy->tokens[i] : NULL;
+}
+
+bool policy_token_same(const struct policy_token *a, const struct policy_token *b)
+{
+	return CRYPTO_memcmp(a->signature, b->signature, sizeof(a->signature)) == 0;
 }
 
 size_t policy_token_problems(const struct policy *policy, const struct policy_token_problem **out)

@@ -262,6 +262,11 @@ bool policy_reports_file_names(const struct policy *policy);
 const char *policy_tokens_dir(const struct policy *policy);
 /* How many tokens from the directory were accepted (signature good). */
 size_t policy_tokens_loaded(const struct policy *policy);
+/* The i-th of them (i < policy_tokens_loaded()), or NULL: the agent tells
+ * the person an approval arrived when a reload brings a new one. */
+const struct policy_token *policy_token_loaded(const struct policy *policy, size_t i);
+/* Whether two tokens are the same approval (the same signature). */
+bool policy_token_same(const struct policy_token *a, const struct policy_token *b);
 /* The token files that were refused (malformed, untrusted approver, bad
  * signature), for the agent to log and report at load: returns how many,
  * *out the array (valid while the policy is held). */

@@ -49,6 +49,7 @@ state_dir = $AGENT_STATE
 runtime_dir = $AGENT_DIR/run
 deadline_ms = ${AGENT_DEADLINE_MS:-2000}
 workers = ${AGENT_WORKERS:-4}
+verbose = ${AGENT_VERBOSE:-no}
 CONF
 	"$WARD_BUILD/wardd" --foreground --config "$AGENT_CONF" >>"$AGENT_LOG" 2>&1 &
 	AGENT_PID=$!
