@@ -81,6 +81,7 @@ include kmod-free/module.mk
 include report/module.mk
 include sender/module.mk
 include agent/module.mk
+include notify/module.mk
 include wardctl/module.mk
 include collector/module.mk
 include tests/module.mk

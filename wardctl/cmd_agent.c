@@ -18,6 +18,7 @@
 #include "agent/control.h"
 #include "agent/inventory.h"
 #include "agent/journal.h"
+#include "agent/notify.h"
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "wardctl/commands.h"
@@ -25,10 +26,10 @@
 struct agent_opts {
 	struct agent_config cfg;
 	char socket_path[PATH_MAX];
-	bool json, follow, verify;
+	bool json, follow, verify, mine;
 };
 
-enum { OPT_CONFIG = 1000, OPT_STATE_DIR, OPT_SOCKET, OPT_JSON, OPT_FOLLOW, OPT_VERIFY };
+enum { OPT_CONFIG = 1000, OPT_STATE_DIR, OPT_SOCKET, OPT_JSON, OPT_FOLLOW, OPT_VERIFY, OPT_MINE };
 
 static int parse_opts(int argc, char **argv, struct agent_opts *o, const char *usage)
 {
@@ -39,6 +40,7 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o, const char *u
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"follow", no_argument, NULL, OPT_FOLLOW},
 	    {"verify", no_argument, NULL, OPT_VERIFY},
+	    {"mine", no_argument, NULL, OPT_MINE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -70,6 +72,9 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o, const char *u
 			break;
 		case OPT_VERIFY:
 			o->verify = true;
+			break;
+		case OPT_MINE:
+			o->mine = true;
 			break;
 		case 'h':
 			printf("usage: wardctl %s\n", usage);
@@ -287,8 +292,13 @@ int cmd_events(int argc, char **argv)
 	char path[PATH_MAX];
 	_cleanup_fclose_ FILE *f = NULL;
 
-	if (parse_opts(argc, argv, &o, "events [--follow] [--json] [--verify] " COMMON_OPTS) < 0)
+	if (parse_opts(argc, argv, &o,
+		       "events [--follow] [--json] [--verify] [--mine] " COMMON_OPTS) < 0)
 		return 2;
+	if (o.mine) {
+		snprintf(path, sizeof(path), "%.3900s/%s", o.cfg.runtime_dir, NOTIFY_SOCKET_NAME);
+		return cmd_events_mine(path, o.json);
+	}
 	snprintf(path, sizeof(path), "%.3900s/%s/%s", o.cfg.state_dir, WARDD_JOURNAL_SUBDIR,
 		 WARDD_JOURNAL_NAME);
 	if (o.verify) {

@@ -20,6 +20,8 @@ static const struct command {
     {"status", cmd_status, "status", N_("is wardd running and ready")},
     {"devices", cmd_devices, "devices [--json]", N_("removable media seen, and the decisions")},
     {"events", cmd_events, "events [--follow] [--json]", N_("the local decision journal")},
+    {"events", cmd_events, "events --mine [--json]",
+     N_("what Ward stopped or warned you of (any user)")},
     {"verify", cmd_verify, "verify FILE|DIR [--key PUB]",
      N_("check a record log's signatures, ratchet and chain")},
     {"enroll", cmd_enroll, "enroll URL TOKEN --ca-file|--ca-sha256 ...",

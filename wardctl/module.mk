@@ -12,7 +12,7 @@ $(BUILD)/wardctl: LDLIBS := $(call pkg_libs,$(WARDCTL_PKGS))
 $(BUILD)/obj/wardctl/cmd_policy.o: $(WARD_PATHS_H)
 PROGRAMS += $(BUILD)/wardctl
 $(BUILD)/wardctl: $(WARDCTL_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libward-agent.a $(BUILD)/libward-report.a \
-		$(BUILD)/libward-sender.a \
+		$(BUILD)/libward-sender.a $(BUILD)/libward-notify.a \
 		$(BUILD)/libward-kmodfree.a $(BUILD)/libward-policy.a \
 		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"
