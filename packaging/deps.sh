@@ -9,11 +9,12 @@ BUILD="build-essential pkg-config clang llvm libclang-rt-14-dev gettext
  libsqlite3-dev libjansson-dev libcmocka-dev libseccomp-dev libsystemd-dev libpoppler-glib-dev
  poppler-data libtesseract-dev libleptonica-dev tesseract-ocr-chi-tra
  libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libpq-dev libsodium-dev cppcheck clang-format
- libicu-dev"
+ libicu-dev libnotify-dev"
 TEST="udev exfat-fuse exfatprogs e2fsprogs util-linux umockdev attr rsync zip
  unzip tar gzip bzip2 xz-utils file procps psmisc iproute2 sqlite3 openssl locales jq python3
  python3-cryptography postgresql-15 postgresql-client-15
- libreoffice-writer-nogui age p7zip-full cryptsetup-bin qpdf"
+ libreoffice-writer-nogui age p7zip-full cryptsetup-bin qpdf dunst xvfb dbus dbus-bin
+ libnotify-bin fonts-noto-cjk fontconfig imagemagick tzdata systemd"
 BENCH="fapolicyd odt2txt docx2txt poppler-utils hyperfine tesseract-ocr"
 ALL="$BUILD $TEST $BENCH"
 
