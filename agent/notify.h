@@ -39,7 +39,7 @@ struct notice {
 	bool english;		/* the subject's locale asks for English (terminal line) */
 	const char *action;	/* block, quarantine, warn; read-only, block; approval */
 	const char *outcome;	/* denied, quarantined, ... */
-	const char *ref;	/* XXXX-XXXX (record_ref, report/record.h) */
+	const char *ref;	/* XXXX-XXXX (record_ref, common/record_id.h) */
 	const char *level;	/* 機密 */
 	const char *file;	/* the file's base name */
 	const char *device;	/* the medium for people: "SanDisk Cruzer" */

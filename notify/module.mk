@@ -1,20 +1,23 @@
 # notify/: ward-notify, the per-session pop-up helper, and the client side
 # of the notify socket (libward-notify.a: packets, the checked connection,
-# the texts people read), which `wardctl events --mine` shares.
+# the texts people read), which `wardctl events --mine` shares.  The
+# library calls only what common/ does (jansson through common/json).
 NOTIFY_LIB_SRCS := notify/packet.c notify/link.c notify/text.c
 $(BUILD)/libward-notify.a: $(NOTIFY_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBS += $(BUILD)/libward-notify.a
 
-# libnotify (and GLib under it) only for the helper's own objects.
-NOTIFY_GUI_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnotify 2>/dev/null))
-NOTIFY_GUI_LIBS := $(shell pkg-config --libs libnotify 2>/dev/null)
-$(BUILD)/obj/notify/ward-notify.o $(BUILD)/obj/notify/popup.o: CFLAGS += $(NOTIFY_GUI_CFLAGS)
+# libnotify, and GIO for the session bus name, only for the helper's own
+# objects (as system headers: GLib's are not ours to warn about).
+NOTIFY_GUI_PKGS := libnotify gio-2.0 glib-2.0
+NOTIFY_GUI_OBJS := $(BUILD)/obj/notify/ward-notify.o $(BUILD)/obj/notify/popup.o
+$(NOTIFY_GUI_OBJS): CFLAGS += $(patsubst -I%,-isystem %,$(call pkg_cflags,$(NOTIFY_GUI_PKGS)))
 
 PROGRAMS += $(BUILD)/ward-notify
-$(BUILD)/ward-notify: $(BUILD)/obj/notify/ward-notify.o $(BUILD)/obj/notify/popup.o \
-		$(BUILD)/libward-notify.a $(BUILD)/libward-common.a
+$(BUILD)/ward-notify: LDLIBS := $(call pkg_libs,$(NOTIFY_GUI_PKGS) $(COMMON_PKGS))
+$(BUILD)/ward-notify: $(NOTIFY_GUI_OBJS) $(BUILD)/libward-notify.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS) $(NOTIFY_GUI_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS)
 
 UNIT_TESTS += $(BUILD)/tests/test_notify
 $(BUILD)/tests/test_notify: $(BUILD)/libward-notify.a $(BUILD)/libward-common.a
+$(BUILD)/tests/test_notify: TEST_PKGS := $(COMMON_PKGS)
