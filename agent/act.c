@@ -15,6 +15,7 @@
 #include "agent/agent.h"
 #include "agent/removable.h"
 #include "agent/subject.h"
+#include "common/i18n.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -96,6 +97,7 @@ static const char *last_component(const char *path)
 static void fill_who(struct agent *a, struct subject *who, struct act_outcome *o)
 {
 	const struct fan_opener *op;
+	char locale[64];
 
 	o->uid = o->loginuid = (uid_t)-1;
 	if (!who)
@@ -106,6 +108,11 @@ static void fill_who(struct agent *a, struct subject *who, struct act_outcome *o
 	o->user = who->user[0] ? who->user : NULL;
 	o->pid = who->pid;
 	o->exe = op->exe[0] ? op->exe : NULL;
+	/* Now, while the opener waits for its answer: a terminal line is
+	 * written after it, when cp may have exited. */
+	if (o->has_notice && o->pid > 0 && a->ops->locale &&
+	    a->ops->locale(o->pid, locale, sizeof(locale)) == 0)
+		o->english = i18n_is_english(locale);
 }
 
 static bool notice_for(const struct act_request *req, enum policy_notice *out)
@@ -130,7 +137,9 @@ static bool notice_for(const struct act_request *req, enum policy_notice *out)
 	else if (d->action == POLICY_BLOCK)
 		*out = POLICY_NOTICE_BLOCK;
 	else if (d->action == POLICY_QUARANTINE)
-		*out = POLICY_NOTICE_QUARANTINE;
+		/* On a copy event nothing was written: the copy was denied. */
+		*out = req->effect == ACT_EFFECT_QUARANTINE ? POLICY_NOTICE_QUARANTINE
+							    : POLICY_NOTICE_BLOCK;
 	else
 		return false;
 	return true;

@@ -117,6 +117,8 @@ struct act_outcome {
 	const char *user;
 	pid_t pid; /* 0: not a process event */
 	const char *exe;
+	bool english; /* with a notice: the subject's locale asks for English
+		       * (read while the opener waits for its answer) */
 
 	/* What and where. */
 	const char *path;   /* the file decided on */

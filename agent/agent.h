@@ -31,6 +31,7 @@
 #include "policy/policy.h"
 
 struct act;
+struct notify_hub;
 struct removable;
 
 struct agent_counters {
@@ -72,6 +73,7 @@ struct agent {
 	struct removable *removable;
 	struct class_cache *cache;
 	struct act *act;
+	struct notify_hub *notify; /* pop-ups and terminal lines (notify.h); NULL: none */
 	char quarantine_dir[PATH_MAX];
 	pid_t self_pid;
 	atomic_uint deadline_ms; /* from the policy, else the config */

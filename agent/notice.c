@@ -5,36 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/i18n.h"
 #include "common/level.h"
+#include "common/record_id.h"
 #include "common/util.h"
-#include "kmod-free/procfd.h"
 #include "report/record.h"
-
-#define MESSAGE_BYTES 2048
-
-bool notice_wanted(const char *action, const char *outcome)
-{
-	if (!action || !outcome)
-		return false;
-	if (strcmp(action, "block") == 0 || strcmp(action, "quarantine") == 0 ||
-	    strcmp(action, "warn") == 0)
-		return true;
-	/* The fail mode told the kernel no: the person sees EPERM. */
-	return strcmp(action, "fail-mode") == 0 && strncmp(outcome, "denied", 6) == 0;
-}
-
-static enum policy_notice which_notice(const char *action, const char *outcome)
-{
-	if (strcmp(action, "warn") == 0)
-		return POLICY_NOTICE_WARN;
-	if (strcmp(action, "fail-mode") == 0)
-		return POLICY_NOTICE_FAIL;
-	/* Quarantine on a copy event denies the open: nothing was written. */
-	if (strcmp(action, "quarantine") == 0 && strncmp(outcome, "denied", 6) != 0)
-		return POLICY_NOTICE_QUARANTINE;
-	return POLICY_NOTICE_BLOCK;
-}
 
 /* "SanDisk Cruzer" for people; the ids when udev knew no names. */
 static void device_name(const struct ward_device *dev, char *out, size_t size)
@@ -61,80 +35,59 @@ static void device_key(const struct ward_device *dev, char *out, size_t size)
 		 dev->devnode);
 }
 
-static bool person_reads_english(pid_t pid)
+/* Which notices staff get; false: none for this outcome. */
+static bool kind_of(const struct act_outcome *o, enum notice_kind *kind, const char **action)
 {
-	char locale[64];
-
-	return pid > 0 && procfd_locale(pid, locale, sizeof(locale)) == 0 &&
-	       i18n_is_english(locale);
+	switch (o->notice) {
+	case POLICY_NOTICE_WARN:
+	case POLICY_NOTICE_BLOCK:
+	case POLICY_NOTICE_QUARANTINE:
+		*kind = NOTICE_EVENT;
+		*action = policy_action_name(o->file_action);
+		return true;
+	case POLICY_NOTICE_FAIL:
+		*kind = NOTICE_EVENT;
+		*action = "block"; /* what the person saw: the copy was refused */
+		return true;
+	case POLICY_NOTICE_DEVICE_READ_ONLY:
+	case POLICY_NOTICE_DEVICE_BLOCK:
+		*kind = NOTICE_DEVICE;
+		*action = o->notice == POLICY_NOTICE_DEVICE_BLOCK ? "block" : "read-only";
+		return strcmp(o->event, ACT_EVENT_DEVICE_BLOCK) != 0;
+	default:
+		return false;
+	}
 }
 
-static const char *base_name(const char *path)
+void notice_outcome(void *hub, const struct act_outcome *o)
 {
-	const char *slash = path ? strrchr(path, '/') : NULL;
+	char name[300], key[300], ref[RECORD_REF_LEN];
+	struct notice n = {0};
 
-	return slash ? slash + 1 : path;
-}
-
-void notice_decision(struct notify_hub *hub, const struct policy *policy,
-		     const struct notice_decision *f)
-{
-	char zh[MESSAGE_BYTES], en[MESSAGE_BYTES], name[300], key[300];
-	struct policy_event ev = {.content = f->content, .device = f->device};
-	enum policy_notice which;
-	struct notice n = {.kind = NOTICE_EVENT};
-
-	if (!hub || !notice_wanted(f->action, f->outcome))
+	if (!hub || !o->has_notice || !kind_of(o, &n.kind, &n.action))
 		return;
-	which = which_notice(f->action, f->outcome);
-	policy_render_notice(policy, which, POLICY_LANG_ZH_TW, f->d, &ev, zh, sizeof(zh));
-	policy_render_notice(policy, which, POLICY_LANG_EN, f->d, &ev, en, sizeof(en));
-	device_name(f->device, name, sizeof(name));
-	device_key(f->device, key, sizeof(key));
-	n.uid = f->uid;
-	n.loginuid = f->loginuid;
-	n.english = person_reads_english(f->pid);
-	n.action = strcmp(f->action, "fail-mode") == 0 ? "block" : f->action;
-	n.outcome = f->outcome;
-	n.ref = f->ref;
-	n.level = f->content && f->content->level != WARD_LEVEL_NONE ? level_name(f->content->level)
-								     : NULL;
-	n.file = base_name(f->path);
+	/* The code of the decision record, the one the incident is found by. */
+	if (o->ref[0])
+		n.ref = o->ref;
+	else if (record_ref(o->stage == ACT_STAGE_OUTCOME ? o->decision_id : o->record_id, ref) ==
+		 0)
+		n.ref = ref;
+	device_name(o->device, name, sizeof(name));
+	device_key(o->device, key, sizeof(key));
+	n.uid = n.kind == NOTICE_DEVICE ? (uid_t)-1 : o->uid;
+	n.loginuid = n.kind == NOTICE_DEVICE ? (uid_t)-1 : o->loginuid;
+	n.english = o->english;
+	n.outcome = o->outcome;
+	n.level = o->content && o->content->level != WARD_LEVEL_NONE ? level_name(o->content->level)
+								      : NULL;
+	n.file = n.kind == NOTICE_EVENT ? o->name : NULL;
 	n.device = name;
 	n.device_key = key;
-	n.reason = f->d && f->d->rule_reason ? f->d->rule_reason : NULL;
-	n.message_zh = zh;
-	n.message_en = en;
-	n.contact = policy_contact(policy);
-	n.observed = f->time;
-	notify_publish(hub, &n);
-}
-
-void notice_device(struct notify_hub *hub, const struct policy *policy,
-		   const struct ward_device *dev, const struct policy_decision *d)
-{
-	char zh[MESSAGE_BYTES], en[MESSAGE_BYTES], name[300], key[300];
-	struct policy_event ev = {.kind = POLICY_EVENT_DEVICE, .device = dev};
-	enum policy_notice which;
-	struct notice n = {.kind = NOTICE_DEVICE};
-
-	if (!hub || d->device_action == POLICY_DEVICE_ALLOW)
-		return;
-	which = d->device_action == POLICY_DEVICE_BLOCK ? POLICY_NOTICE_DEVICE_BLOCK
-							: POLICY_NOTICE_DEVICE_READ_ONLY;
-	policy_render_notice(policy, which, POLICY_LANG_ZH_TW, d, &ev, zh, sizeof(zh));
-	policy_render_notice(policy, which, POLICY_LANG_EN, d, &ev, en, sizeof(en));
-	device_name(dev, name, sizeof(name));
-	device_key(dev, key, sizeof(key));
-	n.uid = n.loginuid = (uid_t)-1;
-	n.action = policy_device_action_name(d->device_action);
-	n.device = name;
-	n.device_key = key;
-	n.reason = d->rule_reason;
-	n.message_zh = zh;
-	n.message_en = en;
-	n.contact = policy_contact(policy);
-	clock_gettime(CLOCK_REALTIME, &n.observed);
+	n.reason = o->rule_reason;
+	n.message_zh = o->message_zh;
+	n.message_en = o->message_en;
+	n.contact = o->contact;
+	n.observed = o->time;
 	notify_publish(hub, &n);
 }
 

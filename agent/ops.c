@@ -88,6 +88,7 @@ static int sys_unmark_internal(struct agent *a, const char *mount_point)
 
 const struct agent_ops agent_system_ops = {
     .opener = fan_opener_read,
+    .locale = procfd_locale,
     .held_files = procfd_scan,
     .open_held = procfd_open,
     .fd_path = fan_fd_path,

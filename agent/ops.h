@@ -31,8 +31,10 @@ struct act_receipt {
 };
 
 struct agent_ops {
-	/* Who: the opener of an event, from /proc/PID (fan_opener_read). */
+	/* Who: the opener of an event, from /proc/PID (fan_opener_read), and
+	 * the language it reads (procfd_locale; NULL: not known). */
 	int (*opener)(pid_t pid, struct fan_opener *out);
+	int (*locale)(pid_t pid, char *out, size_t size);
 	/* What a process holds open (procfd_scan), and one of those files
 	 * opened for reading (procfd_open). */
 	int (*held_files)(pid_t pid, const struct procfd_query *query, struct procfd_file *out,

@@ -14,6 +14,7 @@
 #include "agent/act.h"
 #include "agent/agent.h"
 #include "agent/inventory.h"
+#include "agent/notice.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -424,6 +425,7 @@ static void device_gone(struct removable *r, dev_t devnum)
 	 * medium there must not inherit read-only. */
 	if (k->action == POLICY_DEVICE_READ_ONLY)
 		r->a->ops->set_read_only(k->ev.device.devnode, false);
+	notice_device_removed(r->a->notify, &k->ev.device);
 	pthread_rwlock_wrlock(&r->lock);
 	if (device_has_mounts(r, devnum))
 		k->present = false;

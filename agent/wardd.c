@@ -23,6 +23,7 @@
 #include "agent/agent.h"
 #include "agent/control.h"
 #include "agent/decide.h"
+#include "agent/notice.h"
 #include "agent/privs.h"
 #include "agent/reader.h"
 #include "agent/record.h"
@@ -135,9 +136,12 @@ static void reload(struct daemon *d)
 {
 	struct agent *a = &d->a;
 	struct policy *next = load_policy(a->cfg.policy_dir);
+	struct policy *before = policy_current_get(a->policy);
 	char summary[256];
 
 	if (next) {
+		/* The person an approval is for hears of it now. */
+		notice_approvals(a->notify, before, next);
 		policy_current_set(a->policy, next);
 		atomic_fetch_add(&a->n.reloads_ok, 1);
 		policy_summary(next, summary, sizeof(summary));
@@ -149,6 +153,7 @@ static void reload(struct daemon *d)
 			  a->cfg.policy_dir);
 	}
 	record_policy_reload(a, a->cfg.policy_dir, next != NULL);
+	policy_unref(before);
 }
 
 /* ---- setup, one step each ---- */
@@ -282,6 +287,30 @@ static void open_stores(struct daemon *d)
 	    class_cache_new(CACHE_SLOTS, &a->cache) < 0)
 		fatalx("out of memory");
 	atomic_store(&a->deadline_ms, effective_deadline(a));
+}
+
+/* Pop-ups: the hub (its thread starts after the signal mask is set, so it
+ * takes no signal) subscribed to the act stage before any worker acts.  A
+ * courtesy to the person, not a control: without it wardd still decides
+ * and records everything. */
+static void start_notify(struct daemon *d)
+{
+	struct agent *a = &d->a;
+	struct notify_options o = {0};
+	struct act_subscriber sub = {.name = "pop-ups", .notify = notice_outcome};
+	char path[PATH_MAX];
+	int r;
+
+	path_join(path, sizeof(path), a->cfg.runtime_dir, NOTIFY_SOCKET_NAME);
+	o.socket_path = path;
+	r = notify_start(&o, &a->notify);
+	if (r == 0) {
+		sub.arg = a->notify;
+		r = act_subscribe(a->act, &sub);
+	}
+	if (r < 0)
+		log_warnx("cannot listen on %s: %s; staff will see no pop-ups", path,
+			  strerror(-r));
 }
 
 /* Scanners first: they are exec'd, but fork before threads is tidier. */
@@ -451,6 +480,8 @@ static void shut_down(struct daemon *d)
 	pool_stop(a->pool);
 	for (unsigned i = 0; i < a->cfg.workers; i++)
 		scanner_stop(a->scanners[i]);
+	/* The main thread's own outcomes (devices) ended with the loop. */
+	notify_stop(a->notify);
 	close(d->control);
 	unlink(d->socket_path);
 	removable_free(a->removable);
@@ -477,6 +508,7 @@ int main(int argc, char **argv)
 	start_scanners(d);
 	take_signals(d);
 	open_groups(d);
+	start_notify(d);
 	start_threads(d);
 	/* Devices, then mounts: marks go in place. */
 	if (removable_watch(a->removable) < 0)

@@ -58,8 +58,7 @@ chown "$U1" "$NOTIFY_DIR/$U1/docs/報告.odt"
 check "$U1's cp of a 密 document fails with EPERM" \
 	eperm_from as_user "$U1" cp "$NOTIFY_DIR/$U1/docs/報告.odt" "$M/$U1/"
 check "the pop-up was shown" helper_wait "$U1" "shown id=[0-9]+ count=1 summary=已阻擋複製：報告.odt"
-REF=$(journal_grep '"event":"copy-destination"' "\"uid\":$(user_uid "$U1")," '報告.odt' |
-	sed -n 's/.*"ref":"\([0-9A-Z]\{4\}-[0-9A-Z]\{4\}\)".*/\1/p' | head -1)
+REF=$(journal_ref '"event":"copy-destination"' "\"uid\":$(user_uid "$U1")," '報告.odt')
 check "the journal holds the record's reference code" test -n "$REF"
 sleep 0.5
 check "screenshot kept" screenshot "$U1" "$ARTIFACTS/notify-desktop-zh.png"

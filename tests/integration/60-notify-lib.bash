@@ -21,6 +21,9 @@
 #   history_mark NAME           the highest id dunst has given so far
 #   screenshot NAME FILE        the whole screen as PNG
 #   user_uid NAME
+#   journal_ref PATTERN...      the reference code (docs/protocol.md §2.3, worked
+#                               out here on its own) of the first decision
+#                               record in the journal matching every pattern
 NOTIFY_DIR=$(mktemp -d /tmp/ward-notify-test.XXXXXX)
 chmod 755 "$NOTIFY_DIR"
 NOTIFY_USERS=()
@@ -59,6 +62,18 @@ notify_user() {
 }
 
 user_uid() { id -u "$1"; }
+
+journal_ref() {
+	local id
+	id=$(journal_grep "$@" | grep -v '"decision":' | head -1 |
+		sed -n 's/.*"record_id":"\([0-9a-f-]*\)".*/\1/p')
+	[ -n "$id" ] || return 1
+	python3 -c '
+import sys
+bits = int(sys.argv[1].replace("-", "")[:10], 16)
+code = "".join("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[(bits >> (35 - 5 * i)) & 31] for i in range(8))
+print(code[:4] + "-" + code[4:])' "$id"
+}
 helper_log() { echo "$NOTIFY_DIR/$1/ward-notify.log"; }
 
 # The environment a desktop session of NAME has.

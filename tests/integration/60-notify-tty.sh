@@ -51,9 +51,7 @@ wait_lines() { # NAME N [SECONDS]
 	done
 	return 1
 }
-ref_of() { # NAME FILE-PATTERN
-	journal_grep "\"uid\":$(user_uid "$1")," "$2" | sed -n 's/.*"ref":"\([0-9A-Z-]*\)".*/\1/p' | head -1
-}
+ref_of() { journal_ref "\"uid\":$(user_uid "$1")," "$2"; } # NAME FILE-PATTERN
 for u in "$U3" "$U4" "$U5"; do check "a terminal for $u" terminal "$u"; done
 
 # ---- one copy, a hostile name ----
