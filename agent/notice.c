@@ -79,7 +79,7 @@ void notice_outcome(void *hub, const struct act_outcome *o)
 	n.english = o->english;
 	n.outcome = o->outcome;
 	n.level = o->content && o->content->level != WARD_LEVEL_NONE ? level_name(o->content->level)
-								      : NULL;
+								     : NULL;
 	n.file = n.kind == NOTICE_EVENT ? o->name : NULL;
 	n.device = name;
 	n.device_key = key;

@@ -309,8 +309,7 @@ static void start_notify(struct daemon *d)
 		r = act_subscribe(a->act, &sub);
 	}
 	if (r < 0)
-		log_warnx("cannot listen on %s: %s; staff will see no pop-ups", path,
-			  strerror(-r));
+		log_warnx("cannot listen on %s: %s; staff will see no pop-ups", path, strerror(-r));
 }
 
 /* Scanners first: they are exec'd, but fork before threads is tidier. */

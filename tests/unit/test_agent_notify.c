@@ -19,10 +19,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "agent/notice.h"
 #include "agent/notify.h"
 #include "agent/notify_msg.h"
 #include "agent/notify_tty.h"
 #include "common/json.h"
+#include "common/record_id.h"
 #include "common/termsafe.h"
 #include "common/util.h"
 
@@ -468,6 +470,131 @@ static void garbage_from_a_client_is_ignored(void **state)
 	close(fd);
 }
 
+/* ---- act's outcomes as notices (notice.c) ---- */
+
+static struct act_outcome outcome(enum policy_notice notice, const char *event,
+				  const struct ward_device *dev, const struct classify_result *c)
+{
+	struct act_outcome o = {
+	    .stage = ACT_STAGE_DECISION,
+	    .record_id = "01234567-89ab-4cde-8f01-23456789abcd",
+	    .event = event,
+	    .action = "block",
+	    .file_action = POLICY_BLOCK,
+	    .outcome = "denied",
+	    .content = c,
+	    .rule_reason = "公務機密非經核准不得複製攜出",
+	    .has_notice = true,
+	    .notice = notice,
+	    .message_zh = "已阻擋：……",
+	    .message_en = "Blocked: ...",
+	    .contact = "政風處 (089)320247",
+	    .uid = getuid(),
+	    .loginuid = (uid_t)-1,
+	    .pid = 4242,
+	    .name = "報告.odt",
+	    .device = dev,
+	};
+
+	clock_gettime(CLOCK_REALTIME, &o.time);
+	return o;
+}
+
+static void outcomes_become_the_right_notices(void **state)
+{
+	struct hub_fixture *f = *state;
+	struct ward_device dev = {.vendor_id = 0x0781,
+				  .product_id = 0x5567,
+				  .serial = "S1",
+				  .vendor = "SanDisk",
+				  .model = "Cruzer",
+				  .devnode = "/dev/sdb1"};
+	struct classify_result c = {.level = WARD_LEVEL_CONFIDENTIAL};
+	struct act_outcome o = outcome(POLICY_NOTICE_BLOCK, ACT_EVENT_COPY_DESTINATION, &dev, &c);
+	int fd = client(f, "x11");
+	char ref[RECORD_REF_LEN];
+	json_t *p;
+
+	notice_outcome(f->hub, &o);
+	p = next_packet(fd, 2000);
+	assert_string_equal(type_of(p), "event");
+	assert_string_equal(wjson_str(p, "action"), "block");
+	assert_string_equal(wjson_str(p, "ref"), "04HM-ASW9"); /* record_ref of the id */
+	assert_string_equal(wjson_str(p, "file"), "報告.odt");
+	assert_string_equal(wjson_str(p, "level"), "機密");
+	assert_string_equal(wjson_str(p, "device"), "SanDisk Cruzer");
+	assert_string_equal(wjson_str(p, "message_zh"), "已阻擋：……");
+	json_decref(p);
+
+	/* An outcome record: the code is the decision's, not its own. */
+	o.stage = ACT_STAGE_OUTCOME;
+	strcpy(o.decision_id, "d41d8cd9-8f00-4204-a980-0998ecf8427e");
+	strcpy(o.record_id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+	notice_outcome(f->hub, &o);
+	p = next_packet(fd, 2000);
+	assert_int_equal(record_ref(o.decision_id, ref), 0);
+	assert_string_equal(wjson_str(p, "ref"), ref);
+	json_decref(p);
+
+	/* The fail mode's denial is a refused copy to the person. */
+	o = outcome(POLICY_NOTICE_FAIL, ACT_EVENT_COPY_DESTINATION, &dev, NULL);
+	o.action = "fail-mode";
+	notice_outcome(f->hub, &o);
+	p = next_packet(fd, 2000);
+	assert_string_equal(wjson_str(p, "action"), "block");
+	assert_null(wjson_str(p, "level"));
+	json_decref(p);
+
+	/* Not told: an exemption (an audit), no notice, each open on a
+	 * blocked medium (its insertion was announced). */
+	o = outcome(POLICY_NOTICE_EXEMPTED, ACT_EVENT_COPY_DESTINATION, &dev, &c);
+	notice_outcome(f->hub, &o);
+	o = outcome(POLICY_NOTICE_BLOCK, ACT_EVENT_COPY_DESTINATION, &dev, &c);
+	o.has_notice = false;
+	notice_outcome(f->hub, &o);
+	o = outcome(POLICY_NOTICE_DEVICE_BLOCK, ACT_EVENT_DEVICE_BLOCK, &dev, NULL);
+	notice_outcome(f->hub, &o);
+	assert_null(next_packet(fd, 300));
+
+	/* A medium: to every session, whoever the record names. */
+	o = outcome(POLICY_NOTICE_DEVICE_READ_ONLY, ACT_EVENT_DEVICE, &dev, NULL);
+	o.uid = getuid() + 1;
+	notice_outcome(f->hub, &o);
+	p = next_packet(fd, 2000);
+	assert_string_equal(type_of(p), "device");
+	assert_string_equal(wjson_str(p, "action"), "read-only");
+	assert_null(wjson_str(p, "file"));
+	json_decref(p);
+	/* Announced once; again after it was taken out. */
+	notice_outcome(f->hub, &o);
+	assert_null(next_packet(fd, 300));
+	notice_device_removed(f->hub, &dev);
+	notice_outcome(f->hub, &o);
+	p = next_packet(fd, 2000);
+	assert_string_equal(type_of(p), "device");
+	json_decref(p);
+	close(fd);
+}
+
+static void listening_needs_a_directory_nobody_else_writes(void **state)
+{
+	char dir[] = "/tmp/ward-notify-dir.XXXXXX", path[64];
+	struct notify_options o = {0};
+	struct notify_hub *hub = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/notify.sock", dir);
+	o.socket_path = path;
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(notify_start(&o, &hub), -EPERM);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(notify_start(&o, &hub), 0);
+	notify_stop(hub);
+	rmdir(dir);
+}
+
 /* ---- the terminal line ---- */
 
 static void escape_keeps_text_and_defuses_controls(void **state)
@@ -602,6 +729,9 @@ int main(void)
 					    hub_teardown),
 	    cmocka_unit_test_setup_teardown(garbage_from_a_client_is_ignored, hub_setup,
 					    hub_teardown),
+	    cmocka_unit_test_setup_teardown(outcomes_become_the_right_notices, hub_setup,
+					    hub_teardown),
+	    cmocka_unit_test(listening_needs_a_directory_nobody_else_writes),
 	    cmocka_unit_test(escape_keeps_text_and_defuses_controls),
 	    cmocka_unit_test(line_uses_the_persons_language),
 	    cmocka_unit_test(terminal_bursts_fold_and_are_rate_limited),
