@@ -7,6 +7,7 @@
 
 #include "agent/act.h"
 #include "agent/agent.h"
+#include "agent/notify.h"
 #include "agent/removable.h"
 #include "common/json.h"
 #include "common/util.h"
@@ -42,6 +43,10 @@ const struct status_counter status_counters[] = {
     COUNTER(proc_failures),
     COUNTER(effect_failures),
     COUNTER(records_dropped),
+    COUNTER(notify_clients),
+    COUNTER(notices),
+    COUNTER(notices_dropped),
+    COUNTER(terminal_lines),
 };
 const size_t status_n_counters = sizeof(status_counters) / sizeof(status_counters[0]);
 
@@ -54,6 +59,7 @@ int status_collect(struct agent *a, struct agent_status *out)
 {
 	struct medium *list = calloc(MEDIA_MAX, sizeof(*list));
 	struct pool_stats ps;
+	struct notify_stats ns;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
@@ -105,6 +111,11 @@ int status_collect(struct agent *a, struct agent_status *out)
 	out->proc_failures = atomic_load(&a->n.proc_failures);
 	out->effect_failures = atomic_load(&a->n.effect_failures);
 	out->records_dropped = act_dropped(a->act);
+	notify_get_stats(a->notify, &ns);
+	out->notify_clients = ns.clients;
+	out->notices = ns.published;
+	out->notices_dropped = ns.inbox_dropped + ns.client_dropped;
+	out->terminal_lines = ns.tty_lines;
 	return 0;
 }
 

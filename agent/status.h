@@ -27,7 +27,9 @@ struct agent_status {
 	    denied, quarantined, ignore_marks, classified, cache_hits, answered_by_deadline,
 	    answered_queue_full, dropped_notifications, scanner_restarts, journal_seq,
 	    journal_failures, policy_reloads, policy_reload_failures, queue_overflows,
-	    events_without_fd, proc_failures, effect_failures, records_dropped;
+	    events_without_fd, proc_failures, effect_failures, records_dropped,
+	    /* pop-ups (agent/notify.h) */
+	    notify_clients, notices, notices_dropped, terminal_lines;
 	struct status_medium *watched; /* heap, n_watched of them */
 	size_t n_watched;
 };

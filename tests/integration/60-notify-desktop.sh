@@ -44,6 +44,7 @@ check "a desktop for $U1 (Chinese by default)" desktop_start "$U1" C.UTF-8
 check "a desktop for $U2" desktop_start "$U2" C.UTF-8
 
 # An ext4 stick (users write there as themselves), a folder each.
+check_eq "wardctl status counts both sessions' ward-notify" 2 "$(agent_status_field notify_clients)"
 check "stick inserted" agent_stick N1 --fs ext4 --serial NOTIFY01
 M=$(stick_mnt N1)
 check "wardd watches it" agent_wait_watched "$M"

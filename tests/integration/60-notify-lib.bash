@@ -127,13 +127,22 @@ desktop_start() {
 }
 
 helper_restart() {
-	local name=$1 home=$NOTIFY_DIR/$1 pid
+	local name=$1 home=$NOTIFY_DIR/$1 pid before i
+	before=$(grep -c "connected to wardd" "$home/ward-notify.log" 2>/dev/null)
 	pid=$(cat "$home/helper.pid" 2>/dev/null)
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && sleep 0.2
 	runuser -u "$name" -- sh -c "echo \$\$ >'$home/helper.pid'; exec env -i $(_session_env "$name" | tr '\n' ' ') \
 		'$WARD_ROOT/$WARD_BUILD/ward-notify' --verbose --socket '$NOTIFY_SOCKET' \
 		${HELPER_OPTS:-} >>'$home/ward-notify.log' 2>&1" &
-	helper_wait "$name" "connected to wardd" 30
+	# This one's own greeting, not an earlier instance's in the same log.
+	for i in $(seq 1 300); do
+		[ "$(grep -c "connected to wardd" "$home/ward-notify.log" 2>/dev/null)" -gt "${before:-0}" ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "# ward-notify of $name did not connect; its log:" >&2
+	sed 's/^/#   /' "$home/ward-notify.log" >&2
+	return 1
 }
 
 desktop_stop() {
