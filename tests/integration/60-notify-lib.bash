@@ -128,7 +128,7 @@ desktop_start() {
 
 helper_restart() {
 	local name=$1 home=$NOTIFY_DIR/$1 pid before i
-	before=$(grep -c "connected to wardd" "$home/ward-notify.log" 2>/dev/null)
+	before=$(cat "$home/ward-notify.log" 2>/dev/null | grep -c "connected to wardd")
 	pid=$(cat "$home/helper.pid" 2>/dev/null)
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && sleep 0.2
 	runuser -u "$name" -- sh -c "echo \$\$ >'$home/helper.pid'; exec env -i $(_session_env "$name" | tr '\n' ' ') \
@@ -136,7 +136,7 @@ helper_restart() {
 		${HELPER_OPTS:-} >>'$home/ward-notify.log' 2>&1" &
 	# This one's own greeting, not an earlier instance's in the same log.
 	for i in $(seq 1 300); do
-		[ "$(grep -c "connected to wardd" "$home/ward-notify.log" 2>/dev/null)" -gt "${before:-0}" ] &&
+		[ "$(cat "$home/ward-notify.log" 2>/dev/null | grep -c "connected to wardd")" -gt "$before" ] &&
 			return 0
 		sleep 0.1
 	done
