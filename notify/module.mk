@@ -21,3 +21,21 @@ $(BUILD)/ward-notify: $(NOTIFY_GUI_OBJS) $(BUILD)/libward-notify.a $(BUILD)/libw
 UNIT_TESTS += $(BUILD)/tests/test_notify
 $(BUILD)/tests/test_notify: $(BUILD)/libward-notify.a $(BUILD)/libward-common.a
 $(BUILD)/tests/test_notify: TEST_PKGS := $(COMMON_PKGS)
+
+# make install (packaging/install.mk) also puts ward-notify where every
+# user's session starts it: the program, the systemd user unit (enable it
+# for everyone with `systemctl --global enable ward-notify.service`) and the
+# XDG autostart entry, their paths set to this layout.
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
+AUTOSTARTDIR ?= $(SYSCONFDIR)/xdg/autostart
+install: install-notify
+install-notify: all
+	$(INSTALL) -D -m 0755 $(BUILD)/ward-notify $(DESTDIR)$(BINDIR)/ward-notify
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(AUTOSTARTDIR)
+	sed -e 's|/usr/bin/|$(BINDIR)/|g' -e 's|/usr/share/doc/ward|$(DOCDIR)|g' \
+		notify/ward-notify.service >$(DESTDIR)$(USERUNITDIR)/ward-notify.service
+	sed -e 's|/usr/bin/|$(BINDIR)/|g' notify/ward-notify.desktop \
+		>$(DESTDIR)$(AUTOSTARTDIR)/ward-notify.desktop
+	chmod 0644 $(DESTDIR)$(USERUNITDIR)/ward-notify.service \
+		$(DESTDIR)$(AUTOSTARTDIR)/ward-notify.desktop
+.PHONY: install-notify

@@ -37,6 +37,11 @@ check_eq "wardd in sbin, 0755" 755 "$(mode "$root/sbin/wardd")"
 check_eq "wardd-scanner beside it, where wardd starts it from" 755 "$(mode "$root/sbin/wardd-scanner")"
 check_eq "wardctl in bin, 0755" 755 "$(mode "$root/bin/wardctl")"
 check_eq "ward-sender in sbin, 0755" 755 "$(mode "$root/sbin/ward-sender")"
+check_eq "ward-notify in bin, 0755" 755 "$(mode "$root/bin/ward-notify")"
+check "its user unit runs the installed ward-notify" \
+	grep -qx "ExecStart=$prefix/bin/ward-notify" "$root/lib/systemd/user/ward-notify.service"
+check "its XDG autostart entry too" \
+	grep -qx "Exec=$prefix/bin/ward-notify" "$stage$etc/xdg/autostart/ward-notify.desktop"
 for f in policy/default/*.rules; do
 	name=$(basename "$f")
 	check "default policy $name in $etc/ward/policy.d" cmp -s "$f" "$stage$etc/ward/policy.d/$name"
