@@ -153,8 +153,7 @@ int cmd_status(int argc, char **argv)
 				   "政策重新載入失敗 / policy reload failures");
 		print_status_field(reply, "notify_clients",
 				   "彈出視窗連線 / pop-up sessions connected");
-		print_status_field(reply, "notices_dropped",
-				   "未送達的通知 / notices dropped");
+		print_status_field(reply, "notices_dropped", "未送達的通知 / notices dropped");
 	}
 	return strcmp(ready, "true") == 0 ? 0 : 1;
 }
