@@ -698,6 +698,20 @@ size_t policy_explain(const struct policy *policy, const struct policy_event *ev
 	return sb.len;
 }
 
+/* {level} as the person reading the notice says it: a file blocked for its
+ * personal data or because it could not be read has no level, and a
+ * "none" would read as a level of that name. */
+static const char *level_for_people(const struct policy_event *ev, enum policy_lang lang)
+{
+	bool en = lang == POLICY_LANG_EN;
+
+	if (!ev || !ev->content)
+		return en ? "level not determined" : "密等未判定";
+	if (ev->content->level == WARD_LEVEL_NONE)
+		return en ? "not marked" : "未標示密等";
+	return en ? level_name_en(ev->content->level) : level_name(ev->content->level);
+}
+
 size_t policy_render_notice(const struct policy *policy, enum policy_notice notice,
 			    enum policy_lang lang, const struct policy_decision *d,
 			    const struct policy_event *ev, char *buf, size_t size)
@@ -721,10 +735,7 @@ size_t policy_render_notice(const struct policy *policy, enum policy_notice noti
 			const char *val = NULL;
 
 			if (n == 5 && memcmp(s + 1, "level", 5) == 0)
-				val = ev && ev->content ? (lang == POLICY_LANG_EN
-							       ? level_name_en(ev->content->level)
-							       : level_name(ev->content->level))
-							: "";
+				val = level_for_people(ev, lang);
 			else if (n == 6 && memcmp(s + 1, "reason", 6) == 0)
 				val = d && d->rule_reason ? d->rule_reason : "";
 			else if (n == 4 && memcmp(s + 1, "rule", 4) == 0)

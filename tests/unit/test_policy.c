@@ -319,6 +319,17 @@ static void default_when_no_rules(void **state)
 	policy_unref(p);
 }
 
+static void assert_block_notice(const struct policy *p, const struct policy_decision *d,
+				const struct policy_event *ev, const char *zh, const char *en)
+{
+	char buf[512];
+
+	policy_render_notice(p, POLICY_NOTICE_BLOCK, POLICY_LANG_ZH_TW, d, ev, buf, sizeof(buf));
+	assert_string_equal(buf, zh);
+	policy_render_notice(p, POLICY_NOTICE_BLOCK, POLICY_LANG_EN, d, ev, buf, sizeof(buf));
+	assert_string_equal(buf, en);
+}
+
 static void settings(void **state)
 {
 	struct policy *p =
@@ -338,7 +349,6 @@ static void settings(void **state)
 	struct ward_device dev = {.bus = DEVICE_BUS_MMC};
 	struct fixture f;
 	struct policy_decision d;
-	char buf[512];
 
 	(void)state;
 	assert_string_equal(policy_contact(p), "政風處 (089)320247 分機 123");
@@ -360,12 +370,18 @@ static void settings(void **state)
 	assert_int_equal(policy_decide(p, &f.ev, &d), 0);
 	assert_int_equal(d.action, POLICY_BLOCK);
 	assert_true(d.report);
-	policy_render_notice(p, POLICY_NOTICE_BLOCK, POLICY_LANG_ZH_TW, &d, &f.ev, buf,
-			     sizeof(buf));
-	assert_string_equal(buf, "已阻擋 機密：不得攜出。洽 政風處 (089)320247 分機 123");
-	policy_render_notice(p, POLICY_NOTICE_BLOCK, POLICY_LANG_EN, &d, &f.ev, buf, sizeof(buf));
-	assert_string_equal(
-	    buf, "Blocked confidential: 不得攜出. Ask 政風處 (089)320247 分機 123 \"now\"");
+	assert_block_notice(
+	    p, &d, &f.ev, "已阻擋 機密：不得攜出。洽 政風處 (089)320247 分機 123",
+	    "Blocked confidential: 不得攜出. Ask 政風處 (089)320247 分機 123 \"now\"");
+	/* A file blocked for what it holds, not its marking, has no level. */
+	f.content.level = WARD_LEVEL_NONE;
+	assert_block_notice(
+	    p, &d, &f.ev, "已阻擋 未標示密等：不得攜出。洽 政風處 (089)320247 分機 123",
+	    "Blocked not marked: 不得攜出. Ask 政風處 (089)320247 分機 123 \"now\"");
+	f.ev.content = NULL;
+	assert_block_notice(
+	    p, &d, &f.ev, "已阻擋 密等未判定：不得攜出。洽 政風處 (089)320247 分機 123",
+	    "Blocked level not determined: 不得攜出. Ask 政風處 (089)320247 分機 123 \"now\"");
 	policy_unref(p);
 
 	/* defaults */
