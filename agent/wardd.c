@@ -21,6 +21,7 @@
 
 #include "agent/act.h"
 #include "agent/agent.h"
+#include "agent/approvals.h"
 #include "agent/control.h"
 #include "agent/decide.h"
 #include "agent/notice.h"
@@ -54,9 +55,11 @@ struct daemon {
 	const char *config_path;
 	bool foreground;
 	bool verbose;
-	int signals;  /* signalfd */
-	int control;  /* listening socket */
-	int watchdog; /* timerfd, -1 without a systemd watchdog */
+	int signals;		     /* signalfd */
+	int control;		     /* listening socket */
+	int watchdog;		     /* timerfd, -1 without a systemd watchdog */
+	int approvals_timer;	     /* timerfd: the sender's approvals looked at */
+	struct approvals *approvals; /* from the review console, via the sender */
 };
 
 /* wardd only checks what its scanners answer; classifying is
@@ -394,7 +397,28 @@ static void open_control(struct daemon *d)
 	}
 }
 
+/* Every 2 s the approvals the sender received (agent/approvals.c). */
+static void open_approvals(struct daemon *d)
+{
+	struct itimerspec its = {.it_interval = {.tv_sec = 2}, .it_value = {.tv_sec = 2}};
+
+	d->approvals = approvals_new(d->a.cfg.state_dir);
+	d->approvals_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (!d->approvals || d->approvals_timer < 0 ||
+	    timerfd_settime(d->approvals_timer, 0, &its, NULL) < 0)
+		fatal("cannot watch for approvals");
+}
+
 /* ---- the loop ---- */
+
+static void approvals_tick(struct daemon *d)
+{
+	uint64_t ticks;
+
+	if (read(d->approvals_timer, &ticks, sizeof(ticks)) > 0 &&
+	    approvals_sync(d->approvals, d->a.policy))
+		reload(d);
+}
 
 static void watchdog_tick(struct daemon *d)
 {
@@ -433,15 +457,16 @@ static void run(struct daemon *d)
 	struct agent *a = &d->a;
 
 	for (bool running = true; running;) {
-		struct pollfd pfd[5] = {
+		struct pollfd pfd[6] = {
 		    {d->signals, POLLIN, 0},
 		    {removable_udev_fd(a->removable), POLLIN, 0},
 		    {removable_mounts_fd(a->removable), POLLPRI, 0},
 		    {d->control, POLLIN, 0},
+		    {d->approvals_timer, POLLIN, 0},
 		    {d->watchdog, POLLIN, 0},
 		};
 
-		if (poll(pfd, d->watchdog >= 0 ? 5 : 4, -1) < 0) {
+		if (poll(pfd, d->watchdog >= 0 ? 6 : 5, -1) < 0) {
 			if (errno != EINTR)
 				log_warn("poll");
 			continue;
@@ -454,7 +479,9 @@ static void run(struct daemon *d)
 			removable_mounts_changed(a->removable);
 		if (pfd[3].revents & POLLIN)
 			control_serve_one(d->control, status_answer, a);
-		if (d->watchdog >= 0 && (pfd[4].revents & POLLIN)) {
+		if (pfd[4].revents & POLLIN)
+			approvals_tick(d);
+		if (d->watchdog >= 0 && (pfd[5].revents & POLLIN)) {
 			uint64_t ticks;
 
 			if (read(d->watchdog, &ticks, sizeof(ticks)) > 0)
@@ -482,6 +509,8 @@ static void shut_down(struct daemon *d)
 	/* The main thread's own outcomes (devices) ended with the loop. */
 	notify_stop(a->notify);
 	close(d->control);
+	close(d->approvals_timer);
+	approvals_free(d->approvals);
 	unlink(d->socket_path);
 	removable_free(a->removable);
 	journal_close(a->journal);
@@ -513,6 +542,7 @@ int main(int argc, char **argv)
 	if (removable_watch(a->removable) < 0)
 		fatalx("cannot watch removable media");
 	open_control(d);
+	open_approvals(d);
 	r = privs_drop();
 	if (r < 0)
 		log_warnx("cannot drop unneeded capabilities: %s", strerror(-r));

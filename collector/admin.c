@@ -7,31 +7,26 @@
  *   verify                                        recompute the log from the stored records and
  *                                                 re-verify every chain (exit 1 on any finding)
  *   export DIR (--agent ID | --ref CODE)...       an evidence bundle (evidence.c)
- *   first-admin NAME                              the review console's first administrator, with a
- *                                                 one-time password printed once (only while there
- *                                                 is no administrator; exit 3 otherwise) */
+ *   first-admin NAME, user ..., supervisors DIR   the review console's accounts (console/cli.c) */
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/rand.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "collector/console/console.h"
 #include "collector/main.h"
 #include "collector/verify.h"
-#include "common/b64.h"
 #include "common/i18n.h"
 #include "common/log.h"
 #include "common/util.h"
 
 static int token_create(struct collector *c, int argc, char **argv)
 {
-	unsigned char id[8], secret[32];
-	char idhex[17], sec[48], hash[HASH_HEX_LEN + 1];
 	const char *label = NULL;
-	int64_t ttl_ms = c->token_ttl_ms, now = collector_now_ms();
+	int64_t ttl_ms = c->token_ttl_ms;
+	char token[ENROLL_TOKEN_MAX];
 	struct db *db;
 	int r;
 
@@ -41,19 +36,14 @@ static int token_create(struct collector *c, int argc, char **argv)
 		else if (strcmp(argv[i], "--label") == 0)
 			label = argv[i + 1];
 	}
-	if (RAND_bytes(id, sizeof(id)) != 1 || RAND_bytes(secret, sizeof(secret)) != 1)
-		return 1;
-	hex_encode(id, sizeof(id), idhex);
-	b64_encode(B64_URL, secret, sizeof(secret), sec);
-	sha256_hex(sec, strlen(sec), hash);
 	db = store_acquire(c->store);
-	r = store_token_add(db, idhex, hash, now, now + ttl_ms, label);
+	r = enroll_token_new(db, ttl_ms, label, token);
 	store_release(c->store, db);
 	if (r < 0) {
 		log_warnx("%s", _("the token could not be stored"));
 		return 1;
 	}
-	printf("%s.%s\n", idhex, sec);
+	printf("%s\n", token);
 	return 0;
 }
 
@@ -107,39 +97,6 @@ static int checkpoints_show(struct collector *c, int n)
 	return rows ? 0 : 1;
 }
 
-/* The password is kept only as an Argon2id hash (libsodium's
- * crypto_pwhash_str); the console makes its holder choose a new one. */
-static int first_admin(struct collector *c, const char *name)
-{
-	static const char sql[] = "INSERT INTO admins (name, otp_hash, created_at)"
-				  " SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM admins)";
-	unsigned char raw[15];
-	char otp[24], hash[crypto_pwhash_STRBYTES];
-	struct db_val p[3];
-	int64_t changes = 0;
-	struct db *db;
-	int r;
-
-	if (sodium_init() < 0 || RAND_bytes(raw, sizeof(raw)) != 1)
-		return 1;
-	b64_encode(B64_URL, raw, sizeof(raw), otp);
-	if (crypto_pwhash_str(hash, otp, strlen(otp), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		return 1;
-	p[0] = DBV_TEXT(name);
-	p[1] = DBV_TEXT(hash);
-	p[2] = DBV_INT(collector_now_ms());
-	db = store_acquire(c->store);
-	r = db_exec(db, sql, p, 3, &changes);
-	store_release(c->store, db);
-	if (r < 0)
-		return 1;
-	if (changes == 0)
-		return 3;
-	printf("%s\n", otp);
-	return 0;
-}
-
 int admin_main(const struct collector_opts *o, int argc, char **argv)
 {
 	struct collector c;
@@ -148,7 +105,8 @@ int admin_main(const struct collector_opts *o, int argc, char **argv)
 	if (argc < 1) {
 		fprintf(stderr, "%s",
 			_("usage: ward-collector admin token create|agents|revoke ID|"
-			  "checkpoints [N]|verify|export DIR ...\n"));
+			  "checkpoints [N]|verify|export DIR ...|first-admin NAME|user ...|"
+			  "supervisors DIR\n"));
 		return 2;
 	}
 	/* Admin commands need the database and the log key, never the CA. */
@@ -166,10 +124,10 @@ int admin_main(const struct collector_opts *o, int argc, char **argv)
 		status = verify_all(&c, stdout);
 	else if (strcmp(argv[0], "export") == 0 && argc >= 3)
 		status = evidence_export(&c, argv[1], argc - 2, argv + 2);
-	else if (strcmp(argv[0], "first-admin") == 0 && argc == 2)
-		status = first_admin(&c, argv[1]);
-	else
+	else if ((status = console_admin(&c, argc, argv)) < 0) {
 		fprintf(stderr, "%s", _("ward-collector admin: unknown command\n"));
+		status = 2;
+	}
 	collector_close(&c);
 	return status;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "collector/collector.h"
+#include "collector/console/console.h"
 #include "collector/http.h"
 #include "common/json.h"
 #include "common/jws.h"
@@ -21,6 +22,34 @@ int64_t collector_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int collector_log_key(struct collector *c, const char *state_dir, const char *origin)
+{
+	char path[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/checkpoint.key", state_dir);
+	r = ed25519_load_private_pem(path, &c->log.key);
+	if (r == -ENOENT) {
+		r = ed25519_generate(&c->log.key);
+		if (r == 0)
+			r = ed25519_create_private_pem(&c->log.key, path);
+		if (r == -EEXIST) {
+			/* An admin command and the service started together:
+			 * the first key written is the log's. */
+			ed25519_free(&c->log.key);
+			r = ed25519_load_private_pem(path, &c->log.key);
+		}
+	}
+	if (r < 0)
+		return r;
+	str_copy(c->log.origin, sizeof(c->log.origin), origin);
+	str_copy(c->log.name, sizeof(c->log.name), origin);
+	r = note_verifier_init(&c->log.verifier, c->log.name, c->log.key.pub);
+	if (r == 0)
+		r = note_verifier_key(&c->log.verifier, c->vkey, sizeof(c->vkey));
+	return r;
 }
 
 int receipt_tail(struct tlog_batch *b, const char *note, int64_t known_size, json_t *obj)
@@ -191,6 +220,8 @@ static int heartbeat_store(struct collector *c, struct db *db, const struct agen
 		e = store_agent_set_heartbeat(db, a->chain.agent_id, now, hb->boot_id, hb->head_seq,
 					      hb->backlog, hb->policy_version);
 	if (e == 0)
+		e = console_approvals_deliver(db, a->chain.agent_id, now, out);
+	if (e == 0)
 		e = db_commit(db);
 	else
 		db_rollback(db);
@@ -232,7 +263,6 @@ void api_heartbeat(void *ctx, const struct http_request *req, struct http_reply 
 		http_error(reply, 400, "rejected", why);
 	} else {
 		out = json_pack("{sI}", "contiguous_seq", (json_int_t)a.chain.head.seq);
-		json_object_set_new(out, "approvals", json_array());
 		if (heartbeat_store(c, db, &a, &hb, known, out) == 0)
 			http_json(reply, 200, out);
 		else {

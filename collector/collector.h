@@ -30,6 +30,12 @@ int64_t collector_now_ms(void);
  * sets c->log and c->vkey.  Returns 0 or -errno. */
 int collector_log_key(struct collector *c, const char *state_dir, const char *origin);
 
+/* A one-time enrollment token "<16 hex>.<43 base64url>" (protocol §3.1)
+ * valid for ttl_ms, into out; only the secret's SHA-256 is kept.  Returns
+ * 0 or -EIO. */
+#define ENROLL_TOKEN_MAX 64
+int enroll_token_new(struct db *db, int64_t ttl_ms, const char *label, char out[ENROLL_TOKEN_MAX]);
+
 /* The agent API's handlers (api.c, enroll.c): POST to v1/enroll, v1/records,
  * v1/heartbeat. */
 struct http_request;

@@ -45,6 +45,12 @@ struct db_rows *db_query(struct db *db, const char *sql, const struct db_val *pa
 	return db->drv->query(db, sql, params, n);
 }
 
+struct db_rows *db_query_adhoc(struct db *db, const char *sql, const struct db_val *params,
+			       size_t n)
+{
+	return db->drv->query_adhoc(db, sql, params, n);
+}
+
 bool db_next(struct db_rows *rows)
 {
 	return rows->drv->next(rows);

@@ -58,6 +58,12 @@ int db_exec(struct db *db, const char *sql, const struct db_val *params, size_t 
 
 /* Runs one query.  Returns the rows (possibly none) or NULL on error. */
 struct db_rows *db_query(struct db *db, const char *sql, const struct db_val *params, size_t n);
+/* The same for SQL built at run time (the console's filters): planned
+ * with its values every time and never kept prepared, so the many shapes
+ * a filter form makes neither fill the statement cache nor run on a
+ * generic plan. */
+struct db_rows *db_query_adhoc(struct db *db, const char *sql, const struct db_val *params,
+			       size_t n);
 /* Moves to the next row; false after the last. */
 bool db_next(struct db_rows *rows);
 bool db_col_null(struct db_rows *rows, int col);

@@ -11,6 +11,8 @@ struct db_driver {
 		    int64_t *changes);
 	struct db_rows *(*query)(struct db *db, const char *sql, const struct db_val *params,
 				 size_t n);
+	struct db_rows *(*query_adhoc)(struct db *db, const char *sql, const struct db_val *params,
+				       size_t n);
 	bool (*next)(struct db_rows *rows);
 	bool (*col_null)(struct db_rows *rows, int col);
 	const char *(*col_text)(struct db_rows *rows, int col, size_t *len);

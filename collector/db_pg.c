@@ -102,13 +102,17 @@ static const char *statement(struct pg_db *db, const char *sql)
 	return p->name;
 }
 
-/* Runs sql with params; NULL (error set) on failure. */
-static PGresult *run(struct pg_db *db, const char *sql, const struct db_val *params, size_t n)
+/* Runs sql with params, prepared once (or, adhoc, unnamed: planned with
+ * these values); NULL (error set) on failure. */
+static PGresult *run(struct pg_db *db, const char *sql, const struct db_val *params, size_t n,
+		     bool adhoc)
 {
 	const char *values[MAX_PARAMS];
 	int lengths[MAX_PARAMS], formats[MAX_PARAMS];
 	char ints[MAX_PARAMS][24];
-	const char *name = statement(db, sql);
+	const char *name = adhoc ? "" : statement(db, sql);
+	PGresult *res;
+	char *text;
 
 	if (!name || n > MAX_PARAMS)
 		return NULL;
@@ -139,14 +143,21 @@ static PGresult *run(struct pg_db *db, const char *sql, const struct db_val *par
 			values[i] = NULL;
 		}
 	}
-	return PQexecPrepared(db->conn, name, (int)n, values, lengths, formats, 0);
+	if (!adhoc)
+		return PQexecPrepared(db->conn, name, (int)n, values, lengths, formats, 0);
+	text = number_params(sql);
+	if (!text)
+		return NULL;
+	res = PQexecParams(db->conn, text, (int)n, NULL, values, lengths, formats, 0);
+	free(text);
+	return res;
 }
 
 static int pg_exec(struct db *base, const char *sql, const struct db_val *params, size_t n,
 		   int64_t *changes)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	PGresult *res = run(db, sql, params, n);
+	PGresult *res = run(db, sql, params, n, false);
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	int r = 0;
 
@@ -176,11 +187,8 @@ static int pg_exec_script(struct db *base, const char *sql)
 	return r;
 }
 
-static struct db_rows *pg_query(struct db *base, const char *sql, const struct db_val *params,
-				size_t n)
+static struct db_rows *pg_rows_of(struct pg_db *db, PGresult *res)
 {
-	struct pg_db *db = (struct pg_db *)base;
-	PGresult *res = run(db, sql, params, n);
 	struct pg_rows *rows;
 
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -199,6 +207,22 @@ static struct db_rows *pg_query(struct db *base, const char *sql, const struct d
 	rows->row = -1;
 	rows->nrows = PQntuples(res);
 	return &rows->base;
+}
+
+static struct db_rows *pg_query(struct db *base, const char *sql, const struct db_val *params,
+				size_t n)
+{
+	struct pg_db *db = (struct pg_db *)base;
+
+	return pg_rows_of(db, run(db, sql, params, n, false));
+}
+
+static struct db_rows *pg_query_adhoc(struct db *base, const char *sql, const struct db_val *params,
+				      size_t n)
+{
+	struct pg_db *db = (struct pg_db *)base;
+
+	return pg_rows_of(db, run(db, sql, params, n, true));
 }
 
 static bool pg_next(struct db_rows *base)
@@ -278,6 +302,7 @@ static const struct db_driver pg_driver = {
     .exec_script = pg_exec_script,
     .exec = pg_exec,
     .query = pg_query,
+    .query_adhoc = pg_query_adhoc,
     .next = pg_next,
     .col_null = pg_col_null,
     .col_text = pg_col_text,

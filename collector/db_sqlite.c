@@ -43,14 +43,15 @@ static void set_err(struct sqlite_db *db)
 }
 
 /* A prepared statement for sql: the cached one when free, else a fresh
- * one (*cached NULL) the caller finalizes. */
-static sqlite3_stmt *stmt_get(struct sqlite_db *db, const char *sql, struct cached_stmt **cached)
+ * one (*cached NULL) the caller finalizes; adhoc, always a fresh one. */
+static sqlite3_stmt *stmt_get(struct sqlite_db *db, const char *sql, struct cached_stmt **cached,
+			      bool adhoc)
 {
 	struct cached_stmt *slot = NULL;
 	sqlite3_stmt *stmt;
 
 	*cached = NULL;
-	for (size_t i = 0; i < STMT_CACHE; i++) {
+	for (size_t i = 0; i < STMT_CACHE && !adhoc; i++) {
 		struct cached_stmt *c = &db->cache[i];
 
 		if (c->sql && (c->sql == sql || strcmp(c->sql, sql) == 0)) {
@@ -124,7 +125,7 @@ static int sqlite_exec(struct db *base, const char *sql, const struct db_val *pa
 {
 	struct sqlite_db *db = (struct sqlite_db *)base;
 	struct cached_stmt *cached;
-	sqlite3_stmt *stmt = stmt_get(db, sql, &cached);
+	sqlite3_stmt *stmt = stmt_get(db, sql, &cached, false);
 	int rc, r = 0;
 
 	if (!stmt)
@@ -162,15 +163,15 @@ static int sqlite_exec_script(struct db *base, const char *sql)
 	return 0;
 }
 
-static struct db_rows *sqlite_query(struct db *base, const char *sql, const struct db_val *params,
-				    size_t n)
+static struct db_rows *sqlite_rows_of(struct db *base, const char *sql, const struct db_val *params,
+				      size_t n, bool adhoc)
 {
 	struct sqlite_db *db = (struct sqlite_db *)base;
 	struct sqlite_rows *rows = calloc(1, sizeof(*rows));
 
 	if (!rows)
 		return NULL;
-	rows->stmt = stmt_get(db, sql, &rows->cached);
+	rows->stmt = stmt_get(db, sql, &rows->cached, adhoc);
 	if (!rows->stmt || bind_all(db, rows->stmt, params, n) < 0) {
 		if (rows->stmt)
 			stmt_put(rows->stmt, rows->cached);
@@ -180,6 +181,18 @@ static struct db_rows *sqlite_query(struct db *base, const char *sql, const stru
 	rows->base.drv = &sqlite_driver;
 	rows->db = db;
 	return &rows->base;
+}
+
+static struct db_rows *sqlite_query(struct db *base, const char *sql, const struct db_val *params,
+				    size_t n)
+{
+	return sqlite_rows_of(base, sql, params, n, false);
+}
+
+static struct db_rows *sqlite_query_adhoc(struct db *base, const char *sql,
+					  const struct db_val *params, size_t n)
+{
+	return sqlite_rows_of(base, sql, params, n, true);
 }
 
 static bool sqlite_next(struct db_rows *base)
@@ -291,6 +304,7 @@ static const struct db_driver sqlite_driver = {
     .exec_script = sqlite_exec_script,
     .exec = sqlite_exec,
     .query = sqlite_query,
+    .query_adhoc = sqlite_query_adhoc,
     .next = sqlite_next,
     .col_null = sqlite_col_null,
     .col_text = sqlite_col_text,

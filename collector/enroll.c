@@ -3,15 +3,41 @@
  * sender's TLS key.  The token is consumed and the agent created in one
  * transaction; nothing is kept when anything fails. */
 #include <errno.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector/collector.h"
 #include "collector/http.h"
+#include "common/b64.h"
 #include "common/json.h"
 #include "common/jws.h"
 #include "common/util.h"
+
+int enroll_token_new(struct db *db, int64_t ttl_ms, const char *label, char out[ENROLL_TOKEN_MAX])
+{
+	unsigned char id[8], secret[32];
+	char idhex[17], sec[48], hash[HASH_HEX_LEN + 1];
+	int64_t now = collector_now_ms();
+	int r;
+
+	if (RAND_bytes(id, sizeof(id)) != 1 || RAND_bytes(secret, sizeof(secret)) != 1)
+		return -EIO;
+	hex_encode(id, sizeof(id), idhex);
+	b64_encode(B64_URL, secret, sizeof(secret), sec);
+	sha256_hex(sec, strlen(sec), hash);
+	r = db_begin(db, true);
+	if (r == 0)
+		r = store_token_add(db, idhex, hash, now, now + ttl_ms, label);
+	if (r == 0)
+		r = db_commit(db);
+	else
+		db_rollback(db);
+	if (r == 0)
+		snprintf(out, ENROLL_TOKEN_MAX, "%s.%s", idhex, sec);
+	return r;
+}
 
 struct enrollment {
 	struct jws jws;

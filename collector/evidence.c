@@ -5,7 +5,11 @@
  *                              every record that announced a ratchet key they need
  *   bundle.json                the latest checkpoint, the collector's key, each record's
  *                              index, seq and inclusion proof, the agents' enrollment keys
- *   verify.mjs                 checks all of it with the npm jose package and node:crypto */
+ *   verify.mjs                 checks all of it with the npm jose package and node:crypto
+ *
+ * The review console (collector/console/export.c) writes the same files
+ * into an archive for the incidents a reviewer selected, their review
+ * actions (collector leaves, signed with the collector's key) among them. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -62,11 +66,16 @@ static const char VERIFY_MJS[] =
     "for (const [id, a] of Object.entries(b.agents)) keys[id] = { jwk: a.ratchet_key1, index: 1 };\n"
     "const chain = b.records.filter((r) => r.status === 'stored')\n"
     "  .sort((x, y) => x.agent_id.localeCompare(y.agent_id) || x.seq - y.seq);\n"
+    "// Review actions are the collector's own leaves, signed with its key.\n"
+    "const collectorJwk = { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') };\n"
     "for (const rec of b.records) {\n"
     "  const jws = readFileSync(new URL('./records/' + rec.index + '.jws', import.meta.url), "
     "'utf8');\n"
     "  if (!included(Buffer.from(jws), rec.index, size, rec.proof)) fail('inclusion of leaf ' + "
     "rec.index);\n"
+    "  if (!rec.agent_id) try { await compactVerify(jws, await importJWK(collectorJwk, "
+    "'EdDSA')); }\n"
+    "  catch (e) { fail('collector signature of leaf ' + rec.index + ': ' + e.message); }\n"
     "}\n"
     "for (const rec of chain) {\n"
     "  const jws = readFileSync(new URL('./records/' + rec.index + '.jws', import.meta.url), "
@@ -84,8 +93,9 @@ static const char VERIFY_MJS[] =
     "${size}`);\n"
     "process.exit(bad ? 1 : 0);\n";
 
-static int write_text(const char *dir, const char *name, const char *text, size_t len)
+static int write_text(void *ctx, const char *name, const char *text, size_t len)
 {
+	const char *dir = ctx;
 	char path[4096];
 	FILE *f;
 	int r = 0;
@@ -122,9 +132,11 @@ static json_t *agent_keys(struct db *db, const char *id)
 	return out;
 }
 
-/* One selector's leaves into records[] and the files. */
-static int export_selector(struct db *db, struct tlog_batch *log, const char *dir, const char *kind,
-			   const char *value, json_t *records, json_t *agents)
+/* One selector's leaves into records[] and the files (each leaf once:
+ * seen holds the names written). */
+static int export_selector(struct db *db, struct tlog_batch *log, const struct evidence_sink *sink,
+			   const char *kind, const char *value, json_t *records, json_t *agents,
+			   json_t *seen)
 {
 	int64_t leaf = strcmp(kind, "--leaf") == 0 ? strtoll(value, NULL, 10) : -1;
 	const char *agent = strcmp(kind, "--agent") == 0 ? value : NULL;
@@ -142,10 +154,12 @@ static int export_selector(struct db *db, struct tlog_batch *log, const char *di
 		size_t len, count;
 		const char *raw = db_col_text(rows, 3, &len);
 
-		if (idx >= log->size)
-			continue;
 		snprintf(name, sizeof(name), "records/%" PRIu64 ".jws", idx);
-		e = write_text(dir, name, raw, len);
+		if (idx >= log->size || json_object_get(seen, name))
+			continue;
+		e = sink->put(sink->ctx, name, raw, len);
+		if (e == 0)
+			e = json_object_set_new(seen, name, json_true());
 		if (e == 0)
 			e = tlog_inclusion(log, idx, log->size, proof, &count);
 		if (e == 0)
@@ -154,52 +168,69 @@ static int export_selector(struct db *db, struct tlog_batch *log, const char *di
 					       id, "seq", (json_int_t)db_col_int(rows, 2), "status",
 					       db_col_text(rows, 4, NULL), "proof",
 					       wjson_hash_array(proof, count)));
-		if (e == 0 && !json_object_get(agents, id))
+		if (e == 0 && *id && !json_object_get(agents, id))
 			json_object_set_new(agents, id, agent_keys(db, id));
 	}
 	db_rows_free(rows);
 	return e;
 }
 
-int evidence_export(struct collector *c, const char *dir, int argc, char **argv)
+int evidence_write(struct collector *c, struct db *db, int argc, char **argv,
+		   const struct evidence_sink *sink, size_t *n_records)
 {
 	struct tlog_batch *log = malloc(sizeof(*log));
-	json_t *records = json_array(), *agents = json_object(), *bundle;
-	char sub[4096], pub[48], *note = NULL, *text = NULL;
-	struct db *db = store_acquire(c->store);
-	int e = log ? 0 : -ENOMEM;
+	json_t *records = json_array(), *agents = json_object(), *seen = json_object(), *bundle;
+	char pub[48], *note = NULL, *text = NULL;
+	int e = log ? db_begin(db, false) : -ENOMEM;
 
-	snprintf(sub, sizeof(sub), "%s/records", dir);
-	if (e == 0 && ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
-		       (mkdir(sub, 0755) < 0 && errno != EEXIST)))
-		e = -errno;
-	if (e == 0)
-		e = db_begin(db, false);
 	if (e == 0)
 		e = tlog_latest(log, db, &note);
 	for (int i = 0; e == 0 && i + 1 < argc; i += 2)
-		e = export_selector(db, log, dir, argv[i], argv[i + 1], records, agents);
-	db_rollback(db);
-	store_release(c->store, db);
+		e = export_selector(db, log, sink, argv[i], argv[i + 1], records, agents, seen);
+	if (log)
+		db_rollback(db);
 	b64_encode(B64_STD, c->log.key.pub, ED25519_KEY_BYTES, pub);
 	bundle = json_pack("{sssssssoso}", "checkpoint", note ? note : "", "collector_key", c->vkey,
 			   "collector_public_key", pub, "records", json_incref(records), "agents",
 			   json_incref(agents));
 	if (e == 0 && bundle && (text = wjson_canonical(bundle, NULL)))
-		e = write_text(dir, "bundle.json", text, strlen(text));
+		e = sink->put(sink->ctx, "bundle.json", text, strlen(text));
+	else if (e == 0)
+		e = -ENOMEM;
 	if (e == 0)
-		e = write_text(dir, "verify.mjs", VERIFY_MJS, strlen(VERIFY_MJS));
-	if (e == 0)
-		printf(_("%s: %zu records\n"), dir, json_array_size(records));
-	else
-		fprintf(stderr, _("ward-collector: export to %s failed\n"), dir);
+		e = sink->put(sink->ctx, "verify.mjs", VERIFY_MJS, strlen(VERIFY_MJS));
+	*n_records = json_array_size(records);
 	json_decref(bundle);
 	json_decref(records);
 	json_decref(agents);
+	json_decref(seen);
 	free(text);
 	free(note);
 	if (log)
 		tlog_batch_free(log);
 	free(log);
+	return e;
+}
+
+int evidence_export(struct collector *c, const char *dir, int argc, char **argv)
+{
+	struct evidence_sink sink = {write_text, (void *)dir};
+	char sub[4096];
+	struct db *db;
+	size_t n = 0;
+	int e = 0;
+
+	snprintf(sub, sizeof(sub), "%s/records", dir);
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || (mkdir(sub, 0755) < 0 && errno != EEXIST))
+		e = -errno;
+	if (e == 0) {
+		db = store_acquire(c->store);
+		e = evidence_write(c, db, argc, argv, &sink, &n);
+		store_release(c->store, db);
+	}
+	if (e == 0)
+		printf(_("%s: %zu records\n"), dir, n);
+	else
+		fprintf(stderr, _("ward-collector: export to %s failed\n"), dir);
 	return e == 0 ? 0 : 1;
 }

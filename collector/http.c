@@ -14,24 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/rate.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
 
-#define RATE_SLOTS 1024
 #define CN_MAX 128
-
-struct bucket {
-	char key[CN_MAX];
-	double tokens;
-	uint64_t at_ms;
-};
 
 struct http_listener {
 	struct MHD_Daemon *daemon;
 	struct http_conf conf;
-	pthread_mutex_t rate_lock;
-	struct bucket buckets[RATE_SLOTS];
+	struct rate_table rates;
 };
 
 /* Per TLS connection: the client certificate, checked once. */
@@ -40,12 +33,17 @@ struct conn_state {
 	char cn[CN_MAX];
 };
 
+#define FORM_FIELDS_MAX 256
+
 /* Per request. */
 struct req_state {
 	const struct http_route *route;
 	char *body;
 	size_t len, cap;
-	bool too_big;
+	bool too_big, bad_form;
+	struct MHD_PostProcessor *post;
+	struct http_field *fields;
+	size_t n_fields, form_bytes;
 };
 
 void http_error(struct http_reply *reply, int status, const char *code, const char *message)
@@ -65,33 +63,179 @@ void http_json(struct http_reply *reply, int status, void *v)
 	}
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *c, struct http_reply *reply)
+int http_reply_header(struct http_reply *reply, const char *name, const char *value)
 {
-	const char *body = reply->body ? reply->body : "";
-	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result r;
+	char *copy;
 
+	if (reply->n_headers >= HTTP_REPLY_HEADERS)
+		return -ENOSPC;
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	reply->headers[reply->n_headers].name = name;
+	reply->headers[reply->n_headers].value = copy;
+	reply->n_headers++;
+	return 0;
+}
+
+void http_reply_free(struct http_reply *reply)
+{
 	free(reply->body);
 	reply->body = NULL;
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				reply->content_type ? reply->content_type : "application/json");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	r = MHD_queue_response(c, (unsigned)reply->status, resp);
-	MHD_destroy_response(resp);
+	for (size_t i = 0; i < reply->n_headers; i++)
+		free(reply->headers[i].value);
+	reply->n_headers = 0;
+}
+
+static enum MHD_Result send_reply(const struct http_listener *l, struct MHD_Connection *c,
+				  struct http_reply *reply)
+{
+	const char *body = reply->body ? reply->body : "";
+	size_t len = reply->body_len ? reply->body_len : strlen(body);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result r = MHD_NO;
+
+	if (resp) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					reply->content_type ? reply->content_type
+							    : "application/json");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		for (const char *const *h = l->conf.headers; h && h[0] && h[1]; h += 2)
+			MHD_add_response_header(resp, h[0], h[1]);
+		for (size_t i = 0; i < reply->n_headers; i++)
+			MHD_add_response_header(resp, reply->headers[i].name,
+						reply->headers[i].value);
+		r = MHD_queue_response(c, (unsigned)reply->status, resp);
+		MHD_destroy_response(resp);
+	}
+	http_reply_free(reply);
 	return r;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *code,
-				  const char *message)
+static enum MHD_Result send_error(const struct http_listener *l, struct MHD_Connection *c,
+				  int status, const char *code, const char *message)
 {
 	struct http_reply reply = {0};
 
 	http_error(&reply, status, code, message);
-	return send_reply(c, &reply);
+	return send_reply(l, c, &reply);
+}
+
+const char *http_header(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_arg(const struct http_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct args_walk {
+	const char *name;
+	const char **out;
+	size_t max, n;
+};
+
+static enum MHD_Result args_walk(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	struct args_walk *w = cls;
+
+	(void)kind;
+	if (key && value && strcmp(key, w->name) == 0) {
+		if (w->n < w->max)
+			w->out[w->n] = value;
+		w->n++;
+	}
+	return MHD_YES;
+}
+
+size_t http_args(const struct http_request *req, const char *name, const char **out, size_t max)
+{
+	struct args_walk w = {.name = name, .out = out, .max = max};
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, args_walk, &w);
+	return w.n;
+}
+
+const char *http_field(const struct http_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->n_fields; i++)
+		if (strcmp(req->fields[i].name, name) == 0)
+			return req->fields[i].value;
+	return NULL;
+}
+
+size_t http_fields(const struct http_request *req, const char *name, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < req->n_fields; i++)
+		if (strcmp(req->fields[i].name, name) == 0) {
+			if (n < max)
+				out[n] = req->fields[i].value;
+			n++;
+		}
+	return n;
+}
+
+static bool append_text(char **dst, const char *data, size_t len)
+{
+	size_t old = *dst ? strlen(*dst) : 0;
+	char *grown = realloc(*dst, old + len + 1);
+
+	if (!grown)
+		return false;
+	memcpy(grown + old, data, len);
+	grown[old + len] = '\0';
+	*dst = grown;
+	return true;
+}
+
+/* libmicrohttpd's post processor hands a form's fields over in pieces
+ * (off > 0 continues the last one). */
+static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *filename, const char *content_type,
+				  const char *transfer_encoding, const char *data, uint64_t off,
+				  size_t size)
+{
+	struct req_state *rs = cls;
+	struct http_field *f;
+
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	rs->form_bytes += size;
+	if (rs->form_bytes > rs->route->max_body)
+		return MHD_NO;
+	if (off == 0 || rs->n_fields == 0 || strcmp(rs->fields[rs->n_fields - 1].name, key) != 0) {
+		if (rs->n_fields >= FORM_FIELDS_MAX)
+			return MHD_NO;
+		f = realloc(rs->fields, (rs->n_fields + 1) * sizeof(*f));
+		if (!f)
+			return MHD_NO;
+		rs->fields = f;
+		f = &rs->fields[rs->n_fields];
+		f->name = strdup(key);
+		f->value = strdup("");
+		if (!f->name || !f->value) {
+			free(f->name);
+			free(f->value);
+			return MHD_NO;
+		}
+		rs->n_fields++;
+	}
+	f = &rs->fields[rs->n_fields - 1];
+	return append_text(&f->value, data, size) ? MHD_YES : MHD_NO;
 }
 
 /* Verifies the peer's certificate chain against the listener's CA (the
@@ -153,38 +297,10 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t size)
 			  (socklen_t)size);
 }
 
-/* A token bucket per client; a slot taken by someone idle for a minute
- * is reused. */
-static bool rate_allow(struct http_listener *l, const char *key)
+static bool route_matches(const struct http_route *r, const char *path)
 {
-	uint64_t now = monotonic_ms(), h = 1469598103934665603ull;
-	struct bucket *b;
-	bool ok;
-
-	if (l->conf.rate <= 0)
-		return true;
-	for (const char *p = key; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	pthread_mutex_lock(&l->rate_lock);
-	b = &l->buckets[h % RATE_SLOTS];
-	if (strcmp(b->key, key) != 0) {
-		if (b->key[0] && now - b->at_ms < 60000) {
-			/* Collision with an active client: share its bucket. */
-		} else {
-			str_copy(b->key, sizeof(b->key), key);
-			b->tokens = l->conf.burst;
-			b->at_ms = now;
-		}
-	}
-	b->tokens += (double)(now - b->at_ms) / 1000.0 * l->conf.rate;
-	if (b->tokens > l->conf.burst)
-		b->tokens = l->conf.burst;
-	b->at_ms = now;
-	ok = b->tokens >= 1.0;
-	if (ok)
-		b->tokens -= 1.0;
-	pthread_mutex_unlock(&l->rate_lock);
-	return ok;
+	return r->prefix ? strncmp(r->path, path, strlen(r->path)) == 0
+			 : strcmp(r->path, path) == 0;
 }
 
 static const struct http_route *find_route(const struct http_listener *l, const char *method,
@@ -194,7 +310,7 @@ static const struct http_route *find_route(const struct http_listener *l, const 
 	for (size_t i = 0; i < l->conf.n_routes; i++) {
 		const struct http_route *r = &l->conf.routes[i];
 
-		if (strcmp(r->path, path) != 0)
+		if (!route_matches(r, path))
 			continue;
 		*path_known = true;
 		if (strcmp(r->method, method) == 0)
@@ -215,22 +331,28 @@ static enum MHD_Result request_start(struct http_listener *l, struct MHD_Connect
 
 	route = find_route(l, method, url, &known);
 	if (!route)
-		return known ? send_error(c, 405, "method", "method not allowed")
-			     : send_error(c, 404, "not-found", "no such resource");
+		return known ? send_error(l, c, 405, "method", "method not allowed")
+			     : send_error(l, c, 404, "not-found", "no such resource");
 	if (route->need_cert && !cn)
-		return send_error(c, 401, "certificate",
+		return send_error(l, c, 401, "certificate",
 				  "a client certificate issued by this collector is required");
 	client_addr(c, addr, sizeof(addr));
-	if (!rate_allow(l, cn ? cn : addr))
-		return send_error(c, 429, "rate", "too many requests; retry later");
+	if (!rate_allow(&l->rates, cn ? cn : addr))
+		return send_error(l, c, 429, "rate", "too many requests; retry later");
 	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (length && strtoull(length, NULL, 10) > route->max_body)
-		return send_error(c, 413, "too-large", "request body over the limit");
+		return send_error(l, c, 413, "too-large", "request body over the limit");
 	rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return MHD_NO;
 	rs->route = route;
 	*con_cls = rs;
+	/* A form route takes only forms; NULL here means another body type,
+	 * refused once the body has been read. */
+	if (route->form && strcmp(method, "POST") == 0) {
+		rs->post = MHD_create_post_processor(c, 4096, form_field, rs);
+		rs->bad_form = !rs->post;
+	}
 	return MHD_YES;
 }
 
@@ -251,6 +373,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		if (rs->post && !rs->too_big && !rs->bad_form &&
+		    MHD_post_process(rs->post, upload_data, n) != MHD_YES)
+			rs->bad_form = true;
+		if (rs->post || (rs->route->form && rs->bad_form))
+			return MHD_YES;
 		if (rs->too_big || rs->len + n > rs->route->max_body) {
 			rs->too_big = true;
 			return MHD_YES;
@@ -269,17 +396,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rs->body[rs->len] = '\0';
 		return MHD_YES;
 	}
-	if (rs->too_big)
-		return send_error(c, 413, "too-large", "request body over the limit");
+	/* Destroying the processor hands over the last field. */
+	if (rs->post && MHD_destroy_post_processor(rs->post) != MHD_YES)
+		rs->bad_form = true;
+	rs->post = NULL;
+	if (rs->too_big || rs->form_bytes > rs->route->max_body)
+		return send_error(l, c, 413, "too-large", "request body over the limit");
+	if (rs->bad_form)
+		return send_error(l, c, 400, "malformed", "the body is not a form");
 	client_addr(c, addr, sizeof(addr));
 	req = (struct http_request){.method = method,
 				    .path = url,
 				    .body = rs->body ? rs->body : "",
 				    .body_len = rs->len,
 				    .peer_cn = client_cn(c),
-				    .peer_addr = addr};
+				    .peer_addr = addr,
+				    .conn = c,
+				    .fields = rs->fields,
+				    .n_fields = rs->n_fields};
 	rs->route->handler(l->conf.ctx, &req, &reply);
-	return send_reply(c, &reply);
+	return send_reply(l, c, &reply);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -291,6 +427,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (rs) {
+		if (rs->post)
+			MHD_destroy_post_processor(rs->post);
+		for (size_t i = 0; i < rs->n_fields; i++) {
+			free(rs->fields[i].name);
+			free(rs->fields[i].value);
+		}
+		free(rs->fields);
 		free(rs->body);
 		free(rs);
 		*con_cls = NULL;
@@ -351,7 +494,7 @@ struct http_listener *http_listen(const struct http_conf *conf, char *err, size_
 		return NULL;
 	}
 	l->conf = *conf;
-	pthread_mutex_init(&l->rate_lock, NULL);
+	rate_init(&l->rates, conf->rate, conf->burst);
 	l->daemon = MHD_start_daemon(
 	    flags, (uint16_t)conf->port, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, &ss,
 	    MHD_OPTION_HTTPS_MEM_KEY, conf->key_pem, MHD_OPTION_HTTPS_MEM_CERT, conf->cert_pem,
@@ -363,7 +506,7 @@ struct http_listener *http_listen(const struct http_conf *conf, char *err, size_
 	    MHD_OPTION_END);
 	if (!l->daemon) {
 		snprintf(err, errsize, "cannot listen on %s port %u", conf->address, conf->port);
-		pthread_mutex_destroy(&l->rate_lock);
+		rate_destroy(&l->rates);
 		free(l);
 		return NULL;
 	}
@@ -375,6 +518,6 @@ void http_stop(struct http_listener *l)
 	if (!l)
 		return;
 	MHD_stop_daemon(l->daemon);
-	pthread_mutex_destroy(&l->rate_lock);
+	rate_destroy(&l->rates);
 	free(l);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "collector/collector.h"
+#include "collector/console/console.h"
 #include "common/json.h"
 
 struct result {
@@ -299,8 +300,9 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
 	if (e == 0) {
 		*out = json_pack("{sosI}", "results", json_incref(results), "contiguous_seq",
 				 (json_int_t)b->agent.chain.head.seq);
-		json_object_set_new(*out, "approvals", json_array());
-		e = receipt_tail(b->log, note, known_size, *out);
+		e = console_approvals_deliver(b->db, b->agent.chain.agent_id, b->now, *out);
+		if (e == 0)
+			e = receipt_tail(b->log, note, known_size, *out);
 	}
 	json_decref(results);
 	free(note);

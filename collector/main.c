@@ -1,6 +1,7 @@
 /* ward-collector: the ethics office's collector.
  *
- *   ward-collector serve [options]     the agent listener (HTTPS, client certificates)
+ *   ward-collector serve [options]     the agent listener (HTTPS, client certificates) and
+ *                                      the review console's (collector/console/)
  *   ward-collector admin [options] COMMAND ...   see admin.c
  *
  * Options (both):
@@ -10,6 +11,8 @@
  *   --origin NAME       the log's name in checkpoints (ward-collector/<host name>)
  * serve only:
  *   --listen ADDR:PORT  (127.0.0.1:8443)   --names LIST  extra server certificate names
+ *   --console ADDR:PORT the review console (127.0.0.1:8444), or "off"
+ *   --session-idle SEC  a console session unused this long ends (1800)
  *   --pool N            PostgreSQL connections (8)     --max-connections N (256)
  *   --rate R --burst B  requests per second per agent (50, 200)
  *   --dark-after SEC    silent this long: a dark desk (900)
@@ -27,40 +30,13 @@
 #include <unistd.h>
 
 #include "collector/collector.h"
+#include "collector/console/console.h"
 #include "collector/http.h"
 #include "collector/main.h"
 #include "common/cleanup.h"
 #include "common/i18n.h"
 #include "common/log.h"
 #include "common/util.h"
-
-int collector_log_key(struct collector *c, const char *state_dir, const char *origin)
-{
-	char path[4096];
-	int r;
-
-	snprintf(path, sizeof(path), "%s/checkpoint.key", state_dir);
-	r = ed25519_load_private_pem(path, &c->log.key);
-	if (r == -ENOENT) {
-		r = ed25519_generate(&c->log.key);
-		if (r == 0)
-			r = ed25519_create_private_pem(&c->log.key, path);
-		if (r == -EEXIST) {
-			/* An admin command and the service started together:
-			 * the first key written is the log's. */
-			ed25519_free(&c->log.key);
-			r = ed25519_load_private_pem(path, &c->log.key);
-		}
-	}
-	if (r < 0)
-		return r;
-	str_copy(c->log.origin, sizeof(c->log.origin), origin);
-	str_copy(c->log.name, sizeof(c->log.name), origin);
-	r = note_verifier_init(&c->log.verifier, c->log.name, c->log.key.pub);
-	if (r == 0)
-		r = note_verifier_key(&c->log.verifier, c->vkey, sizeof(c->vkey));
-	return r;
-}
 
 static void usage(void)
 {
@@ -169,10 +145,25 @@ static const struct http_route AGENT_ROUTES[] = {
     {"POST", "/v1/heartbeat", api_heartbeat, true, 64 * 1024},
 };
 
+/* The review console's listener, when asked for. */
+static struct console *console_open(struct collector *c, const struct collector_opts *o, char *err,
+				    size_t errsize)
+{
+	struct console_conf cc = {.address = o->console_address,
+				  .port = o->console_port,
+				  .max_connections = o->max_connections,
+				  .idle_ms = o->session_idle_s * 1000,
+				  .lifetime_ms = 12 * 3600 * 1000,
+				  .timezone = "Asia/Taipei"};
+
+	return o->console_address ? console_start(c, &cc, err, errsize) : NULL;
+}
+
 static int serve(const struct collector_opts *o)
 {
 	struct collector c;
 	struct http_listener *agents;
+	struct console *console = NULL;
 	struct http_conf hc;
 	sigset_t set;
 	char err[256];
@@ -197,33 +188,45 @@ static int serve(const struct collector_opts *o)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	agents = http_listen(&hc, err, sizeof(err));
+	if (agents && o->console_address && !(console = console_open(&c, o, err, sizeof(err)))) {
+		http_stop(agents);
+		agents = NULL;
+	}
 	if (!agents || collector_become(o, true) < 0) {
 		log_warnx("%s", agents ? "cannot drop privileges" : err);
+		console_stop(console);
 		http_stop(agents);
 		collector_close(&c);
 		return 1;
 	}
 	log_info("agents: https://%s:%u/v1/ (CA sha256 %s, checkpoint key %s)", o->address, o->port,
 		 c.pki.ca_sha256, c.vkey);
+	if (console)
+		log_info("console: https://%s%s%s:%u/", strchr(o->console_address, ':') ? "[" : "",
+			 o->console_address, strchr(o->console_address, ':') ? "]" : "",
+			 o->console_port);
 	while (sig != SIGINT && sig != SIGTERM) {
 		struct timespec tick = {.tv_sec = o->dark_after_s < 60 ? 1 : 30};
 
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (sig < 0 && collector_dark_sweep(&c) < 0)
 			log_warnx("dark-desk sweep failed");
+		if (sig < 0 && console)
+			console_tick(console);
 	}
 	log_info("stopping");
+	console_stop(console);
 	http_stop(agents);
 	collector_close(&c);
 	return 0;
 }
 
-static int parse_listen(const char *arg, struct collector_opts *o)
+/* ADDR:PORT ([v6]:PORT) into addr (64 bytes) and *port. */
+static int parse_listen(const char *arg, char addr[64], unsigned *port)
 {
 	const char *colon = strrchr(arg, ':');
-	static char addr[64];
 
-	if (!colon || (size_t)(colon - arg) >= sizeof(addr))
+	if (!colon || (size_t)(colon - arg) >= 64)
 		return -EINVAL;
 	memcpy(addr, arg, (size_t)(colon - arg));
 	addr[colon - arg] = '\0';
@@ -231,9 +234,8 @@ static int parse_listen(const char *arg, struct collector_opts *o)
 		memmove(addr, addr + 1, strlen(addr));
 		addr[strcspn(addr, "]")] = '\0';
 	}
-	o->address = addr;
-	o->port = (unsigned)strtoul(colon + 1, NULL, 10);
-	return o->port > 0 && o->port < 65536 ? 0 : -EINVAL;
+	*port = (unsigned)strtoul(colon + 1, NULL, 10);
+	return *port > 0 && *port < 65536 ? 0 : -EINVAL;
 }
 
 int collector_parse(int argc, char **argv, struct collector_opts *o)
@@ -250,6 +252,8 @@ int collector_parse(int argc, char **argv, struct collector_opts *o)
 	    {"burst", required_argument, NULL, 'b'},
 	    {"dark-after", required_argument, NULL, 'k'},
 	    {"max-connections", required_argument, NULL, 'm'},
+	    {"console", required_argument, NULL, 'c'},
+	    {"session-idle", required_argument, NULL, 'i'},
 	    {NULL, 0, NULL, 0},
 	};
 	static char origin[NOTE_NAME_MAX];
@@ -262,11 +266,14 @@ int collector_parse(int argc, char **argv, struct collector_opts *o)
 				     .origin = origin,
 				     .address = "127.0.0.1",
 				     .port = 8443,
+				     .console_address = "127.0.0.1",
+				     .console_port = 8444,
 				     .pool = 8,
 				     .max_connections = 256,
 				     .rate = 50,
 				     .burst = 200,
-				     .dark_after_s = 900};
+				     .dark_after_s = 900,
+				     .session_idle_s = 1800};
 	while ((ch = getopt_long(argc, argv, "+v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -282,8 +289,17 @@ int collector_parse(int argc, char **argv, struct collector_opts *o)
 			o->origin = optarg;
 			break;
 		case 'l':
-			if (parse_listen(optarg, o) < 0)
+			if (parse_listen(optarg, o->address_buf, &o->port) < 0)
 				return -EINVAL;
+			o->address = o->address_buf;
+			break;
+		case 'c':
+			if (strcmp(optarg, "off") == 0)
+				o->console_address = NULL;
+			else if (parse_listen(optarg, o->console_buf, &o->console_port) < 0)
+				return -EINVAL;
+			else
+				o->console_address = o->console_buf;
 			break;
 		case 'n':
 			o->names = optarg;
@@ -302,6 +318,9 @@ int collector_parse(int argc, char **argv, struct collector_opts *o)
 			break;
 		case 'm':
 			o->max_connections = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'i':
+			o->session_idle_s = strtoll(optarg, NULL, 10);
 			break;
 		case 'v':
 			o->verbose = true;

@@ -10,9 +10,11 @@
 
 struct collector_opts {
 	const char *state_dir, *db, *user, *origin, *address, *names;
-	unsigned port, pool, max_connections;
+	const char *console_address; /* NULL: no console */
+	unsigned port, console_port, pool, max_connections;
+	char address_buf[64], console_buf[64];
 	double rate, burst;
-	int64_t dark_after_s;
+	int64_t dark_after_s, session_idle_s;
 	bool verbose;
 };
 

@@ -11,8 +11,11 @@
  *                its verification status (stored, held, invalid).
  *   nodes        every perfect Merkle subtree hash (RFC 6962), append-only.
  *   tlog         the tree size (one row); checkpoints: every signed one.
- *   agents, tokens, alerts, admins. */
+ *   agents, tokens, alerts.
+ *   The review console's own tables: collector/console/schema.c. */
 #include "collector/schema.h"
+
+#include "collector/console/console.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,8 +48,6 @@ static const char SQLITE_SCHEMA[] =
     " created_at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL,"
     " agent_id TEXT, kind TEXT NOT NULL, seq INTEGER, detail TEXT, leaf_idx INTEGER);"
-    "CREATE TABLE IF NOT EXISTS admins (name TEXT PRIMARY KEY, otp_hash TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS leaves_agent_seq ON leaves (agent_id, seq);"
     "CREATE INDEX IF NOT EXISTS leaves_observed ON leaves (observed_at);"
     "CREATE INDEX IF NOT EXISTS leaves_ref ON leaves (ref);"
@@ -94,8 +95,6 @@ static const char PG_SCHEMA[] =
     " created_at BIGINT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS alerts (id BIGSERIAL PRIMARY KEY, created_at BIGINT NOT NULL,"
     " agent_id TEXT, kind TEXT NOT NULL, seq BIGINT, detail TEXT, leaf_idx BIGINT);"
-    "CREATE TABLE IF NOT EXISTS admins (name TEXT PRIMARY KEY, otp_hash TEXT NOT NULL,"
-    " created_at BIGINT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS leaves_agent_seq ON leaves (agent_id, seq);"
     "CREATE INDEX IF NOT EXISTS leaves_observed ON leaves (observed_at);"
     "CREATE INDEX IF NOT EXISTS leaves_ref ON leaves (ref);"
@@ -147,13 +146,17 @@ int schema_migrate(struct db *db, int64_t now_ms)
 {
 	int r;
 
-	if (db_kind(db) == DB_SQLITE)
-		return db_exec_script(db, SQLITE_SCHEMA);
+	if (db_kind(db) == DB_SQLITE) {
+		r = db_exec_script(db, SQLITE_SCHEMA);
+		return r < 0 ? r : console_schema(db);
+	}
 	r = db_begin(db, true);
 	if (r == 0)
 		r = db_exec_script(db, PG_SCHEMA);
 	if (r == 0)
 		r = pg_partitions(db, now_ms);
+	if (r == 0)
+		r = console_schema(db);
 	if (r == 0)
 		return db_commit(db);
 	db_rollback(db);

@@ -347,9 +347,9 @@ int store_chain_row(struct db_rowbuf *rb, const char *agent_id, int64_t seq, uin
 	return db_rowbuf_add(rb, p);
 }
 
-int store_leaf_raw(struct db *db, uint64_t idx, char **raw, size_t *len)
+int store_leaf_read(struct db *db, uint64_t idx, char **raw, size_t *len, char *sha)
 {
-	static const char sql[] = "SELECT raw FROM leaves WHERE leaf_idx = ?";
+	static const char sql[] = "SELECT raw, sha256 FROM leaves WHERE leaf_idx = ?";
 	struct db_val p[] = {DBV_INT(idx)};
 	struct db_rows *rows = db_query(db, sql, p, 1);
 	int r = -ENOENT;
@@ -362,9 +362,16 @@ int store_leaf_raw(struct db *db, uint64_t idx, char **raw, size_t *len)
 
 		*raw = strndup(t, *len);
 		r = *raw ? 0 : -ENOMEM;
+		if (sha)
+			str_copy(sha, HASH_HEX_LEN + 1, db_col_text(rows, 1, NULL));
 	}
 	db_rows_free(rows);
 	return r;
+}
+
+int store_leaf_raw(struct db *db, uint64_t idx, char **raw, size_t *len)
+{
+	return store_leaf_read(db, idx, raw, len, NULL);
 }
 
 int store_chain_get(struct db *db, const char *agent_id, int64_t seq, struct chain_row *row)

@@ -64,6 +64,9 @@ int store_chain_row(struct db_rowbuf *rb, const char *agent_id, int64_t seq, uin
 		    const char *status, const char *hash);
 /* The raw text of leaf idx (heap). */
 int store_leaf_raw(struct db *db, uint64_t idx, char **raw, size_t *len);
+/* The same, and the hex SHA-256 kept beside it (sha: 65 bytes) when sha
+ * is not NULL. */
+int store_leaf_read(struct db *db, uint64_t idx, char **raw, size_t *len, char *sha);
 
 #define AGENT_ID_HEX AGENT_ID_CHARS
 

@@ -317,6 +317,11 @@ int policy_token_keygen(const char *key_path, const char *pub_path, char *err, s
  * text (heap, caller frees). */
 int policy_token_sign(const struct policy_token_fields *fields, const char *key_path, char **out,
 		      char *err, size_t errlen);
+/* The same with a key already in memory (the review console opens a
+ * supervisor's key with their password and never writes it out). */
+struct ed25519_key;
+int policy_token_sign_key(const struct policy_token_fields *fields, const struct ed25519_key *key,
+			  char **out, char *err, size_t errlen);
 /* Checks a parsed token's signature against one public key file. */
 enum policy_token_status policy_token_verify_pub(const struct policy_token *token,
 						 const char *pub_path, char *err, size_t errlen);

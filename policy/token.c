@@ -528,11 +528,26 @@ static int load_signing_key(const char *key_path, struct ed25519_key *key, char 
 int policy_token_sign(const struct policy_token_fields *fields, const char *key_path, char **out,
 		      char *err, size_t errlen)
 {
+	struct ed25519_key key;
+	int r;
+
+	*out = NULL;
+	if (!fields_ok(fields, err, errlen))
+		return -1;
+	if (load_signing_key(key_path, &key, err, errlen) < 0)
+		return -1;
+	r = policy_token_sign_key(fields, &key, out, err, errlen);
+	ed25519_free(&key);
+	return r;
+}
+
+int policy_token_sign_key(const struct policy_token_fields *fields, const struct ed25519_key *key,
+			  char **out, char *err, size_t errlen)
+{
 	char msg[2048], sha[65] = "", from[40], until[40];
 	unsigned char sig[ED25519_SIG_BYTES];
 	char b64[96];
-	struct ed25519_key key;
-	int n, r;
+	int n;
 
 	*out = NULL;
 	if (!fields_ok(fields, err, errlen))
@@ -542,11 +557,7 @@ int policy_token_sign(const struct policy_token_fields *fields, const char *key_
 		set_err(err, errlen, "fields too long");
 		return -1;
 	}
-	if (load_signing_key(key_path, &key, err, errlen) < 0)
-		return -1;
-	r = ed25519_sign(&key, msg, (size_t)n, sig);
-	ed25519_free(&key);
-	if (r < 0) {
+	if (ed25519_sign(key, msg, (size_t)n, sig) < 0) {
 		set_err(err, errlen, "signing failed");
 		return -1;
 	}

@@ -135,10 +135,12 @@ static int post(struct sender *s, const char *path, const char *body, size_t len
 	return r;
 }
 
-/* Keeps what a checked answer establishes: the checkpoint, approvals. */
+/* Keeps what a checked answer establishes: the checkpoint, approvals
+ * issued and revoked (protocol §4). */
 static void keep_answer(struct sender *s, const json_t *answer, const struct receipt_outcome *o)
 {
 	const json_t *approvals = json_object_get(answer, "approvals");
+	const json_t *revoked = json_object_get(answer, "revoked_approvals");
 	json_t *t;
 	size_t i;
 	int r;
@@ -157,6 +159,13 @@ static void keep_answer(struct sender *s, const json_t *answer, const struct rec
 
 		if (token && (r = spool_approval_save(&s->paths, token)) < 0)
 			log_warnx("cannot keep an approval: %s", strerror(-r));
+	}
+	json_array_foreach(revoked, i, t)
+	{
+		const char *id = json_string_value(t);
+
+		if (id && (r = spool_approval_revoke(&s->paths, id)) < 0)
+			log_warnx("cannot note a revoked approval: %s", strerror(-r));
 	}
 	s->status.tree_size = o->cp.size;
 	s->status.last_success = time(NULL);

@@ -171,6 +171,25 @@ int spool_approval_save(const struct spool_paths *p, const char *token)
 	return spool_write_file(dir, name, token, strlen(token), 0644, true);
 }
 
+int spool_approval_revoke(const struct spool_paths *p, const char *id)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char dir[SPOOL_PATH_MAX + 32], name[80], tok[SPOOL_PATH_MAX + 128];
+	int r;
+
+	if (strlen(id) != 2 * sizeof(md) || !hex_decode(id, strlen(id), md, sizeof(md)))
+		return -EINVAL;
+	snprintf(dir, sizeof(dir), "%s/approvals", p->spool);
+	snprintf(name, sizeof(name), "%s.revoked", id);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	r = spool_write_file(dir, name, "", 0, 0644, true);
+	snprintf(tok, sizeof(tok), "%s/%s.tok", dir, id);
+	if (r == 0 && unlink(tok) < 0 && errno != ENOENT)
+		r = -errno;
+	return r;
+}
+
 void spool_alert(const struct spool_paths *p, const char *fmt, ...)
 {
 	char path[SPOOL_PATH_MAX + 32], line[512], when[RFC3339_MAX];

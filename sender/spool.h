@@ -62,6 +62,12 @@ int spool_acked_save(const struct spool_paths *p, const struct chain_head *acked
  * once.  Returns 0 or -errno. */
 int spool_approval_save(const struct spool_paths *p, const char *token);
 
+/* An approval revoked at the collector: spool/approvals/<id>.revoked
+ * (empty; wardd takes the token out of the policy), and <id>.tok gone.
+ * id: the SHA-256 (hex) of the token's text.  Returns 0, -EINVAL (not
+ * such an id) or -errno. */
+int spool_approval_revoke(const struct spool_paths *p, const char *id);
+
 /* Appends one line to spool/alerts (and logs it). */
 void spool_alert(const struct spool_paths *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

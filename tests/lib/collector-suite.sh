@@ -187,7 +187,7 @@ fi
 otp=$(coll_admin first-admin 政風處管理員)
 check "the first administrator gets a one-time password" test -n "$otp"
 check_eq "kept as an Argon2id hash, not as the password" 1 \
-	"$(coll_sql "SELECT count(*) FROM admins WHERE otp_hash LIKE '\$argon2id\$%' AND otp_hash NOT LIKE '%$otp%'")"
+	"$(coll_sql "SELECT count(*) FROM users WHERE role = 'administrator' AND pw_hash LIKE '\$argon2id\$%' AND pw_hash NOT LIKE '%$otp%'")"
 coll_admin first-admin other >/dev/null
 check_eq "a second first administrator is refused" 3 "$?"
 

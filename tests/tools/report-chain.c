@@ -4,14 +4,16 @@
  *
  *   report-chain --state DIR --count N [--threads T] [--durable]
  *                [--segment-bytes B] [--seed-out FILE] [--host NAME]
- *                [--group NAME] [--heartbeat] [--prebuild]
+ *                [--group NAME] [--heartbeat] [--prebuild] [--user NAME] [--file NAME]
  *
  * --seed-out writes seed_1 (hex) before the first record, so a test can
  * derive the ratchet independently (only on a new state directory).
  * --group gives the log to a reader group (the sender's); --heartbeat
  * leaves a heartbeat for the head in log/heartbeat.jws, as wardd does;
  * --prebuild builds every payload (the decision stage's work) before the
- * clock starts, so the time is the log's alone (the benchmark).
+ * clock starts, so the time is the log's alone (the benchmark); --user and
+ * --file set the copier and the file name of every record (the review
+ * console's tests: names that must only ever be shown as text).
  * Prints one line: records, head seq, ratchet index, groups, syncs, the
  * wall-clock and CPU time of the appends (ns). */
 #define _GNU_SOURCE
@@ -41,12 +43,15 @@ struct job {
 	bool durable;
 	int error;
 	json_t **prebuilt; /* --prebuild: the payloads, made before the clock starts */
+	const char *user, *file;
 };
 
-static void fill_decision(uint64_t i, unsigned thread, struct classify_result *c,
+static void fill_decision(const struct job *job, uint64_t i, struct classify_result *c,
 			  struct ward_device *dev, struct report_decision *d, char *path,
 			  size_t size)
 {
+	unsigned thread = job->thread;
+
 	static const char *const users[] = {"alice", "bob", "王小明"};
 
 	memset(c, 0, sizeof(*c));
@@ -79,7 +84,7 @@ static void fill_decision(uint64_t i, unsigned thread, struct classify_result *c
 	d->rule_line = 7;
 	d->rule_reason = "公務機密非經核准不得複製攜出";
 	d->uid = 1000 + thread % 3;
-	d->user = users[thread % 3];
+	d->user = job->user ? job->user : users[thread % 3];
 	d->loginuid = d->uid;
 	d->pid = (pid_t)(4000 + thread);
 	d->exe = "/usr/bin/cp";
@@ -96,11 +101,14 @@ static json_t *build(struct job *job, uint64_t i)
 	char path[256];
 	json_t *p = rlog_record_new(job->lg, "decision", NULL);
 
-	fill_decision(i, job->thread, &c, &dev, &d, path, sizeof(path));
+	fill_decision(job, i, &c, &dev, &d, path, sizeof(path));
 	if (p && decision_members(p, &d, NULL) < 0) {
 		json_decref(p);
 		p = NULL;
 	}
+	/* Any name a record may carry, '/' and all (a path could not). */
+	if (p && job->file)
+		json_object_set_new(json_object_get(p, "file"), "name", json_string(job->file));
 	return p;
 }
 
@@ -201,7 +209,7 @@ struct run_options {
 	uint64_t count;
 	unsigned threads;
 	bool durable, heartbeat, prebuild;
-	const char *seed_out;
+	const char *seed_out, *user, *file;
 };
 
 /* CPU time of the whole process (user + system), in ns. */
@@ -234,9 +242,11 @@ static int run(const struct rlog_options *opt, const struct run_options *ro)
 		return 1;
 	}
 	for (unsigned t = 0; t < ro->threads; t++) {
-		jobs[t] = (struct job){lg, ro->count / ro->threads + (t < ro->count % ro->threads),
-				       t,  ro->durable,
-				       0,  NULL};
+		jobs[t] =
+		    (struct job){lg,	   ro->count / ro->threads + (t < ro->count % ro->threads),
+				 t,	   ro->durable,
+				 0,	   NULL,
+				 ro->user, ro->file};
 		if (ro->prebuild && r == 0)
 			r = prebuild(&jobs[t]);
 	}
@@ -307,6 +317,12 @@ static bool option(int c, struct rlog_options *opt, struct run_options *ro)
 	case 'p':
 		ro->prebuild = true;
 		return true;
+	case 'u':
+		ro->user = optarg;
+		return true;
+	case 'f':
+		ro->file = optarg;
+		return true;
 	default:
 		return false;
 	}
@@ -324,6 +340,8 @@ int main(int argc, char **argv)
 					     {"group", required_argument, NULL, 'g'},
 					     {"heartbeat", no_argument, NULL, 'H'},
 					     {"prebuild", no_argument, NULL, 'p'},
+					     {"user", required_argument, NULL, 'u'},
+					     {"file", required_argument, NULL, 'f'},
 					     {NULL, 0, NULL, 0}};
 	struct rlog_options opt = {.reader_gid = (gid_t)-1};
 	struct run_options ro = {.count = 10, .threads = 1};
@@ -335,7 +353,8 @@ int main(int argc, char **argv)
 	if (!opt.state_dir || ro.threads == 0 || ro.threads > 256) {
 		fprintf(stderr, "usage: report-chain --state DIR --count N [--threads 1..256] "
 				"[--durable] [--prebuild] [--segment-bytes B] [--seed-out FILE] "
-				"[--host NAME] [--group NAME] [--heartbeat]\n");
+				"[--host NAME] [--group NAME] [--heartbeat] [--user NAME] "
+				"[--file NAME]\n");
 		return 2;
 	}
 	return run(&opt, &ro);
