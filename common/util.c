@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* strptime, timegm */
 #include "common/util.h"
 
 #include <errno.h>
@@ -176,4 +177,26 @@ int utf8_decode(const char *p, size_t n, unsigned long *cp)
 	if (k <= 0 || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
 		return -1;
 	return k;
+}
+
+bool rfc3339_parse_ms(const char *text, int64_t *out)
+{
+	struct tm tm;
+	const char *rest;
+	int64_t frac = 0, scale = 1000;
+
+	memset(&tm, 0, sizeof(tm));
+	rest = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (!rest)
+		return false;
+	if (*rest == '.')
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*rest - '0') * scale;
+			}
+	if (strcmp(rest, "Z") != 0)
+		return false;
+	*out = (int64_t)timegm(&tm) * 1000 + frac;
+	return true;
 }

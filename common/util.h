@@ -65,6 +65,9 @@ static inline int hex_digit(char c)
  * string is never read past its end. */
 bool hex_decode(const char *text, size_t len, unsigned char *out, size_t size);
 
+/* Ward's UTC instants, "2022-01-25T02:00:00.123Z" (or without the
+ * fraction), to milliseconds since the epoch; false for anything else. */
+bool rfc3339_parse_ms(const char *text, int64_t *out);
 /* A random (version 4) UUID in lower case, "xxxxxxxx-xxxx-4xxx-yxxx-
  * xxxxxxxxxxxx", into out (37 bytes).  Returns 0 or -errno (no entropy). */
 int uuid_v4(char out[37]);

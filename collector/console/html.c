@@ -255,28 +255,6 @@ void html_time(struct html *h, int64_t ms, bool english)
 	html_raw(h, "</time>");
 }
 
-bool parse_rfc3339_ms(const char *text, int64_t *out)
-{
-	struct tm tm;
-	const char *rest;
-	int64_t frac = 0, scale = 1000;
-
-	memset(&tm, 0, sizeof(tm));
-	rest = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-	if (!rest)
-		return false;
-	if (*rest == '.')
-		for (rest++; *rest >= '0' && *rest <= '9'; rest++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (*rest - '0') * scale;
-			}
-	if (strcmp(rest, "Z") != 0)
-		return false;
-	*out = (int64_t)timegm(&tm) * 1000 + frac;
-	return true;
-}
-
 bool local_time_ms(const char *text, int64_t *out)
 {
 	struct tm tm;

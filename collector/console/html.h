@@ -52,9 +52,6 @@ void html_time(struct html *h, int64_t ms, bool english);
 void roc_date(int64_t ms, bool english, char *out, size_t size);
 /* ISO 8601 local time with offset, "2022-01-25T10:00:00+08:00". */
 void iso_local(int64_t ms, char *out, size_t size);
-/* "2022-01-25T02:00:00.123Z" (or without fraction) to milliseconds;
- * false when it is not that form. */
-bool parse_rfc3339_ms(const char *text, int64_t *out);
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (a form's date or datetime-local,
  * local time) to milliseconds; false otherwise. */
 bool local_time_ms(const char *text, int64_t *out);

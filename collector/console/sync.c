@@ -57,9 +57,9 @@ static void read_facts(const json_t *p, int64_t received_ms, struct facts *f)
 		snprintf(f->rule, sizeof(f->rule), "%s", rfile);
 	if (level && level_parse(level, strlen(level), &lv))
 		f->level_rank = (int)lv;
-	if (!parse_rfc3339_ms(wjson_str(p, "observed_at"), &f->observed_ms))
+	if (!rfc3339_parse_ms(wjson_str(p, "observed_at"), &f->observed_ms))
 		f->observed_ms = received_ms;
-	if (!parse_rfc3339_ms(wjson_str(p, "last_at"), &f->last_ms))
+	if (!rfc3339_parse_ms(wjson_str(p, "last_at"), &f->last_ms))
 		f->last_ms = f->observed_ms;
 	if (!wjson_int(p, "count", &f->attempts) || f->attempts < 1)
 		f->attempts = 1;

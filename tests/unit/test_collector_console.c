@@ -23,6 +23,7 @@
 #include "collector/console/review.h"
 #include "collector/console/trust.h"
 #include "collector/console/users.h"
+#include "common/util.h"
 #include "common/json.h"
 #include "common/jws.h"
 
@@ -105,10 +106,10 @@ static void test_dates(void **state)
 
 	(void)state;
 	/* 2022-01-25 10:00 in Taipei is 02:00 UTC. */
-	assert_true(parse_rfc3339_ms("2022-01-25T02:00:00.123Z", &ms));
+	assert_true(rfc3339_parse_ms("2022-01-25T02:00:00.123Z", &ms));
 	assert_int_equal(ms, 1643076000123);
-	assert_false(parse_rfc3339_ms("2022-01-25T02:00:00+08:00", &ms));
-	assert_false(parse_rfc3339_ms("yesterday", &ms));
+	assert_false(rfc3339_parse_ms("2022-01-25T02:00:00+08:00", &ms));
+	assert_false(rfc3339_parse_ms("yesterday", &ms));
 	roc_date(ms, false, out, sizeof(out));
 	assert_string_equal(out, "民國 111 年 1 月 25 日");
 	roc_date(ms, true, out, sizeof(out));
