@@ -140,8 +140,14 @@ static void per_day(struct page *pg, struct query *q, int64_t from, int days)
 				 action_label(ACTION_CODES[a]), (long long)count[d][a]);
 			rect(pg, cols, 40 + d * bw, y, bw > 2 ? bw - 1 : bw, h ? h : 1, tip);
 		}
-		if (d % (days > 31 ? 14 : 7) == 0)
-			label(pg, "axis", 40 + d * bw, CHART_H + 20, date);
+		if (d % (days > 31 ? 14 : 7) == 0) {
+			time_t t = (time_t)((from + d * DAY_MS) / 1000);
+			struct tm tm;
+
+			localtime_r(&t, &tm);
+			snprintf(tip, sizeof(tip), "%d/%d", tm.tm_mon + 1, tm.tm_mday);
+			label(pg, "axis", 40 + d * bw, CHART_H + 20, tip);
+		}
 	}
 	snprintf(tip, sizeof(tip), "%lld", (long long)max);
 	label(pg, "axis", 0, 14, tip);

@@ -30,8 +30,10 @@ static const char *const SECURITY_HEADERS[] = {
     " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options",
     "DENY",
+    /* same-origin, not no-referrer: under no-referrer a browser's form
+     * posts say "Origin: null", and the origin check needs the real one. */
     "Referrer-Policy",
-    "no-referrer",
+    "same-origin",
     "Strict-Transport-Security",
     "max-age=31536000",
     "Cross-Origin-Opener-Policy",

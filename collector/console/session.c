@@ -163,13 +163,18 @@ int session_end_user(struct db *db, const char *name, const char *keep_hash)
 	return write_one(db, sql, p, 2);
 }
 
-/* The Origin header, when a browser sends one, names this console. */
+/* The Origin header, when a browser sends one, names this console; and
+ * a browser that says where a request comes from does not say another
+ * site. */
 static bool origin_ok(struct page *pg)
 {
 	const char *origin = http_header(pg->req, "Origin");
 	const char *host = http_header(pg->req, "Host");
+	const char *site = http_header(pg->req, "Sec-Fetch-Site");
 	char want[300];
 
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return false;
 	if (!origin)
 		return true;
 	if (!host)

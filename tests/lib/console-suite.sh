@@ -75,8 +75,8 @@ check "the session cookie is __Host-, Secure, HttpOnly, SameSite=Strict, Path=/"
 console_curl -D "$hdr" -o /dev/null -b "$COLL_DIR/rev.jar" "$CONSOLE_URL/incidents"
 check "a strict Content-Security-Policy: no inline script or style" \
 	bash -c "grep -qi \"^content-security-policy: default-src 'none'; script-src 'self'; style-src 'self'\" '$hdr' && ! grep -qi 'unsafe' '$hdr'"
-check "frames refused, no referrer, HSTS, nosniff" \
-	bash -c "grep -qi '^x-frame-options: DENY' '$hdr' && grep -qi '^referrer-policy: no-referrer' '$hdr' && grep -qi '^strict-transport-security' '$hdr' && grep -qi '^x-content-type-options: nosniff' '$hdr'"
+check "frames refused, no referrer to other sites, HSTS, nosniff" \
+	bash -c "grep -qi '^x-frame-options: DENY' '$hdr' && grep -qi '^referrer-policy: same-origin' '$hdr' && grep -qi '^strict-transport-security' '$hdr' && grep -qi '^x-content-type-options: nosniff' '$hdr'"
 console_get "$COLL_DIR/rev.jar" /incidents >/dev/null
 check "pages carry no inline script or style attribute" \
 	bash -c "! grep -q '<script>\|<script [^s]\|style=\"\|onclick=' '$COLL_DIR/page'"
@@ -93,6 +93,16 @@ check "sign-in gives a new session id, not the planted one" \
 	bash -c "grep -q __Host-ward_session '$fix' && ! grep -q '$planted' '$fix'"
 printf '127.0.0.1\tFALSE\t/\tTRUE\t0\t__Host-ward_session\t%s\n' "$planted" >"$COLL_DIR/planted.jar"
 check_eq "the planted id opens nothing" 303 "$(console_get "$COLL_DIR/planted.jar" /incidents)"
+
+# Traditional Chinese by default, English on request.
+console_get "$COLL_DIR/rev.jar" /incidents >/dev/null
+check "pages are in Traditional Chinese by default" grep -q '<h1>案件</h1>' "$COLL_DIR/page"
+check "with dates in the ROC calendar, ISO 8601 on hover" \
+	grep -q '<time datetime="20[0-9-]*T[0-9:]*+08:00" title="[^"]*">民國 1[0-9]* 年' "$COLL_DIR/page"
+console_get "$COLL_DIR/rev.jar" "/lang?to=en&next=/incidents" >/dev/null
+console_get "$COLL_DIR/rev.jar" /incidents >/dev/null
+check "and in English after the switch" grep -q '<h1>Incidents</h1>' "$COLL_DIR/page"
+console_get "$COLL_DIR/rev.jar" "/lang?to=zh&next=/incidents" >/dev/null
 
 # The list, and names shown as text.
 check_eq "the reviewer sees the incident list" 200 "$(console_get "$COLL_DIR/rev.jar" /incidents)"
@@ -182,6 +192,9 @@ check_eq "another session's token is refused" 403 \
 console_get "$COLL_DIR/rev.jar" "/incident/$leaf" "$COLL_DIR/form" >/dev/null
 check_eq "a request from another origin is refused" 403 \
 	"$(console_curl -b "$COLL_DIR/rev.jar" -o /dev/null -w '%{http_code}' -H 'Origin: https://evil.example' --data-urlencode "csrf=$(console_csrf "$COLL_DIR/form")" --data-urlencode text=x "$CONSOLE_URL/incident/$leaf/comment")"
+console_get "$COLL_DIR/rev.jar" "/incident/$leaf" "$COLL_DIR/form" >/dev/null
+check_eq "a request a browser marks as from another site is refused" 403 \
+	"$(console_curl -b "$COLL_DIR/rev.jar" -o /dev/null -w '%{http_code}' -H 'Sec-Fetch-Site: cross-site' --data-urlencode "csrf=$(console_csrf "$COLL_DIR/form")" --data-urlencode text=x "$CONSOLE_URL/incident/$leaf/comment")"
 check_eq "nothing was recorded" "$n" "$(reviews)"
 
 # Roles: a reviewer is no administrator; an auditor changes nothing.

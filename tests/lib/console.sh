@@ -20,6 +20,8 @@ console_init() {
 }
 
 console_start() {
+	# The catalogue as built (Traditional Chinese by default).
+	export WARD_LOCALEDIR=$PWD/$COLL_BUILD/locale
 	coll_start --console "127.0.0.1:$CONSOLE_PORT" "$@" || return 1
 	grep -q "console: https://127.0.0.1:$CONSOLE_PORT/" "$COLL_DIR/collector.log"
 }
