@@ -333,6 +333,7 @@ int journal_format(const struct journal_record *rec, char **out, size_t *len)
 	put_str(f, &first, "action", rec->action);
 	put_str(f, &first, "outcome", rec->outcome);
 	put_str(f, &first, "detail", rec->detail);
+	put_str(f, &first, "approver", rec->approver);
 	put_str(f, &first, "record_id", rec->record_id);
 	put_str(f, &first, "decision", rec->decision);
 	if (fclose(f) != 0) {

@@ -41,8 +41,9 @@ struct journal_record {
 	const struct ward_device *device;      /* the removable medium */
 	const char *rule;		       /* "file.rules:12", "(default)", "fail-mode" */
 	const char *action;		       /* the policy's action: allow, audit, block, ... */
-	const char *outcome; /* what was done: "allowed", "denied", "quarantined", ... */
-	const char *detail;  /* free text: quarantine id, why a fail mode applied */
+	const char *outcome;  /* what was done: "allowed", "denied", "quarantined", ... */
+	const char *detail;   /* free text: quarantine id, why a fail mode applied */
+	const char *approver; /* whose approval token lifted a block */
 };
 
 /* Opens (creating 0700 dir and 0600 file) <dir>/journal.log, recovering

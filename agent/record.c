@@ -28,6 +28,7 @@ void record_to_journal(const struct act_outcome *o, char rule[320], struct journ
 	rec->action = o->action;
 	rec->outcome = o->outcome;
 	rec->detail = o->detail;
+	rec->approver = o->approver;
 }
 
 int record_write(struct agent *a, const struct act_outcome *o, bool sync, struct act_receipt *out)
