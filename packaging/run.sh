@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: start wardd in the foreground with the default policy, and a
-# local collector (ward-collector on SQLite, 127.0.0.1:8443) this desk is
-# enrolled with, ward-sender delivering to it (packaging/run-collector.sh).
+# local collector (ward-collector on SQLite, 127.0.0.1:8443, its review
+# console on 127.0.0.1:8444) this desk is enrolled with, ward-sender
+# delivering to it (packaging/run-collector.sh).
 # make has built build/ already.  Uses /etc/ward/wardd.conf when it exists;
 # otherwise writes a config into the runtime directory that points at
 # /etc/ward/policy.d (when it holds rules) or the in-tree policy/default/,
