@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +78,13 @@ static int make_dirs(struct rlog *lg, char *err, size_t errsize)
 	if (lg->log_dir_fd < 0)
 		return errorf(err, errsize, -errno, "cannot open %s: %s", lg->log_dir,
 			      strerror(errno));
+	/* One writer at a time: a second wardd (or tool) appending to the same
+	 * log would fork its chain.  The lock goes with the descriptor, also
+	 * when the holder is killed. */
+	if (flock(lg->log_dir_fd, LOCK_EX | LOCK_NB) < 0)
+		return errorf(err, errsize, errno == EWOULDBLOCK ? -EBUSY : -errno,
+			      "%s is in use by another process: %s", lg->log_dir,
+			      errno == EWOULDBLOCK ? "one writer at a time" : strerror(errno));
 	if (lg->opt.reader_gid != (gid_t)-1 &&
 	    (fchown(lg->log_dir_fd, (uid_t)-1, lg->opt.reader_gid) < 0 ||
 	     fchmod(lg->log_dir_fd, 0750) < 0))

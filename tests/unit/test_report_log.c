@@ -587,11 +587,31 @@ static void chain_check_for_ingestion(void **state)
 	}
 }
 
+/* A second writer on the same log (two wardd on one state directory)
+ * would fork the chain: it is refused until the first one is gone. */
+static void one_writer_at_a_time(void **state)
+{
+	struct fixture *f = *state;
+	struct rlog *lg = open_log(f), *second = NULL;
+	char err[256];
+
+	assert_true(append_one(lg, RLOG_DURABLE, 1) > 0);
+	assert_int_equal(rlog_open(&f->opt, &second, err, sizeof(err)), -EBUSY);
+	assert_null(second);
+	assert_non_null(strstr(err, "in use"));
+	rlog_close(lg);
+	lg = open_log(f);
+	assert_true(append_one(lg, RLOG_DURABLE, 2) > 0);
+	rlog_close(lg);
+	assert_clean(f, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(group_commit_across_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(reopen_continues_the_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(one_writer_at_a_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_group_left_open_is_closed_at_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(torn_tail_is_cut, setup, teardown),
 	    cmocka_unit_test_setup_teardown(garbage_after_durable_is_cut_damage_before_is_refused,
