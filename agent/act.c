@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "agent/agent.h"
+#include "agent/evict.h"
 #include "agent/removable.h"
 #include "agent/subject.h"
 #include "common/i18n.h"
@@ -236,7 +237,10 @@ static const char *intended_outcome(const struct act_request *req, struct act_ou
 	}
 	if (req->ev && req->ev->perm)
 		return answered_text(req->ev, req->verdict, o);
-	return strcmp(req->event, ACT_EVENT_CLOSE_WRITE) == 0 ? "kept" : "allowed";
+	if (strcmp(req->event, ACT_EVENT_CLOSE_WRITE) == 0 ||
+	    strcmp(req->event, ACT_EVENT_WRITTEN_OPEN) == 0)
+		return "kept";
+	return strcmp(req->event, ACT_EVENT_OVERFLOW) == 0 ? "rescanned" : "allowed";
 }
 
 /* ---- the steps ---- */
@@ -293,38 +297,56 @@ static int remove_denied_create(struct agent *a, int fd, const char *path)
 	return a->ops->remove_file(fd, path);
 }
 
-/* Copies the file into the evidence store, then removes it from the
- * medium under the name it has now (rsync and editors rename the temp
- * file they wrote).  Evidence that cannot be kept does not keep a marked
- * file on the medium. */
+/* What the names and bytes left on the medium are, for the record. */
+static void describe_eviction(const struct evict_result *ev, char *out, size_t size)
+{
+	const char *bytes = ev->truncated ? "cannot truncate"
+			    : ev->wiped	  ? "content truncated (cannot overwrite it first)"
+					  : "content overwritten and truncated";
+
+	if (evict_complete(ev)) {
+		snprintf(out, size, "%s, %u name(s) removed%s%s", bytes, ev->removed,
+			 ev->removed ? ", last " : "", ev->removed ? ev->name : "");
+		return;
+	}
+	snprintf(out, size, "%s; %lu name(s) left, %lld byte(s) left%s%s%s", bytes,
+		 (unsigned long)ev->nlink_after, (long long)ev->size_after,
+		 ev->unlink_error ? "; cannot remove a name: " : "",
+		 ev->unlink_error ? strerror(-ev->unlink_error) : "",
+		 ev->unreadable ? "; some directories of the medium could not be read" : "");
+}
+
+/* Copies the file into the evidence store, then takes it off the medium
+ * by what it is: truncated through wardd's own descriptor, every name it
+ * has found by device and inode and removed (evict.h).  Evidence that
+ * cannot be kept does not keep a marked file on the medium.  What the
+ * record says is what the kernel says afterwards; anything left is an
+ * alert. */
 static int quarantine(struct agent *a, const struct act_request *req, struct act_outcome *o,
 		      struct act_texts *t)
 {
-	char id[QUARANTINE_ID_LEN] = "";
+	char id[QUARANTINE_ID_LEN] = "", what[512];
+	struct evict_result ev;
 	int stored = a->ops->quarantine(a, req->fd, o, id);
-	int r = -ENOENT;
+	int r = a->ops->evict(a, req->fd, &ev);
 
-	for (int tries = 0; tries < 3 && (r == -ENOENT || r == -ESTALE); tries++) {
-		if (a->ops->fd_path(req->fd, t->path, sizeof(t->path)) == 0)
-			o->path = t->path;
-		r = a->ops->remove_file(req->fd, o->path);
-	}
+	describe_eviction(&ev, what, sizeof(what));
 	if (stored == 0 && r == 0) {
 		o->outcome = "quarantined";
-		snprintf(t->detail, sizeof(t->detail), "quarantine id %s", id);
+		snprintf(t->detail, sizeof(t->detail), "quarantine id %s; %s", id, what);
 	} else if (r == 0) {
 		o->outcome = "removed (evidence not kept)";
 		snprintf(t->detail, sizeof(t->detail),
-			 "cannot copy into %s: %s; removed from the medium", a->quarantine_dir,
-			 strerror(-stored));
+			 "cannot copy into the evidence store: %s; removed from the medium: %s",
+			 strerror(-stored), what);
 		log_warnx("quarantine of %s failed: %s", o->path, strerror(-stored));
 	} else {
 		o->outcome = "quarantine-failed";
 		snprintf(t->detail, sizeof(t->detail), "%s%s; cannot remove from the medium: %s",
 			 stored == 0 ? "quarantine id " : "evidence not kept: ",
-			 stored == 0 ? id : strerror(-stored), strerror(-r));
-		log_warnx("cannot remove %s from the medium after quarantine: %s", o->path,
-			  strerror(-r));
+			 stored == 0 ? id : strerror(-stored), what);
+		log_warnx("ALERT: a file the policy quarantines is still on the medium (%s): %s",
+			  o->path ? o->path : "?", what);
 	}
 	o->detail = t->detail;
 	if (r == 0)

@@ -50,6 +50,8 @@ struct subject;
 #define ACT_EVENT_COPY_DESTINATION "copy-destination"
 #define ACT_EVENT_COPY_SOURCE "copy-source"
 #define ACT_EVENT_CLOSE_WRITE "close-write"
+#define ACT_EVENT_WRITTEN_OPEN "written-open" /* written, paused, still held open */
+#define ACT_EVENT_OVERFLOW "overflow"	      /* notifications lost, the media walked */
 #define ACT_EVENT_DEVICE "device"
 #define ACT_EVENT_DEVICE_BLOCK "device-block" /* an open on a blocked medium */
 #define ACT_EVENT_MOUNT "mount"		      /* a mount of a read-only medium */
@@ -60,10 +62,10 @@ struct subject;
 enum act_effect {
 	ACT_EFFECT_NONE = 0,
 	ACT_EFFECT_REMOVE_CREATE, /* the empty file a denied O_CREAT left (fd, path) */
-	ACT_EFFECT_QUARANTINE,	  /* into the evidence store, then off the medium (fd) */
-	ACT_EFFECT_READ_ONLY,	  /* BLKROSET on the device node (target) */
-	ACT_EFFECT_DEAUTHORIZE,	  /* USB authorized=0 above the block device (target: syspath) */
-	ACT_EFFECT_REMOUNT_RO,	  /* one mount read-only (target: mount point) */
+	ACT_EFFECT_QUARANTINE,	/* into the evidence store, then off the medium (fd, read-write) */
+	ACT_EFFECT_READ_ONLY,	/* BLKROSET on the device node (target) */
+	ACT_EFFECT_DEAUTHORIZE, /* USB authorized=0 above the block device (target: syspath) */
+	ACT_EFFECT_REMOUNT_RO,	/* one mount read-only (target: mount point) */
 };
 
 enum act_stage {

@@ -31,6 +31,7 @@
 #include "policy/policy.h"
 
 struct act;
+struct landing;
 struct notify_hub;
 struct removable;
 
@@ -51,8 +52,10 @@ struct agent_counters {
 };
 
 /* Bits the reader adds to an event's mask (above every FAN_* bit). */
-#define AGENT_EV_SOURCE (1ull << 62) /* from the internal-filesystems group */
-#define AGENT_EV_LEARN (1ull << 61)  /* already allowed: only learn if it is clean */
+#define AGENT_EV_SOURCE (1ull << 62)	 /* from the internal-filesystems group */
+#define AGENT_EV_LEARN (1ull << 61)	 /* already allowed: only learn if it is clean */
+#define AGENT_EV_LANDED (1ull << 60)	 /* written to a medium (landing.h) */
+#define AGENT_EV_STILL_OPEN (1ull << 59) /* ... and offered while still held open */
 
 struct agent {
 	struct agent_config cfg;
@@ -74,6 +77,9 @@ struct agent {
 	struct class_cache *cache;
 	struct act *act;
 	struct notify_hub *notify; /* pop-ups and terminal lines (notify.h); NULL: none */
+	/* What lands on removable media (landing.h); NULL in tests without
+	 * one. */
+	struct landing *landing;
 	char quarantine_dir[PATH_MAX];
 	pid_t self_pid;
 	atomic_uint deadline_ms; /* from the policy, else the config */

@@ -17,6 +17,7 @@
 
 #include "agent/act.h"
 #include "agent/agent.h"
+#include "agent/landing.h"
 #include "agent/removable.h"
 #include "agent/subject.h"
 #include "common/log.h"
@@ -61,15 +62,22 @@ static uint32_t remaining_ms(const struct pool_event *ev)
 	return (uint32_t)(ev->deadline_ms - now);
 }
 
-/* Classify the file at fd (stat st), through the cache. */
+/* Classify the file at fd (stat st), through the cache.  A file on a
+ * removable medium is never judged by its times: exFAT keeps them to the
+ * second with ctime equal to mtime, and a FUSE server says what it likes,
+ * so a marked document written over a clean one of the same size within
+ * the same second would look unchanged.  Its content is what counts (the
+ * post-write check looks its SHA-256 up). */
 static int classify_cached(struct event_ctx *c, int fd, const struct stat *st, const char *name,
 			   uint32_t timeout_ms, struct classify_result *out)
 {
 	struct agent *a = c->a;
 	struct classify_budget budget;
+	struct medium m;
+	bool by_version = !removable_lookup_dev(a->removable, st->st_dev, &m);
 	int r;
 
-	if (class_cache_get(a->cache, st, out)) {
+	if (by_version && class_cache_get(a->cache, st, out)) {
 		atomic_fetch_add(&a->n.cache_hits, 1);
 		return 0;
 	}
@@ -79,7 +87,7 @@ static int classify_cached(struct event_ctx *c, int fd, const struct stat *st, c
 	atomic_fetch_add(&a->n.classified, 1);
 	r = a->ops->classify(a, c->worker, fd, name, &budget, timeout_ms + 100, out);
 	/* Only a full answer is cached: a timeout may not repeat. */
-	if (r == 0 && !out->uninspectable)
+	if (r == 0 && !out->uninspectable && by_version)
 		class_cache_put(a->cache, st, out);
 	return r;
 }
@@ -484,8 +492,12 @@ static bool same_content_known(struct event_ctx *c, struct classify_result *out)
 	return ok;
 }
 
+/* What was written to a medium, closed or still held open (landing.h),
+ * through the landing group's read-write descriptor. */
 static void post_write(struct event_ctx *c, const struct medium *m)
 {
+	const char *event =
+	    (c->ev->mask & AGENT_EV_STILL_OPEN) ? ACT_EVENT_WRITTEN_OPEN : ACT_EVENT_CLOSE_WRITE;
 	struct agent *a = c->a;
 	struct classify_result res;
 	struct policy *p;
@@ -502,11 +514,14 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 		classify_cached(c, c->ev->fd, &c->st, c->path, BACKGROUND_TIMEOUT_MS, &res);
 	p = policy_current_get(a->policy);
 	fill_policy_event(c, POLICY_EVENT_CLOSE_WRITE, &res, &m->device, &pe);
-	if (policy_decide(p, &pe, &d) < 0 || d.action == POLICY_ALLOW) {
+	/* A file still open is recorded only when it must go: its close
+	 * records the rest. */
+	if (policy_decide(p, &pe, &d) < 0 || d.action == POLICY_ALLOW ||
+	    ((c->ev->mask & AGENT_EV_STILL_OPEN) && !agent_denies(d.action))) {
 		policy_unref(p);
 		return;
 	}
-	req = request(c, ACT_EVENT_CLOSE_WRITE, POOL_ALLOW, true);
+	req = request(c, event, POOL_ALLOW, true);
 	req.ev = NULL; /* written already: nothing to answer */
 	req.content = &res;
 	req.device = &m->device;
@@ -545,7 +560,7 @@ void decide_event(void *arg, unsigned worker, struct pool_event *ev)
 	}
 	if (ev->perm)
 		destination_side(&c, &m);
-	else if (ev->mask & FAN_CLOSE_WRITE)
+	else if (ev->mask & AGENT_EV_LANDED)
 		post_write(&c, &m);
 }
 

@@ -3,10 +3,15 @@
 #include "agent/ops.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/act.h"
 #include "agent/agent.h"
+#include "agent/landing.h"
 #include "agent/record.h"
 #include "agent/removable.h"
 #include "kmod-free/blockdev.h"
@@ -41,6 +46,27 @@ static int sys_quarantine(struct agent *a, int fd, const struct act_outcome *o,
 	return r;
 }
 
+/* From the medium's root as wardd's own mount namespace has it. */
+static int sys_evict(struct agent *a, int fd, struct evict_result *out)
+{
+	struct stat st;
+	struct medium m;
+	int root = -1, r;
+
+	memset(out, 0, sizeof(*out));
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (removable_lookup_dev(a->removable, st.st_dev, &m))
+		root = open(m.mount_point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = evict_file(fd, root, out);
+	if (root >= 0)
+		close(root);
+	/* Whoever still holds it open may write again: truncated on sight. */
+	if (a->landing)
+		landing_condemn(a->landing, st.st_dev, st.st_ino);
+	return r;
+}
+
 static int sys_deauthorize(struct agent *a, const char *syspath, char *usb, size_t size)
 {
 	struct udev *udev = removable_udev(a->removable);
@@ -66,14 +92,28 @@ static int sys_unignore(struct agent *a, int fd)
 	return r;
 }
 
+/* Both groups: opens in the permission group, what is written in the
+ * landing group.  A medium whose writes cannot be followed is not
+ * watched at all: a copy through a pipe would go unseen. */
 static int sys_mark_medium(struct agent *a, const char *mount_point, enum fan_scope *scope)
 {
-	return fan_mark_medium(&a->fan, mount_point, scope);
+	enum fan_scope landing_scope;
+	int r = fan_mark_medium(&a->fan, mount_point, scope);
+
+	if (r < 0 || !a->landing)
+		return r;
+	r = landing_watch(a->landing, mount_point, &landing_scope);
+	if (r < 0)
+		fan_unmark_medium(&a->fan, mount_point, *scope);
+	return r;
 }
 
 static int sys_unmark_medium(struct agent *a, const char *mount_point, enum fan_scope scope)
 {
-	return fan_unmark_medium(&a->fan, mount_point, scope);
+	int r = fan_unmark_medium(&a->fan, mount_point, scope);
+	int l = a->landing ? landing_unwatch(a->landing, mount_point, scope) : 0;
+
+	return r < 0 ? r : l;
 }
 
 static int sys_mark_internal(struct agent *a, const char *mount_point)
@@ -97,6 +137,7 @@ const struct agent_ops agent_system_ops = {
     .respond = sys_respond,
     .record = record_write,
     .remove_file = quarantine_remove_original,
+    .evict = sys_evict,
     .quarantine = sys_quarantine,
     .set_read_only = blockdev_set_ro,
     .remount_read_only = mount_make_ro,

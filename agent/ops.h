@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "agent/evict.h"
 #include "agent/pool.h"
 #include "agent/quarantine.h"
 #include "classify/classify.h"
@@ -62,6 +63,9 @@ struct agent_ops {
 
 	/* Side effects (act.c's third step). */
 	int (*remove_file)(int fd, const char *path); /* quarantine_remove_original */
+	/* The file at fd off its medium: truncated, every name removed
+	 * (evict_file from the medium's root in wardd's view). */
+	int (*evict)(struct agent *a, int fd, struct evict_result *out);
 	int (*quarantine)(struct agent *a, int fd, const struct act_outcome *o,
 			  char id[QUARANTINE_ID_LEN]);
 	int (*set_read_only)(const char *devnode, bool read_only); /* BLKROSET */

@@ -208,14 +208,16 @@ void pool_stop(struct pool *pool)
 	free(pool);
 }
 
-void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm, uint64_t now_ms,
-		 uint64_t deadline_ms)
+/* Queues the event on the least loaded worker.  False when every queue
+ * is full (fd still the caller's). */
+static bool enqueue(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm, uint64_t now_ms,
+		    uint64_t deadline_ms)
 {
 	struct worker *best = NULL;
 	uint64_t best_load = UINT64_MAX;
 	unsigned first = (unsigned)pid % pool->n_workers;
+	struct ring *r;
 
-	atomic_fetch_add(&pool->submitted, 1);
 	/* Least loaded, starting at the opener's own worker so a process's
 	 * events tend to stay in order on one queue.  A permission event
 	 * counts what waits in hand and in the permission queue (it goes
@@ -237,35 +239,46 @@ void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm,
 			break;
 	}
 	pthread_mutex_lock(&best->lock);
-	{
-		struct ring *r = perm ? &best->perm : &best->note;
-
-		if (r->tail - r->done < pool->queue_len && !best->stopping) {
-			pool_event_init(&r->slots[r->tail % pool->queue_len], fd, pid, mask, perm,
-					now_ms, deadline_ms);
-			r->tail++;
-			pthread_cond_signal(&best->wake);
-			pthread_mutex_unlock(&best->lock);
-			return;
-		}
+	r = perm ? &best->perm : &best->note;
+	if (r->tail - r->done < pool->queue_len && !best->stopping) {
+		pool_event_init(&r->slots[r->tail % pool->queue_len], fd, pid, mask, perm, now_ms,
+				deadline_ms);
+		r->tail++;
+		pthread_cond_signal(&best->wake);
+		pthread_mutex_unlock(&best->lock);
+		return true;
 	}
 	pthread_mutex_unlock(&best->lock);
+	return false;
+}
 
+void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm, uint64_t now_ms,
+		 uint64_t deadline_ms)
+{
+	struct pool_event ev = {.fd = fd, .pid = pid, .mask = mask, .perm = perm};
+
+	atomic_fetch_add(&pool->submitted, 1);
+	if (enqueue(pool, fd, pid, mask, perm, now_ms, deadline_ms))
+		return;
 	/* Every queue is full: answer now, by the fail mode. */
-	{
-		struct pool_event ev = {.fd = fd, .pid = pid, .mask = mask, .perm = perm};
-
-		if (perm) {
-			atomic_store(&ev.fail_hint, -1);
-			atomic_store(&ev.state, EV_PENDING);
-			try_answer(pool, &ev, pool->ops->fail_verdict(pool->arg, &ev), false,
-				   POOL_BY_QUEUE_FULL);
-			atomic_fetch_add(&pool->by_queue_full, 1);
-		} else {
-			atomic_fetch_add(&pool->dropped, 1);
-		}
-		close(fd);
+	if (perm) {
+		atomic_store(&ev.fail_hint, -1);
+		atomic_store(&ev.state, EV_PENDING);
+		try_answer(pool, &ev, pool->ops->fail_verdict(pool->arg, &ev), false,
+			   POOL_BY_QUEUE_FULL);
+		atomic_fetch_add(&pool->by_queue_full, 1);
+	} else {
+		atomic_fetch_add(&pool->dropped, 1);
 	}
+	close(fd);
+}
+
+bool pool_offer(struct pool *pool, int fd, pid_t pid, uint64_t mask, uint64_t now_ms)
+{
+	if (!enqueue(pool, fd, pid, mask, false, now_ms, 0))
+		return false;
+	atomic_fetch_add(&pool->submitted, 1);
+	return true;
 }
 
 int pool_expire(struct pool *pool, uint64_t now_ms)
@@ -343,6 +356,20 @@ unsigned pool_queued(struct pool *pool, unsigned worker)
 	pthread_mutex_lock(&w->lock);
 	n = (unsigned)(w->perm.tail - w->perm.head);
 	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+unsigned pool_notes_waiting(struct pool *pool)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < pool->n_workers; i++) {
+		struct worker *w = &pool->workers[i];
+
+		pthread_mutex_lock(&w->lock);
+		n += (unsigned)(w->note.tail - w->note.head);
+		pthread_mutex_unlock(&w->lock);
+	}
 	return n;
 }
 

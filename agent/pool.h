@@ -68,7 +68,7 @@ struct pool_stats {
 	uint64_t by_worker;
 	uint64_t by_deadline;
 	uint64_t by_queue_full;
-	uint64_t dropped_notifications; /* close-write events lost to a full queue */
+	uint64_t dropped_notifications; /* learning notifications left out: a full queue */
 };
 
 struct pool;
@@ -85,6 +85,10 @@ void pool_stop(struct pool *pool);
  * deadline_ms is an absolute monotonic_ms() time for permission events. */
 void pool_submit(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool perm, uint64_t now_ms,
 		 uint64_t deadline_ms);
+/* A notification that must not be lost (what was written to a medium):
+ * queued like pool_submit(), but when every queue is full it is not
+ * dropped: false, and fd stays the caller's to offer again later. */
+bool pool_offer(struct pool *pool, int fd, pid_t pid, uint64_t mask, uint64_t now_ms);
 /* Reader thread: answer expired events by the fail mode.  Returns the
  * milliseconds until the next deadline, or -1 when nothing is pending. */
 int pool_expire(struct pool *pool, uint64_t now_ms);
@@ -111,6 +115,8 @@ void pool_event_mark_answered(struct pool_event *ev, enum pool_verdict verdict,
 
 /* Events waiting in worker's queue (not counting the one in hand). */
 unsigned pool_queued(struct pool *pool, unsigned worker);
+/* Notifications waiting in every worker's queue. */
+unsigned pool_notes_waiting(struct pool *pool);
 unsigned pool_workers(const struct pool *pool);
 void pool_get_stats(struct pool *pool, struct pool_stats *out);
 

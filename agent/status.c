@@ -7,6 +7,7 @@
 
 #include "agent/act.h"
 #include "agent/agent.h"
+#include "agent/landing.h"
 #include "agent/notify.h"
 #include "agent/removable.h"
 #include "common/json.h"
@@ -47,12 +48,37 @@ const struct status_counter status_counters[] = {
     COUNTER(notices),
     COUNTER(notices_dropped),
     COUNTER(terminal_lines),
+    COUNTER(landed_closed),
+    COUNTER(landed_open),
+    COUNTER(landed_lost),
+    COUNTER(landed_vanished),
+    COUNTER(landed_rescans),
+    COUNTER(landed_held),
+    COUNTER(landed_waits),
+    COUNTER(landed_retruncated),
 };
 const size_t status_n_counters = sizeof(status_counters) / sizeof(status_counters[0]);
 
 static uint64_t *counter_at(struct agent_status *s, const struct status_counter *c)
 {
 	return (uint64_t *)((char *)s + c->offset);
+}
+
+static void landing_status(struct agent *a, struct agent_status *out)
+{
+	struct landing_stats ls;
+
+	if (!a->landing)
+		return;
+	landing_get_stats(a->landing, &ls);
+	out->landed_closed = ls.closed;
+	out->landed_open = ls.open;
+	out->landed_lost = ls.lost;
+	out->landed_vanished = ls.vanished;
+	out->landed_rescans = ls.rescans;
+	out->landed_held = ls.held;
+	out->landed_waits = ls.waits;
+	out->landed_retruncated = ls.retruncated;
 }
 
 int status_collect(struct agent *a, struct agent_status *out)
@@ -116,6 +142,7 @@ int status_collect(struct agent *a, struct agent_status *out)
 	out->notices = ns.published;
 	out->notices_dropped = ns.inbox_dropped + ns.client_dropped;
 	out->terminal_lines = ns.tty_lines;
+	landing_status(a, out);
 	return 0;
 }
 

@@ -30,6 +30,9 @@ struct agent_status {
 	    events_without_fd, proc_failures, effect_failures, records_dropped,
 	    /* pop-ups (agent/notify.h) */
 	    notify_clients, notices, notices_dropped, terminal_lines;
+	/* What lands on removable media (landing.h). */
+	uint64_t landed_closed, landed_open, landed_lost, landed_vanished, landed_rescans,
+	    landed_held, landed_waits, landed_retruncated;
 	struct status_medium *watched; /* heap, n_watched of them */
 	size_t n_watched;
 };

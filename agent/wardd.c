@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -24,6 +25,7 @@
 #include "agent/approvals.h"
 #include "agent/control.h"
 #include "agent/decide.h"
+#include "agent/landing.h"
 #include "agent/notice.h"
 #include "agent/privs.h"
 #include "agent/reader.h"
@@ -206,6 +208,20 @@ static int parse_args(int argc, char **argv, struct daemon *d)
 	return -1;
 }
 
+/* Files written to media wait for the workers with their descriptors
+ * open (landing.h), and the pool's queues hold one per event: the soft
+ * limit (1024 under systemd) is raised to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("cannot raise the open files limit");
+	}
+}
+
 /* The configuration, logging, and the daemon's own process. */
 static int configure(struct daemon *d)
 {
@@ -226,6 +242,7 @@ static int configure(struct daemon *d)
 		fatal("cannot go to the background");
 	a->self_pid = getpid();
 	a->ops = &agent_system_ops;
+	raise_fd_limit();
 	signal(SIGPIPE, SIG_IGN);
 	umask(0077);
 	return 0;
@@ -287,7 +304,7 @@ static void open_stores(struct daemon *d)
 		       a->cfg.policy_dir, a->cfg.policy_dir);
 	a->policy = policy_current_new(p);
 	if (!a->policy || act_new(&a->act) < 0 || removable_new(a, &a->removable) < 0 ||
-	    class_cache_new(CACHE_SLOTS, &a->cache) < 0)
+	    class_cache_new(CACHE_SLOTS, &a->cache) < 0 || landing_new(a, &a->landing) < 0)
 		fatalx("out of memory");
 	atomic_store(&a->deadline_ms, effective_deadline(a));
 }
@@ -354,6 +371,8 @@ static void open_groups(struct daemon *d)
 		if (r < 0)
 			fan_group_close(&a->fan);
 	}
+	if (r == 0)
+		r = landing_open(a->landing);
 	if (r < 0)
 		fatalx("cannot open a fanotify group: %s (wardd needs CAP_SYS_ADMIN)",
 		       strerror(-r));
@@ -372,6 +391,9 @@ static void start_threads(struct daemon *d)
 	r = reader_start(a, &d->reader);
 	if (r < 0)
 		fatalx("cannot start the fanotify reader: %s", strerror(-r));
+	r = landing_start(a->landing);
+	if (r < 0)
+		fatalx("cannot follow what is written to removable media: %s", strerror(-r));
 }
 
 /* The control socket and, under systemd, the watchdog's timer. */
@@ -499,6 +521,9 @@ static void shut_down(struct daemon *d)
 	sd_notify(0, "STOPPING=1");
 	atomic_store(&a->ready, false);
 	reader_stop(d->reader);
+	/* It offers files to the workers: before they stop. */
+	landing_free(a->landing);
+	a->landing = NULL;
 	crash_fan_fd = -1;
 	crash_fan_src_fd = -1;
 	fan_group_close(&a->fan_src);

@@ -29,7 +29,8 @@
 
 #define GROUP_FLAGS                                                                                \
 	(FAN_CLASS_CONTENT | FAN_UNLIMITED_QUEUE | FAN_UNLIMITED_MARKS | FAN_CLOEXEC | FAN_NONBLOCK)
-#define MEDIUM_MASK (FAN_OPEN_PERM | FAN_CLOSE_WRITE)
+#define MEDIUM_MASK (FAN_OPEN_PERM)
+#define LANDING_MASK (FAN_CLOSE_WRITE | FAN_MODIFY)
 #define INTERNAL_MASK (FAN_OPEN_PERM)
 
 int fan_group_open(struct fan_group *group)
@@ -95,9 +96,10 @@ void fan_group_close(struct fan_group *group)
 	group->fd = -1;
 }
 
-int fan_mark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope *scope)
+static int mark_medium(const struct fan_group *group, uint64_t mask, const char *mount_point,
+		       enum fan_scope *scope)
 {
-	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MEDIUM_MASK, AT_FDCWD,
+	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, mask, AT_FDCWD,
 			  mount_point) == 0) {
 		*scope = FAN_SCOPE_FILESYSTEM;
 		return 0;
@@ -108,11 +110,16 @@ int fan_mark_medium(const struct fan_group *group, const char *mount_point, enum
 	int err = errno;
 	if (err != EINVAL && err != EXDEV && err != ENODEV && err != EOPNOTSUPP)
 		return -err;
-	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_MOUNT, MEDIUM_MASK, AT_FDCWD,
-			  mount_point) != 0)
+	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_MOUNT, mask, AT_FDCWD, mount_point) !=
+	    0)
 		return -errno;
 	*scope = FAN_SCOPE_MOUNT;
 	return 0;
+}
+
+int fan_mark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope *scope)
+{
+	return mark_medium(group, MEDIUM_MASK, mount_point, scope);
 }
 
 static int unmark(const struct fan_group *group, unsigned int type, uint64_t mask,
@@ -142,7 +149,8 @@ static bool still_mounted(const char *path)
 	return st.st_dev != pst.st_dev;
 }
 
-int fan_unmark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope scope)
+static int unmark_medium(const struct fan_group *group, uint64_t mask, const char *mount_point,
+			 enum fan_scope scope)
 {
 	if (scope == FAN_SCOPE_FILESYSTEM) {
 		/* A filesystem mark is removed by naming any path on that
@@ -154,9 +162,58 @@ int fan_unmark_medium(const struct fan_group *group, const char *mount_point, en
 		 * remains, which is what is wanted. */
 		if (!still_mounted(mount_point))
 			return 0;
-		return unmark(group, FAN_MARK_FILESYSTEM, MEDIUM_MASK, mount_point);
+		return unmark(group, FAN_MARK_FILESYSTEM, mask, mount_point);
 	}
-	return unmark(group, FAN_MARK_MOUNT, MEDIUM_MASK, mount_point);
+	return unmark(group, FAN_MARK_MOUNT, mask, mount_point);
+}
+
+int fan_unmark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope scope)
+{
+	return unmark_medium(group, MEDIUM_MASK, mount_point, scope);
+}
+
+/* ---- what lands on a medium: a notification group ---- */
+
+#ifndef FAN_REPORT_FD_ERROR
+#define FAN_REPORT_FD_ERROR 0x00002000
+#endif
+
+int fan_landing_group_open(struct fan_group *group)
+{
+	unsigned int flags = FAN_CLASS_NOTIF | FAN_UNLIMITED_QUEUE | FAN_UNLIMITED_MARKS |
+			     FAN_CLOEXEC | FAN_NONBLOCK;
+	unsigned int event_flags = O_RDWR | O_LARGEFILE | O_CLOEXEC;
+	int fd = fanotify_init(flags | FAN_REPORT_FD_ERROR, event_flags);
+
+	group->caps = FAN_CAP_FD_ERROR;
+	if (fd < 0 && errno == EINVAL) {
+		fd = fanotify_init(flags, event_flags);
+		group->caps = 0;
+	}
+	group->fd = fd;
+	return fd < 0 ? -errno : 0;
+}
+
+int fan_mark_landing(const struct fan_group *group, const char *mount_point, enum fan_scope *scope)
+{
+	return mark_medium(group, LANDING_MASK, mount_point, scope);
+}
+
+int fan_unmark_landing(const struct fan_group *group, const char *mount_point, enum fan_scope scope)
+{
+	return unmark_medium(group, LANDING_MASK, mount_point, scope);
+}
+
+int fan_quiet_modify(const struct fan_group *group, int fd, bool quiet)
+{
+	/* SURV_MODIFY: the writes this mark is there to silence must not
+	 * clear it. */
+	unsigned int flags = quiet ? FAN_MARK_ADD | FAN_MARK_IGNORED_SURV_MODIFY : FAN_MARK_REMOVE;
+
+	flags |= FAN_MARK_IGNORED_MASK;
+	if (fanotify_mark(group->fd, flags, FAN_MODIFY, fd, NULL) == 0)
+		return 0;
+	return !quiet && errno == ENOENT ? 0 : -errno;
 }
 
 bool fan_fstype_is_internal(const char *fstype)

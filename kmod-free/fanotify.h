@@ -27,8 +27,10 @@
 enum {
 	FAN_CAP_MARK_IGNORE = 1u << 0,	  /* FAN_MARK_IGNORE (6.0): else FAN_MARK_IGNORED_MASK */
 	FAN_CAP_MARK_EVICTABLE = 1u << 1, /* FAN_MARK_EVICTABLE (5.19) */
-	FAN_CAP_AUDIT = 1u << 2,   /* group made with FAN_ENABLE_AUDIT (needs CAP_AUDIT_WRITE) */
-	FAN_CAP_NOATIME = 1u << 3, /* event fds opened with O_NOATIME */
+	FAN_CAP_AUDIT = 1u << 2,    /* group made with FAN_ENABLE_AUDIT (needs CAP_AUDIT_WRITE) */
+	FAN_CAP_NOATIME = 1u << 3,  /* event fds opened with O_NOATIME */
+	FAN_CAP_FD_ERROR = 1u << 4, /* FAN_REPORT_FD_ERROR: an fd that could not be opened is
+				     * reported as -errno in the event, not lost */
 };
 
 struct fan_group {
@@ -52,8 +54,9 @@ enum fan_scope {
 	FAN_SCOPE_MOUNT,      /* FAN_MARK_MOUNT: this mount only */
 };
 
-/* Mark a removable medium mounted at mount_point for FAN_OPEN_PERM and
- * FAN_CLOSE_WRITE (on files; directories are not reported).  Uses
+/* Mark a removable medium mounted at mount_point for FAN_OPEN_PERM (on
+ * files; directories are not reported; what is written there comes through
+ * the landing group below).  Uses
  * FAN_MARK_FILESYSTEM, falling back to FAN_MARK_MOUNT when the kernel
  * refuses it for that filesystem; *scope says which was used.  Returns 0 or
  * -errno. */
@@ -64,6 +67,25 @@ int fan_mark_medium(const struct fan_group *group, const char *mount_point, enum
  * removed from whatever filesystem the path now names (the root one, with
  * the internal marks). */
 int fan_unmark_medium(const struct fan_group *group, const char *mount_point, enum fan_scope scope);
+
+/* What lands on removable media: a notification group (FAN_CLASS_NOTIF:
+ * nobody waits for its reader, an event whose file cannot be opened is
+ * never a denial) whose event fds are opened O_RDWR, so that wardd acts on
+ * the written file itself (truncates it) rather than on a path.  With
+ * FAN_UNLIMITED_QUEUE, and FAN_REPORT_FD_ERROR where the kernel has it
+ * (6.13): an fd that could not be opened comes as -errno, not as a lost
+ * event.  Returns 0 or -errno. */
+int fan_landing_group_open(struct fan_group *group);
+/* Mark a medium for FAN_CLOSE_WRITE and FAN_MODIFY in that group, as
+ * fan_mark_medium() does (filesystem mark, else mount mark). */
+int fan_mark_landing(const struct fan_group *group, const char *mount_point, enum fan_scope *scope);
+int fan_unmark_landing(const struct fan_group *group, const char *mount_point,
+		       enum fan_scope scope);
+/* Stop (quiet) or resume reporting FAN_MODIFY for the inode behind fd: an
+ * ignore mark that survives modification, so a file being written costs
+ * one event rather than one per write.  Removing a mark that is not there
+ * is not an error.  Returns 0 or -errno. */
+int fan_quiet_modify(const struct fan_group *group, int fd, bool quiet);
 
 /* Whether a filesystem type is an internal, block-backed one worth marking
  * for source-side checks (ext4, xfs, btrfs, f2fs, ...), as opposed to proc,

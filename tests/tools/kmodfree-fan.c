@@ -93,13 +93,29 @@ static int respond_loop(struct fan_group *g, int mode, atomic_bool *quit, bool p
 	return 0;
 }
 
+struct printer {
+	struct fan_group g;
+	atomic_bool quit;
+};
+
+/* Prints what the landing group reports (close_write). */
+static void *printer_main(void *arg)
+{
+	struct printer *p = arg;
+
+	respond_loop(&p->g, 'a', &p->quit, true);
+	return NULL;
+}
+
 static int cmd_respond(int argc, char **argv)
 {
 	const char *mount, *ready = NULL;
 	bool internal = false;
 	int mode;
 	struct fan_group g;
-	enum fan_scope scope = FAN_SCOPE_FILESYSTEM;
+	struct printer landing = {.g = {.fd = -1}};
+	pthread_t landing_thread;
+	enum fan_scope scope = FAN_SCOPE_FILESYSTEM, landing_scope;
 	int r;
 
 	if (argc < 4)
@@ -120,6 +136,14 @@ static int cmd_respond(int argc, char **argv)
 		return 1;
 	}
 	r = internal ? fan_mark_internal(&g, mount) : fan_mark_medium(&g, mount, &scope);
+	/* A medium's writes come through a notification group of their own. */
+	if (r == 0 && !internal) {
+		r = fan_landing_group_open(&landing.g);
+		if (r == 0)
+			r = fan_mark_landing(&landing.g, mount, &landing_scope);
+		if (r == 0 && pthread_create(&landing_thread, NULL, printer_main, &landing) != 0)
+			r = -EAGAIN;
+	}
 	if (r < 0) {
 		fprintf(stderr, "kmodfree-fan: mark %s: %s\n", mount, strerror(-r));
 		return 1;
@@ -135,10 +159,15 @@ static int cmd_respond(int argc, char **argv)
 		fclose(f);
 	}
 	r = respond_loop(&g, mode, NULL, true);
-	if (internal)
+	if (internal) {
 		fan_unmark_internal(&g, mount);
-	else
+	} else {
+		atomic_store(&landing.quit, true);
+		pthread_join(landing_thread, NULL);
+		fan_unmark_landing(&landing.g, mount, landing_scope);
+		fan_group_close(&landing.g);
 		fan_unmark_medium(&g, mount, scope);
+	}
 	fan_group_close(&g);
 	return r;
 }

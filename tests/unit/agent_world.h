@@ -260,6 +260,25 @@ static int w_remove_file(int fd, const char *path)
 	return quarantine_remove_original(fd, path);
 }
 
+/* The real eviction, from the stick directory as the medium's root. */
+static int w_evict(struct agent *a, int fd, struct evict_result *out)
+{
+	int root, r;
+
+	(void)a;
+	world_log("evict", "%s", W->stick);
+	if (W->remove_error) {
+		memset(out, 0, sizeof(*out));
+		out->nlink_after = 1;
+		out->unlink_error = W->remove_error;
+		return W->remove_error;
+	}
+	root = open(W->stick, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = evict_file(fd, root, out);
+	close(root);
+	return r;
+}
+
 static int w_quarantine(struct agent *a, int fd, const struct act_outcome *o,
 			char id[QUARANTINE_ID_LEN])
 {
@@ -338,6 +357,7 @@ static const struct agent_ops world_ops = {
     .respond = w_respond,
     .record = w_record,
     .remove_file = w_remove_file,
+    .evict = w_evict,
     .quarantine = w_quarantine,
     .set_read_only = w_set_read_only,
     .remount_read_only = w_remount,

@@ -173,7 +173,7 @@ static void quarantine_request(struct held_request *h, const char *name)
 	memset(h, 0, sizeof(*h));
 	snprintf(h->path, sizeof(h->path), "%s/%s", W->stick, name);
 	world_copy("firstline-mi.txt", h->path);
-	fd = open(h->path, O_RDONLY | O_CLOEXEC);
+	fd = open(h->path, O_RDWR | O_CLOEXEC); /* as the landing group opens it */
 	subject_init(&h->who, 4242);
 	memset(&h->req, 0, sizeof(h->req));
 	h->req.event = ACT_EVENT_CLOSE_WRITE;
@@ -193,12 +193,14 @@ static void a_quarantine_keeps_evidence_before_removing(void **state)
 	act_carry_out(&W->a, &h.req);
 	assert_true(before("record", "decision close-write quarantine quarantine pending",
 			   "quarantine", h.path));
-	assert_true(before("quarantine", NULL, "remove", h.path));
-	assert_true(before("remove", NULL, "record", "outcome close-write quarantine quarantined"));
+	assert_true(before("quarantine", NULL, "evict", W->stick));
+	assert_true(before("evict", NULL, "record", "outcome close-write quarantine quarantined"));
 	assert_true(before("record", "outcome", "notify", "quarantined"));
 	assert_int_equal(world_count("respond"), 0);
 	assert_true(W->records[0].sync); /* before the effect */
 	assert_int_equal(access(h.path, F_OK), -1);
+	assert_non_null(strstr(W->records[1].detail,
+			       "content overwritten and truncated, 1 name(s) removed, last q.txt"));
 	close(h.req.fd);
 }
 

@@ -181,15 +181,15 @@ static void post_write_quarantines_a_marked_file(void **state)
 	(void)state;
 	snprintf(dst, sizeof(dst), "%s/piped.txt", W->stick);
 	world_copy("firstline-mi.txt", dst);
-	ev = world_event(dst, O_RDONLY, FAN_CLOSE_WRITE, false);
+	ev = world_event(dst, O_RDWR, FAN_CLOSE_WRITE | AGENT_EV_LANDED, false);
 	decide_event(&W->a, 0, &ev);
 
 	assert_int_equal(world_count("respond"), 0); /* written already */
 	assert_true(world_find("record", "decision close-write block quarantine pending", 0) >= 0);
 	assert_true(world_find("quarantine", dst, 0) > world_find("record", NULL, 0));
-	assert_true(world_find("remove", dst, 0) > world_find("quarantine", NULL, 0));
+	assert_true(world_find("evict", NULL, 0) > world_find("quarantine", NULL, 0));
 	assert_true(world_find("record", "outcome close-write block quarantined", 0) >
-		    world_find("remove", NULL, 0));
+		    world_find("evict", NULL, 0));
 	assert_true(world_find("notify", "quarantined", 0) > world_find("record", "outcome", 0));
 	assert_true(W->records[0].sync);
 	assert_string_equal(W->records[1].decision_id, W->records[0].record_id);
@@ -207,7 +207,7 @@ static void post_write_keeps_an_unmarked_file_on_record(void **state)
 	(void)state;
 	snprintf(dst, sizeof(dst), "%s/plan.txt", W->stick);
 	world_copy("security-plan.txt", dst);
-	ev = world_event(dst, O_RDONLY, FAN_CLOSE_WRITE, false);
+	ev = world_event(dst, O_RDWR, FAN_CLOSE_WRITE | AGENT_EV_LANDED, false);
 	decide_event(&W->a, 0, &ev);
 	assert_true(world_find("record", "decision close-write audit kept", 0) >= 0);
 	assert_int_equal(world_count("record"), 1);
