@@ -11,6 +11,7 @@
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS)
 #   make run        the main job: wardd with the default policy, foreground
 #   make install    programs, default policy, unit, translations (DESTDIR, PREFIX)
+#   make deb        the Debian packages under build/deb (packaging/deb.sh)
 #   make pot        refresh po/ward.pot and merge it into po/*.po
 
 CC      ?= cc
@@ -51,6 +52,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 DATADIR    ?= $(PREFIX)/share
 LOCALEDIR  ?= $(DATADIR)/locale
 DOCDIR     ?= $(DATADIR)/doc/ward
+MANDIR     ?= $(DATADIR)/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 # wardd's configuration and policy live in /etc/ward whatever the prefix
@@ -86,6 +88,7 @@ include wardctl/module.mk
 include collector/module.mk
 include tests/module.mk
 include packaging/install.mk
+include packaging/deb.mk
 
 programs: $(PROGRAMS) $(TOOLS)
 

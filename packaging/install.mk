@@ -1,26 +1,32 @@
 # make install: Ward's installed layout, for packages (DESTDIR) and by hand.
 #   make install [DESTDIR=/tmp/stage] [PREFIX=/usr] [SYSCONFDIR=/etc] ...
 # (the directory variables are in the Makefile).  Installs:
-#   $(SBINDIR)/wardd, $(SBINDIR)/wardd-scanner, $(SBINDIR)/ward-sender
+#   $(SBINDIR)/wardd, $(SBINDIR)/wardd-scanner, $(SBINDIR)/ward-sender,
+#   $(SBINDIR)/ward-collector
 #                          the agent, its sandboxed scanner (which wardd
-#                          starts from its own directory), the report sender
+#                          starts from its own directory), the report sender,
+#                          the ethics office's collector
 #   $(BINDIR)/wardctl
 #   $(DATADIR)/ward/policy.d/*.rules
 #                          the default policy as shipped (wardctl falls back on
 #                          it where /etc/ward/policy.d holds no rules)
 #   $(SYSCONFDIR)/ward/policy.d/*.rules, $(SYSCONFDIR)/ward/wardd.conf
-#                          the same policy and a configuration, only where none
-#                          is there yet: a reinstall never replaces an office's
-#                          own policy
+#   $(SYSCONFDIR)/ward/ward-collector.conf
+#                          the same policy and the configurations, only where
+#                          none is there yet: a reinstall never replaces an
+#                          office's own policy
 #   $(UNITDIR)/*.service   the systemd units, paths set to this layout
 #   $(SYSUSERSDIR)/<name>.conf
 #                          the users the units run as (packaging/<name>.sysusers)
 #   $(LOCALEDIR)/<lang>/LC_MESSAGES/ward.mo
+#   $(MANDIR)/man<section>/<page>
+#                          the manual pages (packaging/man/*.<section>)
 #   $(DOCDIR)/README.md
 INSTALL ?= install
 DEFAULT_POLICY := $(sort $(wildcard policy/default/*.rules))
 SERVICE_UNITS  := $(wildcard packaging/*.service)
 SYSUSERS       := $(wildcard packaging/*.sysusers)
+MAN_PAGES      := $(wildcard packaging/man/*.[1-8])
 ETC_WARD       := $(DESTDIR)$(SYSCONFDIR)/ward
 
 # The units name /usr/sbin, /usr/bin, /etc/ward and /usr/share/doc/ward: the
@@ -31,7 +37,7 @@ UNIT_PATHS := -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/usr/bin/|$(BINDIR)/|g' \
 install: all
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 0755 $(BUILD)/wardd $(BUILD)/wardd-scanner $(BUILD)/ward-sender \
-		$(DESTDIR)$(SBINDIR)/
+		$(BUILD)/ward-collector $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0755 $(BUILD)/wardctl $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(DATADIR)/ward/policy.d
 	$(INSTALL) -m 0644 $(DEFAULT_POLICY) $(DESTDIR)$(DATADIR)/ward/policy.d/
@@ -42,13 +48,15 @@ install: all
 		echo "$(INSTALL) -m 0644 $(DEFAULT_POLICY) $(ETC_WARD)/policy.d/"; \
 		$(INSTALL) -m 0644 $(DEFAULT_POLICY) $(ETC_WARD)/policy.d/; \
 	fi
-	@if [ -e $(ETC_WARD)/wardd.conf ]; then \
-		echo "install: keeping $(ETC_WARD)/wardd.conf"; \
-	else \
-		echo "install wardd.conf into $(ETC_WARD)"; \
-		sed -e 's|/etc/ward/|$(SYSCONFDIR)/ward/|g' packaging/wardd.conf >$(ETC_WARD)/wardd.conf.tmp && \
-		chmod 0644 $(ETC_WARD)/wardd.conf.tmp && mv $(ETC_WARD)/wardd.conf.tmp $(ETC_WARD)/wardd.conf; \
-	fi
+	@for conf in wardd.conf ward-collector.conf; do \
+		if [ -e $(ETC_WARD)/$$conf ]; then \
+			echo "install: keeping $(ETC_WARD)/$$conf"; \
+		else \
+			echo "install $$conf into $(ETC_WARD)"; \
+			sed -e 's|/etc/ward/|$(SYSCONFDIR)/ward/|g' packaging/$$conf >$(ETC_WARD)/$$conf.tmp && \
+			chmod 0644 $(ETC_WARD)/$$conf.tmp && mv $(ETC_WARD)/$$conf.tmp $(ETC_WARD)/$$conf || exit 1; \
+		fi; \
+	done
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(UNITDIR)
 	@for unit in $(SERVICE_UNITS); do \
 		echo "install $$unit into $(DESTDIR)$(UNITDIR)"; \
@@ -64,5 +72,10 @@ install: all
 		echo "install $$lang/LC_MESSAGES/ward.mo into $(DESTDIR)$(LOCALEDIR)"; \
 		$(INSTALL) -D -m 0644 $(BUILD)/locale/$$lang/LC_MESSAGES/ward.mo \
 			$(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/ward.mo || exit 1; \
+	done
+	@for page in $(MAN_PAGES); do \
+		echo "install $$page into $(DESTDIR)$(MANDIR)/man$${page##*.}"; \
+		$(INSTALL) -D -m 0644 $$page \
+			$(DESTDIR)$(MANDIR)/man$${page##*.}/$$(basename $$page) || exit 1; \
 	done
 	$(INSTALL) -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md

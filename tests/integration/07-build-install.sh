@@ -42,12 +42,21 @@ check "its user unit runs the installed ward-notify" \
 	grep -qx "ExecStart=$prefix/bin/ward-notify" "$root/lib/systemd/user/ward-notify.service"
 check "its XDG autostart entry too" \
 	grep -qx "Exec=$prefix/bin/ward-notify" "$stage$etc/xdg/autostart/ward-notify.desktop"
+check_eq "ward-collector in sbin, 0755" 755 "$(mode "$root/sbin/ward-collector")"
+for page in packaging/man/*.[1-8]; do
+	check "manual page $(basename "$page") in share/man" \
+		cmp -s "$page" "$root/share/man/man${page##*.}/$(basename "$page")"
+done
 for f in policy/default/*.rules; do
 	name=$(basename "$f")
 	check "default policy $name in $etc/ward/policy.d" cmp -s "$f" "$stage$etc/ward/policy.d/$name"
 	check "and as shipped in share/ward/policy.d" cmp -s "$f" "$root/share/ward/policy.d/$name"
 done
 check "a configuration in $etc/ward" grep -qx "policy_dir  = $etc/ward/policy.d" "$stage$etc/ward/wardd.conf"
+check "the collector's options in $etc/ward" grep -q '^WARD_COLLECTOR_OPTIONS=' \
+	"$stage$etc/ward/ward-collector.conf"
+check "the collector's unit reads them" grep -qx \
+	"EnvironmentFile=$etc/ward/ward-collector.conf" "$root/lib/systemd/system/ward-collector.service"
 unit=$root/lib/systemd/system/wardd.service
 check "the unit in lib/systemd/system" test -f "$unit"
 check "its ExecStart runs the installed wardd with the installed configuration" \
