@@ -16,7 +16,9 @@ TEST="udev exfat-fuse exfatprogs e2fsprogs util-linux umockdev attr rsync zip
  libreoffice-writer-nogui age p7zip-full cryptsetup-bin qpdf dunst xvfb dbus dbus-bin
  libnotify-bin fonts-noto-cjk fontconfig imagemagick tzdata systemd"
 BENCH="fapolicyd odt2txt docx2txt poppler-utils hyperfine tesseract-ocr"
-ALL="$BUILD $TEST $BENCH"
+# make deb, make rpm and their tests (the box: systemd-nspawn).
+PACKAGING="debhelper lintian rpm systemd-container"
+ALL="$BUILD $TEST $BENCH $PACKAGING"
 
 if [ "${1:-}" = "--print" ]; then
 	echo $ALL
