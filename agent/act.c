@@ -18,6 +18,7 @@
 #include "agent/subject.h"
 #include "common/i18n.h"
 #include "common/log.h"
+#include "common/record_id.h"
 #include "common/util.h"
 
 #define DEFERRED_MAX 64
@@ -255,6 +256,9 @@ static void write_record(struct agent *a, struct act_outcome *o, bool sync)
 
 	if (uuid_v4(o->record_id) < 0)
 		o->record_id[0] = '\0';
+	/* The incident's reference code is its decision record's. */
+	if (o->stage == ACT_STAGE_DECISION && record_ref(o->record_id, o->ref) < 0)
+		o->ref[0] = '\0';
 	if (a->ops->record(a, o, sync, &rc) == 0 && o->stage == ACT_STAGE_DECISION)
 		o->seq = rc.seq;
 }

@@ -82,8 +82,8 @@ struct act_outcome {
 	enum act_stage stage;
 	char record_id[37];   /* UUID v4 of this record */
 	char decision_id[37]; /* ACT_STAGE_OUTCOME: the decision record's id */
-	char ref[16];	      /* the reference code staff see: "" until the signed
-			       * record log issues one (docs/protocol.md §2.3) */
+	char ref[16];	      /* the reference code staff see, "XXXX-XXXX": the decision
+			       * record's (record_ref, docs/protocol.md §2.3) */
 	uint64_t seq;	      /* the decision record's number in the log; 0: not written */
 	struct timespec time; /* when it was decided (CLOCK_REALTIME) */
 

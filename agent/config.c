@@ -2,6 +2,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,22 +115,29 @@ static char *trim(char *s)
 	return s;
 }
 
+/* A configuration is a dozen lines; anything much larger is not one. */
+#define CONFIG_FILE_MAX (64u << 10)
+#define CONFIG_LINE_MAX (PATH_MAX + 64)
+
 int config_load(const char *path, struct agent_config *cfg, char *err, size_t errsize)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char line[PATH_MAX + 64];
+	_cleanup_free_ char *text = NULL;
+	char *next, *line;
+	size_t len = 0;
 	unsigned lineno = 0;
+	int r = read_file(AT_FDCWD, path, CONFIG_FILE_MAX, &text, &len);
 
-	if (!f) {
-		snprintf(err, errsize, "cannot open %s: %s", path, strerror(errno));
+	if (r < 0) {
+		snprintf(err, errsize, "cannot open %s: %s", path,
+			 r == -EINVAL ? "not a regular file" : strerror(-r));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	for (next = text; (line = strsep(&next, "\n")) != NULL;) {
 		char msg[256];
 		char *hash, *eq, *key, *value;
 
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
+		if (strlen(line) >= CONFIG_LINE_MAX) {
 			snprintf(err, errsize, "%s:%u: line too long", path, lineno);
 			return -1;
 		}
@@ -150,10 +159,6 @@ int config_load(const char *path, struct agent_config *cfg, char *err, size_t er
 			snprintf(err, errsize, "%s:%u: %s", path, lineno, msg);
 			return -1;
 		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errsize, "cannot read %s: %s", path, strerror(errno));
-		return -1;
 	}
 	return 0;
 }

@@ -9,18 +9,30 @@
 #include <unistd.h>
 
 #include "agent/inventory.h"
+#include "common/buf.h"
 #include "common/cleanup.h"
-#include "common/jsonw.h"
+#include "common/json.h"
 #include "common/util.h"
 
 #define HEADER "# ward device inventory v1"
 #define N_COLUMNS 18
+/* Some thousands of media at most; a file much larger is not ours. */
+#define INVENTORY_FILE_MAX (16u << 20)
 
 struct inventory {
 	char *path;
-	struct inventory_entry *entries;
-	size_t n, cap;
+	struct buf entries; /* of struct inventory_entry */
 };
+
+static struct inventory_entry *entry_at(const struct inventory *inv, size_t i)
+{
+	return &((struct inventory_entry *)inv->entries.data)[i];
+}
+
+static size_t count(const struct inventory *inv)
+{
+	return inv->entries.len / sizeof(struct inventory_entry);
+}
 
 void inventory_key(const struct ward_device *dev, char *out, size_t size)
 {
@@ -84,19 +96,6 @@ static enum device_bus bus_from_name(const char *s)
 	return DEVICE_BUS_OTHER;
 }
 
-static int grow(struct inventory *inv)
-{
-	if (inv->n < inv->cap)
-		return 0;
-	size_t cap = inv->cap ? inv->cap * 2 : 16;
-	struct inventory_entry *bigger = realloc(inv->entries, cap * sizeof(*bigger));
-	if (!bigger)
-		return -ENOMEM;
-	inv->entries = bigger;
-	inv->cap = cap;
-	return 0;
-}
-
 static bool parse_entry(char *line, struct inventory_entry *e)
 {
 	char *col[N_COLUMNS];
@@ -136,14 +135,31 @@ static bool parse_entry(char *line, struct inventory_entry *e)
 	return e->key[0] != '\0';
 }
 
+/* Fills inv from the file's text; a damaged line is dropped, not fatal:
+ * the next save rewrites the file from what could be read. */
+static int parse_text(struct inventory *inv, char *text)
+{
+	char *next = text, *line = strsep(&next, "\n");
+
+	if (strncmp(line, HEADER, strlen(HEADER)) != 0)
+		return -EINVAL;
+	while ((line = strsep(&next, "\n")) != NULL) {
+		struct inventory_entry e;
+
+		if (line[0] == '\0' || line[0] == '#' || !parse_entry(line, &e))
+			continue;
+		if (buf_push(&inv->entries, &e, sizeof(e)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int inventory_open(const char *state_dir, struct inventory **out)
 {
-	_cleanup_free_ char *line = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *text = NULL;
 	struct inventory *inv = calloc(1, sizeof(*inv));
-	size_t cap = 0;
-	ssize_t len;
-	int r = 0;
+	size_t len = 0;
+	int r;
 
 	if (!inv)
 		return -ENOMEM;
@@ -152,38 +168,16 @@ int inventory_open(const char *state_dir, struct inventory **out)
 		inventory_free(inv);
 		return -ENOMEM;
 	}
-	f = fopen(inv->path, "re");
-	if (!f) {
-		if (errno == ENOENT) {
-			*out = inv;
-			return 0;
-		}
-		r = -errno;
-		inventory_free(inv);
-		return r;
-	}
-	len = getline(&line, &cap, f);
-	if (len < 0 && !ferror(f)) {
-		*out = inv; /* an empty file: nothing seen yet */
+	r = read_file(AT_FDCWD, inv->path, INVENTORY_FILE_MAX, &text, &len);
+	if (r == -ENOENT || (r == 0 && len == 0)) {
+		*out = inv; /* nothing seen yet */
 		return 0;
 	}
-	if (len < 0 || strncmp(line, HEADER, strlen(HEADER)) != 0) {
+	if (r == 0)
+		r = parse_text(inv, text);
+	if (r < 0) {
 		inventory_free(inv);
-		return -EINVAL;
-	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		if ((r = grow(inv)) < 0) {
-			inventory_free(inv);
-			return r;
-		}
-		/* A damaged line is dropped, not fatal: the next save rewrites
-		 * the file from what could be read. */
-		if (parse_entry(line, &inv->entries[inv->n]))
-			inv->n++;
+		return r;
 	}
 	*out = inv;
 	return 0;
@@ -193,42 +187,40 @@ void inventory_free(struct inventory *inv)
 {
 	if (!inv)
 		return;
-	free(inv->entries);
+	buf_free(&inv->entries);
 	free(inv->path);
 	free(inv);
 }
 
 size_t inventory_count(const struct inventory *inv)
 {
-	return inv->n;
+	return count(inv);
 }
 
 const struct inventory_entry *inventory_get(const struct inventory *inv, size_t i)
 {
-	return i < inv->n ? &inv->entries[i] : NULL;
+	return i < count(inv) ? entry_at(inv, i) : NULL;
 }
 
 int inventory_record(struct inventory *inv, const struct ward_device *dev, const char *decision,
 		     const char *rule, time_t now)
 {
-	char key[sizeof(inv->entries[0].key)];
+	char key[sizeof(((struct inventory_entry *)0)->key)];
 	struct inventory_entry *e = NULL;
 
 	inventory_key(dev, key, sizeof(key));
-	for (size_t i = 0; i < inv->n; i++) {
-		if (strcmp(inv->entries[i].key, key) == 0) {
-			e = &inv->entries[i];
-			break;
-		}
-	}
+	for (size_t i = 0; i < count(inv) && !e; i++)
+		if (strcmp(entry_at(inv, i)->key, key) == 0)
+			e = entry_at(inv, i);
 	if (!e) {
-		int r = grow(inv);
-		if (r < 0)
-			return r;
-		e = &inv->entries[inv->n++];
-		memset(e, 0, sizeof(*e));
-		str_copy(e->key, sizeof(e->key), key);
-		e->first_seen = now;
+		struct inventory_entry fresh;
+
+		memset(&fresh, 0, sizeof(fresh));
+		str_copy(fresh.key, sizeof(fresh.key), key);
+		fresh.first_seen = now;
+		if (buf_push(&inv->entries, &fresh, sizeof(fresh)) < 0)
+			return -ENOMEM;
+		e = entry_at(inv, count(inv) - 1);
 	}
 	e->device = *dev;
 	e->last_seen = now;
@@ -295,8 +287,8 @@ int inventory_save(struct inventory *inv)
 		"\tproduct_id\tserial\tvendor\tmodel\tinterfaces\tfs_type\tfs_uuid\tfs_label"
 		"\tdevnode\tsize_bytes\n",
 		HEADER);
-	for (size_t i = 0; i < inv->n; i++)
-		write_entry(f, &inv->entries[i]);
+	for (size_t i = 0; i < count(inv); i++)
+		write_entry(f, entry_at(inv, i));
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
 		r = -errno;
 	if (fclose(f) != 0 && r == 0)
@@ -342,67 +334,66 @@ static void format_size(uint64_t bytes, char *out, size_t size)
 	snprintf(out, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
-static void print_json(const struct inventory *inv, FILE *out)
+static json_t *entry_json(const struct inventory_entry *e)
+{
+	const struct ward_device *d = &e->device;
+	json_t *o = json_object();
+	char num[16];
+	int r = o ? 0 : -1;
+
+	r |= wjson_set_text(o, "key", e->key);
+	r |= wjson_set_int(o, "first_seen", (int64_t)e->first_seen);
+	r |= wjson_set_int(o, "last_seen", (int64_t)e->last_seen);
+	r |= wjson_set_int(o, "times_seen", (int64_t)e->times_seen);
+	r |= wjson_set_text(o, "decision", e->decision);
+	r |= wjson_set_text(o, "rule", e->rule);
+	r |= wjson_set_text(o, "bus", device_bus_name(d->bus));
+	snprintf(num, sizeof(num), "%04x", d->vendor_id);
+	r |= wjson_set_text(o, "vendor_id", num);
+	snprintf(num, sizeof(num), "%04x", d->product_id);
+	r |= wjson_set_text(o, "product_id", num);
+	r |= wjson_set_text(o, "serial", d->serial);
+	r |= wjson_set_text(o, "vendor", d->vendor);
+	r |= wjson_set_text(o, "model", d->model);
+	r |= wjson_set_text(o, "interfaces", d->interfaces);
+	r |= wjson_set_text(o, "fs_type", d->fs_type);
+	r |= wjson_set_text(o, "fs_uuid", d->fs_uuid);
+	r |= wjson_set_text(o, "fs_label", d->fs_label);
+	r |= wjson_set_text(o, "devnode", d->devnode);
+	r |= wjson_set_int(o, "size_bytes", (int64_t)d->size_bytes);
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* One medium a line, in an array. */
+static int print_json(const struct inventory *inv, FILE *out)
 {
 	fputc('[', out);
-	for (size_t i = 0; i < inv->n; i++) {
-		const struct inventory_entry *e = &inv->entries[i];
-		const struct ward_device *d = &e->device;
-		char num[16];
-		bool first = true;
+	for (size_t i = 0; i < count(inv); i++) {
+		json_t *o = entry_json(entry_at(inv, i));
+		int r;
 
-		fputs(i ? ",\n{" : "\n{", out);
-		json_write_key(out, &first, "key");
-		json_write_cstr(out, e->key);
-		json_write_key(out, &first, "first_seen");
-		fprintf(out, "%lld", (long long)e->first_seen);
-		json_write_key(out, &first, "last_seen");
-		fprintf(out, "%lld", (long long)e->last_seen);
-		json_write_key(out, &first, "times_seen");
-		fprintf(out, "%lu", e->times_seen);
-		json_write_key(out, &first, "decision");
-		json_write_cstr(out, e->decision);
-		json_write_key(out, &first, "rule");
-		json_write_cstr(out, e->rule);
-		json_write_key(out, &first, "bus");
-		json_write_cstr(out, device_bus_name(d->bus));
-		json_write_key(out, &first, "vendor_id");
-		snprintf(num, sizeof(num), "%04x", d->vendor_id);
-		json_write_cstr(out, num);
-		json_write_key(out, &first, "product_id");
-		snprintf(num, sizeof(num), "%04x", d->product_id);
-		json_write_cstr(out, num);
-		json_write_key(out, &first, "serial");
-		json_write_cstr(out, d->serial);
-		json_write_key(out, &first, "vendor");
-		json_write_cstr(out, d->vendor);
-		json_write_key(out, &first, "model");
-		json_write_cstr(out, d->model);
-		json_write_key(out, &first, "interfaces");
-		json_write_cstr(out, d->interfaces);
-		json_write_key(out, &first, "fs_type");
-		json_write_cstr(out, d->fs_type);
-		json_write_key(out, &first, "fs_uuid");
-		json_write_cstr(out, d->fs_uuid);
-		json_write_key(out, &first, "fs_label");
-		json_write_cstr(out, d->fs_label);
-		json_write_key(out, &first, "devnode");
-		json_write_cstr(out, d->devnode);
-		json_write_key(out, &first, "size_bytes");
-		fprintf(out, "%" PRIu64, d->size_bytes);
-		fputc('}', out);
+		fputs(i ? ",\n" : "\n", out);
+		r = o ? json_dumpf(o, out, JSON_COMPACT) : -1;
+		json_decref(o);
+		if (r < 0)
+			return -ENOMEM;
 	}
-	fputs(inv->n ? "\n]\n" : "]\n", out);
+	fputs(count(inv) ? "\n]\n" : "]\n", out);
+	return 0;
 }
 
 static void print_human(const struct inventory *inv, FILE *out)
 {
-	if (inv->n == 0) {
+	if (count(inv) == 0) {
 		fputs("尚未見過任何儲存媒體。 No storage media seen yet.\n", out);
 		return;
 	}
-	for (size_t i = 0; i < inv->n; i++) {
-		const struct inventory_entry *e = &inv->entries[i];
+	for (size_t i = 0; i < count(inv); i++) {
+		const struct inventory_entry *e = entry_at(inv, i);
 		const struct ward_device *d = &e->device;
 		char first[32], last[32], size[32];
 
@@ -427,10 +418,14 @@ static void print_human(const struct inventory *inv, FILE *out)
 
 int inventory_print(const struct inventory *inv, FILE *out, bool json)
 {
+	int r = 0;
+
 	if (json)
-		print_json(inv, out);
+		r = print_json(inv, out);
 	else
 		print_human(inv, out);
+	if (r < 0)
+		return r;
 	if (fflush(out) != 0 || ferror(out))
 		return -EIO;
 	return 0;

@@ -14,7 +14,7 @@
 
 #include "agent/config.h"
 #include "common/cleanup.h"
-#include "common/jsonw.h"
+#include "common/json.h"
 #include "common/level.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -40,72 +40,18 @@ static void line_hash(const char *line, size_t len, char out[SHA256_DIGEST_LENGT
 	hex_encode(md, sizeof(md), out);
 }
 
-bool journal_field(const char *line, const char *key, char *out, size_t size)
+/* A record line's place in the chain: its seq and prev (through
+ * common/json).  False when the line is not a record. */
+static bool line_chain(const char *line, size_t len, int64_t *seq, char *prev, size_t size)
 {
-	char pat[80];
-	const char *p = NULL;
-	size_t o = 0;
+	json_t *o = wjson_parse(line, len, NULL, 0);
+	const char *p = o ? wjson_str(o, "prev") : NULL;
+	bool ok = o && wjson_int(o, "seq", seq) && *seq > 0 && p;
 
-	if (size == 0)
-		return false;
-	/* Inside a JSON string every '"' is escaped, so ,"key": and {"key":
-	 * can only be a top-level key of our flat records. */
-	snprintf(pat, sizeof(pat), ",\"%s\":", key);
-	p = strstr(line, pat);
-	if (!p) {
-		snprintf(pat, sizeof(pat), "{\"%s\":", key);
-		p = strncmp(line, pat, strlen(pat)) == 0 ? line : NULL;
-	}
-	if (!p)
-		return false;
-	p += strlen(pat);
-	if (*p != '"') {
-		while (*p && *p != ',' && *p != '}' && o + 1 < size)
-			out[o++] = *p++;
-		out[o] = '\0';
-		return true;
-	}
-	for (p++; *p && *p != '"'; p++) {
-		char c = *p;
-
-		if (c == '\\') {
-			p++;
-			switch (*p) {
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'u': {
-				unsigned v = 0;
-
-				if (sscanf(p + 1, "%4x", &v) != 1)
-					return false;
-				p += 4;
-				c = v < 0x80 ? (char)v : '?';
-				break;
-			}
-			case '\0':
-				return false;
-			default:
-				c = *p;
-			}
-		}
-		if (o + 1 < size)
-			out[o++] = c;
-	}
-	out[o] = '\0';
-	return *p == '"';
+	if (ok && prev)
+		ok = str_copy(prev, size, p);
+	json_decref(o);
+	return ok;
 }
 
 /* Cuts a torn last line and loads seq and prev from the last whole one. */
@@ -115,7 +61,6 @@ static int journal_recover(struct journal *j)
 	off_t end, start;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	char seqtext[32];
 
 	if (fstat(j->fd, &st) < 0)
 		return -errno;
@@ -147,11 +92,12 @@ static int journal_recover(struct journal *j)
 	buf[len - 1] = '\0';
 	{
 		char *last = strrchr(buf, '\n');
+		int64_t seq;
 
 		last = last ? last + 1 : buf;
-		if (!journal_field(last, "seq", seqtext, sizeof(seqtext)))
+		if (!line_chain(last, strlen(last), &seq, NULL, 0))
 			return -EBADMSG;
-		j->seq = strtoull(seqtext, NULL, 10);
+		j->seq = (uint64_t)seq;
 		line_hash(last, strlen(last), j->prev);
 	}
 	return 0;
@@ -230,119 +176,125 @@ uint64_t journal_failures(struct journal *j)
 	return atomic_load(&j->failures);
 }
 
-static void put_str(FILE *f, bool *first, const char *key, const char *value)
+static int put_uint(json_t *o, const char *key, uint64_t v)
 {
-	if (!value)
-		return;
-	json_write_key(f, first, key);
-	json_write_cstr(f, value);
+	return wjson_set_int(o, key, (int64_t)v);
 }
 
-static void put_uint(FILE *f, bool *first, const char *key, uint64_t v)
-{
-	json_write_key(f, first, key);
-	fprintf(f, "%" PRIu64, v);
-}
-
-static void put_bool(FILE *f, bool *first, const char *key, bool v)
-{
-	json_write_key(f, first, key);
-	fputs(v ? "true" : "false", f);
-}
-
-static void put_content(FILE *f, bool *first, const struct classify_result *c)
+static int put_content(json_t *o, const struct classify_result *c)
 {
 	char hex[SHA256_DIGEST_LENGTH * 2 + 1];
 	char text[1024];
-	size_t o = 0;
+	size_t n = 0;
+	int r = 0;
 
-	put_uint(f, first, "size", c->size);
 	hex_encode(c->sha256, sizeof(c->sha256), hex);
-	put_str(f, first, "sha256", hex);
-	put_str(f, first, "mime", c->mime);
-	put_str(f, first, "level", level_name(c->level));
-	put_str(f, first, "level_en", level_name_en(c->level));
-	put_bool(f, first, "declassified", c->declassified);
-	put_bool(f, first, "uninspectable", c->uninspectable);
+	r |= put_uint(o, "size", c->size);
+	r |= wjson_set_text(o, "sha256", hex);
+	r |= wjson_set_text(o, "mime", c->mime);
+	r |= wjson_set_text(o, "level", level_name(c->level));
+	r |= wjson_set_text(o, "level_en", level_name_en(c->level));
+	r |= json_object_set_new(o, "declassified", json_boolean(c->declassified));
+	r |= json_object_set_new(o, "uninspectable", json_boolean(c->uninspectable));
 	if (c->uninspectable)
-		put_str(f, first, "uninspectable_reason", c->uninspectable_reason);
+		r |= wjson_set_text(o, "uninspectable_reason", c->uninspectable_reason);
 	text[0] = '\0';
-	for (uint32_t i = 0; i < c->n_reasons && i < CLASSIFY_MAX_REASONS && o < sizeof(text); i++)
-		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s @ %s: %s", i ? "; " : "",
+	for (uint32_t i = 0; i < c->n_reasons && i < CLASSIFY_MAX_REASONS && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s @ %s: %s", i ? "; " : "",
 				      c->reasons[i].rule, c->reasons[i].where, c->reasons[i].text);
-	put_str(f, first, "reasons", text);
-	o = 0;
+	r |= wjson_set_text(o, "reasons", text);
+	n = 0;
 	text[0] = '\0';
-	for (uint32_t i = 0; i < c->n_pii && i < CLASSIFY_MAX_PII && o < sizeof(text); i++)
-		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s x%u", i ? ", " : "",
+	for (uint32_t i = 0; i < c->n_pii && i < CLASSIFY_MAX_PII && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s x%u", i ? ", " : "",
 				      c->pii[i].type, c->pii[i].count);
-	put_str(f, first, "pii", text);
+	r |= wjson_set_text(o, "pii", text);
+	return r ? -ENOMEM : 0;
 }
 
-static void put_device(FILE *f, bool *first, const struct ward_device *d)
+static int put_device(json_t *o, const struct ward_device *d)
 {
 	char id[8];
+	int r = 0;
 
-	put_str(f, first, "device_bus", device_bus_name(d->bus));
+	r |= wjson_set_text(o, "device_bus", device_bus_name(d->bus));
 	snprintf(id, sizeof(id), "%04x", d->vendor_id);
-	put_str(f, first, "device_vendor_id", id);
+	r |= wjson_set_text(o, "device_vendor_id", id);
 	snprintf(id, sizeof(id), "%04x", d->product_id);
-	put_str(f, first, "device_product_id", id);
-	put_str(f, first, "device_serial", d->serial);
-	put_str(f, first, "device_vendor", d->vendor);
-	put_str(f, first, "device_model", d->model);
-	put_str(f, first, "device_fs_type", d->fs_type);
-	put_str(f, first, "device_fs_uuid", d->fs_uuid);
-	put_str(f, first, "device_fs_label", d->fs_label);
-	put_str(f, first, "device_node", d->devnode);
-	put_uint(f, first, "device_size", d->size_bytes);
+	r |= wjson_set_text(o, "device_product_id", id);
+	r |= wjson_set_text(o, "device_serial", d->serial);
+	r |= wjson_set_text(o, "device_vendor", d->vendor);
+	r |= wjson_set_text(o, "device_model", d->model);
+	r |= wjson_set_text(o, "device_fs_type", d->fs_type);
+	r |= wjson_set_text(o, "device_fs_uuid", d->fs_uuid);
+	r |= wjson_set_text(o, "device_fs_label", d->fs_label);
+	r |= wjson_set_text(o, "device_node", d->devnode);
+	r |= put_uint(o, "device_size", d->size_bytes);
+	return r ? -ENOMEM : 0;
 }
 
-int journal_format(const struct journal_record *rec, char **out, size_t *len)
+/* The record as an object, members in the order the journal has always
+ * written them (jansson keeps insertion order). */
+static json_t *record_object(const struct journal_record *rec)
 {
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-	bool first = true;
+	json_t *o = json_object();
 	char when[64];
 	struct tm tm;
+	int r = o ? 0 : -ENOMEM;
 
-	if (!f)
-		return -errno;
 	gmtime_r(&rec->time.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
 		 rec->time.tv_nsec / 1000000);
-	put_str(f, &first, "time", when);
-	put_str(f, &first, "event", rec->event);
+	r |= wjson_set_text(o, "time", when);
+	r |= wjson_set_text(o, "event", rec->event);
 	if (rec->uid != (uid_t)-1)
-		put_uint(f, &first, "uid", rec->uid);
-	put_str(f, &first, "user", rec->user);
+		r |= put_uint(o, "uid", rec->uid);
+	r |= wjson_set_text(o, "user", rec->user);
 	if (rec->loginuid != (uid_t)-1)
-		put_uint(f, &first, "loginuid", rec->loginuid);
+		r |= put_uint(o, "loginuid", rec->loginuid);
 	if (rec->pid > 0)
-		put_uint(f, &first, "pid", (uint64_t)rec->pid);
-	put_str(f, &first, "exe", rec->exe);
-	put_str(f, &first, "path", rec->path);
-	put_str(f, &first, "source", rec->source);
+		r |= put_uint(o, "pid", (uint64_t)rec->pid);
+	r |= wjson_set_text(o, "exe", rec->exe);
+	r |= wjson_set_text(o, "path", rec->path);
+	r |= wjson_set_text(o, "source", rec->source);
 	if (rec->content)
-		put_content(f, &first, rec->content);
+		r |= put_content(o, rec->content);
 	if (rec->device)
-		put_device(f, &first, rec->device);
-	put_str(f, &first, "rule", rec->rule);
-	put_str(f, &first, "action", rec->action);
-	put_str(f, &first, "outcome", rec->outcome);
-	put_str(f, &first, "detail", rec->detail);
-	put_str(f, &first, "approver", rec->approver);
-	put_str(f, &first, "record_id", rec->record_id);
-	put_str(f, &first, "decision", rec->decision);
-	if (fclose(f) != 0) {
-		free(buf);
+		r |= put_device(o, rec->device);
+	r |= wjson_set_text(o, "rule", rec->rule);
+	r |= wjson_set_text(o, "action", rec->action);
+	r |= wjson_set_text(o, "outcome", rec->outcome);
+	r |= wjson_set_text(o, "detail", rec->detail);
+	r |= wjson_set_text(o, "approver", rec->approver);
+	r |= wjson_set_text(o, "record_id", rec->record_id);
+	r |= wjson_set_text(o, "ref", rec->ref);
+	r |= wjson_set_text(o, "decision", rec->decision);
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int journal_format(const struct journal_record *rec, char **out, size_t *len)
+{
+	json_t *o = record_object(rec);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t n = text ? strlen(text) : 0;
+
+	json_decref(o);
+	if (n < 2) {
+		free(text);
 		return -ENOMEM;
 	}
-	/* The writer escapes control characters, so no newline can split a record. */
-	*out = buf;
-	*len = size;
+	/* The members without the braces: seq and prev go first, under the
+	 * lock.  jansson escapes control characters, so no newline can split
+	 * a record. */
+	memmove(text, text + 1, n - 2);
+	text[n - 2] = '\0';
+	*out = text;
+	*len = n - 2;
 	return 0;
 }
 
@@ -419,16 +371,16 @@ int64_t journal_verify(const char *path, uint64_t *bad_line)
 	if (!f)
 		return -errno;
 	while ((n = getline(&line, &cap, f)) > 0) {
-		char seqtext[32], prevtext[80];
+		char prevtext[80];
+		int64_t seq;
 
 		lineno++;
 		if (line[n - 1] != '\n')
 			goto bad;
 		line[--n] = '\0';
-		if (!journal_field(line, "seq", seqtext, sizeof(seqtext)) ||
-		    !journal_field(line, "prev", prevtext, sizeof(prevtext)))
+		if (!line_chain(line, (size_t)n, &seq, prevtext, sizeof(prevtext)))
 			goto bad;
-		if (strtoull(seqtext, NULL, 10) != expect_seq || strcmp(prevtext, prev) != 0)
+		if ((uint64_t)seq != expect_seq || strcmp(prevtext, prev) != 0)
 			goto bad;
 		expect_seq++;
 		line_hash(line, (size_t)n, prev);

@@ -29,6 +29,7 @@ struct journal_record {
 	const char *event;     /* "copy-destination", "copy-source", "close-write",
 				 * "device", "reload", ... */
 	const char *record_id; /* UUID of this record (act.h) */
+	const char *ref;       /* the incident's reference code staff were shown */
 	const char *decision;  /* an outcome record: the id of its decision record */
 	uid_t uid;	       /* (uid_t)-1 when unknown */
 	const char *user;      /* login name of uid */
@@ -69,10 +70,5 @@ int journal_format(const struct journal_record *rec, char **out, size_t *len);
  * increases by one, prev is the SHA-256 of the line before.  Returns the
  * number of records, or -EBADMSG with *bad_line (1-based) set, or -errno. */
 int64_t journal_verify(const char *path, uint64_t *bad_line);
-
-/* Finds "key": in one journal line and copies its value (string
- * unescaped, number or literal as text) into out.  For readers such as
- * `wardctl events`; only top-level keys of the flat records we write. */
-bool journal_field(const char *line, const char *key, char *out, size_t size);
 
 #endif

@@ -11,6 +11,7 @@ void record_to_journal(const struct act_outcome *o, char rule[320], struct journ
 	rec->time = o->time;
 	rec->event = o->event;
 	rec->record_id = o->record_id[0] ? o->record_id : NULL;
+	rec->ref = o->ref[0] ? o->ref : NULL;
 	rec->decision = o->stage == ACT_STAGE_OUTCOME ? o->decision_id : NULL;
 	rec->uid = o->uid;
 	rec->user = o->user;

@@ -100,7 +100,13 @@ int classify_buffer(struct classify_ctx *ctx, const void *data, size_t len, cons
  * "classify fully", never "marked". */
 bool classify_quick_clean(const void *data, size_t len);
 
-/* One JSON object on one line (no trailing newline), as `wardctl classify
+/* The one serializer of a result: a jansson object (path, type, level,
+ * declassified, uninspectable[_reason], pii[], reasons[], sha256, size),
+ * the caller's to json_decref; NULL on no memory.  Anything that writes a
+ * result as JSON starts from it. */
+struct json_t;
+struct json_t *classify_result_json(const char *path, const struct classify_result *res);
+/* That object on one line (no trailing newline), as `wardctl classify
  * --json` prints it. */
 void classify_result_write_json(FILE *out, const char *path, const struct classify_result *res);
 

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "common/b64.h"
+#include "common/cleanup.h"
 #include "common/json.h"
+#include "common/util.h"
 
 static int key_take(EVP_PKEY *pkey, bool has_private, struct ed25519_key *key)
 {
@@ -100,24 +102,25 @@ bool ed25519_verify_raw(const unsigned char pub[ED25519_KEY_BYTES], const void *
 	return ok;
 }
 
+/* A key file is a few hundred bytes; anything much larger is not one. */
+#define PEM_FILE_MAX (64u << 10)
+
 static int load_pem(const char *path, bool private, struct ed25519_key *key)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *pem = NULL;
+	size_t len = 0;
+	int r = read_file(AT_FDCWD, path, PEM_FILE_MAX, &pem, &len);
+	BIO *bio;
 	EVP_PKEY *pkey;
-	FILE *f;
 
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "r");
-	if (!f) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	pkey = private ? PEM_read_PrivateKey(f, NULL, NULL, NULL)
-		       : PEM_read_PUBKEY(f, NULL, NULL, NULL);
-	fclose(f);
+	if (r < 0)
+		return r;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio)
+		return -ENOMEM;
+	pkey = private ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+		       : PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
 	if (!pkey)
 		return -EINVAL;
 	return key_take(pkey, private, key);

@@ -1,4 +1,4 @@
-COMMON_SRCS := common/log.c common/level.c common/jsonw.c common/util.c common/device.c common/i18n.c \
+COMMON_SRCS := common/log.c common/level.c common/util.c common/device.c common/i18n.c \
                common/b64.c common/json.c common/ed25519.c common/jws.c common/merkle.c common/note.c \
                common/record_id.c common/date.c common/termsafe.c \
                common/buf.c

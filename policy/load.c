@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/ed25519.h"
 #include "common/util.h"
@@ -40,8 +41,8 @@ static int open_regular(const char *path)
 bool load_fingerprint_file(struct parser *ps, const struct token *path_tok, const char *path,
 			   unsigned char (**digests)[32], size_t *count)
 {
-	unsigned char(*d)[32] = NULL;
-	size_t n = 0, cap = 0;
+	_cleanup_buf_ struct buf d = BUF_INIT;
+	unsigned char digest[32];
 	char line[512];
 	unsigned lineno = 0;
 	int fd = open_regular(path);
@@ -62,36 +63,27 @@ bool load_fingerprint_file(struct parser *ps, const struct token *path_tok, cons
 		lineno++;
 		if (l == 0 || line[0] == '#')
 			continue;
-		if (n == MAX_FINGERPRINTS) {
+		if (d.len / 32 == MAX_FINGERPRINTS) {
 			perr(ps, path_tok, "%s: more than %u digests", path, MAX_FINGERPRINTS);
-			goto fail;
+			return false;
 		}
-		if (n == cap) {
-			void *grown = realloc(d, (cap = cap ? cap * 2 : 64) * 32);
-
-			if (!grown) {
-				ps->p->oom = true;
-				goto fail;
-			}
-			d = grown;
-		}
-		if (!hex_decode(line, l, d[n], 32)) {
+		if (!hex_decode(line, l, digest, sizeof(digest))) {
 			perr(ps, path_tok, "%s:%u: not a SHA-256 digest (64 hex digits)", path,
 			     lineno);
-			goto fail;
+			return false;
 		}
-		n++;
+		if (buf_append(&d, digest, sizeof(digest)) < 0) {
+			ps->p->oom = true;
+			return false;
+		}
 	}
 	if (ferror(f)) {
 		perr(ps, path_tok, "cannot read fingerprint file '%s': %s", path, strerror(EIO));
-		goto fail;
+		return false;
 	}
-	*digests = d;
-	*count = n;
+	*count = d.len / 32;
+	*digests = (unsigned char(*)[32])buf_take(&d);
 	return true;
-fail:
-	free(d);
-	return false;
 }
 
 /* A PEM public key is a few hundred bytes; anything much larger is not one. */
@@ -241,7 +233,7 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 	if (!load_tz_default(&ld, path))
 		return finish(&ld);
 	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
+		_cleanup_closedir_ DIR *d = opendir(path);
 		struct dirent *de;
 
 		if (!d) {
@@ -264,7 +256,6 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 			else
 				ld.p->oom = true;
 		}
-		closedir(d);
 		if (n_names > 1)
 			qsort(names, n_names, sizeof(*names), cmp_str);
 		dir = strdup(path);

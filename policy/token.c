@@ -339,37 +339,17 @@ static void add_problem(struct policy *p, const char *path, enum policy_token_st
 
 static struct policy_token *read_token_file(int dirfd, const char *name, char *err, size_t errlen)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	struct policy_token *t;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r = read_file(dirfd, name, TOKEN_FILE_MAX, &buf, &len);
 
-	if (fd < 0) {
-		set_err(err, errlen, "cannot read: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > TOKEN_FILE_MAX) {
+	if (r == -EINVAL || r == -EFBIG || r == -ELOOP)
 		set_err(err, errlen, "not a regular file of at most %d bytes", TOKEN_FILE_MAX);
-		close(fd);
+	else if (r < 0)
+		set_err(err, errlen, "cannot read: %s", strerror(-r));
+	if (r < 0)
 		return NULL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		set_err(err, errlen, "out of memory");
-		close(fd);
-		return NULL;
-	}
-	n = read_full(fd, buf, (size_t)st.st_size);
-	close(fd);
-	if (n < 0) {
-		set_err(err, errlen, "cannot read: %s", strerror((int)-n));
-		free(buf);
-		return NULL;
-	}
-	t = policy_token_parse(buf, (size_t)n, err, errlen);
-	free(buf);
-	return t;
+	return policy_token_parse(buf, len, err, errlen);
 }
 
 struct policy_token *policy_token_read(const char *path, char *err, size_t errlen)
@@ -402,7 +382,7 @@ size_t tokens_first_of_user(const struct policy *p, const char *user)
 
 void tokens_load_dir(struct policy *p)
 {
-	DIR *d = opendir(p->tokens_dir);
+	_cleanup_closedir_ DIR *d = opendir(p->tokens_dir);
 	struct dirent *de;
 	char path[4096], err[256];
 
@@ -442,7 +422,6 @@ void tokens_load_dir(struct policy *p)
 		p->tokens = grown;
 		p->tokens[p->n_tokens++] = t;
 	}
-	closedir(d);
 	/* by user, so a decision looks only at the tokens of its own user */
 	if (p->n_tokens > 1)
 		qsort(p->tokens, p->n_tokens, sizeof(*p->tokens), cmp_token_user);

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,11 +181,10 @@ static bool parse_fixed_offset(const char *name, int32_t *out)
 
 bool tz_load(struct tz *tz, const char *name, char *err, size_t errlen)
 {
-	char path[512];
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ unsigned char *buf = NULL;
-	struct stat st;
-	ssize_t n;
+	char path[512], real[PATH_MAX];
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
 
 	memset(tz, 0, sizeof(*tz));
 	if (name && parse_fixed_offset(name, &tz->before))
@@ -200,30 +200,25 @@ bool tz_load(struct tz *tz, const char *name, char *err, size_t errlen)
 		}
 		snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (!name)
-			return true; /* no system zone: UTC */
-		snprintf(err, errlen, "unknown time zone '%s' (%s: %s)", name, path,
-			 strerror(errno));
+	/* /etc/localtime and zone aliases (ROC) are links the system made
+	 * within its own tree: resolved here, the file itself read as any. */
+	r = realpath(path, real) ? read_file(AT_FDCWD, real, TZIF_MAX, &buf, &len) : -errno;
+	if (r == -ENOENT && !name)
+		return true; /* no system zone: UTC */
+	if (r == -ENOENT) {
+		snprintf(err, errlen, "unknown time zone '%s' (%s: %s)", name, path, strerror(-r));
 		return false;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > TZIF_MAX) {
+	if (r == -EINVAL || r == -EFBIG) {
 		snprintf(err, errlen, "time zone '%s': %s is not a zone file",
 			 name ? name : "system", path);
 		return false;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory");
+	if (r < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-r));
 		return false;
 	}
-	n = read_full(fd, buf, (size_t)st.st_size);
-	if (n < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror((int)-n));
-		return false;
-	}
-	if (!tzif_parse(tz, buf, (size_t)n, err, errlen)) {
+	if (!tzif_parse(tz, (const unsigned char *)buf, len, err, errlen)) {
 		tz_free(tz);
 		return false;
 	}

@@ -19,7 +19,9 @@
 #include "agent/inventory.h"
 #include "agent/journal.h"
 #include "agent/notify.h"
+#include "agent/status.h"
 #include "common/cleanup.h"
+#include "common/json.h"
 #include "common/util.h"
 #include "wardctl/commands.h"
 
@@ -106,18 +108,51 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o, const char *u
 
 #define COMMON_OPTS "[--config FILE] [--state-dir DIR]"
 
-static void print_status_field(const char *reply, const char *key, const char *label)
-{
-	char v[64];
+/* What people see of the status, in this order. */
+static const struct {
+	const char *key, *label;
+} status_labels[] = {
+    {"media", "監控中的可攜式媒體 / removable media watched"},
+    {"workers", "工作執行緒 / workers"},
+    {"deadline_ms", "判定期限 (ms) / deadline (ms)"},
+    {"events", "事件 / events"},
+    {"denied", "已拒絕 / denied"},
+    {"quarantined", "已隔離 / quarantined"},
+    {"answered_by_deadline", "逾時依失效模式處理 / fail mode at deadline"},
+    {"answered_queue_full", "佇列滿依失效模式處理 / fail mode at a full queue"},
+    {"queue_overflows", "fanotify 佇列溢位 / fanotify queue overflows"},
+    {"events_without_fd", "無描述子事件 / events without a descriptor"},
+    {"proc_failures", "/proc 讀取失敗 / /proc scans that failed"},
+    {"effect_failures", "處置失敗 / side effects that failed"},
+    {"scanner_restarts", "檢查程序重啟 / scanner restarts"},
+    {"journal_seq", "紀錄序號 / journal records"},
+    {"journal_failures", "紀錄失敗 / journal failures"},
+    {"policy_reload_failures", "政策重新載入失敗 / policy reload failures"},
+    {"notify_clients", "彈出視窗連線 / pop-up sessions connected"},
+    {"notices_dropped", "未送達的通知 / notices dropped"},
+};
 
-	if (journal_field(reply, key, v, sizeof(v)))
-		printf("  %-44s %s\n", label, v);
+static void print_status(const struct agent_status *st)
+{
+	printf("wardd %s (pid %lld)\n",
+	       st->ready ? "運作中，已就緒 / running and ready"
+			 : "啟動中，尚未就緒 / starting, not ready",
+	       (long long)st->pid);
+	for (size_t i = 0; i < ARRAY_SIZE(status_labels); i++)
+		for (size_t k = 0; k < status_n_counters; k++)
+			if (strcmp(status_counters[k].key, status_labels[i].key) == 0)
+				printf("  %-44s %llu\n", status_labels[i].label,
+				       (unsigned long long)status_get(st, &status_counters[k]));
+	for (size_t i = 0; i < st->n_watched; i++)
+		printf("  %s %s (%s): %s\n", st->watched[i].mount, st->watched[i].device,
+		       st->watched[i].serial, st->watched[i].action);
 }
 
 int cmd_status(int argc, char **argv)
 {
 	struct agent_opts o;
-	char reply[CONTROL_MAX_MSG], ready[16] = "", pid[16] = "";
+	struct agent_status st;
+	char reply[CONTROL_MAX_MSG], err[256];
 	int r;
 
 	if (parse_opts(argc, argv, &o, "status [--json] [--config FILE] [--socket PATH]") < 0)
@@ -129,33 +164,17 @@ int cmd_status(int argc, char **argv)
 			o.socket_path, strerror(-r));
 		return 1;
 	}
-	journal_field(reply, "ready", ready, sizeof(ready));
-	journal_field(reply, "pid", pid, sizeof(pid));
-	if (o.json) {
-		printf("%s\n", reply);
-	} else {
-		printf("wardd %s (pid %s)\n",
-		       strcmp(ready, "true") == 0 ? "運作中，已就緒 / running and ready"
-						  : "啟動中，尚未就緒 / starting, not ready",
-		       pid);
-		print_status_field(reply, "media", "監控中的可攜式媒體 / removable media watched");
-		print_status_field(reply, "workers", "工作執行緒 / workers");
-		print_status_field(reply, "deadline_ms", "判定期限 (ms) / deadline (ms)");
-		print_status_field(reply, "events", "事件 / events");
-		print_status_field(reply, "denied", "已拒絕 / denied");
-		print_status_field(reply, "quarantined", "已隔離 / quarantined");
-		print_status_field(reply, "answered_by_deadline",
-				   "逾時依失效模式處理 / fail mode at deadline");
-		print_status_field(reply, "scanner_restarts", "檢查程序重啟 / scanner restarts");
-		print_status_field(reply, "journal_seq", "紀錄序號 / journal records");
-		print_status_field(reply, "journal_failures", "紀錄失敗 / journal failures");
-		print_status_field(reply, "policy_reload_failures",
-				   "政策重新載入失敗 / policy reload failures");
-		print_status_field(reply, "notify_clients",
-				   "彈出視窗連線 / pop-up sessions connected");
-		print_status_field(reply, "notices_dropped", "未送達的通知 / notices dropped");
+	if (status_parse(reply, (size_t)r, &st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "wardctl: wardd answered what is not a status: %s\n", err);
+		return 1;
 	}
-	return strcmp(ready, "true") == 0 ? 0 : 1;
+	if (o.json)
+		printf("%s\n", reply);
+	else
+		print_status(&st);
+	r = st.ready ? 0 : 1;
+	status_free(&st);
+	return r;
 }
 
 int cmd_devices(int argc, char **argv)
@@ -212,57 +231,68 @@ static const char *event_zh(const char *event)
 	return event;
 }
 
-/* One readable line per record. */
-static void print_event(const char *line)
+/* A member as text: a string as it is, an integer in decimal, "" when
+ * absent. */
+static const char *member(const json_t *o, const char *key, char *buf, size_t size)
 {
-	char seq[24] = "", when[40] = "", event[32] = "", user[64] = "", uid[16] = "",
-	     exe[256] = "", path[1024] = "", source[1024] = "", level[32] = "", action[24] = "",
-	     outcome[96] = "", rule[128] = "", vendor[64] = "", model[64] = "", vid[8] = "",
-	     pid_[8] = "", serial[64] = "", detail[256] = "";
+	const json_t *v = json_object_get(o, key);
 
-	journal_field(line, "seq", seq, sizeof(seq));
-	journal_field(line, "time", when, sizeof(when));
-	journal_field(line, "event", event, sizeof(event));
-	journal_field(line, "user", user, sizeof(user));
-	journal_field(line, "uid", uid, sizeof(uid));
-	journal_field(line, "exe", exe, sizeof(exe));
-	journal_field(line, "path", path, sizeof(path));
-	journal_field(line, "source", source, sizeof(source));
-	journal_field(line, "level", level, sizeof(level));
-	journal_field(line, "action", action, sizeof(action));
-	journal_field(line, "outcome", outcome, sizeof(outcome));
-	journal_field(line, "rule", rule, sizeof(rule));
-	journal_field(line, "device_vendor", vendor, sizeof(vendor));
-	journal_field(line, "device_model", model, sizeof(model));
-	journal_field(line, "device_vendor_id", vid, sizeof(vid));
-	journal_field(line, "device_product_id", pid_, sizeof(pid_));
-	journal_field(line, "device_serial", serial, sizeof(serial));
-	journal_field(line, "detail", detail, sizeof(detail));
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return buf;
+	}
+	return "";
+}
+
+/* One readable line per record. */
+static void print_event(const char *line, size_t len)
+{
+	char err[128], seq[24], uid[24], num[24], when[40];
+	json_t *o = wjson_parse(line, len, err, sizeof(err));
+	const char *event, *action, *outcome, *level, *user, *uid_text, *exe, *path, *source, *vid,
+	    *rule, *detail;
+
+	if (!o) {
+		printf("#? 無法解讀的紀錄 / not a record: %s\n", err);
+		return;
+	}
+	str_copy(when, sizeof(when), member(o, "time", num, sizeof(num)));
 	if (when[10] == 'T')
 		when[10] = ' ';
-
-	printf("#%s %s %s/%s", seq, when, event_zh(event), event);
-	if (action[0])
+	event = member(o, "event", num, sizeof(num));
+	printf("#%s %s %s/%s", member(o, "seq", seq, sizeof(seq)), when, event_zh(event), event);
+	if ((action = member(o, "action", num, sizeof(num)))[0])
 		printf(" %s/%s", action_zh(action), action);
-	if (outcome[0])
+	if ((outcome = member(o, "outcome", num, sizeof(num)))[0])
 		printf(" → %s", outcome);
-	if (level[0])
+	if ((level = member(o, "level", num, sizeof(num)))[0])
 		printf(" 密等/level %s", level);
-	if (user[0] || uid[0])
-		printf(" 使用者/user %s(%s)", user[0] ? user : "?", uid);
-	if (exe[0])
+	user = member(o, "user", num, sizeof(num));
+	uid_text = member(o, "uid", uid, sizeof(uid));
+	if (user[0] || uid_text[0])
+		printf(" 使用者/user %s(%s)", user[0] ? user : "?", uid_text);
+	if ((exe = member(o, "exe", num, sizeof(num)))[0])
 		printf(" %s", exe);
-	if (path[0])
+	if ((path = member(o, "path", num, sizeof(num)))[0])
 		printf(" 檔案/file %s", path);
+	source = member(o, "source", num, sizeof(num));
 	if (source[0] && strcmp(source, path) != 0)
 		printf(" ← %s", source);
-	if (vid[0])
-		printf(" 媒體/device %s %s %s:%s %s", vendor, model, vid, pid_, serial);
-	if (rule[0])
+	if ((vid = member(o, "device_vendor_id", num, sizeof(num)))[0])
+		printf(" 媒體/device %s %s %s:%s %s", wjson_str(o, "device_vendor") ?: "",
+		       wjson_str(o, "device_model") ?: "", vid,
+		       wjson_str(o, "device_product_id") ?: "",
+		       wjson_str(o, "device_serial") ?: "");
+	if ((rule = member(o, "rule", num, sizeof(num)))[0])
 		printf(" 規則/rule %s", rule);
-	if (detail[0])
+	if ((detail = member(o, "detail", num, sizeof(num)))[0])
 		printf(" (%s)", detail);
+	if (wjson_str(o, "ref"))
+		printf(" 參考編號/ref %s", wjson_str(o, "ref"));
 	putchar('\n');
+	json_decref(o);
 }
 
 static int print_from(FILE *f, bool json)
@@ -282,7 +312,7 @@ static int print_from(FILE *f, bool json)
 		if (json)
 			fputs(line, stdout);
 		else
-			print_event(line);
+			print_event(line, (size_t)n);
 	}
 	clearerr(f);
 	fflush(stdout);

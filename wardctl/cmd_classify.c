@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "classify/classify.h"
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/i18n.h"
 #include "common/util.h"
@@ -120,10 +121,11 @@ static int by_name(const void *a, const void *b)
  * that output is stable. */
 static void walk(struct classify_run *run, int fd, const char *path, unsigned depth)
 {
-	DIR *dir;
+	_cleanup_closedir_ DIR *dir = NULL;
+	_cleanup_buf_ struct buf list = BUF_INIT; /* of char *, each strdup'ed */
 	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	char **names;
+	size_t n;
 
 	if (depth > 64) {
 		fprintf(stderr, _("wardctl classify: %s: directories nested too deep\n"), path);
@@ -142,24 +144,22 @@ static void walk(struct classify_run *run, int fd, const char *path, unsigned de
 	while ((errno = 0, de = readdir(dir))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			char **grown = realloc(names, ncap * sizeof(*names));
-			if (!grown)
-				break;
-			names = grown;
-			cap = ncap;
-		}
-		if (!(names[n] = strdup(de->d_name)))
+		char *name = strdup(de->d_name);
+
+		if (!name || buf_push(&list, &name, sizeof(name)) < 0) {
+			free(name);
 			break;
-		n++;
+		}
 	}
 	if (errno) {
 		fprintf(stderr, _("wardctl classify: %s: cannot list: %s\n"), path,
 			strerror(errno));
 		run->failed = true;
 	}
-	qsort(names, n, sizeof(*names), by_name);
+	names = (char **)list.data;
+	n = list.len / sizeof(*names);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *child = NULL;
 
@@ -172,8 +172,6 @@ static void walk(struct classify_run *run, int fd, const char *path, unsigned de
 		}
 		free(names[i]);
 	}
-	free(names);
-	closedir(dir);
 }
 
 static void usage(FILE *out)

@@ -49,7 +49,7 @@ struct world_record {
 	uint64_t seq;
 	char event[32], action[32], outcome[96], detail[PATH_MAX + 256], path[PATH_MAX];
 	char rule_file[96], rule_reason[256], message_zh[1024], message_en[1024], contact[128];
-	char record_id[37], decision_id[37], user[64];
+	char record_id[37], decision_id[37], ref[16], user[64];
 	unsigned rule_line;
 	bool answered, has_notice;
 	enum pool_verdict verdict;
@@ -155,6 +155,7 @@ static void copy_outcome(const struct act_outcome *o, struct world_record *r)
 	COPY(r->contact, o->contact);
 	COPY(r->record_id, o->record_id);
 	COPY(r->decision_id, o->decision_id);
+	COPY(r->ref, o->ref);
 	COPY(r->user, o->user);
 	r->rule_line = o->rule_line;
 	r->answered = o->answered;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "agent/subject.h"
+#include "common/record_id.h"
 #include "tests/unit/agent_world.h"
 
 struct held_request {
@@ -51,6 +52,7 @@ static int before(const char *a, const char *a_needle, const char *b, const char
 static void a_denial_is_recorded_then_answered_then_cleaned_up(void **state)
 {
 	struct held_request h;
+	char ref[RECORD_REF_LEN];
 
 	(void)state;
 	denial(&h, "a.txt");
@@ -69,6 +71,11 @@ static void a_denial_is_recorded_then_answered_then_cleaned_up(void **state)
 	assert_string_not_equal(W->records[1].record_id, W->records[0].record_id);
 	assert_int_equal(strlen(W->records[0].record_id), 36);
 	assert_int_equal(W->records[0].record_id[14], '4'); /* UUID version 4 */
+	/* The reference code staff see is the decision record's, on both. */
+	assert_int_equal(record_ref(W->records[0].record_id, ref), 0);
+	assert_string_equal(W->records[0].ref, ref);
+	assert_string_equal(W->records[1].ref, ref);
+	assert_string_equal(W->notices[0].ref, ref);
 	/* The subscriber sees the final outcome, numbered as the decision. */
 	assert_string_equal(W->notices[0].outcome, "denied; empty file left");
 	assert_int_equal(W->notices[0].seq, W->records[0].seq);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent/journal.h"
+#include "common/json.h"
 
 struct fixture {
 	char dir[64];
@@ -95,7 +96,8 @@ static void chain_of_three_verifies(void **state)
 	struct journal *j;
 	struct journal_record rec = sample("/media/usb/a.odt");
 	uint64_t bad = 0;
-	char value[128];
+	json_t *o;
+	int64_t n;
 	char *line;
 
 	assert_int_equal(journal_open(fx->dir, &j), 0);
@@ -107,15 +109,15 @@ static void chain_of_three_verifies(void **state)
 	assert_int_equal(journal_verify(fx->path, &bad), 3);
 
 	line = read_line(fx->path, 1);
-	assert_true(journal_field(line, "prev", value, sizeof(value)));
-	assert_string_equal(value,
+	o = wjson_parse(line, strlen(line), NULL, 0);
+	assert_non_null(o);
+	assert_string_equal(wjson_str(o, "prev"),
 			    "0000000000000000000000000000000000000000000000000000000000000000");
-	assert_true(journal_field(line, "level", value, sizeof(value)));
-	assert_string_equal(value, "機密");
-	assert_true(journal_field(line, "rule", value, sizeof(value)));
-	assert_string_equal(value, "10-county.rules:3");
-	assert_true(journal_field(line, "pid", value, sizeof(value)));
-	assert_string_equal(value, "4242");
+	assert_string_equal(wjson_str(o, "level"), "機密");
+	assert_string_equal(wjson_str(o, "rule"), "10-county.rules:3");
+	assert_true(wjson_int(o, "pid", &n));
+	assert_int_equal(n, 4242);
+	json_decref(o);
 	free(line);
 }
 
@@ -220,7 +222,8 @@ static void field_extraction_is_not_fooled_by_values(void **state)
 	struct fixture *fx = *state;
 	struct journal *j;
 	struct journal_record rec = sample("/media/usb/x\",\"seq\":99,\"action\":\"allow\n.txt");
-	char value[128];
+	json_t *o;
+	int64_t n;
 	char *line;
 
 	assert_int_equal(journal_open(fx->dir, &j), 0);
@@ -229,13 +232,15 @@ static void field_extraction_is_not_fooled_by_values(void **state)
 	line = read_line(fx->path, 1);
 	assert_non_null(strchr(line, '\n'));
 	assert_ptr_equal(strchr(line, '\n'), line + strlen(line) - 1); /* one line */
-	assert_true(journal_field(line, "seq", value, sizeof(value)));
-	assert_string_equal(value, "1");
-	assert_true(journal_field(line, "action", value, sizeof(value)));
-	assert_string_equal(value, "block");
-	assert_true(journal_field(line, "path", value, sizeof(value)));
-	assert_string_equal(value, "/media/usb/x\",\"seq\":99,\"action\":\"allow\n.txt");
-	assert_false(journal_field(line, "nonexistent", value, sizeof(value)));
+	o = wjson_parse(line, strlen(line), NULL, 0);
+	assert_non_null(o);
+	assert_true(wjson_int(o, "seq", &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(wjson_str(o, "action"), "block");
+	assert_string_equal(wjson_str(o, "path"),
+			    "/media/usb/x\",\"seq\":99,\"action\":\"allow\n.txt");
+	assert_null(wjson_str(o, "nonexistent"));
+	json_decref(o);
 	free(line);
 	assert_int_equal(journal_verify(fx->path, NULL), 1);
 }
