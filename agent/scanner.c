@@ -65,8 +65,10 @@ static int sandbox_drop_user(void)
 	uid = pw ? pw->pw_uid : 65534;
 	gid = pw ? pw->pw_gid : 65534;
 	/* A private, empty network namespace: nothing to talk to even if a
-	 * socket were allowed.  Best effort: seccomp refuses socket(2) anyway. */
-	(void)unshare(CLONE_NEWNET);
+	 * socket were allowed.  Best effort (a container may refuse it):
+	 * seccomp refuses socket(2) anyway, so a refusal is only said. */
+	if (unshare(CLONE_NEWNET) < 0)
+		log_warn("scanner: no private network namespace");
 	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
 		return -errno;
 	if (setuid(0) == 0)
@@ -74,23 +76,37 @@ static int sandbox_drop_user(void)
 	return 0;
 }
 
-static void sandbox_limits(void)
+/* A limit the sandbox relies on: failing to set it fails the scanner. */
+static int limit(int resource, rlim_t value, const char *what)
 {
-	struct rlimit none = {0, 0};
-	struct rlimit few_files = {16, 16};
+	struct rlimit rl = {value, value};
 
-	setrlimit(RLIMIT_CORE, &none);
-	setrlimit(RLIMIT_FSIZE, &none); /* no file may grow through us */
-	setrlimit(RLIMIT_NOFILE, &few_files);
+	if (setrlimit(resource, &rl) == 0)
+		return 0;
+	log_warn("scanner: cannot limit %s", what);
+	return -errno;
+}
+
+static int sandbox_limits(void)
+{
+	int r = limit(RLIMIT_CORE, 0, "core dumps");
+
+	if (r == 0)
+		r = limit(RLIMIT_NOFILE, 16, "open files");
 #if !defined(__SANITIZE_ADDRESS__)
-	{
-		/* Decompression bombs hit this before they hit the machine.
-		 * (AddressSanitizer reserves terabytes of address space.) */
-		struct rlimit as = {2ull << 30, 2ull << 30};
-
-		setrlimit(RLIMIT_AS, &as);
-	}
+	/* Decompression bombs hit this before they hit the machine.
+	 * (AddressSanitizer reserves terabytes of address space.) */
+	if (r == 0)
+		r = limit(RLIMIT_AS, 2ull << 30, "the address space");
 #endif
+	/* No file may grow through us, stderr included when it is a file:
+	 * last, so the messages above still get out, and with SIGXFSZ
+	 * ignored so such a write fails instead of killing the scanner. */
+	if (r == 0 && signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+		r = -errno;
+	if (r == 0)
+		r = limit(RLIMIT_FSIZE, 0, "file sizes");
+	return r;
 }
 
 static int sandbox_seccomp(void)
@@ -184,8 +200,11 @@ int scanner_enter_sandbox(void)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	/* Not dumpable: other users cannot ptrace it or read its memory. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	sandbox_limits();
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
+	r = sandbox_limits();
+	if (r < 0)
+		return r;
 	return sandbox_seccomp();
 }
 
@@ -248,7 +267,10 @@ void scanner_child_main(int sock, const struct scanner_ops *ops, bool sandbox)
 	}
 	close_range(4, ~0u, 0);
 	/* The agent may die without telling us: go with it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		log_warn("scanner: cannot follow the agent's death");
+		_exit(124);
+	}
 	if (chdir("/") < 0)
 		_exit(121);
 

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,6 +219,28 @@ static void sandbox_refuses_network_files_and_processes(void **state)
 	scanner_stop(s);
 }
 
+/* A limit the sandbox cannot set fails the sandbox, and so the scanner:
+ * with the open-files hard limit already below the sandbox's 16, raising
+ * it back is refused once privileges are gone. */
+static void a_limit_that_cannot_be_set_fails_the_sandbox(void **state)
+{
+	struct rlimit low = {8, 8};
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setrlimit(RLIMIT_NOFILE, &low) < 0)
+			_exit(2);
+		_exit(scanner_enter_sandbox() == -EPERM ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +249,7 @@ int main(void)
 	    cmocka_unit_test(hang_times_out),
 	    cmocka_unit_test(malformed_answer_is_refused),
 	    cmocka_unit_test(sandbox_refuses_network_files_and_processes),
+	    cmocka_unit_test(a_limit_that_cannot_be_set_fails_the_sandbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
