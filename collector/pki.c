@@ -184,27 +184,25 @@ static int create_server(struct pki *p, const char *dir, const char *extra_names
 	return r;
 }
 
-static char *read_text(const char *dir, const char *name)
+/* dir/name through read_file.  An empty file counts as missing (a create
+ * cut short leaves one), so it is made again; anything else that fails
+ * (a symlink, not a regular file, over 1 MB) is an error. */
+static int read_text(const char *dir, const char *name, char **out)
 {
-	char path[4096], *buf;
-	FILE *f;
-	long n;
+	char path[4096];
+	size_t len;
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > 1 << 20 ||
-	    fseek(f, 0, SEEK_SET) != 0 || !(buf = calloc(1, (size_t)n + 1))) {
-		fclose(f);
-		return NULL;
+	*out = NULL;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	r = read_file(AT_FDCWD, path, 1 << 20, out, &len);
+	if (r == 0 && len == 0) {
+		free(*out);
+		*out = NULL;
+		r = -ENOENT;
 	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
+	return r;
 }
 
 /* An ECDSA private key from PEM, through OpenSSL 3's decoders. */
@@ -224,13 +222,18 @@ static EVP_PKEY *ec_key_read(BIO *bio)
 
 static int load_ca(struct pki *p, const char *dir)
 {
-	char *kp = read_text(dir, "ca.key");
+	char *kp;
 	BIO *kb, *cb;
+	int r = read_text(dir, "ca.key", &kp), r_pem = read_text(dir, "ca.pem", &p->ca_pem);
 
-	p->ca_pem = read_text(dir, "ca.pem");
-	if (!kp || !p->ca_pem) {
-		free(kp);
-		return -ENOENT;
+	if (r == 0 || (r_pem < 0 && r_pem != -ENOENT))
+		r = r_pem; /* a file that is there but unreadable is never replaced */
+	if (r < 0) {
+		if (kp) {
+			OPENSSL_cleanse(kp, strlen(kp));
+			free(kp);
+		}
+		return r;
 	}
 	kb = BIO_new_mem_buf(kp, -1);
 	cb = BIO_new_mem_buf(p->ca_pem, -1);
@@ -269,11 +272,17 @@ int pki_load(struct pki *p, const char *dir, const char *extra_names, char *err,
 		r = create_ca(p, dir);
 	}
 	if (r < 0) {
-		snprintf(err, errsize, "%s/ca.pem: cannot load or create the CA", dir);
+		snprintf(err, errsize, "%s/ca.pem: cannot load or create the CA: %s", dir,
+			 strerror(-r));
 		return r;
 	}
-	p->server_pem = read_text(dir, "server.pem");
-	p->server_key_pem = read_text(dir, "server.key");
+	r = read_text(dir, "server.pem", &p->server_pem);
+	if (r == 0 || r == -ENOENT)
+		r = read_text(dir, "server.key", &p->server_key_pem);
+	if (r < 0 && r != -ENOENT) {
+		snprintf(err, errsize, "%s/server.pem or server.key: %s", dir, strerror(-r));
+		return r;
+	}
 	if (!server_fresh(p)) {
 		free(p->server_pem);
 		free(p->server_key_pem);
