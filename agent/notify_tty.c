@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
 #include "common/termsafe.h"
 #include "common/util.h"
@@ -171,7 +172,7 @@ static unsigned write_to_person(struct tty_writer *w, uid_t uid, const char *lin
 		char dir[PATH_MAX + 8], path[PATH_MAX + 300];
 		struct dirent *e;
 		struct stat st;
-		DIR *dp;
+		_cleanup_closedir_ DIR *dp = NULL;
 
 		snprintf(dir, sizeof(dir), "%s/%s", w->dev_dir, dirs[d]);
 		dp = opendir(dir);
@@ -191,7 +192,6 @@ static unsigned write_to_person(struct tty_writer *w, uid_t uid, const char *lin
 			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 			written += write_one(path, uid, line, len);
 		}
-		closedir(dp);
 	}
 	return written;
 }
