@@ -206,4 +206,15 @@ coll_admin verify >"$COLL_DIR/verify.out"
 check_eq "admin verify fails on a tampered row" 1 "$?"
 check "and names the leaf" grep -q "^leaf 3: stored bytes do not match" "$COLL_DIR/verify.out"
 check "and the checkpoints it breaks" grep -q "^checkpoint .*: root differs" "$COLL_DIR/verify.out"
+
+# A CA key that is a symlink is not read (read_file: O_NOFOLLOW) and not
+# replaced by a new CA: the collector refuses to start and says why.
+coll_stop
+mv "$COLL_STATE/ca.key" "$COLL_DIR/ca.key.real"
+ln -s "$COLL_DIR/ca.key.real" "$COLL_STATE/ca.key"
+timeout 20 "$COLL_BUILD/ward-collector" serve --state-dir "$COLL_STATE" "${COLL_DB_ARGS[@]}" \
+	--listen "127.0.0.1:$COLL_PORT" >"$COLL_DIR/refused.log" 2>&1
+check_eq "a CA key that is a symlink: the collector does not start" 1 "$?"
+check "and says why" grep -q "ca.pem: cannot load or create the CA: Too many levels of symbolic links" "$COLL_DIR/refused.log"
+check "and keeps the key it has" bash -c "test -L '$COLL_STATE/ca.key' && test -s '$COLL_DIR/ca.key.real'"
 done_testing
