@@ -13,7 +13,7 @@
 static void statement(struct parser *ps)
 {
 	static const char *const keywords =
-	    "device, copy, period, hours, holiday, devices, fingerprints, trust, timezone, message, contact, fail-mode, deadline, report or tokens";
+	    "device, copy, period, hours, holiday, devices, fingerprints, trust, timezone, message, contact, fail-mode, deadline, report, report-failure or tokens";
 	struct token *kw = next(ps);
 
 	if (kw->type != T_WORD) {
@@ -48,6 +48,8 @@ static void statement(struct parser *ps)
 		stmt_deadline(ps);
 	else if (tok_is(kw, "report"))
 		stmt_report(ps);
+	else if (tok_is(kw, "report-failure"))
+		stmt_report_failure(ps);
 	else if (tok_is(kw, "tokens"))
 		stmt_string_setting(ps, &ps->p->tokens_dir, true);
 	else

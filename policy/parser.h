@@ -156,6 +156,7 @@ void stmt_message(struct parser *ps);
 void stmt_fail_mode(struct parser *ps);
 void stmt_deadline(struct parser *ps);
 void stmt_report(struct parser *ps);
+void stmt_report_failure(struct parser *ps);
 void stmt_string_setting(struct parser *ps, const char **dst, bool is_path);
 /* An action word of the section: enum policy_action or
  * enum policy_device_action, -1 if none. */

@@ -143,6 +143,10 @@ void policy_set_defaults(struct policy *p)
 	p->fail_mode[DEVICE_BUS_MMC] = POLICY_BLOCK;
 	p->fail_mode[DEVICE_BUS_OTHER] = POLICY_BLOCK;
 	p->fail_mode[DEVICE_BUS_INTERNAL] = POLICY_ALLOW;
+	p->report_failure_blocks[DEVICE_BUS_USB] = true;
+	p->report_failure_blocks[DEVICE_BUS_MMC] = true;
+	p->report_failure_blocks[DEVICE_BUS_OTHER] = true;
+	p->report_failure_blocks[DEVICE_BUS_INTERNAL] = false;
 	p->deadline_ms = 3000;
 	p->report_mask =
 	    1u << POLICY_AUDIT | 1u << POLICY_WARN | 1u << POLICY_BLOCK | 1u << POLICY_QUARANTINE;
@@ -171,6 +175,15 @@ enum policy_action policy_fail_mode(const struct policy *policy, const struct wa
 	if (bus > DEVICE_BUS_INTERNAL)
 		bus = DEVICE_BUS_OTHER;
 	return (enum policy_action)policy->fail_mode[bus];
+}
+
+bool policy_report_failure_blocks(const struct policy *policy, const struct ward_device *dev)
+{
+	unsigned bus = dev ? (unsigned)dev->bus : DEVICE_BUS_OTHER;
+
+	if (bus > DEVICE_BUS_INTERNAL)
+		bus = DEVICE_BUS_OTHER;
+	return policy->report_failure_blocks[bus];
 }
 
 uint32_t policy_deadline_ms(const struct policy *policy)

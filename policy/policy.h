@@ -244,11 +244,18 @@ size_t policy_render_notice(const struct policy *policy, enum policy_notice noti
  * (`fail-mode removable block`): by destination bus; default block for
  * removable media (usb, mmc, other), allow for internal. */
 enum policy_action policy_fail_mode(const struct policy *policy, const struct ward_device *dev);
+/* `report-failure removable block|allow`: when the record of a decision
+ * about this medium cannot be written (a full disk, an I/O error), the
+ * opener is denied (block) or the decision stands (allow).  Default: block
+ * for removable media (usb, mmc, other), allow for internal. */
+bool policy_report_failure_blocks(const struct policy *policy, const struct ward_device *dev);
 /* `deadline 2000ms`: how long the agent may spend classifying before the
  * fail mode applies.  Default 3000. */
 uint32_t policy_deadline_ms(const struct policy *policy);
 /* `report audit warn block quarantine`: true when decisions with this
- * action are sent to the ethics office (always recorded locally). */
+ * action are reported with their facts; the record log writes the others
+ * as stubs (event, action, outcome), so the chain stays whole and nothing
+ * else of them leaves the desk. */
 bool policy_reports(const struct policy *policy, enum policy_action action);
 /* `report device-events yes|no`: medium insertions are reported. */
 bool policy_reports_devices(const struct policy *policy);

@@ -127,6 +127,43 @@ void stmt_fail_mode(struct parser *ps)
 			ps->p->fail_mode[b] = (uint8_t)a;
 }
 
+/* report-failure DEST block|allow: what happens when a decision's record
+ * cannot be written. */
+void stmt_report_failure(struct parser *ps)
+{
+	struct token *dest = next(ps), *act;
+	uint32_t mask;
+	bool block;
+
+	if (!dest || parse_dest(dest, &mask) < 0) {
+		if (dest)
+			perr(
+			    ps, dest,
+			    "unknown destination '%s' (expected removable, usb, mmc, other or internal)",
+			    SHOW(dest));
+		else
+			perr_missing(ps,
+				     "expected a destination and block or allow, e.g. removable "
+				     "block");
+		return;
+	}
+	act = next(ps);
+	if (tok_is(act, "block") || tok_is(act, "allow")) {
+		block = tok_is(act, "block");
+	} else {
+		if (act)
+			perr(ps, act, "expected block or allow, found '%s'", SHOW(act));
+		else
+			perr_missing(ps, "expected block or allow after the destination");
+		return;
+	}
+	if (!end_of_statement(ps))
+		return;
+	for (int b = 0; b < 4; b++)
+		if (mask & (1u << b))
+			ps->p->report_failure_blocks[b] = block;
+}
+
 void stmt_deadline(struct parser *ps)
 {
 	struct token *t = next(ps);

@@ -36,7 +36,7 @@ expect_error() {
 }
 
 expect_error "unknown keyword" 'copy allow *\nperod x 2022-01-01\n' \
-	"2:1: unknown keyword 'perod' (expected device, copy, period, hours, holiday, devices, fingerprints, trust, timezone, message, contact, fail-mode, deadline, report or tokens)"
+	"2:1: unknown keyword 'perod' (expected device, copy, period, hours, holiday, devices, fingerprints, trust, timezone, message, contact, fail-mode, deadline, report, report-failure or tokens)"
 expect_error "bad device id" 'devices registered { id 0781:55z7 serial "4C530001" }\n' \
 	"1:25: bad device id '0781:55z7' (expected VVVV:PPPP in hexadecimal, e.g. 0781:5567; * for any part)"
 expect_error "unknown period" 'period 春節加強期 2022-01-24 .. 2022-02-07\ndevice read-only during 春節期間\ndevice allow *\n' \
