@@ -246,21 +246,40 @@ static const char *intended_outcome(const struct act_request *req, struct act_ou
 
 /* ---- the steps ---- */
 
-/* Step 1 and 4.  A failed record is counted by the record log and the
- * decision stands: the answer, the effect and the notice still happen.
- * (This is where the signed record log's `report-failure` setting will
- * turn an allow into a denial.) */
-static void write_record(struct agent *a, struct act_outcome *o, bool sync)
+/* Step 1 and 4.  A failed record is counted, logged and reported by the
+ * record log; what the decision then becomes is the policy's
+ * `report-failure` (report_failure_denies).  Returns 0 or -errno. */
+static int write_record(struct agent *a, struct act_outcome *o, bool sync)
 {
 	struct act_receipt rc = {0};
+	int r;
 
 	if (uuid_v4(o->record_id) < 0)
 		o->record_id[0] = '\0';
 	/* The incident's reference code is its decision record's. */
 	if (o->stage == ACT_STAGE_DECISION && record_ref(o->record_id, o->ref) < 0)
 		o->ref[0] = '\0';
-	if (a->ops->record(a, o, sync, &rc) == 0 && o->stage == ACT_STAGE_DECISION)
+	r = a->ops->record(a, o, sync, &rc);
+	if (rc.ref[0])
+		str_copy(o->ref, sizeof(o->ref), rc.ref);
+	if (r == 0 && o->stage == ACT_STAGE_DECISION)
 		o->seq = rc.seq;
+	return r;
+}
+
+/* An allow whose record could not be written, on a medium where the policy
+ * says `report-failure ... block`: denied, since it cannot be audited. */
+static bool report_failure_denies(struct agent *a, const struct act_request *req)
+{
+	struct policy *p;
+	bool deny;
+
+	if (!req->ev || !req->ev->perm || req->verdict == POOL_DENY)
+		return false;
+	p = req->policy ? policy_ref(req->policy) : policy_current_get(a->policy);
+	deny = p && policy_report_failure_blocks(p, req->device);
+	policy_unref(p);
+	return deny;
 }
 
 static void write_outcome_record(struct agent *a, struct act_outcome *o)
@@ -268,6 +287,7 @@ static void write_outcome_record(struct agent *a, struct act_outcome *o)
 	memcpy(o->decision_id, o->record_id, sizeof(o->decision_id));
 	o->stage = ACT_STAGE_OUTCOME;
 	clock_gettime(CLOCK_REALTIME, &o->time);
+	/* A failure is counted and reported by the log; the effect is done. */
 	write_record(a, o, false);
 }
 
@@ -501,7 +521,17 @@ void act_carry_out(struct agent *a, const struct act_request *req)
 	fill_who(a, req->subject, &o);
 
 	o.outcome = recorded = intended_outcome(req, &o);
-	write_record(a, &o, sync);
+	if (write_record(a, &o, sync) < 0 && report_failure_denies(a, req)) {
+		struct act_request denied = *req;
+
+		denied.verdict = POOL_DENY;
+		atomic_fetch_add(&a->n.record_failure_denials, 1);
+		answer(a, &denied, &o);
+		o.outcome = "denied (the record could not be written: report-failure block)";
+		write_outcome_record(a, &o);
+		notify(a, &o);
+		return;
+	}
 	if ((answered = answer(a, req, &o)))
 		o.outcome = answered;
 	if (effect(a, req, &o, &t) || strcmp(o.outcome, recorded) != 0)

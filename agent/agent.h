@@ -9,7 +9,7 @@
  *
  * The pipeline, one file per stage (docs/architecture.md, "Where things
  * happen"): removable.c → reader.c → pool.c → decide.c → act.c → record.c
- * (today the journal) and the notify subscribers; status.c answers
+ * (the signed record log, report.c) and the notify subscribers; status.c answers
  * `wardctl status`; wardd.c sets it all up, runs the loop and shuts down. */
 #ifndef WARD_AGENT_AGENT_H
 #define WARD_AGENT_AGENT_H
@@ -22,7 +22,6 @@
 
 #include "agent/cache.h"
 #include "agent/config.h"
-#include "agent/journal.h"
 #include "agent/ops.h"
 #include "agent/pidcache.h"
 #include "agent/pool.h"
@@ -33,6 +32,7 @@
 struct act;
 struct landing;
 struct notify_hub;
+struct agent_report;
 struct removable;
 
 struct agent_counters {
@@ -48,6 +48,7 @@ struct agent_counters {
 	atomic_uint_fast64_t no_fd;	      /* other events that came without a descriptor */
 	atomic_uint_fast64_t proc_failures;   /* /proc scans that failed (fail mode, recorded) */
 	atomic_uint_fast64_t effect_failures; /* side effects that did not take (recorded) */
+	atomic_uint_fast64_t record_failure_denials; /* allows denied: record not written */
 	atomic_uint reloads_ok, reloads_failed;
 };
 
@@ -70,7 +71,7 @@ struct agent {
 	struct fan_group fan_src;
 	struct pidcache pidcache;
 	struct policy_current *policy;
-	struct journal *journal;
+	struct agent_report *report; /* the signed record log (report.c) */
 	struct pool *pool;
 	struct scanner *scanners[WARDD_MAX_WORKERS];
 	struct removable *removable;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ void config_defaults(struct agent_config *cfg)
 	cfg->workers = WARDD_DEFAULT_WORKERS;
 	cfg->log_target = LOG_TO_STDERR;
 	cfg->verbose = false;
+	str_copy(cfg->sender_group, sizeof(cfg->sender_group), WARDD_DEFAULT_SENDER_GROUP);
+	cfg->report_cap_mb = WARDD_DEFAULT_REPORT_CAP_MB;
+	cfg->report_retention_days = WARDD_DEFAULT_RETENTION_DAYS;
+	cfg->heartbeat_s = WARDD_DEFAULT_HEARTBEAT_S;
+	cfg->coalesce_ms = WARDD_DEFAULT_COALESCE_MS;
 }
 
 static int parse_uint(const char *value, uint32_t min, uint32_t max, uint32_t *out)
@@ -36,6 +42,44 @@ static int parse_uint(const char *value, uint32_t min, uint32_t max, uint32_t *o
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
+}
+
+/* The record log's settings (report/). */
+static int set_report(struct agent_config *cfg, const char *key, const char *value, char *err,
+		      size_t errsize)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+		uint32_t min, max;
+	} nums[] = {
+	    {"report_cap_mb", offsetof(struct agent_config, report_cap_mb), 0, 1u << 20},
+	    {"report_retention_days", offsetof(struct agent_config, report_retention_days), 0,
+	     3650},
+	    {"heartbeat_s", offsetof(struct agent_config, heartbeat_s), 1, 86400},
+	    {"coalesce_ms", offsetof(struct agent_config, coalesce_ms), 0, 3600000},
+	};
+
+	if (strcmp(key, "sender_group") == 0) {
+		if (!str_copy(cfg->sender_group, sizeof(cfg->sender_group), value)) {
+			snprintf(err, errsize, "sender_group is too long");
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+		if (strcmp(key, nums[i].key) != 0)
+			continue;
+		if (parse_uint(value, nums[i].min, nums[i].max,
+			       (uint32_t *)((char *)cfg + nums[i].offset)) < 0) {
+			snprintf(err, errsize, "%s must be a number from %u to %u, not '%s'", key,
+				 nums[i].min, nums[i].max, value);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errsize, "unknown setting '%s'", key);
+	return -1;
 }
 
 static int set_path(char *dst, size_t dstsize, const char *key, const char *value, char *err,
@@ -99,8 +143,7 @@ int config_set(struct agent_config *cfg, const char *key, const char *value, cha
 		}
 		return 0;
 	}
-	snprintf(err, errsize, "unknown setting '%s'", key);
-	return -1;
+	return set_report(cfg, key, value, err, errsize);
 }
 
 static char *trim(char *s)

@@ -1,6 +1,11 @@
 /* wardd's configuration: a tiny "key = value" file, one setting a line,
  * '#' starts a comment.  Keys: policy_dir, state_dir, runtime_dir,
- * deadline_ms, workers, log (stderr | syslog), verbose (yes | no).
+ * deadline_ms, workers, log (stderr | syslog), verbose (yes | no), and the
+ * record log's: sender_group (the group that may read the log, "" for
+ * none), report_cap_mb (what may wait for the collector before audit-level
+ * records are dropped, 0: no cap), report_retention_days (how long an
+ * acknowledged segment stays), heartbeat_s, coalesce_ms (the window in
+ * which repeated attempts make one record).
  * Unknown keys are errors, so a typo never silently weakens the agent. */
 #ifndef WARD_AGENT_CONFIG_H
 #define WARD_AGENT_CONFIG_H
@@ -19,6 +24,11 @@
 #define WARDD_DEFAULT_DEADLINE_MS 2000
 #define WARDD_DEFAULT_WORKERS 4
 #define WARDD_MAX_WORKERS 32
+#define WARDD_DEFAULT_SENDER_GROUP "ward-sender"
+#define WARDD_DEFAULT_REPORT_CAP_MB 512
+#define WARDD_DEFAULT_RETENTION_DAYS 30
+#define WARDD_DEFAULT_HEARTBEAT_S 60
+#define WARDD_DEFAULT_COALESCE_MS 10000
 
 struct agent_config {
 	char policy_dir[PATH_MAX];
@@ -28,6 +38,11 @@ struct agent_config {
 	uint32_t workers;     /* worker threads, each with its own scanner */
 	enum log_target log_target;
 	bool verbose;
+	char sender_group[64];
+	uint32_t report_cap_mb;
+	uint32_t report_retention_days;
+	uint32_t heartbeat_s;
+	uint32_t coalesce_ms;
 };
 
 void config_defaults(struct agent_config *cfg);
@@ -43,8 +58,6 @@ int config_set(struct agent_config *cfg, const char *key, const char *value, cha
 
 /* Paths derived from the directories. */
 #define WARDD_SOCKET_NAME "wardd.sock"
-#define WARDD_JOURNAL_SUBDIR "journal"
-#define WARDD_JOURNAL_NAME "journal.log"
 #define WARDD_QUARANTINE_SUBDIR "quarantine"
 
 #endif

@@ -25,7 +25,7 @@ $(BUILD)/wardd: LDLIBS := $(call pkg_libs,$(AGENT_PKGS) $(KMODFREE_PKGS) $(POLIC
 		$(REPORT_PKGS) $(COMMON_PKGS))
 $(BUILD)/wardd: $(BUILD)/obj/agent/wardd.o $(BUILD)/libward-agent.a $(BUILD)/libward-report.a \
 		$(BUILD)/libward-kmodfree.a $(BUILD)/libward-policy.a \
-		$(BUILD)/libward-classify.a $(BUILD)/libward-common.a
+		$(BUILD)/libward-classify.a $(BUILD)/libward-report.a $(BUILD)/libward-common.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LDLIBS)
 endif

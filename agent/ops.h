@@ -28,7 +28,8 @@ struct act_outcome;
 
 /* What the record step says about a record it wrote. */
 struct act_receipt {
-	uint64_t seq; /* its number in the record log */
+	uint64_t seq; /* its number in the record log; 0: folded into another, or dropped */
+	char ref[16]; /* the reference staff are given: XXXX-XXXX */
 };
 
 struct agent_ops {
@@ -56,8 +57,8 @@ struct agent_ops {
 	int (*respond)(struct agent *a, const struct pool_event *ev, enum pool_verdict verdict,
 		       bool audit);
 
-	/* The record step (record.c: today the hash-chained journal; the
-	 * signed record log replaces it).  With sync, durable on return. */
+	/* The record step (record.c: the signed record log).  With sync,
+	 * durable on return. */
 	int (*record)(struct agent *a, const struct act_outcome *o, bool sync,
 		      struct act_receipt *out);
 
@@ -82,7 +83,7 @@ struct agent_ops {
 	int (*unmark_internal)(struct agent *a, const char *mount_point);
 };
 
-/* The real ones: kmod-free/, the scanners, the journal. */
+/* The real ones: kmod-free/, the scanners, the record log. */
 extern const struct agent_ops agent_system_ops;
 
 #endif

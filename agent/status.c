@@ -10,6 +10,7 @@
 #include "agent/landing.h"
 #include "agent/notify.h"
 #include "agent/removable.h"
+#include "agent/report.h"
 #include "common/json.h"
 #include "common/util.h"
 
@@ -56,6 +57,12 @@ const struct status_counter status_counters[] = {
     COUNTER(landed_held),
     COUNTER(landed_waits),
     COUNTER(landed_retruncated),
+    COUNTER(log_durable),
+    COUNTER(log_acked),
+    COUNTER(log_undelivered_bytes),
+    COUNTER(log_dropped_over_cap),
+    COUNTER(log_segments_deleted),
+    COUNTER(record_failure_denials),
 };
 const size_t status_n_counters = sizeof(status_counters) / sizeof(status_counters[0]);
 
@@ -128,8 +135,19 @@ int status_collect(struct agent *a, struct agent_status *out)
 	out->dropped_notifications = ps.dropped_notifications;
 	for (unsigned i = 0; i < a->cfg.workers; i++)
 		out->scanner_restarts += a->scanners[i] ? scanner_restarts(a->scanners[i]) : 0;
-	out->journal_seq = journal_last_seq(a->journal);
-	out->journal_failures = journal_failures(a->journal);
+	if (a->report && a->report->log) {
+		struct rlog_stats st;
+
+		rlog_get_stats(a->report->log, &st);
+		out->journal_seq = st.head_seq;
+		out->journal_failures = st.failures;
+		out->log_durable = st.durable_seq;
+		out->log_acked = st.acked_seq;
+		out->log_undelivered_bytes = st.undelivered;
+		out->log_dropped_over_cap = st.dropped;
+		out->log_segments_deleted = st.segments_deleted;
+	}
+	out->record_failure_denials = atomic_load(&a->n.record_failure_denials);
 	out->policy_reloads = atomic_load(&a->n.reloads_ok);
 	out->policy_reload_failures = atomic_load(&a->n.reloads_failed);
 	out->queue_overflows = atomic_load(&a->n.overflows);

@@ -27,7 +27,9 @@ struct agent_status {
 	    denied, quarantined, ignore_marks, classified, cache_hits, answered_by_deadline,
 	    answered_queue_full, dropped_notifications, scanner_restarts, journal_seq,
 	    journal_failures, policy_reloads, policy_reload_failures, queue_overflows,
-	    events_without_fd, proc_failures, effect_failures, records_dropped,
+	    events_without_fd, proc_failures, effect_failures, records_dropped, log_durable,
+	    log_acked, log_undelivered_bytes, log_dropped_over_cap, log_segments_deleted,
+	    record_failure_denials,
 	    /* pop-ups (agent/notify.h) */
 	    notify_clients, notices, notices_dropped, terminal_lines;
 	/* What lands on removable media (landing.h). */

@@ -31,6 +31,7 @@
 #include "agent/reader.h"
 #include "agent/record.h"
 #include "agent/removable.h"
+#include "agent/report.h"
 #include "agent/status.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -62,6 +63,7 @@ struct daemon {
 	int watchdog;		     /* timerfd, -1 without a systemd watchdog */
 	int approvals_timer;	     /* timerfd: the sender's approvals looked at */
 	struct approvals *approvals; /* from the review console, via the sender */
+	int report_timer;	     /* timerfd: the record log's upkeep, once a second */
 };
 
 /* wardd only checks what its scanners answer; classifying is
@@ -289,10 +291,12 @@ static void open_stores(struct daemon *d)
 
 	make_dir(a->cfg.state_dir, 0700);
 	make_dir(a->cfg.runtime_dir, 0755);
-	path_join(path, sizeof(path), a->cfg.state_dir, WARDD_JOURNAL_SUBDIR);
-	r = journal_open(path, &a->journal);
+	/* Without its record log wardd still enforces: every record then
+	 * fails, and the policy's report-failure decides (block by default). */
+	r = agent_report_open(a, path, sizeof(path));
 	if (r < 0)
-		fatalx("cannot open the decision journal in %s: %s", path, strerror(-r));
+		log_warnx("THE RECORD LOG CANNOT BE OPENED, no decision will be recorded: %s",
+			  path);
 	path_join(a->quarantine_dir, sizeof(a->quarantine_dir), a->cfg.state_dir,
 		  WARDD_QUARANTINE_SUBDIR);
 	r = quarantine_prepare(a->quarantine_dir);
@@ -417,6 +421,13 @@ static void open_control(struct daemon *d)
 		if (d->watchdog >= 0 && timerfd_settime(d->watchdog, 0, &its, NULL) < 0)
 			log_warn("cannot arm the watchdog timer");
 	}
+	{
+		struct itimerspec second = {{1, 0}, {1, 0}};
+
+		d->report_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (d->report_timer < 0 || timerfd_settime(d->report_timer, 0, &second, NULL) < 0)
+			fatal("cannot arm the record log's timer");
+	}
 }
 
 /* Every 2 s the approvals the sender received (agent/approvals.c). */
@@ -479,16 +490,18 @@ static void run(struct daemon *d)
 	struct agent *a = &d->a;
 
 	for (bool running = true; running;) {
-		struct pollfd pfd[6] = {
+		struct pollfd pfd[7] = {
 		    {d->signals, POLLIN, 0},
 		    {removable_udev_fd(a->removable), POLLIN, 0},
 		    {removable_mounts_fd(a->removable), POLLPRI, 0},
 		    {d->control, POLLIN, 0},
 		    {d->approvals_timer, POLLIN, 0},
+		    {d->report_timer, POLLIN, 0},
 		    {d->watchdog, POLLIN, 0},
 		};
+		uint64_t ticks;
 
-		if (poll(pfd, d->watchdog >= 0 ? 6 : 5, -1) < 0) {
+		if (poll(pfd, d->watchdog >= 0 ? 7 : 6, -1) < 0) {
 			if (errno != EINTR)
 				log_warn("poll");
 			continue;
@@ -503,12 +516,11 @@ static void run(struct daemon *d)
 			control_serve_one(d->control, status_answer, a);
 		if (pfd[4].revents & POLLIN)
 			approvals_tick(d);
-		if (d->watchdog >= 0 && (pfd[5].revents & POLLIN)) {
-			uint64_t ticks;
-
-			if (read(d->watchdog, &ticks, sizeof(ticks)) > 0)
-				watchdog_tick(d);
-		}
+		if ((pfd[5].revents & POLLIN) && read(d->report_timer, &ticks, sizeof(ticks)) > 0)
+			agent_report_tick(a);
+		if (d->watchdog >= 0 && (pfd[6].revents & POLLIN) &&
+		    read(d->watchdog, &ticks, sizeof(ticks)) > 0)
+			watchdog_tick(d);
 	}
 }
 
@@ -538,7 +550,7 @@ static void shut_down(struct daemon *d)
 	approvals_free(d->approvals);
 	unlink(d->socket_path);
 	removable_free(a->removable);
-	journal_close(a->journal);
+	agent_report_close(a);
 	policy_current_free(a->policy);
 	class_cache_free(a->cache);
 	act_free(a->act);

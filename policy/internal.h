@@ -199,7 +199,7 @@ struct policy {
 
 	const char *messages[POLICY_NOTICE_MAX + 1][2];
 	const char *contact;
-	uint8_t fail_mode[4]; /* by enum device_bus */
+	uint8_t fail_mode[4];	       /* by enum device_bus */
 	bool report_failure_blocks[4]; /* by enum device_bus */
 	uint32_t deadline_ms;
 	uint32_t report_mask; /* 1 << enum policy_action */

@@ -52,7 +52,8 @@ void coalescer_free(struct coalescer *c)
 static bool same_key(const struct coalesce_key *a, const struct coalesce_key *b)
 {
 	return a->uid == b->uid && memcmp(a->sha256, b->sha256, sizeof(a->sha256)) == 0 &&
-	       strcmp(a->device, b->device) == 0 && strcmp(a->action, b->action) == 0;
+	       strcmp(a->device, b->device) == 0 && strcmp(a->action, b->action) == 0 &&
+	       memcmp(a->how, b->how, sizeof(a->how)) == 0;
 }
 
 static struct slot *find(struct coalescer *c, const struct coalesce_key *key)
@@ -71,7 +72,8 @@ static struct slot *free_slot(struct coalescer *c)
 	return NULL;
 }
 
-bool coalesce_seen(struct coalescer *c, const struct coalesce_key *key, const struct timespec *when)
+bool coalesce_seen(struct coalescer *c, const struct coalesce_key *key, const struct timespec *when,
+		   char *ref)
 {
 	struct slot *s;
 
@@ -80,6 +82,8 @@ bool coalesce_seen(struct coalescer *c, const struct coalesce_key *key, const st
 	if (s && ns_of(when) - ns_of(&s->first) < c->window_ns) {
 		s->count++;
 		s->last = *when;
+		if (ref)
+			str_copy(ref, RECORD_REF_LEN, wjson_str(s->payload, "ref") ?: "");
 		pthread_mutex_unlock(&c->lock);
 		return false;
 	}
@@ -110,6 +114,19 @@ void coalesce_keep(struct coalescer *c, const struct coalesce_key *key, const js
 	s = find(c, key);
 	if (s && !s->payload)
 		s->payload = json_deep_copy(payload);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void coalesce_forget(struct coalescer *c, const struct coalesce_key *key)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&c->lock);
+	s = find(c, key);
+	if (s) {
+		json_decref(s->payload);
+		memset(s, 0, sizeof(*s));
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 

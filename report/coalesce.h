@@ -21,9 +21,11 @@
 
 struct coalesce_key {
 	uid_t uid;
-	unsigned char sha256[32];
-	char device[160]; /* vid:pid/serial, or "" */
+	unsigned char sha256[32]; /* the file's */
+	char device[160];	  /* vid:pid/serial, or "" */
 	char action[24];
+	unsigned char how[32]; /* SHA-256 of the event, the program and the path: the same
+				* attempt again (cp -r retrying), not another one */
 };
 
 struct coalescer;
@@ -33,11 +35,16 @@ void coalescer_free(struct coalescer *c);
 
 /* An attempt: true when it is the first of its window (record it, and
  * hand its payload over with coalesce_keep), false when it is a repeat
- * (counted; write nothing now). */
-bool coalesce_seen(struct coalescer *c, const struct coalesce_key *key,
-		   const struct timespec *when);
-/* Keeps a copy of the first attempt's payload for the coalesced record. */
+ * (counted; write nothing now; ref, when not NULL, gets the first
+ * attempt's reference code, the one to give the person). */
+bool coalesce_seen(struct coalescer *c, const struct coalesce_key *key, const struct timespec *when,
+		   char *ref);
+/* Keeps a copy of the first attempt's payload for the coalesced record
+ * (before appending it: without the chain's members). */
 void coalesce_keep(struct coalescer *c, const struct coalesce_key *key, const json_t *payload);
+/* The first attempt's record could not be written: its window goes, so
+ * the next attempt is recorded on its own. */
+void coalesce_forget(struct coalescer *c, const struct coalesce_key *key);
 
 /* Closes the windows older than window_ms at now (every window with all),
  * and returns each one that had repeats as a new payload to write: the

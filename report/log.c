@@ -26,7 +26,7 @@ int rlog_open_segment(struct rlog *lg, uint64_t first_seq, bool create)
 {
 	char name[SEGMENT_NAME_MAX];
 	struct stat st;
-	int fd;
+	int fd, e = 0;
 
 	segment_name(first_seq, name);
 	fd = openat(lg->log_dir_fd, name,
@@ -34,11 +34,9 @@ int rlog_open_segment(struct rlog *lg, uint64_t first_seq, bool create)
 		    0640);
 	if (fd < 0)
 		return -errno;
-	if ((create && lg->opt.reader_gid != (gid_t)-1 &&
-	     fchown(fd, (uid_t)-1, lg->opt.reader_gid) < 0) ||
-	    fstat(fd, &st) < 0 || (create && fsync(lg->log_dir_fd) < 0)) {
-		int e = -errno;
-
+	if ((create && (e = group_of(fd, lg->opt.reader_gid)) < 0) || fstat(fd, &st) < 0 ||
+	    (create && fsync(lg->log_dir_fd) < 0)) {
+		e = e < 0 ? e : -errno;
 		close(fd);
 		return e;
 	}
@@ -447,6 +445,13 @@ void rlog_get_stats(struct rlog *lg, struct rlog_stats *st)
 	st->segments_deleted = lg->segments_deleted;
 	pthread_mutex_unlock(&lg->lock);
 	st->failures = atomic_load(&lg->failures);
+}
+
+void rlog_durable_head(struct rlog *lg, struct chain_head *head)
+{
+	pthread_mutex_lock(&lg->lock);
+	*head = lg->durable;
+	pthread_mutex_unlock(&lg->lock);
 }
 
 int rlog_open(const struct rlog_options *opt, struct rlog **out, char *err, size_t errsize)

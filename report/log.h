@@ -98,5 +98,7 @@ struct rlog_stats {
 	uint64_t segments_deleted;
 };
 void rlog_get_stats(struct rlog *lg, struct rlog_stats *st);
+/* The last durable record: its seq and hash (what a heartbeat states). */
+void rlog_durable_head(struct rlog *lg, struct chain_head *head);
 
 #endif

@@ -85,9 +85,12 @@ static int make_dirs(struct rlog *lg, char *err, size_t errsize)
 		return errorf(err, errsize, errno == EWOULDBLOCK ? -EBUSY : -errno,
 			      "%s is in use by another process: %s", lg->log_dir,
 			      errno == EWOULDBLOCK ? "one writer at a time" : strerror(errno));
+	/* setgid: every file made in log/ later (segments, the marker, the
+	 * heartbeat) is the reader's group's by itself, also once wardd has
+	 * given up the right to chown. */
 	if (lg->opt.reader_gid != (gid_t)-1 &&
 	    (fchown(lg->log_dir_fd, (uid_t)-1, lg->opt.reader_gid) < 0 ||
-	     fchmod(lg->log_dir_fd, 0750) < 0))
+	     fchmod(lg->log_dir_fd, 02750) < 0))
 		return errorf(err, errsize, -errno, "cannot give %s to its reader group: %s",
 			      lg->log_dir, strerror(errno));
 	return 0;

@@ -15,6 +15,19 @@
 #include "common/jws.h"
 #include "common/util.h"
 
+int group_of(int fd, gid_t gid)
+{
+	struct stat st;
+
+	if (gid == (gid_t)-1)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_gid != gid && fchown(fd, (uid_t)-1, gid) < 0)
+		return -errno;
+	return 0;
+}
+
 int report_write_file(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
 		      gid_t gid, bool sync)
 {
@@ -29,7 +42,7 @@ int report_write_file(int dir_fd, const char *name, const void *data, size_t len
 	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
-	r = gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) < 0 ? -errno : 0;
+	r = group_of(fd, gid);
 	if (r == 0)
 		r = write_all(fd, data, len);
 	if (r == 0 && sync && fsync(fd) < 0)

@@ -18,6 +18,10 @@
 #define DURABLE_NAME "durable"
 #define ACKED_NAME "acked"
 
+/* Gives fd to group gid (-1: leaves it) unless it has it already, as a
+ * file made in the log's setgid directory does.  Returns 0 or -errno. */
+int group_of(int fd, gid_t gid);
+
 /* Replaces dir_fd/name with data through name.tmp (a stale one removed
  * first, then created O_EXCL | O_NOFOLLOW, so a planted link is never
  * followed) and rename: readers see the old file or the new one, whole.

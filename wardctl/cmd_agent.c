@@ -17,9 +17,9 @@
 #include "agent/config.h"
 #include "agent/control.h"
 #include "agent/inventory.h"
-#include "agent/journal.h"
 #include "agent/notify.h"
 #include "agent/status.h"
+#include "wardctl/events.h"
 #include "common/cleanup.h"
 #include "common/json.h"
 #include "common/util.h"
@@ -125,8 +125,12 @@ static const struct {
     {"proc_failures", "/proc 讀取失敗 / /proc scans that failed"},
     {"effect_failures", "處置失敗 / side effects that failed"},
     {"scanner_restarts", "檢查程序重啟 / scanner restarts"},
-    {"journal_seq", "紀錄序號 / journal records"},
-    {"journal_failures", "紀錄失敗 / journal failures"},
+    {"journal_seq", "紀錄序號 / records in the log"},
+    {"log_durable", "已寫入磁碟 / records durable"},
+    {"log_acked", "收集伺服器已確認 / acknowledged by the collector"},
+    {"journal_failures", "紀錄失敗 / records that failed"},
+    {"record_failure_denials", "因無法紀錄而拒絕 / denied: record not written"},
+    {"log_dropped_over_cap", "超過上限未紀錄 / audit records dropped over the cap"},
     {"policy_reload_failures", "政策重新載入失敗 / policy reload failures"},
     {"notify_clients", "彈出視窗連線 / pop-up sessions connected"},
     {"notices_dropped", "未送達的通知 / notices dropped"},
@@ -200,184 +204,23 @@ int cmd_devices(int argc, char **argv)
 	return 0;
 }
 
-static const char *action_zh(const char *action)
-{
-	static const struct {
-		const char *en, *zh;
-	} names[] = {
-	    {"allow", "允許"}, {"audit", "記錄"},      {"warn", "警告"},
-	    {"block", "阻擋"}, {"quarantine", "隔離"}, {"read-only", "唯讀"},
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strcmp(action, names[i].en) == 0)
-			return names[i].zh;
-	return action;
-}
-
-static const char *event_zh(const char *event)
-{
-	static const struct {
-		const char *en, *zh;
-	} names[] = {
-	    {"copy-destination", "複製到媒體"}, {"copy-source", "讀取來源"},
-	    {"close-write", "寫入媒體"},	{"device", "媒體插入"},
-	    {"device-block", "封鎖媒體"},	{"policy-reload", "政策重載"},
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strcmp(event, names[i].en) == 0)
-			return names[i].zh;
-	return event;
-}
-
-/* A member as text: a string as it is, an integer in decimal, "" when
- * absent. */
-static const char *member(const json_t *o, const char *key, char *buf, size_t size)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf;
-	}
-	return "";
-}
-
-/* One readable line per record. */
-static void print_event(const char *line, size_t len)
-{
-	char err[128], seq[24], uid[24], num[24], when[40];
-	json_t *o = wjson_parse(line, len, err, sizeof(err));
-	const char *event, *action, *outcome, *level, *user, *uid_text, *exe, *path, *source, *vid,
-	    *rule, *detail;
-
-	if (!o) {
-		printf("#? 無法解讀的紀錄 / not a record: %s\n", err);
-		return;
-	}
-	str_copy(when, sizeof(when), member(o, "time", num, sizeof(num)));
-	if (when[10] == 'T')
-		when[10] = ' ';
-	event = member(o, "event", num, sizeof(num));
-	printf("#%s %s %s/%s", member(o, "seq", seq, sizeof(seq)), when, event_zh(event), event);
-	if ((action = member(o, "action", num, sizeof(num)))[0])
-		printf(" %s/%s", action_zh(action), action);
-	if ((outcome = member(o, "outcome", num, sizeof(num)))[0])
-		printf(" → %s", outcome);
-	if ((level = member(o, "level", num, sizeof(num)))[0])
-		printf(" 密等/level %s", level);
-	user = member(o, "user", num, sizeof(num));
-	uid_text = member(o, "uid", uid, sizeof(uid));
-	if (user[0] || uid_text[0])
-		printf(" 使用者/user %s(%s)", user[0] ? user : "?", uid_text);
-	if ((exe = member(o, "exe", num, sizeof(num)))[0])
-		printf(" %s", exe);
-	if ((path = member(o, "path", num, sizeof(num)))[0])
-		printf(" 檔案/file %s", path);
-	source = member(o, "source", num, sizeof(num));
-	if (source[0] && strcmp(source, path) != 0)
-		printf(" ← %s", source);
-	if ((vid = member(o, "device_vendor_id", num, sizeof(num)))[0])
-		printf(" 媒體/device %s %s %s:%s %s", wjson_str(o, "device_vendor") ?: "",
-		       wjson_str(o, "device_model") ?: "", vid,
-		       wjson_str(o, "device_product_id") ?: "",
-		       wjson_str(o, "device_serial") ?: "");
-	if ((rule = member(o, "rule", num, sizeof(num)))[0])
-		printf(" 規則/rule %s", rule);
-	if ((detail = member(o, "detail", num, sizeof(num)))[0])
-		printf(" (%s)", detail);
-	if (wjson_str(o, "ref"))
-		printf(" 參考編號/ref %s", wjson_str(o, "ref"));
-	putchar('\n');
-	json_decref(o);
-}
-
-static int print_from(FILE *f, bool json)
-{
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long pos = ftell(f);
-
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] != '\n') {
-			/* A record being written: read it whole next time. */
-			fseek(f, pos, SEEK_SET);
-			break;
-		}
-		pos = ftell(f);
-		if (json)
-			fputs(line, stdout);
-		else
-			print_event(line, (size_t)n);
-	}
-	clearerr(f);
-	fflush(stdout);
-	return 0;
-}
-
 int cmd_events(int argc, char **argv)
 {
 	struct agent_opts o;
-	char path[PATH_MAX];
-	_cleanup_fclose_ FILE *f = NULL;
 
 	if (parse_opts(argc, argv, &o,
 		       "events [--follow] [--json] [--verify] [--mine] " COMMON_OPTS) < 0)
 		return 2;
 	if (o.mine) {
+		char path[PATH_MAX];
+
 		snprintf(path, sizeof(path), "%.3900s/%s", o.cfg.runtime_dir, NOTIFY_SOCKET_NAME);
 		return cmd_events_mine(path, o.json);
 	}
-	snprintf(path, sizeof(path), "%.3900s/%s/%s", o.cfg.state_dir, WARDD_JOURNAL_SUBDIR,
-		 WARDD_JOURNAL_NAME);
 	if (o.verify) {
-		uint64_t bad = 0;
-		int64_t n = journal_verify(path, &bad);
+		char *args[] = {"verify", o.cfg.state_dir, NULL};
 
-		if (n < 0) {
-			if (n == -EBADMSG)
-				fprintf(
-				    stderr,
-				    "wardctl: %s: 紀錄鏈在第 %llu 行斷裂 / the hash chain breaks at "
-				    "line %llu\n",
-				    path, (unsigned long long)bad, (unsigned long long)bad);
-			else
-				fprintf(stderr, "wardctl: cannot read %s: %s\n", path,
-					strerror((int)-n));
-			return 1;
-		}
-		printf("%s: %lld 筆紀錄，雜湊鏈完整 / %lld records, hash chain intact\n", path,
-		       (long long)n, (long long)n);
-		return 0;
+		return cmd_verify(2, args);
 	}
-	f = fopen(path, "re");
-	if (!f) {
-		fprintf(stderr, "wardctl: cannot read the decision journal %s: %s\n", path,
-			strerror(errno));
-		return 1;
-	}
-	print_from(f, o.json);
-	if (!o.follow)
-		return 0;
-	{
-		int in = inotify_init1(IN_CLOEXEC);
-		char dir[PATH_MAX];
-
-		snprintf(dir, sizeof(dir), "%.3900s/%s", o.cfg.state_dir, WARDD_JOURNAL_SUBDIR);
-		if (in >= 0)
-			inotify_add_watch(in, path, IN_MODIFY);
-		for (;;) {
-			struct pollfd pfd = {in, POLLIN, 0};
-			char buf[4096];
-
-			/* inotify wakes us at once; the timeout covers its absence. */
-			if (poll(&pfd, in >= 0 ? 1 : 0, 1000) > 0)
-				(void)!read(in, buf, sizeof(buf));
-			print_from(f, o.json);
-		}
-	}
+	return events_print(o.cfg.state_dir, o.json, o.follow);
 }

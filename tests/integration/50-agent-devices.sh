@@ -58,6 +58,7 @@ check "cat > ext4 stick of a marked document fails with EPERM" eperm_from sh -c 
 check "unmarked copy to the exFAT stick is identical" sh -c "cp '$WORK/notice.txt' '$EX/' && cmp '$WORK/notice.txt' '$EX/notice.txt'"
 check "unmarked copy to the ext4 stick is identical" sh -c "cp '$WORK/notice.txt' '$E4/' && cmp '$WORK/notice.txt' '$E4/notice.txt'"
 check "copy between the two sticks of an unmarked file works" sh -c "cp '$EX/notice.txt' '$E4/n2.txt' && cmp '$WORK/notice.txt' '$E4/n2.txt'"
+journal_dump
 check "journal names each stick's serial in its denial" \
 	sh -c "grep -q '\"device_serial\":\"WARDEX01\".*\"outcome\":\"denied' '$AGENT_JOURNAL' && grep -q '\"device_serial\":\"WARDE401\".*\"outcome\":\"denied' '$AGENT_JOURNAL'"
 

@@ -4,6 +4,7 @@
 #
 #   agent_start [RULES_FILE...]  wardd with a temp state dir and the default
 #                                policy plus RULES_FILE(s); waits until ready
+#                                ($AGENT_EXTRA_CONF: more wardd.conf lines)
 #   agent_stop                   SIGTERM by PID, SIGKILL after 5 s
 #   agent_kill                   SIGKILL by PID (a crash)
 #   agent_ready                  wardctl status says ready
@@ -16,7 +17,9 @@ AGENT_DIR=$(mktemp -d /tmp/ward-agent-test.XXXXXX)
 AGENT_CONF=$AGENT_DIR/wardd.conf
 AGENT_POLICY=$AGENT_DIR/policy
 AGENT_STATE=$AGENT_DIR/state
-AGENT_JOURNAL=$AGENT_STATE/journal/journal.log
+# The record log, as `wardctl events --json` shows it: one flat JSON object
+# per record (the decision journal's fields).
+AGENT_JOURNAL=$AGENT_DIR/events.json
 AGENT_LOG=$AGENT_DIR/wardd.log
 AGENT_PID=
 CORPUS=${WARD_CORPUS:-$PWD/tests/corpus}
@@ -50,6 +53,7 @@ runtime_dir = $AGENT_DIR/run
 deadline_ms = ${AGENT_DEADLINE_MS:-2000}
 workers = ${AGENT_WORKERS:-4}
 verbose = ${AGENT_VERBOSE:-no}
+${AGENT_EXTRA_CONF:-}
 CONF
 	"$WARD_BUILD/wardd" --foreground --config "$AGENT_CONF" >>"$AGENT_LOG" 2>&1 &
 	AGENT_PID=$!
@@ -117,9 +121,14 @@ agent_wait_unwatched() {
 	return 1
 }
 
+# Writes the record log's flat view to $AGENT_JOURNAL (and prints nothing).
+journal_dump() {
+	"$WARD_BUILD/wardctl" events --json --state-dir "$AGENT_STATE" >"$AGENT_JOURNAL" 2>/dev/null
+}
+
 journal_grep() {
 	local line p ok
-	[ -f "$AGENT_JOURNAL" ] || return 1
+	journal_dump || return 1
 	while IFS= read -r line; do
 		ok=1
 		for p in "$@"; do

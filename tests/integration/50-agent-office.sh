@@ -26,6 +26,7 @@ while IFS= read -r -d '' f; do
 	case $out in *": none"*) ;; *) marked=$((marked + 1)); diag "left on the stick: $out" ;; esac
 done < <(find "$M" -type f -print0)
 check_eq "no marked document is left on the stick" 0 "$marked"
+journal_dump
 check "the journal has LibreOffice's copy denied or quarantined" \
 	sh -c "grep -E '\"outcome\":\"(denied|quarantined)' '$AGENT_JOURNAL' | grep -q soffice"
 check "wardd is still ready" agent_ready

@@ -106,6 +106,52 @@ static void a_failed_record_does_not_change_the_decision(void **state)
 	close(h.ev.fd);
 }
 
+/* An audited allow on dev, as decide.c hands it over. */
+static void audited_allow(struct held_request *h, const char *name, const struct ward_device *dev)
+{
+	denial(h, name);
+	h->req.verdict = POOL_ALLOW;
+	h->req.action = "audit";
+	h->req.effect = ACT_EFFECT_NONE;
+	h->req.device = dev;
+}
+
+/* An allow that cannot be audited, on a stick: the default policy's
+ * `report-failure removable block` denies it, and says why. */
+static void an_allow_not_recorded_is_denied_on_removable_media(void **state)
+{
+	static const struct ward_device usb = {.bus = DEVICE_BUS_USB, .removable = true};
+	struct held_request h;
+
+	(void)state;
+	audited_allow(&h, "c.txt", &usb);
+	W->record_error = -ENOSPC;
+	act_carry_out(&W->a, &h.req);
+	assert_true(before("record", "decision", "respond", "deny"));
+	assert_int_equal(world_find("respond", "allow", 0), -1);
+	assert_int_equal(atomic_load(&W->a.n.record_failure_denials), 1);
+	assert_int_equal(atomic_load(&W->a.n.denied), 1);
+	assert_string_equal(W->notices[0].outcome,
+			    "denied (the record could not be written: report-failure block)");
+	close(h.ev.fd);
+}
+
+/* The same on an internal disk (the source side): the allow stands. */
+static void an_allow_not_recorded_stands_on_an_internal_disk(void **state)
+{
+	static const struct ward_device disk = {.bus = DEVICE_BUS_INTERNAL};
+	struct held_request h;
+
+	(void)state;
+	audited_allow(&h, "d.txt", &disk);
+	W->record_error = -ENOSPC;
+	act_carry_out(&W->a, &h.req);
+	assert_true(before("record", "decision", "respond", "allow"));
+	assert_int_equal(world_find("respond", "deny", 0), -1);
+	assert_int_equal(atomic_load(&W->a.n.record_failure_denials), 0);
+	close(h.ev.fd);
+}
+
 static struct pool_event *deadline_target;
 static void deadline_during_record(void)
 {
@@ -310,6 +356,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(a_denial_is_recorded_then_answered_then_cleaned_up,
+					    world_setup, world_teardown),
+	    cmocka_unit_test_setup_teardown(an_allow_not_recorded_is_denied_on_removable_media,
+					    world_setup, world_teardown),
+	    cmocka_unit_test_setup_teardown(an_allow_not_recorded_stands_on_an_internal_disk,
 					    world_setup, world_teardown),
 	    cmocka_unit_test_setup_teardown(a_failed_record_does_not_change_the_decision,
 					    world_setup, world_teardown),

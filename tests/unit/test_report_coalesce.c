@@ -45,23 +45,23 @@ static void repeats_fold_into_one_record(void **state)
 	int64_t n;
 
 	(void)state;
-	assert_true(coalesce_seen(c, &k, &t0));
+	assert_true(coalesce_seen(c, &k, &t0, NULL));
 	coalesce_keep(c, &k, first);
 	for (long ms = 100; ms <= 900; ms += 100) {
 		struct timespec t = at(ms);
 
-		assert_false(coalesce_seen(c, &k, &t));
+		assert_false(coalesce_seen(c, &k, &t, NULL));
 	}
 	/* Another user, another file, another action: windows of their own. */
 	{
 		struct coalesce_key other = key_of(1001, 0xaa, "block");
 		struct timespec t = at(500);
 
-		assert_true(coalesce_seen(c, &other, &t));
+		assert_true(coalesce_seen(c, &other, &t, NULL));
 		other = key_of(1000, 0xbb, "block");
-		assert_true(coalesce_seen(c, &other, &t));
+		assert_true(coalesce_seen(c, &other, &t, NULL));
 		other = key_of(1000, 0xaa, "audit");
-		assert_true(coalesce_seen(c, &other, &t));
+		assert_true(coalesce_seen(c, &other, &t, NULL));
 	}
 	/* Not yet due. */
 	{
@@ -93,7 +93,7 @@ static void repeats_fold_into_one_record(void **state)
 	{
 		struct timespec t = at(30000);
 
-		assert_true(coalesce_seen(c, &k, &t));
+		assert_true(coalesce_seen(c, &k, &t, NULL));
 	}
 	json_decref(first);
 	coalescer_free(c);
@@ -110,10 +110,10 @@ static void a_full_table_records_one_by_one(void **state)
 	for (unsigned i = 0; i < 2 * COALESCE_SLOTS; i++) {
 		struct coalesce_key k = key_of(i, 0x11, "block");
 
-		assert_true(coalesce_seen(c, &k, &t));
+		assert_true(coalesce_seen(c, &k, &t, NULL));
 		coalesce_keep(c, &k, p);
 		/* Past the table's size a repeat is a record of its own. */
-		assert_int_equal(coalesce_seen(c, &k, &later), i >= COALESCE_SLOTS);
+		assert_int_equal(coalesce_seen(c, &k, &later, NULL), i >= COALESCE_SLOTS);
 	}
 	while ((out = coalesce_next_due(c, &later, true))) {
 		records++;
