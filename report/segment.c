@@ -25,6 +25,10 @@ int group_of(int fd, gid_t gid)
 		return -errno;
 	if (st.st_gid != gid && fchown(fd, (uid_t)-1, gid) < 0)
 		return -errno;
+	/* wardd runs under umask 0077: the mode asked for at creation lost
+	 * the group's read bit, which is the whole point of the group. */
+	if (!(st.st_mode & S_IRGRP) && fchmod(fd, (st.st_mode & 07777) | S_IRGRP) < 0)
+		return -errno;
 	return 0;
 }
 

@@ -19,7 +19,8 @@
 #define ACKED_NAME "acked"
 
 /* Gives fd to group gid (-1: leaves it) unless it has it already, as a
- * file made in the log's setgid directory does.  Returns 0 or -errno. */
+ * file made in the log's setgid directory does, and makes it readable by
+ * that group whatever the umask.  Returns 0 or -errno. */
 int group_of(int fd, gid_t gid);
 
 /* Replaces dir_fd/name with data through name.tmp (a stale one removed

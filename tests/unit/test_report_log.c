@@ -606,10 +606,36 @@ static void one_writer_at_a_time(void **state)
 	assert_clean(f, 2);
 }
 
+/* wardd runs under umask 0077; the sender reads log/ through its group. */
+static void files_are_the_reader_groups_whatever_the_umask(void **state)
+{
+	static const char *const names[] = {"seg-00000000000000000001.jws", DURABLE_NAME};
+	struct fixture *f = *state;
+	mode_t old = umask(0077);
+	struct rlog *lg;
+	struct stat st;
+	char path[192];
+
+	f->opt.reader_gid = getegid();
+	lg = open_log(f);
+	assert_true(append_one(lg, RLOG_DURABLE, 1) > 0);
+	rlog_close(lg);
+	umask(old);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", f->log, names[i]);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_gid, getegid());
+		assert_true(st.st_mode & S_IRGRP);
+		assert_false(st.st_mode & (S_IWGRP | S_IROTH));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(group_commit_across_threads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(files_are_the_reader_groups_whatever_the_umask, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(reopen_continues_the_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(one_writer_at_a_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_group_left_open_is_closed_at_open, setup, teardown),
