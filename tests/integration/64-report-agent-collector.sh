@@ -4,34 +4,9 @@
 # delivers it, and the real ward-collector stores that very record, checks
 # its chain and its tree, and can say which file, stick and user it was.
 cd "$(dirname "$0")/../.."
-source tests/lib/tap.sh
-source tests/lib/report.sh
-source tests/lib/collector.sh
-source tests/lib/usbstick.sh
-report_needs
-
 user=wage$$
-# The collector first: its cleanup runs from the bed's trap below.
-coll_init sqlite
-testbed_init || { not_ok "test bed"; done_testing; exit 1; }
-source tests/integration/50-agent-lib.bash
-testbed_on_exit 'report_cleanup; coll_cleanup'
-REPORT_STATE=$AGENT_STATE
-# The sender runs as its own user: it must reach the state directory.
-chmod 0711 "$AGENT_DIR"
-MI=$CORPUS/office/header-mi.odt
-# The collector writes (heartbeats) while we read: wait for its lock.
-sql() { sqlite3 -cmd '.timeout 10000' "$COLL_STATE/collector.db" "$1"; }
-
-check "a user of its own for the sender" report_user "$user"
-check "the collector starts" coll_start
-AGENT_EXTRA_CONF=$(printf 'sender_group = %s\nheartbeat_s = 1' "$user")
-check "wardd starts, its log readable by the sender's group" agent_start
-token=$(coll_admin token create --label desk-e2e)
-check "the agent enrolls, the collector's CA pinned by fingerprint" \
-	"$wardctl" enroll "$COLL_URL" "$token" --ca-sha256 "$(report_ca_sha256 "$COLL_STATE")" \
-	--user "$user" --state-dir "$AGENT_STATE"
-sender_start "$user" --heartbeat 1 --backoff-max 1
+. tests/lib/report-agent.sh
+report_agent_up desk-e2e
 check "stick inserted" agent_stick E --fs exfat --serial WARDE2E01
 M=$(stick_mnt E)
 check "wardd watches the stick" agent_wait_watched "$M"
@@ -54,7 +29,7 @@ check "it is the record wardd signed, byte for byte" \
 check_eq "the collector holds every durable record, in one chain" \
 	"$(durable_seq) $(durable_seq)" \
 	"$(sql "SELECT count(*), max(seq) FROM chain WHERE status = 'stored'" | tr '|' ' ')"
-check_eq "no alert at the collector" 0 "$(sql "SELECT count(*) FROM alerts")"
+check_eq "no alert of the chain at the collector" 0 "$(chain_alerts)"
 check "wardd's heartbeat reached the collector" \
 	test -n "$(sql "SELECT hb_at FROM agents WHERE hb_at IS NOT NULL")"
 check "admin verify: the collector's tree, checkpoints and chain hold" coll_admin verify
