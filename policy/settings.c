@@ -91,23 +91,32 @@ int parse_dest(const struct token *t, uint32_t *mask)
 	return 0;
 }
 
+/* The statement's destination into *mask; an error (missing says what the
+ * statement expects) when there is none or it is unknown. */
+static int statement_dest(struct parser *ps, const char *missing, uint32_t *mask)
+{
+	struct token *dest = next(ps);
+
+	if (dest && parse_dest(dest, mask) == 0)
+		return 0;
+	if (dest)
+		perr(ps, dest,
+		     "unknown destination '%s' (expected removable, usb, mmc, other or internal)",
+		     SHOW(dest));
+	else
+		perr_missing(ps, missing);
+	return -1;
+}
+
 void stmt_fail_mode(struct parser *ps)
 {
-	struct token *dest = next(ps), *act;
+	struct token *act;
 	uint32_t mask;
 	int a;
 
-	if (!dest || parse_dest(dest, &mask) < 0) {
-		if (dest)
-			perr(
-			    ps, dest,
-			    "unknown destination '%s' (expected removable, usb, mmc, other or internal)",
-			    SHOW(dest));
-		else
-			perr_missing(ps,
-				     "expected a destination and an action, e.g. removable block");
+	if (statement_dest(ps, "expected a destination and an action, e.g. removable block",
+			   &mask) < 0)
 		return;
-	}
 	act = next(ps);
 	a = act ? parse_action(act, SECTION_COPY) : -1;
 	if (a < 0) {
@@ -131,22 +140,13 @@ void stmt_fail_mode(struct parser *ps)
  * cannot be written. */
 void stmt_report_failure(struct parser *ps)
 {
-	struct token *dest = next(ps), *act;
+	struct token *act;
 	uint32_t mask;
 	bool block;
 
-	if (!dest || parse_dest(dest, &mask) < 0) {
-		if (dest)
-			perr(
-			    ps, dest,
-			    "unknown destination '%s' (expected removable, usb, mmc, other or internal)",
-			    SHOW(dest));
-		else
-			perr_missing(ps,
-				     "expected a destination and block or allow, e.g. removable "
-				     "block");
+	if (statement_dest(ps, "expected a destination and block or allow, e.g. removable block",
+			   &mask) < 0)
 		return;
-	}
 	act = next(ps);
 	if (tok_is(act, "block") || tok_is(act, "allow")) {
 		block = tok_is(act, "block");
