@@ -79,8 +79,8 @@ check "the collector comes back" standin_start "$col" "$port" tok-$$
 check "the batch is sent again and drains" wait_for 60 acked_is_durable
 h=$(durable_seq)
 check_eq "no loss, no duplicate ($h)" "$h $h $h" "$(standin_count "$col")"
-check "heartbeats keep coming" \
-	test "$(sqlite3 "$col/store.db" 'SELECT heartbeats FROM agents')" -gt 2
+heartbeats_seen() { test "$(sqlite3 "$col/store.db" 'SELECT heartbeats FROM agents')" -gt 2; }
+check "heartbeats keep coming" wait_for 30 heartbeats_seen
 check_eq "no alert" 0 "$(spool_field alerts)"
 check "the local log still verifies" "$wardctl" verify "$state"
 
