@@ -135,7 +135,7 @@ static bool take_out(const char *tokens, const char *id)
 
 bool approvals_sync(struct approvals *ap, struct policy_current *policy)
 {
-	DIR *dir = opendir(ap->spool);
+	_cleanup_closedir_ DIR *dir = opendir(ap->spool);
 	struct policy *p;
 	const char *tokens;
 	struct dirent *e;
@@ -152,7 +152,6 @@ bool approvals_sync(struct approvals *ap, struct policy_current *policy)
 				  ap->spool);
 		ap->told_no_dir = true;
 		policy_unref(p);
-		closedir(dir);
 		return false;
 	}
 	if (mkdir(tokens, 0755) < 0 && errno != EEXIST)
@@ -168,6 +167,5 @@ bool approvals_sync(struct approvals *ap, struct policy_current *policy)
 		if (id_of(e->d_name, ".tok", id) && !installed(tokens, id))
 			changed |= install(ap, p, tokens, e->d_name);
 	policy_unref(p);
-	closedir(dir);
 	return changed;
 }

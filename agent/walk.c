@@ -1,6 +1,7 @@
 /* Walking a medium's tree by descriptors (walk.h). */
 #define _GNU_SOURCE
 #include "agent/walk.h"
+#include "common/cleanup.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +26,7 @@ static bool skipped(const char *name)
 /* Walks the directory open at fd (consumed). */
 static void walk_dir(struct walk *w, int fd, unsigned depth)
 {
-	DIR *d = fdopendir(fd);
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
 	struct dirent *de;
 
 	if (!d) {
@@ -56,7 +57,6 @@ static void walk_dir(struct walk *w, int fd, unsigned depth)
 		else
 			walk_dir(w, sub, depth + 1);
 	}
-	closedir(d);
 }
 
 int walk_tree(int root_fd, dev_t dev, walk_visit visit, void *arg)

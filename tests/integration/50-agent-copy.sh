@@ -22,7 +22,8 @@ check "wardd watches the stick" agent_wait_watched "$M"
 MI=$CORPUS/office/header-mi.odt
 JIMI=$CORPUS/office/footer-jimi.pdf
 PLAN=${WARD_CONTEXT:-../shared/context}/taitung-2022-spring-festival-security-plan.txt
-[ -f "$PLAN" ] || PLAN=$CORPUS/office/expected.tsv
+check "the county's security plan is there (../shared beside the repository, or \$WARD_CONTEXT)" \
+	test -f "$PLAN"
 cp "$MI" "$JIMI" "$WORK/"
 echo "會議紀錄：本週無特別事項。" >"$WORK/notes.txt"
 
