@@ -59,7 +59,7 @@ coll_admin() {
 coll_start() {
 	# The log is appended to across restarts: only this start's lines count.
 	local from
-	from=$(($(wc -l <"$COLL_DIR/collector.log" 2>/dev/null || echo 0) + 1))
+	from=$(($(cat "$COLL_DIR/collector.log" 2>/dev/null | wc -l) + 1))
 	"$COLL_BUILD/ward-collector" serve --state-dir "$COLL_STATE" "${COLL_DB_ARGS[@]}" \
 		--listen "127.0.0.1:$COLL_PORT" "$@" >>"$COLL_DIR/collector.log" 2>&1 &
 	COLL_PID=$!
