@@ -14,7 +14,7 @@ TEST="udev exfat-fuse exfatprogs e2fsprogs util-linux umockdev attr rsync zip
  unzip tar gzip bzip2 xz-utils file procps psmisc iproute2 sqlite3 openssl locales jq python3
  python3-cryptography postgresql-15 postgresql-client-15
  libreoffice-writer-nogui age p7zip-full cryptsetup-bin qpdf dunst xvfb dbus dbus-bin
- libnotify-bin fonts-noto-cjk fontconfig imagemagick tzdata systemd"
+ libnotify-bin fonts-noto-cjk fontconfig imagemagick tzdata systemd chromium libnss3-tools"
 BENCH="fapolicyd odt2txt docx2txt poppler-utils hyperfine tesseract-ocr"
 # make deb, make rpm and their tests (the box: systemd-nspawn).
 PACKAGING="debhelper lintian rpm systemd-container"
