@@ -33,7 +33,9 @@ int collector_log_key(struct collector *c, const char *state_dir, const char *or
 /* A one-time enrollment token "<16 hex>.<43 base64url>" (protocol §3.1)
  * valid for ttl_ms, into out; only the secret's SHA-256 is kept.  Returns
  * 0 or -EIO. */
-#define ENROLL_TOKEN_MAX 64
+/* 16 + 1 + 43 + NUL, with room for the 48-byte buffer the secret is
+ * encoded into (the compiler sizes the copy by the buffer). */
+#define ENROLL_TOKEN_MAX 72
 int enroll_token_new(struct db *db, int64_t ttl_ms, const char *label, char out[ENROLL_TOKEN_MAX]);
 
 /* The agent API's handlers (api.c, enroll.c): POST to v1/enroll, v1/records,
