@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/pem.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +19,23 @@
 #include "common/json.h"
 #include "common/util.h"
 
+/* libsodium's form of the private half: seed then public key. */
+static int secret_take(EVP_PKEY *pkey, struct ed25519_key *key)
+{
+	size_t len = ED25519_KEY_BYTES;
+
+	if (sodium_init() < 0)
+		return -EIO;
+	if (EVP_PKEY_get_raw_private_key(pkey, key->secret, &len) != 1 || len != ED25519_KEY_BYTES)
+		return -EINVAL;
+	memcpy(key->secret + ED25519_KEY_BYTES, key->pub, ED25519_KEY_BYTES);
+	return 0;
+}
+
 static int key_take(EVP_PKEY *pkey, bool has_private, struct ed25519_key *key)
 {
 	size_t len = ED25519_KEY_BYTES;
+	int r;
 
 	memset(key, 0, sizeof(*key));
 	if (!pkey)
@@ -27,6 +44,11 @@ static int key_take(EVP_PKEY *pkey, bool has_private, struct ed25519_key *key)
 	    EVP_PKEY_get_raw_public_key(pkey, key->pub, &len) != 1 || len != ED25519_KEY_BYTES) {
 		EVP_PKEY_free(pkey);
 		return -EINVAL;
+	}
+	if (has_private && (r = secret_take(pkey, key)) < 0) {
+		EVP_PKEY_free(pkey);
+		sodium_memzero(key, sizeof(*key));
+		return r;
 	}
 	key->pkey = pkey;
 	key->has_private = has_private;
@@ -38,11 +60,29 @@ int ed25519_generate(struct ed25519_key *key)
 	return key_take(EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), true, key);
 }
 
+/* The public half comes from libsodium and is handed to OpenSSL with the
+ * seed, so the scalar multiplication is done once, by the faster of the
+ * two (a ratchet derives a key per group commit). */
 int ed25519_from_seed(const unsigned char seed[ED25519_KEY_BYTES], struct ed25519_key *key)
 {
-	return key_take(
-	    EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, ED25519_KEY_BYTES), true,
-	    key);
+	unsigned char pub[ED25519_KEY_BYTES], secret[ED25519_SECRET_BYTES];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+
+	if (sodium_init() < 0 || crypto_sign_seed_keypair(pub, secret, seed) != 0)
+		return -EIO;
+	sodium_memzero(secret, sizeof(secret));
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, (void *)seed,
+					      ED25519_KEY_BYTES),
+	    OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, ED25519_KEY_BYTES),
+	    OSSL_PARAM_construct_end()};
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "ED25519", NULL);
+	if (ctx && (EVP_PKEY_fromdata_init(ctx) != 1 ||
+		    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1))
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return key_take(pkey, true, key);
 }
 
 int ed25519_from_public(const unsigned char pub[ED25519_KEY_BYTES], struct ed25519_key *key)
@@ -55,23 +95,15 @@ void ed25519_free(struct ed25519_key *key)
 {
 	/* EVP_PKEY_free clears the private key material OpenSSL held. */
 	EVP_PKEY_free(key->pkey);
-	memset(key, 0, sizeof(*key));
+	sodium_memzero(key, sizeof(*key));
 }
 
 int ed25519_sign(const struct ed25519_key *key, const void *msg, size_t len,
 		 unsigned char sig[ED25519_SIG_BYTES])
 {
-	EVP_MD_CTX *ctx;
-	size_t siglen = ED25519_SIG_BYTES;
-	int ok;
-
 	if (!key->pkey || !key->has_private)
 		return -EINVAL;
-	ctx = EVP_MD_CTX_new();
-	ok = ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, key->pkey) == 1 &&
-	     EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 && siglen == ED25519_SIG_BYTES;
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -EIO;
+	return crypto_sign_detached(sig, NULL, msg, len, key->secret) == 0 ? 0 : -EIO;
 }
 
 bool ed25519_verify(const struct ed25519_key *key, const void *msg, size_t len,

@@ -1,9 +1,10 @@
 COMMON_SRCS := common/log.c common/level.c common/util.c common/device.c common/i18n.c \
-               common/b64.c common/json.c common/ed25519.c common/jws.c common/merkle.c common/note.c \
+               common/b64.c common/json.c common/json_canon.c common/ed25519.c common/jws.c common/merkle.c common/note.c \
                common/record_id.c common/date.c common/termsafe.c \
                common/buf.c
-# OpenSSL's libcrypto (Ed25519, JWS, SHA-256 of Merkle trees), jansson (common/json).
-COMMON_PKGS := libcrypto jansson
+# OpenSSL's libcrypto (Ed25519 keys and checks, SHA-256 of Merkle trees), libsodium
+# (Ed25519 signing), jansson (common/json).
+COMMON_PKGS := libcrypto libsodium jansson
 COMMON_CFLAGS := $(call pkg_cflags,$(COMMON_PKGS))
 $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o): CFLAGS += $(COMMON_CFLAGS)
 $(BUILD)/libward-common.a: $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -23,7 +23,7 @@ BUILD        ?= build
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SEEDS   ?= tests/fuzz/corpus
-FUZZ_PKGS    := libmagic openssl libarchive zlib libxml-2.0 poppler-glib cairo jansson icu-uc icu-i18n \
+FUZZ_PKGS    := libmagic openssl libsodium libarchive zlib libxml-2.0 poppler-glib cairo jansson icu-uc icu-i18n \
 		tesseract lept
 FUZZ_PKG_CFLAGS := $(shell pkg-config --cflags $(FUZZ_PKGS))
 FUZZ_PKG_LIBS   := $(shell pkg-config --libs $(FUZZ_PKGS))

@@ -14,8 +14,9 @@ build=${WARD_BUILD:-build}
 
 # What wardd may load: libc, udev, OpenSSL's libcrypto, jansson, seccomp
 # (the scanner's sandbox is set up by code wardd links), libsystemd
-# (sd_notify); under SAN=1 the sanitizer runtimes.
-allowed='^(libc\.so\.6|libudev\.so\.1|libcrypto\.so\.3|libjansson\.so\.4|libseccomp\.so\.2|libsystemd\.so\.0|libasan\.so\.[0-9]+|libubsan\.so\.[0-9]+)$'
+# (sd_notify), libsodium (Ed25519 signing of its records); under SAN=1 the
+# sanitizer runtimes.
+allowed='^(libc\.so\.6|libudev\.so\.1|libcrypto\.so\.3|libjansson\.so\.4|libseccomp\.so\.2|libsystemd\.so\.0|libsodium\.so\.[0-9]+|libasan\.so\.[0-9]+|libubsan\.so\.[0-9]+)$'
 # Parsers of untrusted documents, their toolkits, and network clients.
 parsers='^lib(magic|xml2|archive|poppler|glib|gobject|gio|cairo|z|bz2|lzma|zstd|lz4|curl|tesseract|lept|png|jpeg|tiff|openjp2|freetype|fontconfig|uchardet|icu|mupdf|gsf|ssl|gnutls|microhttpd|sqlite3|pq)'
 

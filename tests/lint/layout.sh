@@ -65,7 +65,7 @@ owner iconv '^classify/charset\.[ch]$' '\biconv(_open|_close)?\(|\biconv_t\b|<ic
 	"character set conversion is classify/charset.c's"
 owner base64 '^common/b64\.c$' 'EVP_(Encode|Decode)(Block|Init|Update|Final)|ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789' \
 	"base64 is common/b64's"
-owner ed25519 '^common/ed25519\.c$' 'EVP_PKEY_ED25519|PEM_(read|write)_(bio_)?(PUBKEY|PrivateKey)|EVP_Digest(Sign|Verify)' \
+owner ed25519 '^common/ed25519\.c$' 'EVP_PKEY_ED25519|PEM_(read|write)_(bio_)?(PUBKEY|PrivateKey)|EVP_Digest(Sign|Verify)|\bcrypto_sign_' \
 	"Ed25519 keys and signatures are common/ed25519's"
 owner json-load '^common/json\.c$' '\bjson_load(s|b|f|fd|_file|_callback)\(' \
 	"JSON is parsed through common/json (wjson_parse: limits, duplicate keys)"
