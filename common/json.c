@@ -26,15 +26,6 @@ json_t *wjson_parse(const char *text, size_t len, char *err, size_t errsize)
 	return v;
 }
 
-char *wjson_canonical(const json_t *v, size_t *len)
-{
-	char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-
-	if (s && len)
-		*len = strlen(s);
-	return s;
-}
-
 int wjson_print(FILE *out, const json_t *v, bool pretty)
 {
 	size_t flags = pretty ? JSON_INDENT(2) | JSON_SORT_KEYS : JSON_COMPACT | JSON_SORT_KEYS;

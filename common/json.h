@@ -20,9 +20,16 @@
  * writes "line L column C: why" into err (may be NULL). */
 json_t *wjson_parse(const char *text, size_t len, char *err, size_t errsize);
 
-/* The canonical compact form of v (sorted keys, no spaces), heap, NUL-
- * terminated; *len gets its length.  NULL on no memory. */
+struct buf;
+
+/* The canonical compact form of v (sorted keys, no spaces; the bytes of
+ * jansson's JSON_COMPACT | JSON_SORT_KEYS), heap, NUL-terminated; *len gets
+ * its length.  NULL on no memory or a string that is not UTF-8. */
 char *wjson_canonical(const json_t *v, size_t *len);
+/* The same appended to out (an object or array only).  Returns 0, -ENOMEM,
+ * -EILSEQ (not UTF-8), -ELOOP (nested too deep) or -EINVAL; out is left
+ * as it was on error.  (common/json_canon.c) */
+int wjson_canonical_buf(const json_t *v, struct buf *out);
 
 /* Writes v on one line to out (canonical form, then '\n'); or indented
  * for people when pretty.  Returns 0 or -EIO. */

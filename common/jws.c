@@ -6,15 +6,16 @@
 #include <string.h>
 
 #include "common/b64.h"
+#include "common/buf.h"
 #include "common/json.h"
 
-int jws_sign(const struct ed25519_key *key, const char *kid, const char *payload, size_t len,
-	     char **out, size_t *outlen)
+int jws_sign_buf(const struct ed25519_key *key, const char *kid, const char *payload, size_t len,
+		 struct buf *out)
 {
 	char header[JWS_KID_MAX + 32];
 	unsigned char sig[ED25519_SIG_BYTES];
 	size_t hlen, total, o;
-	char *buf;
+	char *jws;
 	int r;
 
 	if (strlen(kid) >= JWS_KID_MAX || strpbrk(kid, "\"\\") || len > JWS_MAX_BYTES)
@@ -25,21 +26,37 @@ int jws_sign(const struct ed25519_key *key, const char *kid, const char *payload
 	hlen = (size_t)snprintf(header, sizeof(header), "{\"alg\":\"EdDSA\",\"kid\":\"%s\"}", kid);
 	total = b64_encoded_len(B64_URL, hlen) + 1 + b64_encoded_len(B64_URL, len) + 1 +
 		b64_encoded_len(B64_URL, ED25519_SIG_BYTES);
-	buf = malloc(total + 1);
-	if (!buf)
-		return -ENOMEM;
-	o = b64_encode(B64_URL, header, hlen, buf);
-	buf[o++] = '.';
-	o += b64_encode(B64_URL, payload, len, buf + o);
-	r = ed25519_sign(key, buf, o, sig);
+	r = buf_reserve(out, total);
+	if (r < 0)
+		return r;
+	jws = out->data + out->len;
+	o = b64_encode(B64_URL, header, hlen, jws);
+	jws[o++] = '.';
+	o += b64_encode(B64_URL, payload, len, jws + o);
+	r = ed25519_sign(key, jws, o, sig);
 	if (r < 0) {
-		free(buf);
+		jws[0] = '\0';
 		return r;
 	}
-	buf[o++] = '.';
-	o += b64_encode(B64_URL, sig, ED25519_SIG_BYTES, buf + o);
-	*out = buf;
-	*outlen = o;
+	jws[o++] = '.';
+	o += b64_encode(B64_URL, sig, ED25519_SIG_BYTES, jws + o);
+	jws[o] = '\0';
+	out->len += o;
+	return 0;
+}
+
+int jws_sign(const struct ed25519_key *key, const char *kid, const char *payload, size_t len,
+	     char **out, size_t *outlen)
+{
+	struct buf b = BUF_INIT;
+	int r = jws_sign_buf(key, kid, payload, len, &b);
+
+	if (r < 0) {
+		buf_free(&b);
+		return r;
+	}
+	*outlen = b.len;
+	*out = buf_take(&b);
 	return 0;
 }
 

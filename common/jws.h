@@ -13,6 +13,8 @@
 
 #include "common/ed25519.h"
 
+struct buf;
+
 /* Longest compact JWS Ward accepts anywhere (a record with many reasons is
  * a few KiB; this leaves room and bounds every reader). */
 #define JWS_MAX_BYTES (64 * 1024)
@@ -23,6 +25,10 @@
  * (kid with a quote or backslash, or too long) or -ENOMEM / -EIO. */
 int jws_sign(const struct ed25519_key *key, const char *kid, const char *payload, size_t len,
 	     char **out, size_t *outlen);
+/* The same appended to out (no newline): signing many records into one
+ * buffer costs no allocation each.  On error out is left as it was. */
+int jws_sign_buf(const struct ed25519_key *key, const char *kid, const char *payload, size_t len,
+		 struct buf *out);
 
 /* A parsed compact JWS.  payload is the decoded payload (heap, NUL-
  * terminated); signing_input/signing_len point into the text given to

@@ -187,6 +187,99 @@ static void json_lossy_strings_keep_the_fact(void **state)
 	json_decref(s);
 }
 
+/* A deterministic pseudo-random value of every JSON kind, strings and keys
+ * drawn from pieces that exercise each escape and UTF-8 width. */
+static json_t *random_value(uint32_t *seed, int depth)
+{
+	static const char *const pieces[] = {"a",    "機密",	 "\"", "\\",   "\n",
+					     "\x01", "\x1f",	 "/",  "\x7f", "\xf0\x9f\x94\x92",
+					     "é",    "\t\b\f\r", " ",  "Z"};
+	uint32_t kind;
+	json_t *v;
+	char text[64];
+
+	*seed = *seed * 1103515245u + 12345u;
+	kind = (*seed >> 16) % (depth < 4 ? 9 : 6);
+	switch (kind) {
+	case 0:
+		return json_integer((json_int_t)*seed * (*seed & 1 ? -1 : 1) * 977);
+	case 1:
+		return json_real((double)*seed / 7.0);
+	case 2:
+		return *seed & 1 ? json_true() : json_false();
+	case 3:
+		return json_null();
+	case 4:
+	case 5:
+		text[0] = '\0';
+		for (unsigned k = 0; k < (*seed >> 8) % 5; k++)
+			strcat(text, pieces[(*seed >> (k * 4)) % 14]);
+		/* A NUL inside a string: jansson keeps its length. */
+		return kind == 5 ? json_stringn(text, strlen(text) + 1) : json_string(text);
+	case 6:
+		v = json_array();
+		for (unsigned k = 0; k < (*seed >> 12) % 5; k++)
+			json_array_append_new(v, random_value(seed, depth + 1));
+		return v;
+	default:
+		v = json_object();
+		for (unsigned k = 0; k < (*seed >> 12) % (kind == 8 ? 40 : 6); k++) {
+			snprintf(text, sizeof(text), "%s%u", pieces[(*seed >> 3) % 14], *seed % 50);
+			json_object_set_new(v, text, random_value(seed, depth + 1));
+		}
+		return v;
+	}
+}
+
+static void json_canonical_is_janssons_sorted_compact_form(void **state)
+{
+	uint32_t seed = 1;
+	struct buf b = BUF_INIT;
+	json_t *k1;
+
+	(void)state;
+	for (int i = 0; i < 2000; i++) {
+		json_t *v = json_object(), *k;
+		char *mine, *theirs;
+		size_t len, held;
+
+		json_object_set_new(v, "value", random_value(&seed, 0));
+		/* Keys that differ only after a NUL or in length sort by bytes. */
+		json_object_setn_new(v, "ab\0c", 4, json_integer(1));
+		json_object_setn_new(v, "ab", 2, json_integer(2));
+		json_object_set_new(v, "a\xc3\xa9", json_integer(3));
+		mine = wjson_canonical(v, &len);
+		theirs = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+		assert_non_null(mine);
+		assert_non_null(theirs);
+		assert_string_equal(mine, theirs);
+		assert_int_equal(len, strlen(theirs));
+		/* Appended after what the buffer held. */
+		buf_reset(&b);
+		assert_int_equal(buf_append(&b, "x", 1), 0);
+		assert_int_equal(wjson_canonical_buf(v, &b), 0);
+		assert_string_equal(b.data + 1, theirs);
+		free(mine);
+		free(theirs);
+		/* A string that is not UTF-8 (made unchecked) is refused by
+		 * both, and leaves the buffer as it was. */
+		k = json_string_nocheck("\xed\xa0\x80");
+		json_object_set_new(v, "bad", k);
+		assert_null(json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS));
+		assert_null(wjson_canonical(v, NULL));
+		held = b.len;
+		assert_int_equal(wjson_canonical_buf(v, &b), -EILSEQ);
+		assert_int_equal(b.len, held);
+		assert_int_equal(b.data[held], '\0');
+		json_decref(v);
+	}
+	buf_free(&b);
+	/* Only objects and arrays, as json_dumps without JSON_ENCODE_ANY. */
+	k1 = json_integer(1);
+	assert_null(wjson_canonical(k1, NULL));
+	json_decref(k1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +291,7 @@ int main(void)
 	    cmocka_unit_test(read_file_reads_regular_files_only),
 	    cmocka_unit_test(buf_grows_and_keeps_text_terminated),
 	    cmocka_unit_test(json_lossy_strings_keep_the_fact),
+	    cmocka_unit_test(json_canonical_is_janssons_sorted_compact_form),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
