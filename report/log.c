@@ -113,8 +113,23 @@ static void unlist_waiter(struct rlog *lg, struct rlog_req *w)
 	}
 }
 
+/* Moves the durable marker to target (the syncer's, without the lock). */
+static void marker_write(struct rlog *lg, const struct chain_head *target)
+{
+	int r = head_file_write(lg->log_dir_fd, DURABLE_NAME, target, lg->opt.reader_gid);
+
+	if (r < 0) {
+		log_warnx("record log %s: cannot move the durable marker to %llu: %s", lg->log_dir,
+			  (unsigned long long)target->seq, strerror(-r));
+		return;
+	}
+	lg->marker = *target;
+	lg->marker_ms = monotonic_ms();
+}
+
 /* Makes everything up to target durable: fdatasync of fd, then the marker
- * and the ratchet state.  Called without the lock. */
+ * (unless it moved less than RLOG_MARKER_INTERVAL_MS ago) and the ratchet
+ * state.  Called without the lock. */
 static int sync_to(struct rlog *lg, int fd, const struct chain_head *target, uint64_t index,
 		   const unsigned char seed[RATCHET_SEED_BYTES])
 {
@@ -127,10 +142,8 @@ static int sync_to(struct rlog *lg, int fd, const struct chain_head *target, uin
 			  lg->log_dir, strerror(-r));
 		return r;
 	}
-	r = head_file_write(lg->log_dir_fd, DURABLE_NAME, target, lg->opt.reader_gid);
-	if (r < 0)
-		log_warnx("record log %s: cannot move the durable marker to %llu: %s", lg->log_dir,
-			  (unsigned long long)target->seq, strerror(-r));
+	if (monotonic_ms() - lg->marker_ms >= RLOG_MARKER_INTERVAL_MS)
+		marker_write(lg, target);
 	/* The state may lag the log (recovery walks forward), never lead it:
 	 * it is written only now that the records announcing it are on disk. */
 	r = ratchet_state_write(lg->state_fd, index, seed);
@@ -138,6 +151,25 @@ static int sync_to(struct rlog *lg, int fd, const struct chain_head *target, uin
 		log_warnx("record log %s: cannot overwrite the ratchet state: %s", lg->log_dir,
 			  strerror(-r));
 	return 0;
+}
+
+/* Brings the durable marker up to what is durable, when the last flushes
+ * left it behind (lock held on entry and exit, dropped over the write). */
+static void marker_catch_up(struct rlog *lg)
+{
+	struct chain_head target;
+
+	while (lg->syncing || lg->rotating)
+		pthread_cond_wait(&lg->idle, &lg->lock);
+	if (lg->broken || lg->marker.seq >= lg->durable.seq)
+		return;
+	target = lg->durable;
+	lg->syncing = true;
+	pthread_mutex_unlock(&lg->lock);
+	marker_write(lg, &target);
+	pthread_mutex_lock(&lg->lock);
+	lg->syncing = false;
+	wake_after_sync(lg);
 }
 
 /* Becomes the syncer (lock held on entry and exit, dropped over I/O). */
@@ -211,19 +243,13 @@ static ssize_t seal_group(struct rlog *lg, struct rlog_req *batch, bool announce
 	buf_reset(&lg->wbuf);
 	for (struct rlog_req *q = batch; q; q = q->next) {
 		bool last = announce && q->next == NULL;
-		char *jws;
-		size_t len;
-		int r = record_seal(q->payload, &lg->ratchet, last, &lg->head, &jws, &len);
+		int r =
+		    record_seal(q->payload, &lg->ratchet, last, &lg->head, &lg->jbuf, &lg->wbuf);
 
 		if (r < 0) {
 			q->result = r;
 			continue;
 		}
-		jws[len] = '\n'; /* the NUL: one line of the segment */
-		r = buf_append(&lg->wbuf, jws, len + 1);
-		free(jws);
-		if (r < 0)
-			return r;
 		q->result = (int64_t)lg->head.seq;
 		*announced = last;
 	}
@@ -419,12 +445,14 @@ int rlog_sync(struct rlog *lg)
 	pthread_mutex_lock(&lg->lock);
 	open_group = lg->written.seq > lg->closed.seq && !lg->broken;
 	pthread_mutex_unlock(&lg->lock);
-	if (open_group)
-		return close_group(lg);
+	if (open_group && (r = close_group(lg)) < 0)
+		return (int)r;
 	pthread_cond_init(&w.wake, NULL);
 	pthread_mutex_lock(&lg->lock);
-	if (lg->closed.seq)
+	if (!open_group && lg->closed.seq)
 		r = wait_durable(lg, &w, (int64_t)lg->closed.seq);
+	if (r >= 0)
+		marker_catch_up(lg);
 	pthread_mutex_unlock(&lg->lock);
 	pthread_cond_destroy(&w.wake);
 	return r < 0 ? (int)r : 0;
@@ -504,5 +532,6 @@ void rlog_close(struct rlog *lg)
 	ratchet_wipe(&lg->ratchet);
 	OPENSSL_cleanse(lg->persist_seed, sizeof(lg->persist_seed));
 	buf_free(&lg->wbuf);
+	buf_free(&lg->jbuf);
 	free(lg);
 }

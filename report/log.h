@@ -81,7 +81,9 @@ void rlog_set_limits(struct rlog *lg, const struct rlog_limits *l);
  * (rlog_sync).  Returns 0 or -errno. */
 int rlog_maintain(struct rlog *lg);
 
-/* Makes everything appended so far durable.  Returns 0 or -errno. */
+/* Makes everything appended so far durable, and the durable marker say so
+ * (a flush moves it at most every RLOG_MARKER_INTERVAL_MS, 50 ms).  Returns
+ * 0 or -errno. */
 int rlog_sync(struct rlog *lg);
 
 struct rlog_stats {

@@ -18,6 +18,10 @@
  * wait: what arrives during one flush is signed as one group, announcing
  * one key, instead of a group (and a ratchet step) per record. */
 #define RLOG_GROUP_EAGER 16
+/* The durable marker is rewritten (a new file and a rename: as costly as
+ * the fdatasync itself) after a flush at most this often; a flush within
+ * the interval leaves it to the next flush or to rlog_sync. */
+#define RLOG_MARKER_INTERVAL_MS 50
 #define RLOG_DROP_ACTIONS 8 /* actions counted apart in a spool-overflow record */
 
 /* One caller's record, on the caller's stack until it is done.  Each
@@ -55,11 +59,16 @@ struct rlog {
 	/* the signer's own (one signer at a time: `signing`) */
 	struct ratchet ratchet;
 	struct buf wbuf; /* a group's lines, its memory kept from group to group */
+	struct buf jbuf; /* the canonical payload being signed, likewise */
 	struct chain_head head;
 	int seg_fd;
 	uint64_t seg_first;
 	off_t seg_size;
 	int seg_day; /* local yyyymmdd the segment belongs to */
+
+	/* the syncer's own (one at a time: `syncing` or `rotating`) */
+	struct chain_head marker; /* what log/durable says */
+	uint64_t marker_ms;	  /* when it was last written (monotonic) */
 
 	/* fixed after open */
 	int log_dir_fd;

@@ -10,6 +10,7 @@
 #include <systemd/sd-id128.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/json.h"
 #include "common/jws.h"
 #include "common/util.h"
@@ -89,12 +90,11 @@ static int set_chain_members(json_t *payload, const struct ratchet *r, bool anno
 }
 
 int record_seal(json_t *payload, const struct ratchet *r, bool announce, struct chain_head *head,
-		char **jws, size_t *len)
+		struct buf *scratch, struct buf *out)
 {
 	char kid[JWS_KID_MAX];
 	const char *agent_id = json_string_value(json_object_get(payload, "agent_id"));
-	char *text;
-	size_t text_len;
+	size_t start = out->len;
 	int e;
 
 	if (!agent_id)
@@ -102,15 +102,21 @@ int record_seal(json_t *payload, const struct ratchet *r, bool announce, struct 
 	e = set_chain_members(payload, r, announce, head);
 	if (e < 0)
 		return e;
-	text = wjson_canonical(payload, &text_len);
-	if (!text)
-		return -ENOMEM;
+	buf_reset(scratch);
+	e = wjson_canonical_buf(payload, scratch);
+	if (e < 0)
+		return e == -ENOMEM ? e : -EINVAL;
 	snprintf(kid, sizeof(kid), "%s/r%" PRIu64, agent_id, r->index);
-	e = jws_sign(&r->key, kid, text, text_len, jws, len);
-	free(text);
+	e = jws_sign_buf(&r->key, kid, scratch->data, scratch->len, out);
 	if (e < 0)
 		return e;
+	e = buf_append(out, "\n", 1);
+	if (e < 0) {
+		out->len = start;
+		out->data[start] = '\0';
+		return e;
+	}
 	head->seq++;
-	record_hash(*jws, *len, head->hash);
+	record_hash(out->data + start, out->len - start - 1, head->hash);
 	return 0;
 }

@@ -19,6 +19,8 @@
 #include "report/identity.h"
 #include "report/ratchet.h"
 
+struct buf;
+
 #define RECORD_VERSION 1
 #define RFC3339_MAX 32
 #define SHA256_HEX_CHARS 64
@@ -48,11 +50,13 @@ json_t *record_new(const struct record_origin *o, const char *kind, const struct
 void rfc3339_ms(const struct timespec *t, char out[RFC3339_MAX]);
 
 /* Seals payload at head.seq + 1 under ratchet key r->index (announcing
- * r's next key when announce) and signs it.  *jws is heap, NUL-terminated,
- * without a newline; *head moves to the new record.  Returns 0, -ENOMEM,
- * -EINVAL (too large) or -EIO. */
+ * r's next key when announce) and signs it: the JWS and a newline are
+ * appended to out (the canonical payload is built in scratch, both kept by
+ * the caller from record to record); *head moves to the new record.
+ * Returns 0, -ENOMEM, -EINVAL (too large) or -EIO; out is left as it was
+ * on error. */
 int record_seal(json_t *payload, const struct ratchet *r, bool announce, struct chain_head *head,
-		char **jws, size_t *len);
+		struct buf *scratch, struct buf *out);
 
 /* SHA-256 of a record's exact JWS bytes. */
 void record_hash(const char *jws, size_t len, unsigned char out[32]);

@@ -408,7 +408,7 @@ int rlog_recover(struct rlog *lg, char *err, size_t errsize)
 	if (r == 0 && (r = ratchet_init(&lg->ratchet, w.index, w.seed)) < 0)
 		errorf(err, errsize, r, "cannot set up the ratchet key");
 	if (r == 0) {
-		lg->head = lg->written = lg->durable = w.head;
+		lg->head = lg->written = lg->durable = lg->marker = w.head;
 		/* A tail no record closed (a crash before its group's flush) is
 		 * closed by rlog_open with a key-rotation record. */
 		lg->closed = w.last_has_next ? w.head : w.closed;
