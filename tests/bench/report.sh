@@ -3,6 +3,9 @@
 # the machine's own ceilings measured in the same run:
 #   - `openssl speed ed25519`: Ed25519 signatures per second, as CPU time
 #     (its default) and as wall-clock time (-elapsed), on the same core;
+#   - the signatures the log itself makes (common/ed25519: libsodium) of a
+#     record-sized signing input, per CPU second (report-chain --sign-only):
+#     the ceiling of the log's own signer, shown beside OpenSSL's;
 #   - raw durable appends per second (dd oflag=dsync: one 1 KiB write made
 #     durable at a time, what one fdatasync per record would give);
 #   - decision records (as wardd writes them, ~1.7 KB) sealed, signed,
@@ -56,10 +59,17 @@ records_per_s() {
 		printf "%d %d %s %s\n", n / (ns / 1e9), n / (cpu / 1e9), f[8], f[10] }'
 }
 
-sc=() se=() d=() rw=() rc=() detail=()
+# Ward's own signer on core 0: signatures per CPU second.
+own_signs() {
+	taskset -c 0 "$chain" --sign-only --count 20000 |
+		awk '{ printf "%d", $2 / ($4 / 1e9) }'
+}
+
+sc=() se=() so=() d=() rw=() rc=() detail=()
 for i in 1 2 3; do
 	sc+=("$(signs)")
 	se+=("$(signs -elapsed)")
+	so+=("$(own_signs)")
 	d+=("$(dsync_appends)")
 	read -r wall cpu groups syncs <<<"$(records_per_s)"
 	rw+=("$wall")
@@ -68,6 +78,7 @@ for i in 1 2 3; do
 done
 sign_cpu=$(printf '%s\n' "${sc[@]}" | median)
 sign_wall=$(printf '%s\n' "${se[@]}" | median)
+sign_own=$(printf '%s\n' "${so[@]}" | median)
 dsync=$(printf '%s\n' "${d[@]}" | median)
 rec_wall=$(printf '%s\n' "${rw[@]}" | median)
 rec_cpu=$(printf '%s\n' "${rc[@]}" | median)
@@ -75,11 +86,13 @@ pct() { awk "BEGIN { printf \"%.1f\", 100 * $1 / $2 }"; }
 printf '%-62s %10s\n' "signed record log, one core (median of 3)" "per second"
 printf '%-62s %10s\n' "openssl speed ed25519 signatures (CPU time)" "$sign_cpu"
 printf '%-62s %10s\n' "openssl speed -elapsed ed25519 signatures (wall clock)" "$sign_wall"
+printf '%-62s %10s\n' "Ward's signer (libsodium), 1.4 KB input (CPU time)" "$sign_own"
 printf '%-62s %10s\n' "raw durable 1 KiB appends (dd oflag=dsync)" "$dsync"
 printf '%-62s %10s\n' "records signed + durable, $threads workers (per CPU second)" "$rec_cpu"
 printf '%-62s %10s\n' "records signed + durable, $threads workers (per wall second)" "$rec_wall"
 printf '%-62s %9s%%\n' "records / signatures, CPU time (target >= 70%)" "$(pct "$rec_cpu" "$sign_cpu")"
 printf '%-62s %9s%%\n' "records / signatures, wall clock" "$(pct "$rec_wall" "$sign_wall")"
+printf '%-62s %9s%%\n' "records / Ward's own signatures, CPU time" "$(pct "$rec_cpu" "$sign_own")"
 printf '%-62s %9sx\n' "records / raw durable appends, wall clock" \
 	"$(awk "BEGIN { printf \"%.1f\", $rec_wall / $dsync }")"
 for line in "${detail[@]}"; do echo "  run: $line"; done

@@ -5,6 +5,7 @@
  *   report-chain --state DIR --count N [--threads T] [--durable]
  *                [--segment-bytes B] [--seed-out FILE] [--host NAME]
  *                [--group NAME] [--heartbeat] [--prebuild] [--user NAME] [--file NAME]
+ *   report-chain --sign-only --count N
  *
  * --seed-out writes seed_1 (hex) before the first record, so a test can
  * derive the ratchet independently (only on a new state directory).
@@ -15,7 +16,10 @@
  * --file set the copier and the file name of every record (the review
  * console's tests: names that must only ever be shown as text).
  * Prints one line: records, head seq, ratchet index, groups, syncs, the
- * wall-clock and CPU time of the appends (ns). */
+ * wall-clock and CPU time of the appends (ns).
+ * --sign-only: N Ed25519 signatures (common/ed25519, what the log signs
+ * with) of a record-sized signing input (1,400 bytes), no log; prints
+ * "signs N cpu_ns T", the benchmark's second reference. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +33,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/ed25519.h"
 #include "common/util.h"
 #include "report/decision.h"
 #include "report/heartbeat.h"
@@ -208,7 +213,7 @@ static int write_heartbeat(struct rlog *lg, const struct rlog_options *opt)
 struct run_options {
 	uint64_t count;
 	unsigned threads;
-	bool durable, heartbeat, prebuild;
+	bool durable, heartbeat, prebuild, sign_only;
 	const char *seed_out, *user, *file;
 };
 
@@ -220,6 +225,26 @@ static uint64_t cpu_ns(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
 	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
+}
+
+/* --sign-only: the signature alone, as the log makes it, per CPU second. */
+static int sign_only(uint64_t count)
+{
+	unsigned char seed[ED25519_KEY_BYTES] = {1}, sig[ED25519_SIG_BYTES];
+	static char input[1400];
+	struct ed25519_key key;
+	uint64_t c0;
+	int r = ed25519_from_seed(seed, &key);
+
+	memset(input, 'e', sizeof(input));
+	c0 = cpu_ns();
+	for (uint64_t i = 0; r == 0 && i < count; i++) {
+		input[i % sizeof(input)]++;
+		r = ed25519_sign(&key, input, sizeof(input), sig);
+	}
+	printf("signs %" PRIu64 " cpu_ns %" PRIu64 "\n", count, cpu_ns() - c0);
+	ed25519_free(&key);
+	return r < 0;
 }
 
 static int run(const struct rlog_options *opt, const struct run_options *ro)
@@ -323,6 +348,9 @@ static bool option(int c, struct rlog_options *opt, struct run_options *ro)
 	case 'f':
 		ro->file = optarg;
 		return true;
+	case 'S':
+		ro->sign_only = true;
+		return true;
 	default:
 		return false;
 	}
@@ -342,6 +370,7 @@ int main(int argc, char **argv)
 					     {"prebuild", no_argument, NULL, 'p'},
 					     {"user", required_argument, NULL, 'u'},
 					     {"file", required_argument, NULL, 'f'},
+					     {"sign-only", no_argument, NULL, 'S'},
 					     {NULL, 0, NULL, 0}};
 	struct rlog_options opt = {.reader_gid = (gid_t)-1};
 	struct run_options ro = {.count = 10, .threads = 1};
@@ -350,11 +379,13 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		if (!option(c, &opt, &ro))
 			return 2;
+	if (ro.sign_only)
+		return sign_only(ro.count);
 	if (!opt.state_dir || ro.threads == 0 || ro.threads > 256) {
 		fprintf(stderr, "usage: report-chain --state DIR --count N [--threads 1..256] "
 				"[--durable] [--prebuild] [--segment-bytes B] [--seed-out FILE] "
 				"[--host NAME] [--group NAME] [--heartbeat] [--user NAME] "
-				"[--file NAME]\n");
+				"[--file NAME]\n       report-chain --sign-only --count N\n");
 		return 2;
 	}
 	return run(&opt, &ro);
