@@ -14,6 +14,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/usbstick.sh
+source tests/bench/wardd.bash
 WARD_BUILD=${WARD_BUILD:-build}
 BIN=$WARD_BUILD/bench
 FILES=${BENCH_FILES:-20000}
@@ -25,7 +26,6 @@ cc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$BIN/agent-capset-shim.so" \
 
 # The workload lives on the internal disk, not tmpfs (which wardd does not mark).
 WORK=$(mktemp -d /var/tmp/ward-bench.XXXXXX)
-WARDD_PID=
 FAPO_PID=
 FAPO_RULES_CREATED=
 cleanup() {
@@ -37,31 +37,6 @@ cleanup() {
 testbed_init || exit 1
 testbed_on_exit cleanup
 
-start_wardd() {
-	mkdir -p "$WORK/state" "$WORK/run"
-	cat >"$WORK/wardd.conf" <<CONF
-policy_dir = $PWD/policy/default
-state_dir = $WORK/state
-runtime_dir = $WORK/run
-CONF
-	"$WARD_BUILD/wardd" --foreground --config "$WORK/wardd.conf" 2>>"$WORK/wardd.log" &
-	WARDD_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		"$WARD_BUILD/wardctl" status --json --config "$WORK/wardd.conf" 2>/dev/null |
-			grep -qF "\"mount\":\"$STICK\"" && return 0
-		sleep 0.1
-	done
-	echo "agent.sh: wardd did not start watching $STICK" >&2
-	cat "$WORK/wardd.log" >&2
-	return 1
-}
-stop_wardd() {
-	[ -n "$WARDD_PID" ] || return 0
-	kill -TERM "$WARDD_PID" 2>/dev/null
-	wait "$WARDD_PID" 2>/dev/null
-	WARDD_PID=
-}
 start_fapolicyd() {
 	if [ ! -f /etc/fapolicyd/compiled.rules ] && [ ! -f /etc/fapolicyd/fapolicyd.rules ]; then
 		local d=/usr/share/fapolicyd/sample-rules

@@ -13,6 +13,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/usbstick.sh
+source tests/bench/wardd.bash
 WARD_BUILD=${WARD_BUILD:-build}
 BIN=$WARD_BUILD/bench
 N=${BENCH_EPERM_N:-300}
@@ -20,7 +21,6 @@ COPY_MB=${BENCH_COPY_MB:-1024}
 mkdir -p "$BIN"
 cc -O2 -Wall -Wextra -Werror -o "$BIN/agent-openbench" tests/bench/agent-openbench.c || exit 1
 WORK=$(mktemp -d /var/tmp/ward-bench-eperm.XXXXXX)
-WARDD_PID=
 COPY_PID=
 cleanup() {
 	stop_wardd
@@ -30,31 +30,6 @@ cleanup() {
 }
 testbed_init || exit 1
 testbed_on_exit cleanup
-
-stop_wardd() {
-	[ -n "$WARDD_PID" ] || return 0
-	kill "$WARDD_PID" 2>/dev/null
-	wait "$WARDD_PID" 2>/dev/null
-	WARDD_PID=
-}
-
-# start_wardd STATE_DIR
-start_wardd() {
-	mkdir -p "$1" "$WORK/run"
-	printf 'policy_dir = %s\nstate_dir = %s\nruntime_dir = %s\ncoalesce_ms = 0\n' \
-		"$PWD/policy/default" "$1" "$WORK/run" >"$WORK/wardd.conf"
-	"$WARD_BUILD/wardd" --foreground --config "$WORK/wardd.conf" 2>>"$WORK/wardd.log" &
-	WARDD_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		"$WARD_BUILD/wardctl" status --json --config "$WORK/wardd.conf" 2>/dev/null |
-			grep -qF "\"mount\":\"$STICK\"" && return 0
-		sleep 0.1
-	done
-	echo "report-eperm.sh: wardd did not start watching $STICK" >&2
-	cat "$WORK/wardd.log" >&2
-	return 1
-}
 
 # measure DIR: "median p99" idle, then "median p99" under the copy.
 measure() {
@@ -76,12 +51,13 @@ stick_insert B --fs exfat --size $((COPY_MB + 512))M || exit 1
 STICK=$(stick_mnt B)
 cp tests/corpus/office/header-mi.odt "$WORK/marked.odt"
 
-start_wardd "$WORK/state-disk" || exit 1
+export WARDD_CONF_EXTRA="coalesce_ms = 0"
+WARDD_STATE_DIR=$WORK/state-disk start_wardd || exit 1
 read -r disk_im disk_ip disk_bm disk_bp disk_alive <<<"$(measure disk)"
 stop_wardd
 mkdir -p "$WORK/tmpfs"
 mount -t tmpfs -o size=256m,mode=0700 ward-bench-state "$WORK/tmpfs" || exit 1
-start_wardd "$WORK/tmpfs/state" || exit 1
+WARDD_STATE_DIR=$WORK/tmpfs/state start_wardd || exit 1
 read -r tmp_im tmp_ip tmp_bm tmp_bp tmp_alive <<<"$(measure tmpfs)"
 stop_wardd
 
