@@ -252,17 +252,24 @@ static void collector_alerts(struct agent *a)
 	}
 }
 
-/* wardd's signed statement of its head, for ward-sender to post. */
+/* wardd's signed statement of its head, for ward-sender to post: the head
+ * as of an instant no record past it was observed before (in-flight
+ * records made durable first). */
 static void heartbeat(struct agent *a)
 {
 	struct agent_report *r = a->report;
 	struct chain_head head;
 	struct rlog_stats st;
+	struct timespec at;
 	int e;
 
+	e = rlog_heartbeat_head(r->log, &head, &at);
+	if (e < 0) {
+		log_warnx("cannot state the log's head for the heartbeat: %s", strerror(-e));
+		return;
+	}
 	rlog_get_stats(r->log, &st);
-	rlog_durable_head(r->log, &head);
-	e = heartbeat_write(r->log_dir_fd, &r->id, rlog_origin(r->log), &head,
+	e = heartbeat_write(r->log_dir_fd, &r->id, rlog_origin(r->log), &head, &at,
 			    st.durable_seq > st.acked_seq ? st.durable_seq - st.acked_seq : 0, NULL,
 			    r->sender_gid);
 	if (e < 0)

@@ -17,7 +17,8 @@
 #include "report/segment.h"
 
 static char *heartbeat_payload(const struct record_origin *o, const struct chain_head *head,
-			       uint64_t backlog, const char *policy_version, size_t *len)
+			       const struct timespec *when, uint64_t backlog,
+			       const char *policy_version, size_t *len)
 {
 	char hash[SHA256_HEX_CHARS + 1], at[RFC3339_MAX];
 	struct timespec now;
@@ -27,8 +28,11 @@ static char *heartbeat_payload(const struct record_origin *o, const struct chain
 
 	if (!p)
 		return NULL;
-	clock_gettime(CLOCK_REALTIME, &now);
-	rfc3339_ms(&now, at);
+	if (!when) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		when = &now;
+	}
+	rfc3339_ms(when, at);
 	hex_encode(head->hash, sizeof(head->hash), hash);
 	r = wjson_set_int(p, "v", RECORD_VERSION) | wjson_set_str(p, "kind", "heartbeat") |
 	    wjson_set_str(p, "agent_id", o->agent_id) | wjson_set_str(p, "host", o->host) |
@@ -44,15 +48,15 @@ static char *heartbeat_payload(const struct record_origin *o, const struct chain
 }
 
 int heartbeat_write(int log_dir_fd, const struct identity *id, const struct record_origin *o,
-		    const struct chain_head *head, uint64_t backlog, const char *policy_version,
-		    gid_t gid)
+		    const struct chain_head *head, const struct timespec *at, uint64_t backlog,
+		    const char *policy_version, gid_t gid)
 {
 	_cleanup_free_ char *payload = NULL, *jws = NULL;
 	char kid[JWS_KID_MAX];
 	size_t len, jws_len;
 	int r;
 
-	payload = heartbeat_payload(o, head, backlog, policy_version, &len);
+	payload = heartbeat_payload(o, head, at, backlog, policy_version, &len);
 	if (!payload)
 		return -ENOMEM;
 	snprintf(kid, sizeof(kid), "%s/id", id->agent_id);

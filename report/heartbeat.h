@@ -14,11 +14,12 @@
 
 #define HEARTBEAT_NAME "heartbeat.jws"
 
-/* Signs the heartbeat for head and backlog (records not yet acknowledged)
- * and replaces log_dir/heartbeat.jws (0640, group gid unless -1).
- * policy_version may be NULL.  Returns 0 or -errno. */
+/* Signs the heartbeat for head at the instant at (rlog_heartbeat_head's;
+ * NULL: now) and backlog (records not yet acknowledged), and replaces
+ * log_dir/heartbeat.jws (0640, group gid unless -1).  policy_version may be
+ * NULL.  Returns 0 or -errno. */
 int heartbeat_write(int log_dir_fd, const struct identity *id, const struct record_origin *o,
-		    const struct chain_head *head, uint64_t backlog, const char *policy_version,
-		    gid_t gid);
+		    const struct chain_head *head, const struct timespec *at, uint64_t backlog,
+		    const char *policy_version, gid_t gid);
 
 #endif

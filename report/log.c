@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "report/log_internal.h"
@@ -388,6 +389,19 @@ static int64_t wait_durable(struct rlog *lg, struct rlog_req *w, int64_t seq)
 	return seq;
 }
 
+/* A record stamped before the last heartbeat's instant but given to the
+ * log after it takes that instant (lock held): the heartbeat stated a head
+ * without it. */
+static int observed_floor(struct rlog *lg, json_t *payload)
+{
+	const char *at = wjson_str(payload, "observed_at");
+
+	/* RFC 3339 UTC instants of one width compare as strings. */
+	if (!lg->observed_floor[0] || !at || strcmp(at, lg->observed_floor) >= 0)
+		return 0;
+	return wjson_set_str(payload, "observed_at", lg->observed_floor);
+}
+
 int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
 {
 	struct rlog_req req = {.payload = payload, .durable = flags & RLOG_DURABLE};
@@ -399,6 +413,8 @@ int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
 		result = -EIO;
 	} else if ((flags & RLOG_DROPPABLE) && rlog_over_cap(lg, payload)) {
 		result = -ENOBUFS;
+	} else if (observed_floor(lg, payload) < 0) {
+		result = -ENOMEM;
 	} else {
 		/* req lives on this stack until it is done, and it is done
 		 * only once a signer has taken it off the queue. */
@@ -443,7 +459,9 @@ int rlog_sync(struct rlog *lg)
 	int64_t r = 0;
 
 	pthread_mutex_lock(&lg->lock);
-	open_group = lg->written.seq > lg->closed.seq && !lg->broken;
+	/* Records queued or being signed by other callers count as appended:
+	 * the closing record follows them in the chain. */
+	open_group = (lg->written.seq > lg->closed.seq || lg->queued || lg->signing) && !lg->broken;
 	pthread_mutex_unlock(&lg->lock);
 	if (open_group && (r = close_group(lg)) < 0)
 		return (int)r;
@@ -456,6 +474,23 @@ int rlog_sync(struct rlog *lg)
 	pthread_mutex_unlock(&lg->lock);
 	pthread_cond_destroy(&w.wake);
 	return r < 0 ? (int)r : 0;
+}
+
+int rlog_heartbeat_head(struct rlog *lg, struct chain_head *head, struct timespec *at)
+{
+	int r;
+
+	pthread_mutex_lock(&lg->lock);
+	clock_gettime(CLOCK_REALTIME, at);
+	/* The instant as the heartbeat states it (to the millisecond). */
+	at->tv_nsec -= at->tv_nsec % 1000000;
+	rfc3339_ms(at, lg->observed_floor);
+	pthread_mutex_unlock(&lg->lock);
+	r = rlog_sync(lg);
+	if (r < 0)
+		return r;
+	rlog_durable_head(lg, head);
+	return 0;
 }
 
 void rlog_get_stats(struct rlog *lg, struct rlog_stats *st)

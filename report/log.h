@@ -86,6 +86,15 @@ int rlog_maintain(struct rlog *lg);
  * 0 or -errno. */
 int rlog_sync(struct rlog *lg);
 
+/* The head a heartbeat states (docs/protocol.md §3.3) and the instant it
+ * speaks for, *at (now): every record given to the log before it is made
+ * durable first, and a record given to it later with an earlier
+ * observed_at (stamped before *at, appended after) takes *at as its
+ * observed_at.  So no record past the head was observed before *at, and
+ * the collector's contradiction check holds for an honest desk whatever
+ * was in flight.  Returns 0 or -errno. */
+int rlog_heartbeat_head(struct rlog *lg, struct chain_head *head, struct timespec *at);
+
 struct rlog_stats {
 	uint64_t head_seq;	/* last record written */
 	uint64_t durable_seq;	/* last record durable */

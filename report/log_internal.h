@@ -55,6 +55,7 @@ struct rlog {
 	uint64_t persist_index;	   /* ratchet state that goes with `closed` */
 	unsigned char persist_seed[RATCHET_SEED_BYTES];
 	uint64_t groups, syncs;
+	char observed_floor[RFC3339_MAX]; /* the last heartbeat's instant: no earlier observed_at */
 
 	/* the signer's own (one signer at a time: `signing`) */
 	struct ratchet ratchet;

@@ -60,7 +60,7 @@ h=$(durable_seq)
 check_eq "the collector holds every durable record, each once ($h)" "$h $h $h" \
 	"$(sql "SELECT count(*), count(DISTINCT seq), max(seq) FROM chain WHERE status = 'stored'" |
 		tr '|' ' ')"
-check_eq "no alert of the chain at the collector" 0 "$(chain_alerts)"
+check_eq "no alert of the chain or its heartbeats at the collector" 0 "$(chain_alerts)"
 python3 tests/lib/report-received.py "$COLL_STATE/collector.db" >"$AGENT_DIR/received"
 check_eq "every denial the copier saw is a record at the collector" "" \
 	"$(comm -23 "$AGENT_DIR/denied" "$AGENT_DIR/received" | head -5)"

@@ -8,7 +8,7 @@
 #                                    wardd (sender_group + CONF lines), enrollment
 #                                    (CA pinned by fingerprint), ward-sender running
 #   sql "SQL"                        one answer from the collector's database
-#   chain_alerts                     how many gap/fork/forgery/conflict alerts it raised
+#   chain_alerts                     how many gap/fork/forgery/conflict/contradiction alerts it raised
 #                                    (and each alert it raised, as a TAP comment)
 . tests/lib/tap.sh
 . tests/lib/report.sh
@@ -42,11 +42,10 @@ report_agent_up() {
 	sender_start "$user" --heartbeat 1 --backoff-max 1
 }
 
-# A heartbeat made while a decision is still being written names a head
-# short of a record observed before it: the collector's "contradiction"
-# alert (protocol §3.3) fires on that race, so only the chain's own
-# verdicts count here; every alert is shown.
+# The chain's own verdicts and the heartbeats' (a "contradiction": wardd
+# states its head as of an instant no later record was observed before,
+# decisions in flight included, protocol §3.3); every alert is shown.
 chain_alerts() {
 	sql "SELECT kind, seq, detail FROM alerts" | sed 's/^/# alert: /' >&2
-	sql "SELECT count(*) FROM alerts WHERE kind IN ('gap', 'fork', 'forgery', 'conflict', 'invalid-held')"
+	sql "SELECT count(*) FROM alerts WHERE kind IN ('gap', 'fork', 'forgery', 'conflict', 'invalid-held', 'contradiction')"
 }

@@ -192,17 +192,18 @@ static int write_heartbeat(struct rlog *lg, const struct rlog_options *opt)
 	struct rlog_stats st;
 	struct chain_head head = {0};
 	struct identity id;
+	struct timespec at;
 	int fd, r;
 
 	snprintf(keys, sizeof(keys), "%s/keys", opt->state_dir);
 	snprintf(logdir, sizeof(logdir), "%s/log", opt->state_dir);
+	r = rlog_heartbeat_head(lg, &head, &at);
 	rlog_get_stats(lg, &st);
-	r = head_file_read(logdir, DURABLE_NAME, &head);
 	if (r < 0 || (r = identity_load_or_create(keys, &id)) < 0)
 		return r;
 	fd = open(logdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = fd < 0 ? -errno
-		   : heartbeat_write(fd, &id, rlog_origin(lg), &head, st.head_seq, NULL,
+		   : heartbeat_write(fd, &id, rlog_origin(lg), &head, &at, st.head_seq, NULL,
 				     opt->reader_gid);
 	if (fd >= 0)
 		close(fd);

@@ -218,6 +218,54 @@ static void a_group_left_open_is_closed_at_open(void **state)
 	free(copy);
 }
 
+/* A heartbeat's head speaks for an instant: what was given to the log
+ * before it is made durable first, and a record stamped before the instant
+ * but given to the log after it takes the instant as its observed_at. */
+static void heartbeat_head_speaks_for_an_instant(void **state)
+{
+	struct fixture *f = *state;
+	struct rlog *lg = open_log(f);
+	struct segment_reader sr;
+	struct record_info info;
+	struct chain_head head;
+	struct timespec at, early;
+	char want[RFC3339_MAX];
+	const char *line, *why;
+	int64_t audited, late;
+	unsigned seen = 0;
+	ssize_t n;
+
+	audited = append_one(lg, 0, 1); /* nobody waits for it: not durable yet */
+	assert_true(audited > 0);
+	assert_int_equal(rlog_heartbeat_head(lg, &head, &at), 0);
+	assert_true(head.seq > (uint64_t)audited);
+	early = at;
+	early.tv_sec -= 5;
+	late = rlog_append(lg, rlog_record_new(lg, "decision", &early), RLOG_DURABLE);
+	assert_true(late > (int64_t)head.seq);
+	rlog_close(lg);
+	rfc3339_ms(&at, want);
+	assert_int_equal(segment_reader_open(&sr, f->log, 1), 0);
+	while ((n = segment_reader_next(&sr, &line, NULL)) > 0) {
+		json_t *payload;
+
+		assert_int_equal(record_parse(line, (size_t)n, &info, &why), 0);
+		payload = wjson_parse(info.jws.payload, info.jws.payload_len, NULL, 0);
+		assert_non_null(payload);
+		if (info.seq == (uint64_t)late) {
+			assert_string_equal(wjson_str(payload, "observed_at"), want);
+			seen++;
+		} else if (info.seq <= head.seq) {
+			assert_true(strcmp(wjson_str(payload, "observed_at"), want) <= 0);
+		}
+		json_decref(payload);
+		record_info_free(&info);
+	}
+	segment_reader_close(&sr);
+	assert_int_equal(seen, 1);
+	assert_clean(f, (uint64_t)late);
+}
+
 static void append_bytes(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_APPEND);
@@ -644,6 +692,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(reopen_continues_the_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(one_writer_at_a_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_group_left_open_is_closed_at_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(heartbeat_head_speaks_for_an_instant, setup, teardown),
 	    cmocka_unit_test_setup_teardown(torn_tail_is_cut, setup, teardown),
 	    cmocka_unit_test_setup_teardown(garbage_after_durable_is_cut_damage_before_is_refused,
 					    setup, teardown),
