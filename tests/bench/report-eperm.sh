@@ -62,6 +62,8 @@ read -r tmp_im tmp_ip tmp_bm tmp_bp tmp_alive <<<"$(measure tmpfs)"
 stop_wardd
 
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+# diff_ms A B: A - B (microseconds, with fractions) in milliseconds.
+diff_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a - b) / 1000 }'; }
 printf '| %-44s | %10s | %10s |\n' "open() -> EPERM, $N denials" "median ms" "p99 ms"
 printf '|%s|\n' "----------------------------------------------|------------|-----------"
 printf '| %-44s | %10s | %10s |\n' "record log on disk, idle" "$(ms "$disk_im")" "$(ms "$disk_ip")"
@@ -69,9 +71,9 @@ printf '| %-44s | %10s | %10s |\n' "record log on disk, ${COPY_MB} MiB copy stre
 printf '| %-44s | %10s | %10s |\n' "record log on tmpfs, idle" "$(ms "$tmp_im")" "$(ms "$tmp_ip")"
 printf '| %-44s | %10s | %10s |\n' "record log on tmpfs, ${COPY_MB} MiB copy streaming" "$(ms "$tmp_bm")" "$(ms "$tmp_bp")"
 printf '| %-44s | %10s | %10s |\n' "what the durable record adds, idle" \
-	"$(ms $((disk_im - tmp_im)))" "$(ms $((disk_ip - tmp_ip)))"
+	"$(diff_ms "$disk_im" "$tmp_im")" "$(diff_ms "$disk_ip" "$tmp_ip")"
 printf '| %-44s | %10s | %10s |\n' "what the durable record adds, copy streaming" \
-	"$(ms $((disk_bm - tmp_bm)))" "$(ms $((disk_bp - tmp_bp)))"
+	"$(diff_ms "$disk_bm" "$tmp_bm")" "$(diff_ms "$disk_bp" "$tmp_bp")"
 echo "# the copy was still running when the denials were measured: disk $disk_alive, tmpfs $tmp_alive"
 echo "# target: p99 on disk while the copy streams < 50 ms"
 printf 'load average while measured: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
