@@ -72,7 +72,7 @@ static void csv_row(struct page *pg, struct html *out, struct db_rows *rows)
 		csv_field(out, db_col_text(rows, c, NULL), false);
 	csv_field(out, level_label((int)db_col_int(rows, 7)), false);
 	csv_field(out, action_label(db_col_text(rows, 8, NULL)), false);
-	csv_field(out, db_col_text(rows, 9, NULL), false);
+	csv_field(out, outcome_label(db_col_text(rows, 9, NULL)), false);
 	csv_field(out, db_col_text(rows, 10, NULL), false);
 	csv_field(out, db_col_text(rows, 11, NULL), false);
 	snprintf(num, sizeof(num), "%" PRId64, db_col_int(rows, 12));

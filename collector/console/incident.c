@@ -221,7 +221,7 @@ static void what(struct page *pg, const json_t *p, const struct incident *in)
 	fact_int(pg, _("Rule line"), rule, "line");
 	fact(pg, _("Rule's reason"), wjson_str(rule, "reason"));
 	fact(pg, _("Action"), action_label(in->action));
-	fact(pg, _("Outcome"), in->outcome);
+	fact(pg, _("Outcome"), outcome_label(in->outcome));
 	fact(pg, _("Approved by"), in->approver);
 	fact(pg, _("Detail"), wjson_str(p, "detail"));
 }

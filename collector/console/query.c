@@ -77,6 +77,40 @@ const char *action_label(const char *code)
 	return code ? code : "";
 }
 
+const char *outcome_label(const char *code)
+{
+	/* wardd's outcomes (docs/protocol.md, `outcome`); one it adds later
+	 * is shown as it came. */
+	static const char *const outcomes[][2] = {
+	    {"allowed", N_("allowed")},
+	    {"denied", N_("denied")},
+	    {"kept", N_("kept")},
+	    {"quarantined", N_("quarantined")},
+	    {"removed (evidence not kept)", N_("removed (evidence not kept)")},
+	    {"quarantine-failed", N_("quarantine failed")},
+	    {"rescanned", N_("media checked again")},
+	    {"read-only", N_("read-only")},
+	    {"read-only (mount only)", N_("read-only (mount only)")},
+	    {"read-only failed", N_("read-only failed")},
+	    {"blocked (deauthorized)", N_("blocked (deauthorized)")},
+	    {"blocked (opens denied)", N_("blocked (opens denied)")},
+	    {"denied (deadline passed: fail mode)", N_("denied (no answer in time: fail mode)")},
+	    {"allowed (deadline passed: fail mode)", N_("allowed (no answer in time: fail mode)")},
+	    {"denied (queue full: fail mode)", N_("denied (queue full: fail mode)")},
+	    {"allowed (queue full: fail mode)", N_("allowed (queue full: fail mode)")},
+	    {"denied (the record could not be written: report-failure block)",
+	     N_("denied (the record could not be written)")},
+	    {"quarantine pending", N_("quarantine pending")},
+	    {"read-only pending", N_("read-only pending")},
+	    {"block pending", N_("block pending")},
+	};
+
+	for (size_t i = 0; code && i < ARRAY_SIZE(outcomes); i++)
+		if (strcmp(code, outcomes[i][0]) == 0)
+			return _(outcomes[i][1]);
+	return code ? code : "";
+}
+
 const char *level_label(int rank)
 {
 	static const char *const labels[] = {N_("unmarked"), "密", "機密", "極機密", "絕對機密"};

@@ -68,6 +68,8 @@ const char *query_name(enum filter f);
 const char *state_label(const char *code);
 const char *resolution_label(const char *code);
 const char *action_label(const char *code);
+/* What wardd says really happened, for people (an unknown one as it is). */
+const char *outcome_label(const char *code);
 const char *level_label(int rank);
 extern const char *const STATE_CODES[3];
 extern const char *const RESOLUTION_CODES[3];

@@ -54,7 +54,9 @@ async function review(page) {
 	await openIncident(page);
 	const marks = await page.locator('section.evidence li.ok').allInnerTexts();
 	check(marks.length === 4 && marks.every((t) => t.startsWith('✓')), 'evidence: signature ✓ chain ✓ receipt ✓ stored bytes ✓');
-	check((await page.locator('section.facts').innerText()).includes(env('SERIAL')), `the stick's serial ${env('SERIAL')} is shown`);
+	const facts = await page.locator('section.facts').innerText();
+	check(facts.includes(env('SERIAL')), `the stick's serial ${env('SERIAL')} is shown`);
+	check(/結果\s+已拒絕/.test(facts), 'the outcome reads 已拒絕, not wardd\'s code');
 	await shot(page, 'incident');
 	await page.selectOption('form.state-form select[name=to]', 'investigating');
 	await page.fill('form.state-form textarea[name=reason]', env('REASON'));
