@@ -3,7 +3,8 @@
 # tree, built with debhelper in a copy under OUT (never in the tree itself).
 #   packaging/deb.sh VERSION OUT
 # OUT/src is the copy (the tree's files with their times, so that make
-# rebuilds only what changed), OUT/objects the build's objects, OUT/*.deb
+# rebuilds only what changed), OUT/objects the build's objects (only those
+# its own builds made: packaging/own-objects.sh), OUT/*.deb
 # the packages; lintian checks them (errors fail the build; the warnings
 # kept are explained in packaging/README.md).
 set -eu
@@ -13,6 +14,7 @@ out=$(realpath -m "$2")
 jobs=${WARD_DEB_JOBS:-2}
 
 mkdir -p "$out"
+packaging/own-objects.sh "$out/objects"
 rm -rf "$out/src" "$out"/*.deb "$out"/*.ddeb "$out"/*.changes "$out"/*.buildinfo
 mkdir "$out/src"
 # The files git knows (committed or not) as they are in the work tree.

@@ -5,7 +5,8 @@
 # On a Debian build host the rpm database knows none of the -devel
 # packages the spec names, so BuildRequires are not checked (--nodeps):
 # deps.sh installs their Debian equivalents.  The objects stay in
-# OUT/objects between builds.
+# OUT/objects between builds (only those its own builds made:
+# packaging/own-objects.sh).
 set -eu
 cd "$(dirname "$0")/.."
 version=$1
@@ -13,6 +14,7 @@ out=$(realpath -m "$2")
 top=$out/rpmbuild
 
 rm -rf "$top"
+packaging/own-objects.sh "$out/objects"
 mkdir -p "$top"/{SOURCES,SPECS,BUILD,RPMS,SRPMS}
 git ls-files -z --cached --others --exclude-standard |
 	tar --null -T - --ignore-failed-read --transform "s|^|ward-$version/|" \
