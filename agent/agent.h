@@ -34,6 +34,7 @@ struct landing;
 struct notify_hub;
 struct agent_report;
 struct removable;
+struct written;
 
 struct agent_counters {
 	atomic_uint_fast64_t events;	  /* read from the groups */
@@ -81,6 +82,9 @@ struct agent {
 	/* What lands on removable media (landing.h); NULL in tests without
 	 * one. */
 	struct landing *landing;
+	/* Files written on internal filesystems, for the parts that
+	 * subscribe (written.h); NULL in tests without one. */
+	struct written *written;
 	char quarantine_dir[PATH_MAX];
 	pid_t self_pid;
 	atomic_uint deadline_ms; /* from the policy, else the config */

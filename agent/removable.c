@@ -15,6 +15,7 @@
 #include "agent/agent.h"
 #include "agent/inventory.h"
 #include "agent/notice.h"
+#include "agent/written.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -268,6 +269,20 @@ static void unmark_internals(struct removable *r)
 	log_debug("source side: no removable medium left, internal marks removed");
 }
 
+/* The stream of written files covers every internal filesystem, with or
+ * without a medium (written.h). */
+static void watch_written(struct removable *r, const struct mount_entry *m)
+{
+	int e;
+
+	if (!r->a->written)
+		return;
+	e = written_watch(r->a->written, m->dev, m->mount_point);
+	if (e < 0)
+		log_warnx("cannot watch files written on %s (%s): %s", m->mount_point, m->fstype,
+			  strerror(-e));
+}
+
 /* ---- mounts ---- */
 
 /* A read-only medium mounted writable (at insertion, or remounted rw
@@ -298,6 +313,10 @@ static void medium_mounted(struct removable *r, const struct mount_entry *m,
 	struct watched_mount w;
 	int e = 0;
 
+	/* Seen as internal before udev named its device (at start): what is
+	 * written there is judged by content, never by the internal stream. */
+	if (r->a->written)
+		written_unwatch(r->a->written, m->dev);
 	if (k->action == POLICY_DEVICE_READ_ONLY && !m->read_only)
 		remount_read_only(r, m, k);
 	memset(&w, 0, sizeof(w));
@@ -381,6 +400,8 @@ void removable_mount_event(enum mounts_action action, const struct mount_entry *
 		medium_mounted(r, m, k);
 		return;
 	}
+	if (action == MOUNTS_ADDED && fan_fstype_is_internal(m->fstype))
+		watch_written(r, m);
 	if (action == MOUNTS_ADDED && removable_media_count(r) > 0 &&
 	    fan_fstype_is_internal(m->fstype))
 		mark_internals(r);

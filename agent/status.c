@@ -11,6 +11,7 @@
 #include "agent/notify.h"
 #include "agent/removable.h"
 #include "agent/report.h"
+#include "agent/written.h"
 #include "common/json.h"
 #include "common/util.h"
 
@@ -63,6 +64,9 @@ const struct status_counter status_counters[] = {
     COUNTER(log_dropped_over_cap),
     COUNTER(log_segments_deleted),
     COUNTER(record_failure_denials),
+    COUNTER(written_files),
+    COUNTER(written_lost),
+    COUNTER(written_filesystems),
 };
 const size_t status_n_counters = sizeof(status_counters) / sizeof(status_counters[0]);
 
@@ -161,6 +165,14 @@ int status_collect(struct agent *a, struct agent_status *out)
 	out->notices_dropped = ns.inbox_dropped + ns.client_dropped;
 	out->terminal_lines = ns.tty_lines;
 	landing_status(a, out);
+	if (a->written) {
+		struct written_stats ws;
+
+		written_get_stats(a->written, &ws);
+		out->written_files = ws.files;
+		out->written_lost = ws.lost;
+		out->written_filesystems = ws.filesystems;
+	}
 	return 0;
 }
 

@@ -35,6 +35,8 @@ struct agent_status {
 	/* What lands on removable media (landing.h). */
 	uint64_t landed_closed, landed_open, landed_lost, landed_vanished, landed_rescans,
 	    landed_held, landed_waits, landed_retruncated;
+	/* Files written on internal filesystems (written.h). */
+	uint64_t written_files, written_lost, written_filesystems;
 	struct status_medium *watched; /* heap, n_watched of them */
 	size_t n_watched;
 };

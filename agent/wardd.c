@@ -33,6 +33,7 @@
 #include "agent/removable.h"
 #include "agent/report.h"
 #include "agent/status.h"
+#include "agent/written.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -308,7 +309,8 @@ static void open_stores(struct daemon *d)
 		       a->cfg.policy_dir, a->cfg.policy_dir);
 	a->policy = policy_current_new(p);
 	if (!a->policy || act_new(&a->act) < 0 || removable_new(a, &a->removable) < 0 ||
-	    class_cache_new(CACHE_SLOTS, &a->cache) < 0 || landing_new(a, &a->landing) < 0)
+	    class_cache_new(CACHE_SLOTS, &a->cache) < 0 || landing_new(a, &a->landing) < 0 ||
+	    written_new(a->self_pid, &a->written) < 0)
 		fatalx("out of memory");
 	atomic_store(&a->deadline_ms, effective_deadline(a));
 }
@@ -398,6 +400,9 @@ static void start_threads(struct daemon *d)
 	r = landing_start(a->landing);
 	if (r < 0)
 		fatalx("cannot follow what is written to removable media: %s", strerror(-r));
+	r = written_start(a->written);
+	if (r < 0)
+		fatalx("cannot watch files written on internal filesystems: %s", strerror(-r));
 }
 
 /* The control socket and, under systemd, the watchdog's timer. */
@@ -536,6 +541,8 @@ static void shut_down(struct daemon *d)
 	/* It offers files to the workers: before they stop. */
 	landing_free(a->landing);
 	a->landing = NULL;
+	written_free(a->written);
+	a->written = NULL;
 	crash_fan_fd = -1;
 	crash_fan_src_fd = -1;
 	fan_group_close(&a->fan_src);

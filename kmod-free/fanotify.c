@@ -32,6 +32,7 @@
 #define MEDIUM_MASK (FAN_OPEN_PERM)
 #define LANDING_MASK (FAN_CLOSE_WRITE | FAN_MODIFY)
 #define INTERNAL_MASK (FAN_OPEN_PERM)
+#define WRITTEN_MASK (FAN_CLOSE_WRITE)
 
 int fan_group_open(struct fan_group *group)
 {
@@ -87,6 +88,20 @@ int fan_group_open(struct fan_group *group)
 		close(probe);
 	}
 	return 0;
+}
+
+int fan_written_group_open(struct fan_group *group)
+{
+	unsigned int flags = FAN_CLASS_NOTIF | FAN_UNLIMITED_QUEUE | FAN_CLOEXEC | FAN_NONBLOCK;
+	int fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
+
+	group->caps = FAN_CAP_NOATIME;
+	if (fd < 0 && errno == EINVAL) {
+		fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+		group->caps = 0;
+	}
+	group->fd = fd;
+	return fd < 0 ? -errno : 0;
 }
 
 void fan_group_close(struct fan_group *group)
@@ -245,6 +260,21 @@ int fan_mark_internal(const struct fan_group *group, const char *mount_point)
 int fan_unmark_internal(const struct fan_group *group, const char *mount_point)
 {
 	return unmark(group, FAN_MARK_FILESYSTEM, INTERNAL_MASK, mount_point);
+}
+
+int fan_mark_written(const struct fan_group *group, const char *mount_point)
+{
+	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, WRITTEN_MASK, AT_FDCWD,
+			  mount_point) != 0)
+		return -errno;
+	return 0;
+}
+
+int fan_unmark_written(const struct fan_group *group, const char *mount_point)
+{
+	if (!still_mounted(mount_point))
+		return 0;
+	return unmark(group, FAN_MARK_FILESYSTEM, WRITTEN_MASK, mount_point);
 }
 
 int fan_ignore_inode(const struct fan_group *group, int fd, uint64_t extra_mask)

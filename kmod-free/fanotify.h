@@ -97,6 +97,20 @@ int fan_mark_internal(const struct fan_group *group, const char *mount_point);
 /* Remove that mark; 0 if it was already gone. */
 int fan_unmark_internal(const struct fan_group *group, const char *mount_point);
 
+/* The stream of files written on internal filesystems: a notification
+ * group (FAN_CLASS_NOTIF: nobody waits for its reader, and it is never on
+ * the permission path) with FAN_UNLIMITED_QUEUE, event fds O_RDONLY |
+ * O_LARGEFILE | O_CLOEXEC (| O_NOATIME).  Returns 0 or -errno. */
+int fan_written_group_open(struct fan_group *group);
+/* Mark the filesystem mounted at mount_point (FAN_MARK_FILESYSTEM) for
+ * FAN_CLOSE_WRITE in such a group.  Returns 0 or -errno. */
+int fan_mark_written(const struct fan_group *group, const char *mount_point);
+/* Remove that mark while the filesystem is still mounted there (a mount
+ * that turned out to be a removable medium's); once unmounted the mark
+ * went with its superblock and the path names another filesystem: 0,
+ * nothing done. */
+int fan_unmark_written(const struct fan_group *group, const char *mount_point);
+
 /* Tell the kernel to stop reporting FAN_OPEN_PERM (and mask bits besides,
  * pass 0 for the default) for the inode behind fd, until the inode is
  * modified: an inode mark with FAN_MARK_IGNORE (or FAN_MARK_IGNORED_MASK on
