@@ -33,17 +33,19 @@ struct act;
 struct landing;
 struct notify_hub;
 struct agent_report;
+struct preclass;
 struct removable;
 struct written;
 
 struct agent_counters {
-	atomic_uint_fast64_t events;	  /* read from the groups */
-	atomic_uint_fast64_t own;	  /* our own or helpers', allowed at once */
-	atomic_uint_fast64_t fast;	  /* source side allowed by the reader (pidcache) */
-	atomic_uint_fast64_t denied;	  /* permission events denied */
-	atomic_uint_fast64_t quarantined; /* files moved off a medium */
-	atomic_uint_fast64_t ignored;	  /* ignore marks placed */
-	atomic_uint_fast64_t classified;  /* files sent to a scanner */
+	atomic_uint_fast64_t events;		  /* read from the groups */
+	atomic_uint_fast64_t own;		  /* our own or helpers', allowed at once */
+	atomic_uint_fast64_t fast;		  /* source side allowed by the reader (pidcache) */
+	atomic_uint_fast64_t denied;		  /* permission events denied */
+	atomic_uint_fast64_t quarantined;	  /* files moved off a medium */
+	atomic_uint_fast64_t ignored;		  /* ignore marks placed */
+	atomic_uint_fast64_t classified;	  /* files sent to a scanner */
+	atomic_uint_fast64_t classified_for_copy; /* of those, while an opener waited */
 	atomic_uint_fast64_t cache_hits;
 	atomic_uint_fast64_t overflows;	      /* FAN_Q_OVERFLOW: the kernel dropped events */
 	atomic_uint_fast64_t no_fd;	      /* other events that came without a descriptor */
@@ -52,6 +54,9 @@ struct agent_counters {
 	atomic_uint_fast64_t record_failure_denials; /* allows denied: record not written */
 	atomic_uint reloads_ok, reloads_failed;
 };
+
+/* The index of the background classifier's scanner in agent.scanners. */
+#define AGENT_BACKGROUND_SCANNER WARDD_MAX_WORKERS
 
 /* Bits the reader adds to an event's mask (above every FAN_* bit). */
 #define AGENT_EV_SOURCE (1ull << 62)	 /* from the internal-filesystems group */
@@ -74,7 +79,9 @@ struct agent {
 	struct policy_current *policy;
 	struct agent_report *report; /* the signed record log (report.c) */
 	struct pool *pool;
-	struct scanner *scanners[WARDD_MAX_WORKERS];
+	/* One per worker, then the background classifier's (preclass.c),
+	 * started by its own thread so it runs at idle priority too. */
+	struct scanner *scanners[WARDD_MAX_WORKERS + 1];
 	struct removable *removable;
 	struct class_cache *cache;
 	struct act *act;
@@ -85,7 +92,11 @@ struct agent {
 	/* Files written on internal filesystems, for the parts that
 	 * subscribe (written.h); NULL in tests without one. */
 	struct written *written;
+	/* Its first subscriber: pre-classification, the crawl and the
+	 * cache's file (preclass.h); NULL in tests without one. */
+	struct preclass *preclass;
 	char quarantine_dir[PATH_MAX];
+	char scanner_exe[PATH_MAX]; /* wardd-scanner, beside wardd */
 	pid_t self_pid;
 	atomic_uint deadline_ms; /* from the policy, else the config */
 	atomic_bool ready;	 /* marks in place */

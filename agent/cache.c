@@ -1,64 +1,80 @@
+/* The classification cache in memory (cache.h): one array of compact
+ * entries, two chained hash indexes into it (by dev and inode, by
+ * SHA-256), a clock hand for eviction. */
 #include "agent/cache.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct cache_key {
-	dev_t dev;
-	ino_t ino;
-	off_t size;
+#include "common/util.h"
+
+#define MIMES_MAX 512	    /* distinct MIME types kept; index 0 is "" */
+#define FIRST_CAPACITY 1024 /* entries allocated at first; doubled as needed */
+
+enum {
+	F_USED = 1 << 0,
+	F_REF = 1 << 1, /* used since the clock hand last passed */
+	F_VERSION = 1 << 2,
+	F_DECLASSIFIED = 1 << 3,
+};
+
+struct entry {
+	uint64_t dev, ino, size;
 	struct timespec mtime, ctime;
+	unsigned char sha256[32];
+	unsigned char *detail; /* packed reasons and personal data, or NULL */
+	uint32_t next_ver;     /* chains: index + 1, 0 ends */
+	uint32_t next_sha;
+	uint16_t detail_len;
+	uint16_t mime;
+	uint8_t level;
+	uint8_t flags;
 };
-
-struct cache_slot {
-	struct cache_key key;
-	struct classify_result *res; /* NULL: empty; allocated on first use */
-};
-
-#define SHA_SLOTS 512
 
 struct class_cache {
 	pthread_mutex_t lock;
-	unsigned n;
-	struct cache_slot *slots;
-	struct classify_result *by_sha[SHA_SLOTS]; /* keyed by res->sha256 */
+	size_t max, capacity, count, used_slots, hand;
+	struct entry *e;
+	uint32_t *by_ver, *by_sha; /* capacity buckets each (a power of two) */
+	char *mimes[MIMES_MAX];
+	size_t n_mimes;
+	uint64_t versions, evicted, changes;
 };
 
-static unsigned sha_slot(const unsigned char sha256[32])
+bool file_version_equal(const struct file_version *a, const struct file_version *b)
 {
-	return (unsigned)(sha256[0] | sha256[1] << 8) % SHA_SLOTS;
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+	       a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
-static void key_of(const struct stat *st, struct cache_key *k)
+static size_t hash_ver(const struct class_cache *c, uint64_t dev, uint64_t ino)
 {
-	memset(k, 0, sizeof(*k));
-	k->dev = st->st_dev;
-	k->ino = st->st_ino;
-	k->size = st->st_size;
-	k->mtime = st->st_mtim;
-	k->ctime = st->st_ctim;
+	uint64_t h = (ino * 0x9e3779b97f4a7c15ull) ^ (dev * 0xc2b2ae3d27d4eb4full);
+
+	return (size_t)(h ^ (h >> 31)) & (c->capacity - 1);
 }
 
-static unsigned slot_of(const struct class_cache *c, const struct cache_key *k)
+static size_t hash_sha(const struct class_cache *c, const unsigned char sha[32])
 {
-	uint64_t h = (uint64_t)k->ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)k->dev;
+	uint64_t h;
 
-	h ^= h >> 29;
-	return (unsigned)(h % c->n);
+	memcpy(&h, sha, sizeof(h));
+	return (size_t)h & (c->capacity - 1);
 }
 
-int class_cache_new(unsigned slots, struct class_cache **out)
+int class_cache_new(size_t max_entries, struct class_cache **out)
 {
 	struct class_cache *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return -ENOMEM;
-	c->n = slots ? slots : 1;
-	c->slots = calloc(c->n, sizeof(*c->slots));
-	if (!c->slots) {
+	c->max = max_entries ? max_entries : 1;
+	c->mimes[0] = strdup("");
+	c->n_mimes = 1;
+	if (!c->mimes[0]) {
 		free(c);
 		return -ENOMEM;
 	}
@@ -67,58 +83,296 @@ int class_cache_new(unsigned slots, struct class_cache **out)
 	return 0;
 }
 
+static void drop_all(struct class_cache *c)
+{
+	for (size_t i = 0; i < c->used_slots; i++)
+		free(c->e[i].detail);
+	free(c->e);
+	free(c->by_ver);
+	free(c->by_sha);
+	c->e = NULL;
+	c->by_ver = c->by_sha = NULL;
+	c->capacity = c->count = c->used_slots = c->hand = 0;
+	c->versions = 0;
+}
+
 void class_cache_free(struct class_cache *c)
 {
 	if (!c)
 		return;
-	for (unsigned i = 0; i < c->n; i++)
-		free(c->slots[i].res);
-	for (unsigned i = 0; i < SHA_SLOTS; i++)
-		free(c->by_sha[i]);
-	free(c->slots);
+	drop_all(c);
+	for (size_t i = 0; i < c->n_mimes; i++)
+		free(c->mimes[i]);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
-bool class_cache_get(struct class_cache *c, const struct stat *st, struct classify_result *out)
-{
-	struct cache_key k;
-	struct cache_slot *s;
-	bool hit = false;
+/* ---- the indexes (lock held) ---- */
 
-	key_of(st, &k);
+static void link_entry(struct class_cache *c, uint32_t i)
+{
+	struct entry *e = &c->e[i];
+	size_t b = hash_sha(c, e->sha256);
+
+	e->next_sha = c->by_sha[b];
+	c->by_sha[b] = i + 1;
+	if (e->flags & F_VERSION) {
+		b = hash_ver(c, e->dev, e->ino);
+		e->next_ver = c->by_ver[b];
+		c->by_ver[b] = i + 1;
+	}
+}
+
+static void unlink_from(struct class_cache *c, uint32_t *head, uint32_t i, bool ver)
+{
+	for (uint32_t *p = head; *p; p = ver ? &c->e[*p - 1].next_ver : &c->e[*p - 1].next_sha) {
+		if (*p == i + 1) {
+			*p = ver ? c->e[i].next_ver : c->e[i].next_sha;
+			return;
+		}
+	}
+}
+
+static void unlink_version(struct class_cache *c, uint32_t i)
+{
+	struct entry *e = &c->e[i];
+
+	if (!(e->flags & F_VERSION))
+		return;
+	unlink_from(c, &c->by_ver[hash_ver(c, e->dev, e->ino)], i, true);
+	e->flags &= (uint8_t)~F_VERSION;
+	e->next_ver = 0;
+	c->versions--;
+}
+
+static void remove_entry(struct class_cache *c, uint32_t i)
+{
+	struct entry *e = &c->e[i];
+
+	unlink_version(c, i);
+	unlink_from(c, &c->by_sha[hash_sha(c, e->sha256)], i, false);
+	free(e->detail);
+	memset(e, 0, sizeof(*e));
+	c->count--;
+}
+
+/* Doubles the array and rebuilds both indexes. */
+static bool grow(struct class_cache *c)
+{
+	size_t cap = c->capacity ? c->capacity * 2 : FIRST_CAPACITY;
+	struct entry *e = realloc(c->e, cap * sizeof(*e));
+	uint32_t *bv = calloc(cap, sizeof(*bv)), *bs = calloc(cap, sizeof(*bs));
+
+	if (e)
+		c->e = e;
+	if (!e || !bv || !bs) {
+		free(bv);
+		free(bs);
+		return false;
+	}
+	memset(&c->e[c->capacity], 0, (cap - c->capacity) * sizeof(*e));
+	free(c->by_ver);
+	free(c->by_sha);
+	c->by_ver = bv;
+	c->by_sha = bs;
+	c->capacity = cap;
+	for (uint32_t i = 0; i < c->used_slots; i++)
+		if (c->e[i].flags & F_USED)
+			link_entry(c, i);
+	return true;
+}
+
+/* A free slot: a new one while below max, else the clock's victim. */
+static bool take_slot(struct class_cache *c, uint32_t *out)
+{
+	if (c->used_slots < c->max) {
+		if (c->used_slots == c->capacity && !grow(c))
+			return false;
+		*out = (uint32_t)c->used_slots++;
+		return true;
+	}
+	for (;;) {
+		struct entry *e = &c->e[c->hand];
+		uint32_t i = (uint32_t)c->hand;
+
+		c->hand = (c->hand + 1) % c->used_slots;
+		if (!(e->flags & F_USED)) {
+			*out = i;
+			return true;
+		}
+		if (e->flags & F_REF) {
+			e->flags &= (uint8_t)~F_REF;
+			continue;
+		}
+		remove_entry(c, i);
+		c->evicted++;
+		*out = i;
+		return true;
+	}
+}
+
+static int find_version(const struct class_cache *c, uint64_t dev, uint64_t ino)
+{
+	if (!c->capacity)
+		return -1;
+	for (uint32_t p = c->by_ver[hash_ver(c, dev, ino)]; p; p = c->e[p - 1].next_ver)
+		if (c->e[p - 1].dev == dev && c->e[p - 1].ino == ino)
+			return (int)(p - 1);
+	return -1;
+}
+
+static int find_content(const struct class_cache *c, const unsigned char sha[32], uint64_t size)
+{
+	if (!c->capacity)
+		return -1;
+	for (uint32_t p = c->by_sha[hash_sha(c, sha)]; p; p = c->e[p - 1].next_sha)
+		if (c->e[p - 1].size == size && memcmp(c->e[p - 1].sha256, sha, 32) == 0)
+			return (int)(p - 1);
+	return -1;
+}
+
+/* ---- results in and out (lock held) ---- */
+
+static int mime_index(struct class_cache *c, const char *mime)
+{
+	for (size_t i = 0; i < c->n_mimes; i++)
+		if (strcmp(c->mimes[i], mime) == 0)
+			return (int)i;
+	if (c->n_mimes == MIMES_MAX || !(c->mimes[c->n_mimes] = strdup(mime)))
+		return -1;
+	return (int)c->n_mimes++;
+}
+
+static void result_of(const struct class_cache *c, struct entry *e, struct classify_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	str_copy(out->mime, sizeof(out->mime), c->mimes[e->mime]);
+	out->level = (enum ward_level)e->level;
+	out->declassified = e->flags & F_DECLASSIFIED;
+	memcpy(out->sha256, e->sha256, 32);
+	out->size = e->size;
+	if (e->detail)
+		cache_detail_unpack(e->detail, e->detail_len, out);
+	e->flags |= F_REF;
+}
+
+/* Fills slot i with res (and v).  False: nothing kept. */
+static bool fill(struct class_cache *c, uint32_t i, const struct file_version *v,
+		 const struct classify_result *res)
+{
+	unsigned char buf[CACHE_DETAIL_MAX];
+	struct entry *e = &c->e[i];
+	int mime = mime_index(c, res->mime);
+	int len = cache_detail_pack(res, buf, sizeof(buf));
+
+	if (mime < 0 || len < 0)
+		return false;
+	memset(e, 0, sizeof(*e));
+	if (len > 0 && !(e->detail = malloc((size_t)len)))
+		return false;
+	if (len > 0)
+		memcpy(e->detail, buf, (size_t)len);
+	e->detail_len = (uint16_t)len;
+	e->mime = (uint16_t)mime;
+	e->level = (uint8_t)res->level;
+	e->flags = F_USED | (res->declassified ? F_DECLASSIFIED : 0);
+	memcpy(e->sha256, res->sha256, 32);
+	e->size = res->size;
+	if (v) {
+		e->flags |= F_VERSION;
+		e->dev = (uint64_t)v->dev;
+		e->ino = (uint64_t)v->ino;
+		e->mtime = v->mtime;
+		e->ctime = v->ctime;
+		c->versions++;
+	}
+	c->count++;
+	link_entry(c, i);
+	return true;
+}
+
+static bool put_locked(struct class_cache *c, const struct file_version *v,
+		       const struct classify_result *res)
+{
+	int old;
+	uint32_t slot;
+
+	if (res->uninspectable || (v && (uint64_t)v->size != res->size))
+		return false;
+	if (v) {
+		old = find_version(c, (uint64_t)v->dev, (uint64_t)v->ino);
+		if (old < 0) {
+			int same = find_content(c, res->sha256, res->size);
+
+			if (same >= 0 && !(c->e[same].flags & F_VERSION))
+				old = same;
+		}
+	} else if (find_content(c, res->sha256, res->size) >= 0) {
+		return true; /* known already */
+	} else {
+		old = -1;
+	}
+	/* The slot of what this replaces (an older version of the file, or
+	 * its content known alone), else a new one. */
+	if (old >= 0) {
+		remove_entry(c, (uint32_t)old);
+		slot = (uint32_t)old;
+	} else if (!take_slot(c, &slot)) {
+		return false;
+	}
+	if (!fill(c, slot, v, res))
+		return false;
+	c->changes++;
+	return true;
+}
+
+/* ---- the interface ---- */
+
+bool class_cache_get(struct class_cache *c, const struct file_version *v,
+		     struct classify_result *out)
+{
+	bool hit = false;
+	int i;
+
 	pthread_mutex_lock(&c->lock);
-	s = &c->slots[slot_of(c, &k)];
-	if (s->res && memcmp(&s->key, &k, sizeof(k)) == 0) {
-		*out = *s->res;
-		hit = true;
+	i = find_version(c, (uint64_t)v->dev, (uint64_t)v->ino);
+	if (i >= 0) {
+		struct entry *e = &c->e[i];
+		struct file_version have = {v->dev, v->ino, (off_t)e->size, e->mtime, e->ctime};
+
+		if (file_version_equal(&have, v)) {
+			result_of(c, e, out);
+			hit = true;
+		} else {
+			unlink_version(c, (uint32_t)i); /* another version now */
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	return hit;
 }
 
-void class_cache_put(struct class_cache *c, const struct stat *st,
+void class_cache_put(struct class_cache *c, const struct file_version *v,
 		     const struct classify_result *res)
 {
-	struct cache_key k;
-	struct cache_slot *s;
-
-	key_of(st, &k);
 	pthread_mutex_lock(&c->lock);
-	s = &c->slots[slot_of(c, &k)];
-	if (!s->res)
-		s->res = malloc(sizeof(*s->res));
-	if (s->res) {
-		s->key = k;
-		*s->res = *res;
-	}
-	if (!res->uninspectable) {
-		struct classify_result **b = &c->by_sha[sha_slot(res->sha256)];
+	put_locked(c, v, res);
+	pthread_mutex_unlock(&c->lock);
+}
 
-		if (!*b)
-			*b = malloc(sizeof(**b));
-		if (*b)
-			**b = *res;
+void class_cache_put_content(struct class_cache *c, const struct classify_result *res)
+{
+	class_cache_put(c, NULL, res);
+}
+
+void class_cache_forget(struct class_cache *c, dev_t dev, ino_t ino)
+{
+	int i;
+
+	pthread_mutex_lock(&c->lock);
+	i = find_version(c, (uint64_t)dev, (uint64_t)ino);
+	if (i >= 0) {
+		unlink_version(c, (uint32_t)i);
+		c->changes++;
 	}
 	pthread_mutex_unlock(&c->lock);
 }
@@ -126,13 +380,13 @@ void class_cache_put(struct class_cache *c, const struct stat *st,
 bool class_cache_get_sha(struct class_cache *c, const unsigned char sha256[32], uint64_t size,
 			 struct classify_result *out)
 {
-	const struct classify_result *b;
 	bool hit = false;
+	int i;
 
 	pthread_mutex_lock(&c->lock);
-	b = c->by_sha[sha_slot(sha256)];
-	if (b && b->size == size && memcmp(b->sha256, sha256, 32) == 0) {
-		*out = *b;
+	i = find_content(c, sha256, size);
+	if (i >= 0) {
+		result_of(c, &c->e[i], out);
 		hit = true;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -142,13 +396,138 @@ bool class_cache_get_sha(struct class_cache *c, const unsigned char sha256[32], 
 void class_cache_clear(struct class_cache *c)
 {
 	pthread_mutex_lock(&c->lock);
-	for (unsigned i = 0; i < c->n; i++) {
-		free(c->slots[i].res);
-		c->slots[i].res = NULL;
-	}
-	for (unsigned i = 0; i < SHA_SLOTS; i++) {
-		free(c->by_sha[i]);
-		c->by_sha[i] = NULL;
+	drop_all(c);
+	c->changes++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void class_cache_get_stats(struct class_cache *c, struct cache_stats *out)
+{
+	pthread_mutex_lock(&c->lock);
+	out->entries = c->count;
+	out->versions = c->versions;
+	out->evicted = c->evicted;
+	out->changes = c->changes;
+	pthread_mutex_unlock(&c->lock);
+}
+
+size_t class_cache_export(struct class_cache *c, size_t *cursor, struct cache_item *out, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (; *cursor < c->used_slots && n < max; (*cursor)++) {
+		struct entry *e = &c->e[*cursor];
+		uint8_t ref = e->flags & F_REF;
+
+		if (!(e->flags & F_USED))
+			continue;
+		out[n].has_version = e->flags & F_VERSION;
+		out[n].v = (struct file_version){(dev_t)e->dev, (ino_t)e->ino, (off_t)e->size,
+						 e->mtime, e->ctime};
+		result_of(c, e, &out[n].res);
+		e->flags = (uint8_t)((e->flags & ~F_REF) | ref); /* a save is no use */
+		n++;
 	}
 	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+bool class_cache_import(struct class_cache *c, const struct cache_item *item)
+{
+	bool kept;
+
+	pthread_mutex_lock(&c->lock);
+	kept = put_locked(c, item->has_version ? &item->v : NULL, &item->res);
+	pthread_mutex_unlock(&c->lock);
+	return kept;
+}
+
+/* ---- reasons and personal data, packed ---- */
+
+static bool pack_str(unsigned char *buf, size_t size, size_t *off, const char *s)
+{
+	size_t len = strnlen(s, 255);
+
+	if (*off + 1 + len > size)
+		return false;
+	buf[(*off)++] = (unsigned char)len;
+	memcpy(buf + *off, s, len);
+	*off += len;
+	return true;
+}
+
+static bool unpack_str(const unsigned char *buf, size_t len, size_t *off, char *out, size_t size)
+{
+	size_t n;
+
+	if (*off >= len)
+		return false;
+	n = buf[(*off)++];
+	if (*off + n > len || n >= size)
+		return false;
+	memcpy(out, buf + *off, n);
+	out[n] = '\0';
+	*off += n;
+	return true;
+}
+
+/* u8 n_pii, each: type, u32 count (little-endian); u8 n_reasons, each:
+ * rule, where, text.  Strings: u8 length, bytes. */
+int cache_detail_pack(const struct classify_result *res, unsigned char *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (res->n_pii == 0 && res->n_reasons == 0)
+		return 0;
+	if (res->n_pii > CLASSIFY_MAX_PII || res->n_reasons > CLASSIFY_MAX_REASONS || size < 1)
+		return -1;
+	buf[off++] = (unsigned char)res->n_pii;
+	for (uint32_t i = 0; i < res->n_pii; i++) {
+		if (!pack_str(buf, size, &off, res->pii[i].type) || off + 4 > size)
+			return -1;
+		for (int k = 0; k < 4; k++)
+			buf[off++] = (unsigned char)(res->pii[i].count >> (8 * k));
+	}
+	if (off + 1 > size)
+		return -1;
+	buf[off++] = (unsigned char)res->n_reasons;
+	for (uint32_t i = 0; i < res->n_reasons; i++) {
+		const struct classify_reason *r = &res->reasons[i];
+
+		if (!pack_str(buf, size, &off, r->rule) || !pack_str(buf, size, &off, r->where) ||
+		    !pack_str(buf, size, &off, r->text))
+			return -1;
+	}
+	return (int)off;
+}
+
+bool cache_detail_unpack(const unsigned char *buf, size_t len, struct classify_result *res)
+{
+	size_t off = 0;
+
+	if (len < 2 || buf[0] > CLASSIFY_MAX_PII)
+		return false;
+	res->n_pii = buf[off++];
+	for (uint32_t i = 0; i < res->n_pii; i++) {
+		struct classify_pii *p = &res->pii[i];
+
+		if (!unpack_str(buf, len, &off, p->type, sizeof(p->type)) || off + 4 > len)
+			return false;
+		p->count = 0;
+		for (int k = 0; k < 4; k++)
+			p->count |= (uint32_t)buf[off++] << (8 * k);
+	}
+	if (off >= len || buf[off] > CLASSIFY_MAX_REASONS)
+		return false;
+	res->n_reasons = buf[off++];
+	for (uint32_t i = 0; i < res->n_reasons; i++) {
+		struct classify_reason *r = &res->reasons[i];
+
+		if (!unpack_str(buf, len, &off, r->rule, sizeof(r->rule)) ||
+		    !unpack_str(buf, len, &off, r->where, sizeof(r->where)) ||
+		    !unpack_str(buf, len, &off, r->text, sizeof(r->text)))
+			return false;
+	}
+	return off == len;
 }

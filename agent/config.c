@@ -27,6 +27,10 @@ void config_defaults(struct agent_config *cfg)
 	cfg->report_retention_days = WARDD_DEFAULT_RETENTION_DAYS;
 	cfg->heartbeat_s = WARDD_DEFAULT_HEARTBEAT_S;
 	cfg->coalesce_ms = WARDD_DEFAULT_COALESCE_MS;
+	str_copy(cfg->crawl[0], sizeof(cfg->crawl[0]), WARDD_DEFAULT_CRAWL);
+	cfg->n_crawl = 1;
+	cfg->cache_entries = WARDD_DEFAULT_CACHE_ENTRIES;
+	cfg->background_idle = true;
 }
 
 static int parse_uint(const char *value, uint32_t min, uint32_t max, uint32_t *out)
@@ -96,6 +100,28 @@ static int set_path(char *dst, size_t dstsize, const char *key, const char *valu
 	return 0;
 }
 
+/* "crawl = DIR": the first in a file replaces the default, the next add. */
+static int add_crawl(struct agent_config *cfg, const char *value, char *err, size_t errsize)
+{
+	if (!cfg->crawl_set) {
+		cfg->crawl_set = true;
+		cfg->n_crawl = 0;
+	}
+	if (strcmp(value, "none") == 0) {
+		cfg->n_crawl = 0;
+		return 0;
+	}
+	if (cfg->n_crawl == WARDD_MAX_CRAWL) {
+		snprintf(err, errsize, "at most %d crawl directories", WARDD_MAX_CRAWL);
+		return -1;
+	}
+	if (set_path(cfg->crawl[cfg->n_crawl], sizeof(cfg->crawl[0]), "crawl", value, err,
+		     errsize) < 0)
+		return -1;
+	cfg->n_crawl++;
+	return 0;
+}
+
 int config_set(struct agent_config *cfg, const char *key, const char *value, char *err,
 	       size_t errsize)
 {
@@ -111,6 +137,25 @@ int config_set(struct agent_config *cfg, const char *key, const char *value, cha
 			snprintf(err, errsize, "deadline_ms must be 10..60000, not '%s'", value);
 			return -1;
 		}
+		return 0;
+	}
+	if (strcmp(key, "crawl") == 0)
+		return add_crawl(cfg, value, err, errsize);
+	if (strcmp(key, "cache_entries") == 0) {
+		if (parse_uint(value, 1024, 4000000, &cfg->cache_entries) < 0) {
+			snprintf(err, errsize, "cache_entries must be 1024..4000000, not '%s'",
+				 value);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "background") == 0) {
+		if (strcmp(value, "idle") != 0 && strcmp(value, "normal") != 0) {
+			snprintf(err, errsize, "background must be idle or normal, not '%s'",
+				 value);
+			return -1;
+		}
+		cfg->background_idle = strcmp(value, "idle") == 0;
 		return 0;
 	}
 	if (strcmp(key, "workers") == 0) {

@@ -5,7 +5,9 @@
  * none), report_cap_mb (what may wait for the collector before audit-level
  * records are dropped, 0: no cap), report_retention_days (how long an
  * acknowledged segment stays), heartbeat_s, coalesce_ms (the window in
- * which repeated attempts make one record).
+ * which repeated attempts make one record),
+ * crawl (a directory, one a line, or none), cache_entries, background
+ * (idle | normal).
  * Unknown keys are errors, so a typo never silently weakens the agent. */
 #ifndef WARD_AGENT_CONFIG_H
 #define WARD_AGENT_CONFIG_H
@@ -29,6 +31,9 @@
 #define WARDD_DEFAULT_RETENTION_DAYS 30
 #define WARDD_DEFAULT_HEARTBEAT_S 60
 #define WARDD_DEFAULT_COALESCE_MS 10000
+#define WARDD_MAX_CRAWL 8 /* crawl roots */
+#define WARDD_DEFAULT_CRAWL "/home"
+#define WARDD_DEFAULT_CACHE_ENTRIES 65536
 
 struct agent_config {
 	char policy_dir[PATH_MAX];
@@ -43,6 +48,16 @@ struct agent_config {
 	uint32_t report_retention_days;
 	uint32_t heartbeat_s;
 	uint32_t coalesce_ms;
+	/* Where the background classifier looks for documents written while
+	 * wardd was stopped ("crawl = DIR", one a line; "crawl = none"). */
+	char crawl[WARDD_MAX_CRAWL][PATH_MAX];
+	size_t n_crawl;
+	bool crawl_set;		/* the file named its own: the default is gone */
+	uint32_t cache_entries; /* classifications remembered at most */
+	/* The background classifier at SCHED_IDLE and the idle I/O class
+	 * ("background = idle", the default), or as any process ("normal":
+	 * a machine never idle, tests on a shared machine). */
+	bool background_idle;
 };
 
 void config_defaults(struct agent_config *cfg);

@@ -4,8 +4,6 @@
 #include "agent/decide.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 #include "agent/act.h"
 #include "agent/agent.h"
 #include "agent/landing.h"
+#include "agent/known.h"
 #include "agent/removable.h"
 #include "agent/subject.h"
 #include "common/log.h"
@@ -27,7 +26,6 @@
 #define QUICK_BYTES (64 * 1024)	    /* read inline for the clean test */
 #define BACKGROUND_TIMEOUT_MS 10000 /* classification after the answer */
 #define MIN_SCAN_MS 50
-#define SHA_REUSE_MIN (256 * 1024)   /* post-write hashes first from this size */
 #define INLINE_LEARN_MAX (16 * 1024) /* the reader learns files up to this itself */
 #define LEARN_FULL_MAX (1024 * 1024) /* learn_clean classifies fully up to this */
 #define SETTLE_S 2		     /* a file changed this recently is being written */
@@ -40,6 +38,7 @@ struct event_ctx {
 	unsigned worker;
 	struct pool_event *ev;
 	struct stat st;
+	struct timespec seen; /* read before st was taken (known.h) */
 	char path[PATH_MAX];
 	struct subject who;
 };
@@ -62,34 +61,17 @@ static uint32_t remaining_ms(const struct pool_event *ev)
 	return (uint32_t)(ev->deadline_ms - now);
 }
 
-/* Classify the file at fd (stat st), through the cache.  A file on a
- * removable medium is never judged by its times: exFAT keeps them to the
- * second with ctime equal to mtime, and a FUSE server says what it likes,
- * so a marked document written over a clean one of the same size within
- * the same second would look unchanged.  Its content is what counts (the
- * post-write check looks its SHA-256 up). */
+/* Classify the file at fd (stat st, taken after c->seen), through the
+ * cache.  for_copy: an opener waits for this answer (counted apart from
+ * learning, so the copies that needed a scanner can be told). */
 static int classify_cached(struct event_ctx *c, int fd, const struct stat *st, const char *name,
-			   uint32_t timeout_ms, struct classify_result *out)
+			   uint32_t timeout_ms, bool for_copy, struct classify_result *out)
 {
-	struct agent *a = c->a;
-	struct classify_budget budget;
-	struct medium m;
-	bool by_version = !removable_lookup_dev(a->removable, st->st_dev, &m);
-	int r;
+	int r = known_result(c->a, c->worker, fd, st, &c->seen, name, timeout_ms, out);
 
-	if (by_version && class_cache_get(a->cache, st, out)) {
-		atomic_fetch_add(&a->n.cache_hits, 1);
-		return 0;
-	}
-	classify_budget_default(&budget);
-	if (budget.max_millis > timeout_ms)
-		budget.max_millis = timeout_ms;
-	atomic_fetch_add(&a->n.classified, 1);
-	r = a->ops->classify(a, c->worker, fd, name, &budget, timeout_ms + 100, out);
-	/* Only a full answer is cached: a timeout may not repeat. */
-	if (r == 0 && !out->uninspectable && by_version)
-		class_cache_put(a->cache, st, out);
-	return r;
+	if (for_copy && r != 1)
+		atomic_fetch_add(&c->a->n.classified_for_copy, 1);
+	return r < 0 ? r : 0;
 }
 
 static bool result_clean(const struct classify_result *r)
@@ -225,28 +207,47 @@ struct worst {
 	char source[PATH_MAX];
 };
 
+/* One held source's classification: from the cache by the version the
+ * /proc scan saw (nothing opened), else opened and classified. */
+static int judge_one(struct event_ctx *c, const struct procfd_file *f, struct classify_result *res)
+{
+	struct agent *a = c->a;
+	struct stat sst = {.st_mode = S_IFREG,
+			   .st_dev = f->dev,
+			   .st_ino = f->ino,
+			   .st_size = f->size,
+			   .st_mtim = f->mtime,
+			   .st_ctim = f->ctime};
+	char spath[PATH_MAX] = "";
+	int sfd;
+
+	if (known_by_version(a, &sst, res))
+		return 0;
+	sfd = a->ops->open_held(c->ev->pid, f);
+	if (sfd < 0)
+		return sfd;
+	if (fstat(sfd, &sst) < 0 || !S_ISREG(sst.st_mode)) {
+		close(sfd);
+		return -EINVAL;
+	}
+	a->ops->fd_path(sfd, spath, sizeof(spath));
+	classify_cached(c, sfd, &sst, spath, remaining_ms(c->ev), true, res);
+	close(sfd);
+	return 0;
+}
+
 static void judge_sources(struct event_ctx *c, const struct medium *m, struct policy *p,
 			  const struct procfd_file *files, size_t n, struct worst *w)
 {
-	struct agent *a = c->a;
+	const struct procfd_file *worst = NULL;
 
 	for (size_t i = 0; i < n; i++) {
 		struct policy_event pe;
 		struct policy_decision d;
 		struct classify_result res;
-		struct stat sst;
-		char spath[PATH_MAX] = "";
-		int sfd = a->ops->open_held(c->ev->pid, &files[i]);
 
-		if (sfd < 0)
+		if (judge_one(c, &files[i], &res) < 0)
 			continue;
-		if (fstat(sfd, &sst) < 0 || !S_ISREG(sst.st_mode)) {
-			close(sfd);
-			continue;
-		}
-		a->ops->fd_path(sfd, spath, sizeof(spath));
-		classify_cached(c, sfd, &sst, spath, remaining_ms(c->ev), &res);
-		close(sfd);
 		fill_policy_event(c, POLICY_EVENT_COPY, &res, &m->device, &pe);
 		if (policy_decide(p, &pe, &d) < 0)
 			continue;
@@ -254,13 +255,16 @@ static void judge_sources(struct event_ctx *c, const struct medium *m, struct po
 			w->d = d;
 			w->content = res;
 			w->pe = pe;
-			str_copy(w->source, sizeof(w->source), spath);
+			worst = &files[i];
 		}
 		w->any = true;
 		if (agent_denies(d.action))
 			break;
 	}
 	w->pe.content = &w->content;
+	/* The record names the source by the path the opener holds it under. */
+	if (worst && c->a->ops->held_path(c->ev->pid, worst->fd, w->source, sizeof(w->source)) < 0)
+		w->source[0] = '\0';
 }
 
 static void destination_side(struct event_ctx *c, const struct medium *m)
@@ -283,6 +287,7 @@ static void destination_side(struct event_ctx *c, const struct medium *m)
 	q.n_media_devs = removable_media_devs(a->removable, devs, MEDIA_MAX);
 	q.want = PROCFD_SOURCE;
 	q.skip_fd = -1;
+	c->seen = known_now();
 	r = a->ops->held_files(c->ev->pid, &q, files, MAX_SOURCES, &n, NULL);
 	if (r < 0 && r != -ESRCH) {
 		inspection_failed(c, ACT_EVENT_COPY_DESTINATION, &m->device, r);
@@ -385,7 +390,7 @@ static void learn_clean(struct event_ctx *c)
 	 * nobody waits behind us: a big file is classified when it is copied. */
 	if (c->st.st_size > LEARN_FULL_MAX || pool_queued(a->pool, c->worker) > 0)
 		return;
-	if (classify_cached(c, c->ev->fd, &c->st, NULL, BACKGROUND_TIMEOUT_MS, &res) == 0 &&
+	if (classify_cached(c, c->ev->fd, &c->st, NULL, BACKGROUND_TIMEOUT_MS, false, &res) == 0 &&
 	    result_clean(&res))
 		ignore_if_unchanged(a, c->ev->fd, &c->st);
 }
@@ -446,7 +451,7 @@ static void source_side(struct event_ctx *c)
 	if (!medium_written(c, &m))
 		return;
 	set_fail_hint(c, &m.device);
-	classify_cached(c, c->ev->fd, &c->st, ctx_path(c), remaining_ms(c->ev), &res);
+	classify_cached(c, c->ev->fd, &c->st, ctx_path(c), remaining_ms(c->ev), true, &res);
 	p = policy_current_get(a->policy);
 	fill_policy_event(c, POLICY_EVENT_COPY, &res, &m.device, &pe);
 	if (policy_decide(p, &pe, &d) < 0)
@@ -462,36 +467,6 @@ static void source_side(struct event_ctx *c)
 
 /* ---- post-write ---- */
 
-/* Hashes the file at the event's fd and looks its content up. */
-static bool same_content_known(struct event_ctx *c, struct classify_result *out)
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char *buf = malloc(1 << 20);
-	EVP_MD_CTX *h = EVP_MD_CTX_new();
-	off_t off = 0;
-	bool ok = buf && h && EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1;
-
-	while (ok) {
-		ssize_t n = pread(c->ev->fd, buf, 1 << 20, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ok = n == 0 && off == c->st.st_size;
-			break;
-		}
-		ok = EVP_DigestUpdate(h, buf, (size_t)n) == 1;
-		off += n;
-	}
-	ok = ok && EVP_DigestFinal_ex(h, md, NULL) == 1 &&
-	     class_cache_get_sha(c->a->cache, md, (uint64_t)off, out);
-	EVP_MD_CTX_free(h);
-	free(buf);
-	if (ok)
-		atomic_fetch_add(&c->a->n.cache_hits, 1);
-	return ok;
-}
-
 /* What was written to a medium, closed or still held open (landing.h),
  * through the landing group's read-write descriptor. */
 static void post_write(struct event_ctx *c, const struct medium *m)
@@ -504,14 +479,23 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	struct policy_event pe;
 	struct policy_decision d;
 	struct act_request req;
+	unsigned char sha[32];
+	bool hashed;
 
 	if (!S_ISREG(c->st.st_mode) || c->st.st_size == 0)
 		return;
 	ctx_path(c);
-	/* A copy of a file classified a moment ago (cp's source) need not be
-	 * classified again: its SHA-256 says it is the same content. */
-	if (!(c->st.st_size >= SHA_REUSE_MIN && same_content_known(c, &res)))
-		classify_cached(c, c->ev->fd, &c->st, c->path, BACKGROUND_TIMEOUT_MS, &res);
+	/* What lands on a medium is judged by its content, never by times
+	 * (exFAT keeps seconds): a copy of a document known a moment ago
+	 * (cp's source, seen by the destination side) hashes to it and is not
+	 * parsed again.  Anything else is classified and known by content. */
+	if (!known_by_content(c->a, c->ev->fd, &res, sha, &hashed)) {
+		struct classify_budget budget;
+
+		classify_budget_default(&budget);
+		known_classify(a, c->worker, c->ev->fd, &c->st, &c->seen, c->path, &budget,
+			       BACKGROUND_TIMEOUT_MS, &res);
+	}
 	p = policy_current_get(a->policy);
 	fill_policy_event(c, POLICY_EVENT_CLOSE_WRITE, &res, &m->device, &pe);
 	/* A file still open is recorded only when it must go: its close
@@ -543,6 +527,7 @@ void decide_event(void *arg, unsigned worker, struct pool_event *ev)
 
 	act_drain(c.a);
 	subject_init(&c.who, ev->pid);
+	c.seen = known_now();
 	if (fstat(ev->fd, &c.st) < 0) {
 		answer_plain(&c, ACT_EVENT_COPY_DESTINATION, NULL, POOL_ALLOW);
 		return;

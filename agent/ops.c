@@ -131,6 +131,7 @@ const struct agent_ops agent_system_ops = {
     .locale = procfd_locale,
     .held_files = procfd_scan,
     .open_held = procfd_open,
+    .held_path = procfd_path,
     .fd_path = fan_fd_path,
     .fd_mount_id = fan_fd_mount_id,
     .classify = sys_classify,

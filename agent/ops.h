@@ -42,6 +42,8 @@ struct agent_ops {
 	int (*held_files)(pid_t pid, const struct procfd_query *query, struct procfd_file *out,
 			  size_t max_out, size_t *n_out, bool *truncated);
 	int (*open_held)(pid_t pid, const struct procfd_file *file);
+	/* The path of one of those files, without opening it (procfd_path). */
+	int (*held_path)(pid_t pid, int fd, char *buf, size_t size);
 	/* Our own descriptors: the path (fan_fd_path) and the mount id
 	 * (fan_fd_mount_id) of an event's fd. */
 	int (*fd_path)(int fd, char *buf, size_t size);

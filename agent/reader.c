@@ -36,7 +36,10 @@ static bool is_helper(struct agent *a, pid_t pid)
 	for (unsigned i = 0; i < a->cfg.workers; i++)
 		if (a->scanners[i] && scanner_pid(a->scanners[i]) == pid)
 			return true;
-	return false;
+	/* Published once by the background thread, never freed before us. */
+	struct scanner *bg =
+	    __atomic_load_n(&a->scanners[AGENT_BACKGROUND_SCANNER], __ATOMIC_ACQUIRE);
+	return bg && scanner_pid(bg) == pid;
 }
 
 /* An event without a descriptor: the kernel's queue overflowed (events

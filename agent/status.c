@@ -9,6 +9,8 @@
 #include "agent/agent.h"
 #include "agent/landing.h"
 #include "agent/notify.h"
+#include "agent/known.h"
+#include "agent/preclass.h"
 #include "agent/removable.h"
 #include "agent/report.h"
 #include "agent/written.h"
@@ -67,6 +69,18 @@ const struct status_counter status_counters[] = {
     COUNTER(written_files),
     COUNTER(written_lost),
     COUNTER(written_filesystems),
+    COUNTER(classified_for_copy),
+    COUNTER(preclassified),
+    COUNTER(crawled),
+    COUNTER(preclass_pending),
+    COUNTER(preclass_dropped),
+    COUNTER(preclass_busy),
+    COUNTER(crawl_passes),
+    COUNTER(cache_entries),
+    COUNTER(cache_versions),
+    COUNTER(cache_evicted),
+    COUNTER(cache_saves),
+    COUNTER(cache_loaded),
 };
 const size_t status_n_counters = sizeof(status_counters) / sizeof(status_counters[0]);
 
@@ -90,6 +104,29 @@ static void landing_status(struct agent *a, struct agent_status *out)
 	out->landed_held = ls.held;
 	out->landed_waits = ls.waits;
 	out->landed_retruncated = ls.retruncated;
+}
+
+static void collect_background(struct agent *a, struct agent_status *out)
+{
+	struct cache_stats cs;
+
+	if (a->preclass) {
+		struct preclass_stats ps;
+
+		preclass_get_stats(a->preclass, &ps);
+		out->preclassified = ps.classified;
+		out->crawled = ps.crawled;
+		out->preclass_pending = ps.pending;
+		out->preclass_dropped = ps.dropped;
+		out->preclass_busy = ps.busy;
+		out->crawl_passes = ps.passes;
+		out->cache_saves = ps.saves;
+		out->cache_loaded = ps.loaded;
+	}
+	class_cache_get_stats(a->cache, &cs);
+	out->cache_entries = cs.entries;
+	out->cache_versions = cs.versions;
+	out->cache_evicted = cs.evicted;
 }
 
 int status_collect(struct agent *a, struct agent_status *out)
@@ -173,6 +210,8 @@ int status_collect(struct agent *a, struct agent_status *out)
 		out->written_lost = ws.lost;
 		out->written_filesystems = ws.filesystems;
 	}
+	out->classified_for_copy = atomic_load(&a->n.classified_for_copy);
+	collect_background(a, out);
 	return 0;
 }
 
@@ -232,6 +271,10 @@ void status_answer(const char *request, char *reply, size_t size, void *arg)
 	struct agent_status s;
 	size_t n, len = 0;
 
+	if (strncmp(request, "known ", 6) == 0) {
+		known_answer(arg, request + 6, reply, size);
+		return;
+	}
 	if (strcmp(request, "status") != 0 || status_collect(arg, &s) < 0) {
 		snprintf(reply, size, "{\"error\":\"%s\"}",
 			 strcmp(request, "status") ? "unknown request" : "out of memory");

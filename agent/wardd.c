@@ -23,10 +23,12 @@
 #include "agent/act.h"
 #include "agent/agent.h"
 #include "agent/approvals.h"
+#include "agent/cachefile.h"
 #include "agent/control.h"
 #include "agent/decide.h"
 #include "agent/landing.h"
 #include "agent/notice.h"
+#include "agent/preclass.h"
 #include "agent/privs.h"
 #include "agent/reader.h"
 #include "agent/record.h"
@@ -35,12 +37,12 @@
 #include "agent/status.h"
 #include "agent/written.h"
 #include "common/cleanup.h"
+#include "common/digest.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "kmod-free/procfd.h"
 
 #define QUEUE_LEN 1024
-#define CACHE_SLOTS 4096
 
 /* The one piece of global state: the fanotify fds for the crash handler,
  * which cannot be handed a context.  Closing a group makes the kernel
@@ -54,7 +56,6 @@ struct daemon {
 	struct reader *reader;
 	uint64_t watchdog_seen;
 	char exe[PATH_MAX];
-	char scanner_exe[PATH_MAX]; /* wardd-scanner, beside exe */
 	char socket_path[PATH_MAX];
 	const char *config_path;
 	bool foreground;
@@ -150,6 +151,10 @@ static void reload(struct daemon *d)
 	if (next) {
 		/* The person an approval is for hears of it now. */
 		notice_approvals(a->notify, before, next);
+		unsigned char version[POLICY_VERSION_LEN];
+
+		policy_version(next, version);
+		preclass_policy(a->preclass, version);
 		policy_current_set(a->policy, next);
 		atomic_fetch_add(&a->n.reloads_ok, 1);
 		policy_summary(next, summary, sizeof(summary));
@@ -258,12 +263,12 @@ static void find_scanner(struct daemon *d)
 
 	if (r < 0)
 		fatalx("cannot find my own executable: %s", strerror(-r));
-	if (snprintf(d->scanner_exe, sizeof(d->scanner_exe), "%.*s/wardd-scanner",
-		     (int)(strrchr(d->exe, '/') - d->exe), d->exe) >= (int)sizeof(d->scanner_exe))
+	if (snprintf(d->a.scanner_exe, sizeof(d->a.scanner_exe), "%.*s/wardd-scanner",
+		     (int)(strrchr(d->exe, '/') - d->exe), d->exe) >= (int)sizeof(d->a.scanner_exe))
 		fatalx("the path of wardd-scanner is too long");
-	if (access(d->scanner_exe, X_OK) < 0)
+	if (access(d->a.scanner_exe, X_OK) < 0)
 		fatal("cannot run the classifier process %s (install it beside wardd)",
-		      d->scanner_exe);
+		      d->a.scanner_exe);
 }
 
 /* dir/name into out; a path that does not fit is a configuration error. */
@@ -279,6 +284,29 @@ static void make_dir(const char *path, mode_t mode)
 {
 	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		fatal("cannot create %s", path);
+}
+
+/* Pre-classification and the cache's file, named by what its verdicts
+ * depend on: this classifier and this policy. */
+static void open_background(struct agent *a, const struct policy *p)
+{
+	struct cache_identity id;
+	char dir[PATH_MAX], path[PATH_MAX];
+	uint64_t size;
+	int r;
+
+	path_join(dir, sizeof(dir), a->cfg.state_dir, CACHEFILE_SUBDIR);
+	make_dir(dir, 0700);
+	path_join(path, sizeof(path), dir, CACHEFILE_NAME);
+	r = digest_path(a->scanner_exe, id.classifier, &size);
+	if (r < 0)
+		fatalx("cannot read the classifier %s: %s", a->scanner_exe, strerror(-r));
+	policy_version(p, id.policy);
+	r = preclass_new(a, path, &id, &a->preclass);
+	if (r == 0)
+		r = preclass_subscribe(a->preclass, a->written);
+	if (r < 0)
+		fatalx("cannot prepare the background classifier: %s", strerror(-r));
 }
 
 /* State directories, the record log, the evidence store, the policy,
@@ -309,10 +337,11 @@ static void open_stores(struct daemon *d)
 		       a->cfg.policy_dir, a->cfg.policy_dir);
 	a->policy = policy_current_new(p);
 	if (!a->policy || act_new(&a->act) < 0 || removable_new(a, &a->removable) < 0 ||
-	    class_cache_new(CACHE_SLOTS, &a->cache) < 0 || landing_new(a, &a->landing) < 0 ||
-	    written_new(a->self_pid, &a->written) < 0)
+	    class_cache_new(a->cfg.cache_entries, &a->cache) < 0 ||
+	    landing_new(a, &a->landing) < 0 || written_new(a->self_pid, &a->written) < 0)
 		fatalx("out of memory");
 	atomic_store(&a->deadline_ms, effective_deadline(a));
+	open_background(a, p);
 }
 
 /* Pop-ups: the hub (its thread starts after the signal mask is set, so it
@@ -344,7 +373,7 @@ static void start_scanners(struct daemon *d)
 	struct agent *a = &d->a;
 
 	for (unsigned i = 0; i < a->cfg.workers; i++) {
-		struct scanner_options so = {.exec_path = d->scanner_exe, .sandbox = true};
+		struct scanner_options so = {.exec_path = d->a.scanner_exe, .sandbox = true};
 		int r = scanner_start(&scanner_parent_ops, &so, &a->scanners[i]);
 
 		if (r < 0)
@@ -541,17 +570,21 @@ static void shut_down(struct daemon *d)
 	/* It offers files to the workers: before they stop. */
 	landing_free(a->landing);
 	a->landing = NULL;
-	written_free(a->written);
-	a->written = NULL;
+	written_stop(a->written);
 	crash_fan_fd = -1;
 	crash_fan_src_fd = -1;
 	fan_group_close(&a->fan_src);
 	fan_group_close(&a->fan);
 	pool_stop(a->pool);
+	preclass_free(a->preclass); /* saves the cache */
+	a->preclass = NULL;
 	for (unsigned i = 0; i < a->cfg.workers; i++)
 		scanner_stop(a->scanners[i]);
 	/* The main thread's own outcomes (devices) ended with the loop. */
 	notify_stop(a->notify);
+	scanner_stop(a->scanners[AGENT_BACKGROUND_SCANNER]);
+	written_free(a->written);
+	a->written = NULL;
 	close(d->control);
 	close(d->approvals_timer);
 	approvals_free(d->approvals);
@@ -585,6 +618,11 @@ int main(int argc, char **argv)
 	/* Devices, then mounts: marks go in place. */
 	if (removable_watch(a->removable) < 0)
 		fatalx("cannot watch removable media");
+	/* The internal filesystems are watched now: the cache's file can
+	 * tell them again. */
+	r = preclass_start(a->preclass);
+	if (r < 0)
+		fatalx("cannot start the background classifier: %s", strerror(-r));
 	open_control(d);
 	open_approvals(d);
 	r = privs_drop();

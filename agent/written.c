@@ -56,15 +56,22 @@ int written_new(pid_t self, struct written **out)
 	return 0;
 }
 
+void written_stop(struct written *w)
+{
+	if (w->running && eventfd_write(w->stop, 1) == 0)
+		pthread_join(w->thread, NULL);
+	w->running = false;
+	if (w->stop >= 0)
+		close(w->stop);
+	w->stop = -1;
+	fan_group_close(&w->group);
+}
+
 void written_free(struct written *w)
 {
 	if (!w)
 		return;
-	if (w->running && eventfd_write(w->stop, 1) == 0)
-		pthread_join(w->thread, NULL);
-	if (w->stop >= 0)
-		close(w->stop);
-	fan_group_close(&w->group);
+	written_stop(w);
 	free(w->buf);
 	pthread_rwlock_destroy(&w->lock);
 	free(w);

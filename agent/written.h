@@ -63,7 +63,10 @@ struct written;
 /* The stream of this process (self: wardd's pid, whose writes are not
  * reported).  Nothing is opened yet.  Returns 0 or -ENOMEM. */
 int written_new(pid_t self, struct written **out);
-/* Stops the thread if it runs, closes the group, frees. */
+/* Stops the thread and closes the group: nothing is told any more, but
+ * what is watched can still be asked (written_fsid). */
+void written_stop(struct written *w);
+/* Stops if need be, frees. */
 void written_free(struct written *w);
 
 /* Before written_start only.  Returns 0 or -ENOSPC. */

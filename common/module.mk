@@ -1,6 +1,6 @@
 COMMON_SRCS := common/log.c common/level.c common/util.c common/device.c common/i18n.c \
                common/b64.c common/json.c common/json_canon.c common/ed25519.c common/jws.c common/merkle.c common/note.c \
-               common/record_id.c common/date.c common/termsafe.c \
+               common/record_id.c common/date.c common/termsafe.c common/digest.c \
                common/buf.c
 # OpenSSL's libcrypto (Ed25519 keys and checks, SHA-256 of Merkle trees), libsodium
 # (Ed25519 signing), jansson (common/json).

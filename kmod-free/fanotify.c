@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "kmod-free/fanotify.h"
+#include "kmod-free/procfd.h"
 
 /* Older userspace headers may lack the newer flags; the values are ABI. */
 #ifndef FAN_MARK_EVICTABLE
@@ -387,23 +388,7 @@ int fan_respond(const struct fan_group *group, int event_fd, enum fan_verdict ve
 
 int fan_fd_path(int fd, char *buf, size_t size)
 {
-	char link[32];
-	ssize_t n;
-
-	if (size == 0)
-		return -ENAMETOOLONG;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, buf, size);
-	if (n < 0) {
-		buf[0] = '\0';
-		return -errno;
-	}
-	if ((size_t)n >= size) {
-		buf[size - 1] = '\0';
-		return -ENAMETOOLONG;
-	}
-	buf[n] = '\0';
-	return 0;
+	return procfd_path(getpid(), fd, buf, size);
 }
 
 static ssize_t read_small(int dirfd, const char *name, char *buf, size_t size);

@@ -122,7 +122,30 @@ int procfd_scan(pid_t pid, const struct procfd_query *query, struct procfd_file 
 		f->dev = st.st_dev;
 		f->ino = st.st_ino;
 		f->size = st.st_size;
+		f->mtime = st.st_mtim;
+		f->ctime = st.st_ctim;
 	}
+	return 0;
+}
+
+int procfd_path(pid_t pid, int fd, char *buf, size_t size)
+{
+	char link[48];
+	ssize_t n;
+
+	if (size == 0)
+		return -ENAMETOOLONG;
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+	n = readlink(link, buf, size);
+	if (n < 0) {
+		buf[0] = '\0';
+		return errno == ENOENT ? -ESRCH : -errno;
+	}
+	if ((size_t)n >= size) {
+		buf[size - 1] = '\0';
+		return -ENAMETOOLONG;
+	}
+	buf[n] = '\0';
 	return 0;
 }
 

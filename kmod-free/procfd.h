@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 enum procfd_kind {
 	PROCFD_MEDIA_WRITER = 1 << 0, /* regular file open O_WRONLY/O_RDWR on one of media_devs */
@@ -40,6 +41,7 @@ struct procfd_file {
 	dev_t dev;
 	ino_t ino;
 	off_t size;
+	struct timespec mtime, ctime; /* with dev, ino and size: the file's version */
 };
 
 /* Scan pid's descriptors; fills at most max_out matches into out and sets
@@ -55,6 +57,11 @@ int procfd_scan(pid_t pid, const struct procfd_query *query, struct procfd_file 
  * at once, so do not call this from the reader thread.  Returns the fd or
  * -errno (-ESTALE when the fd now names another file). */
 int procfd_open(pid_t pid, const struct procfd_file *file);
+
+/* The path of a file the process holds (readlink of /proc/PID/fd/N),
+ * NUL-terminated, without opening it.  Returns 0, -ESRCH when the process
+ * or the fd is gone, -ENAMETOOLONG when cut, or -errno. */
+int procfd_path(pid_t pid, int fd, char *buf, size_t size);
 
 /* Whether pid is us or one of our threads' ids is handled by the caller;
  * this reads the thread-group id of a task (Tgid: in /proc/PID/status),

@@ -213,7 +213,8 @@ struct policy {
 	size_t n_token_problems;
 
 	size_t n_files;
-	bool oom; /* an allocation failed while loading: the load fails */
+	unsigned char version[32]; /* policy_version() */
+	bool oom;		   /* an allocation failed while loading: the load fails */
 };
 
 /* Known personal-data types, as classify_result.pii[].type names them. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,45 @@ static bool load_tz_default(struct load *ld, const char *path)
 	return false;
 }
 
+/* One file into the policy's version (policy_version()). */
+static void version_add(EVP_MD_CTX *h, const char *path, const char *text, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	unsigned char n[8];
+
+	for (int i = 0; i < 8; i++)
+		n[i] = (unsigned char)((uint64_t)len >> (8 * i));
+	if (h && (EVP_DigestUpdate(h, name, strlen(name) + 1) != 1 ||
+		  EVP_DigestUpdate(h, n, sizeof(n)) != 1 || EVP_DigestUpdate(h, text, len) != 1))
+		EVP_MD_CTX_reset(h);
+}
+
+static void version_finish(struct policy *p, EVP_MD_CTX *h)
+{
+	unsigned int n = 0;
+
+	if (!h || EVP_DigestFinal_ex(h, p->version, &n) != 1 || n != sizeof(p->version))
+		p->oom = true;
+	EVP_MD_CTX_free(h);
+}
+
+static EVP_MD_CTX *version_start(void)
+{
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+
+	if (h && EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void policy_version(const struct policy *policy, unsigned char out[POLICY_VERSION_LEN])
+{
+	memcpy(out, policy->version, POLICY_VERSION_LEN);
+}
+
 struct policy *policy_load_buffer(const char *name, const char *text, size_t len,
 				  const char *base_dir, struct policy_diag *diag)
 {
@@ -188,6 +228,9 @@ struct policy *policy_load_buffer(const char *name, const char *text, size_t len
 	ld.p->n_files = 1;
 	if (!load_tz_default(&ld, name))
 		return finish(&ld);
+	EVP_MD_CTX *h = version_start();
+	version_add(h, name, text, len);
+	version_finish(ld.p, h);
 	parse_text(&ld, name, base_dir, text, len);
 	return finish(&ld);
 }
@@ -279,6 +322,7 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 			ld.p->oom = true;
 	}
 	ld.p->n_files = n_names;
+	EVP_MD_CTX *h = version_start();
 	for (size_t i = 0; i < n_names; i++) {
 		char full[PATH_MAX];
 		char *text;
@@ -289,11 +333,13 @@ struct policy *policy_load(const char *path, struct policy_diag *diag)
 		else
 			str_copy(full, sizeof(full), names[i]);
 		if (load_file(&ld, full, &text, &len)) {
+			version_add(h, full, text, len);
 			parse_text(&ld, full, dir, text, len);
 			free(text);
 		}
 		free(names[i]);
 	}
 	free(names);
+	version_finish(ld.p, h);
 	return finish(&ld);
 }

@@ -287,6 +287,12 @@ size_t policy_token_problems(const struct policy *policy, const struct policy_to
 /* One line for `wardctl policy check`: "N files, N device rules, ...". */
 void policy_summary(const struct policy *policy, char *buf, size_t size);
 
+/* The policy's version: SHA-256 over its files as loaded, in load order,
+ * each as its name (without the directory), a NUL, its length (8 bytes,
+ * little-endian) and its bytes.  Equal versions: the same rules. */
+#define POLICY_VERSION_LEN 32
+void policy_version(const struct policy *policy, unsigned char out[POLICY_VERSION_LEN]);
+
 /* ---- Approval tokens ---- */
 
 /* What a supervisor approves.  The token file (text, one field a line) and

@@ -22,6 +22,7 @@
 #include "wardctl/events.h"
 #include "common/cleanup.h"
 #include "common/json.h"
+#include "common/i18n.h"
 #include "common/util.h"
 #include "wardctl/commands.h"
 
@@ -29,6 +30,8 @@ struct agent_opts {
 	struct agent_config cfg;
 	char socket_path[PATH_MAX];
 	bool json, follow, verify, mine;
+	char **args; /* what follows the options, when the command takes any */
+	int n_args;
 };
 
 enum { OPT_CONFIG = 1000, OPT_STATE_DIR, OPT_SOCKET, OPT_JSON, OPT_FOLLOW, OPT_VERIFY, OPT_MINE };
@@ -86,7 +89,9 @@ static int parse_opts(int argc, char **argv, struct agent_opts *o, const char *u
 			return -1;
 		}
 	}
-	if (optind != argc) {
+	o->args = argv + optind;
+	o->n_args = argc - optind;
+	if (o->n_args > 0 && !strstr(usage, "FILE")) {
 		fprintf(stderr, "usage: wardctl %s\n", usage);
 		return -1;
 	}
@@ -179,6 +184,72 @@ int cmd_status(int argc, char **argv)
 	r = st.ready ? 0 : 1;
 	status_free(&st);
 	return r;
+}
+
+/* One file: "known PATH" to wardd, its answer printed.  Returns 0 known,
+ * 1 not known, -1 no answer. */
+static int known_one(const struct agent_opts *o, const char *file)
+{
+	char request[256], reply[CONTROL_MAX_MSG], path[PATH_MAX], err[128];
+	json_t *j;
+	bool known = false;
+	int r;
+
+	if (!realpath(file, path) ||
+	    snprintf(request, sizeof(request), "known %s", path) >= (int)sizeof(request)) {
+		fprintf(stderr, _("wardctl: %s: %s\n"), file,
+			errno ? strerror(errno) : _("path too long"));
+		return -1;
+	}
+	r = control_query(o->socket_path, request, reply, sizeof(reply), 2000);
+	if (r < 0) {
+		fprintf(stderr, _("wardctl: wardd is not running: cannot reach %s: %s\n"),
+			o->socket_path, strerror(-r));
+		return -1;
+	}
+	j = wjson_parse(reply, (size_t)r, err, sizeof(err));
+	if (!j || !wjson_bool(j, "known", &known)) {
+		fprintf(stderr, _("wardctl: wardd answered what is not a classification: %s\n"),
+			j ? _("no \"known\"") : err);
+		json_decref(j);
+		return -1;
+	}
+	if (o->json) {
+		printf("%s\n", reply);
+	} else if (known) {
+		const char *level = wjson_str(j, "level");
+
+		printf(_("%s: known: %s\n"), file, level && level[0] ? level : _("unmarked"));
+	} else {
+		const char *why = wjson_str(j, "why");
+
+		printf(_("%s: not known (%s)\n"), file, why ? _(why) : "?");
+	}
+	json_decref(j);
+	return known ? 0 : 1;
+}
+
+int cmd_known(int argc, char **argv)
+{
+	struct agent_opts o;
+	int status = 0;
+
+	if (parse_opts(argc, argv, &o, "known [--json] [--config FILE] [--socket PATH] FILE...") <
+	    0)
+		return 2;
+	if (o.n_args == 0) {
+		fprintf(stderr, "usage: wardctl known [--json] [--config FILE] FILE...\n");
+		return 2;
+	}
+	for (int i = 0; i < o.n_args; i++) {
+		int r = known_one(&o, o.args[i]);
+
+		if (r < 0)
+			return 1;
+		if (r > 0)
+			status = 1;
+	}
+	return status;
 }
 
 int cmd_devices(int argc, char **argv)

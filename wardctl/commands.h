@@ -10,6 +10,7 @@ int cmd_policy(int argc, char **argv);	 /* cmd_policy.c: check, explain */
 int cmd_token(int argc, char **argv);	 /* cmd_token.c: approval tokens */
 int cmd_status(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_devices(int argc, char **argv);	 /* cmd_agent.c */
+int cmd_known(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_events(int argc, char **argv);	 /* cmd_agent.c */
 int cmd_verify(int argc, char **argv);	 /* cmd_report.c */
 int cmd_enroll(int argc, char **argv);	 /* cmd_sender.c */

@@ -19,6 +19,8 @@ static const struct command {
     {"token", cmd_token, "token keygen|sign|verify ...", N_("supervisor approval tokens")},
     {"status", cmd_status, "status", N_("is wardd running and ready")},
     {"devices", cmd_devices, "devices [--json]", N_("removable media seen, and the decisions")},
+    {"known", cmd_known, "known [--json] FILE...",
+     N_("what wardd already knows of each file's classification")},
     {"events", cmd_events, "events [--follow] [--json]", N_("the local decision journal")},
     {"events", cmd_events, "events --mine [--json]",
      N_("what Ward stopped or warned you of (any user)")},

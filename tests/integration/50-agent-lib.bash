@@ -5,6 +5,8 @@
 #   agent_start [RULES_FILE...]  wardd with a temp state dir and the default
 #                                policy plus RULES_FILE(s); waits until ready
 #                                ($AGENT_EXTRA_CONF: more wardd.conf lines)
+#                                (AGENT_CRAWL: its crawl directories)
+#   agent_wait_idle              until the background classifier has nothing to do
 #   agent_stop                   SIGTERM by PID, SIGKILL after 5 s
 #   agent_kill                   SIGKILL by PID (a crash)
 #   agent_ready                  wardctl status says ready
@@ -55,6 +57,11 @@ workers = ${AGENT_WORKERS:-4}
 verbose = ${AGENT_VERBOSE:-no}
 ${AGENT_EXTRA_CONF:-}
 CONF
+	# AGENT_CRAWL: the background classifier's crawl roots (default: wardd's).
+	for f in ${AGENT_CRAWL:-}; do echo "crawl = $f" >>"$AGENT_CONF"; done
+	# AGENT_BACKGROUND=normal: the background classifier not at idle
+	# priority (a test that waits for it on a busy machine).
+	[ -n "${AGENT_BACKGROUND:-}" ] && echo "background = $AGENT_BACKGROUND" >>"$AGENT_CONF"
 	"$WARD_BUILD/wardd" --foreground --config "$AGENT_CONF" >>"$AGENT_LOG" 2>&1 &
 	AGENT_PID=$!
 	local i
@@ -94,6 +101,18 @@ agent_kill() {
 agent_status_field() {
 	"$WARD_BUILD/wardctl" status --json --config "$AGENT_CONF" 2>/dev/null |
 		sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p"
+}
+
+# agent_wait_idle [SECONDS]: until the background classifier is idle (nothing
+# written waits to be classified, no crawl under way).
+agent_wait_idle() {
+	local i n=$((${1:-60} * 10))
+	for i in $(seq 1 "$n"); do
+		[ "$(agent_status_field preclass_busy)" = 0 ] && return 0
+		sleep 0.1
+	done
+	echo "# the background classifier is still busy after ${1:-60} s" >&2
+	return 1
 }
 
 # agent_wait_watched MOUNTPOINT: until wardd has marked that mount (other

@@ -208,6 +208,17 @@ static int w_open_held(pid_t pid, const struct procfd_file *file)
 	return -ESTALE;
 }
 
+static int w_held_path(pid_t pid, int fd, char *buf, size_t size)
+{
+	(void)pid;
+	for (size_t i = 0; i < W->n_held; i++)
+		if (W->held[i].fd == fd)
+			return snprintf(buf, size, "%s", W->held_path[i]) < (int)size
+				   ? 0
+				   : -ENAMETOOLONG;
+	return -ESRCH;
+}
+
 static int w_classify(struct agent *a, unsigned worker, int fd, const char *name_hint,
 		      const struct classify_budget *budget, uint32_t timeout_ms,
 		      struct classify_result *out)
@@ -352,6 +363,7 @@ static const struct agent_ops world_ops = {
     .opener = w_opener,
     .held_files = w_held_files,
     .open_held = w_open_held,
+    .held_path = w_held_path,
     .fd_path = fan_fd_path,
     .fd_mount_id = fan_fd_mount_id,
     .classify = w_classify,

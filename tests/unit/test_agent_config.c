@@ -1,5 +1,5 @@
-/* wardd's config file, the source-side pid cache, and the classification
- * cache's two keys. */
+/* wardd's config file and the source-side pid cache (the classification
+ * cache has test_agent_cache.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/cache.h"
 #include "agent/config.h"
 #include "agent/pidcache.h"
 
@@ -115,36 +114,6 @@ static void pidcache_trusts_only_until_a_medium_open(void **state)
 	assert_true(pidcache_clean(&c, 1234, 1700));
 }
 
-static void cache_keys_on_version_and_content(void **state)
-{
-	struct class_cache *c;
-	struct classify_result res = {0}, out;
-	struct stat st = {0};
-
-	(void)state;
-	assert_int_equal(class_cache_new(64, &c), 0);
-	st.st_dev = 8;
-	st.st_ino = 42;
-	st.st_size = 100;
-	st.st_mtim.tv_sec = 10;
-	res.level = WARD_LEVEL_SECRET;
-	res.size = 100;
-	memset(res.sha256, 0xab, sizeof(res.sha256));
-	class_cache_put(c, &st, &res);
-	assert_true(class_cache_get(c, &st, &out));
-	assert_int_equal(out.level, WARD_LEVEL_SECRET);
-	st.st_mtim.tv_nsec = 1; /* written since */
-	assert_false(class_cache_get(c, &st, &out));
-	assert_true(class_cache_get_sha(c, res.sha256, 100, &out));
-	assert_false(class_cache_get_sha(c, res.sha256, 101, &out));
-	res.sha256[5] = 0;
-	assert_false(class_cache_get_sha(c, res.sha256, 100, &out));
-	class_cache_clear(c);
-	st.st_mtim.tv_nsec = 0;
-	assert_false(class_cache_get(c, &st, &out));
-	class_cache_free(c);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,7 +121,6 @@ int main(void)
 	    cmocka_unit_test(config_defaults_are_documented_ones),
 	    cmocka_unit_test(config_errors_name_file_and_line),
 	    cmocka_unit_test(pidcache_trusts_only_until_a_medium_open),
-	    cmocka_unit_test(cache_keys_on_version_and_content),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
