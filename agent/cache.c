@@ -18,7 +18,32 @@ enum {
 	F_REF = 1 << 1, /* used since the clock hand last passed */
 	F_VERSION = 1 << 2,
 	F_DECLASSIFIED = 1 << 3,
+	F_UNINSPECTABLE = 1 << 4, /* "too large": the same for this version */
+	F_NO_CONTENT = 1 << 5,	  /* not a function of the bytes alone: version only */
 };
+
+#define TOO_LARGE "too large:"
+
+/* An uninspectable answer is kept only when time played no part in it:
+ * the classifier read the same first bytes of the same file. */
+static bool keepable(const struct classify_result *r)
+{
+	return !r->uninspectable ||
+	       strncmp(r->uninspectable_reason, TOO_LARGE, sizeof(TOO_LARGE) - 1) == 0;
+}
+
+/* Whether the answer follows from the bytes alone: not when only part of
+ * them was read (its digest is of that part), nor when an extended
+ * attribute label counted (a copy of the bytes elsewhere has none). */
+static bool content_keyed(const struct classify_result *r)
+{
+	if (r->uninspectable)
+		return false;
+	for (uint32_t i = 0; i < r->n_reasons && i < CLASSIFY_MAX_REASONS; i++)
+		if (strcmp(r->reasons[i].rule, "xattr-label") == 0)
+			return false;
+	return true;
+}
 
 struct entry {
 	uint64_t dev, ino, size;
@@ -114,8 +139,10 @@ static void link_entry(struct class_cache *c, uint32_t i)
 	struct entry *e = &c->e[i];
 	size_t b = hash_sha(c, e->sha256);
 
-	e->next_sha = c->by_sha[b];
-	c->by_sha[b] = i + 1;
+	if (!(e->flags & F_NO_CONTENT)) {
+		e->next_sha = c->by_sha[b];
+		c->by_sha[b] = i + 1;
+	}
 	if (e->flags & F_VERSION) {
 		b = hash_ver(c, e->dev, e->ino);
 		e->next_ver = c->by_ver[b];
@@ -145,12 +172,25 @@ static void unlink_version(struct class_cache *c, uint32_t i)
 	c->versions--;
 }
 
+static void remove_entry(struct class_cache *c, uint32_t i);
+
+/* The file changed: its version goes, and what is known of its bytes
+ * stays when that is worth anything. */
+static void drop_version(struct class_cache *c, uint32_t i)
+{
+	if (c->e[i].flags & F_NO_CONTENT)
+		remove_entry(c, i);
+	else
+		unlink_version(c, i);
+}
+
 static void remove_entry(struct class_cache *c, uint32_t i)
 {
 	struct entry *e = &c->e[i];
 
 	unlink_version(c, i);
-	unlink_from(c, &c->by_sha[hash_sha(c, e->sha256)], i, false);
+	if (!(e->flags & F_NO_CONTENT))
+		unlink_from(c, &c->by_sha[hash_sha(c, e->sha256)], i, false);
 	free(e->detail);
 	memset(e, 0, sizeof(*e));
 	c->count--;
@@ -249,6 +289,7 @@ static void result_of(const struct class_cache *c, struct entry *e, struct class
 	str_copy(out->mime, sizeof(out->mime), c->mimes[e->mime]);
 	out->level = (enum ward_level)e->level;
 	out->declassified = e->flags & F_DECLASSIFIED;
+	out->uninspectable = e->flags & F_UNINSPECTABLE;
 	memcpy(out->sha256, e->sha256, 32);
 	out->size = e->size;
 	if (e->detail)
@@ -275,7 +316,9 @@ static bool fill(struct class_cache *c, uint32_t i, const struct file_version *v
 	e->detail_len = (uint16_t)len;
 	e->mime = (uint16_t)mime;
 	e->level = (uint8_t)res->level;
-	e->flags = F_USED | (res->declassified ? F_DECLASSIFIED : 0);
+	e->flags = F_USED | (res->declassified ? F_DECLASSIFIED : 0) |
+		   (res->uninspectable ? F_UNINSPECTABLE : 0) |
+		   (content_keyed(res) ? 0 : F_NO_CONTENT);
 	memcpy(e->sha256, res->sha256, 32);
 	e->size = res->size;
 	if (v) {
@@ -297,14 +340,14 @@ static bool put_locked(struct class_cache *c, const struct file_version *v,
 	int old;
 	uint32_t slot;
 
-	if (res->uninspectable || (v && (uint64_t)v->size != res->size))
+	if (!keepable(res) || (v && (uint64_t)v->size != res->size) || (!v && !content_keyed(res)))
 		return false;
 	if (v) {
 		old = find_version(c, (uint64_t)v->dev, (uint64_t)v->ino);
 		if (old < 0) {
 			int same = find_content(c, res->sha256, res->size);
 
-			if (same >= 0 && !(c->e[same].flags & F_VERSION))
+			if (same >= 0 && !(c->e[same].flags & F_VERSION) && content_keyed(res))
 				old = same;
 		}
 	} else if (find_content(c, res->sha256, res->size) >= 0) {
@@ -344,7 +387,7 @@ bool class_cache_get(struct class_cache *c, const struct file_version *v,
 			result_of(c, e, out);
 			hit = true;
 		} else {
-			unlink_version(c, (uint32_t)i); /* another version now */
+			drop_version(c, (uint32_t)i); /* another version now */
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -371,7 +414,7 @@ void class_cache_forget(struct class_cache *c, dev_t dev, ino_t ino)
 	pthread_mutex_lock(&c->lock);
 	i = find_version(c, (uint64_t)dev, (uint64_t)ino);
 	if (i >= 0) {
-		unlink_version(c, (uint32_t)i);
+		drop_version(c, (uint32_t)i);
 		c->changes++;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -473,12 +516,13 @@ static bool unpack_str(const unsigned char *buf, size_t len, size_t *off, char *
 }
 
 /* u8 n_pii, each: type, u32 count (little-endian); u8 n_reasons, each:
- * rule, where, text.  Strings: u8 length, bytes. */
+ * rule, where, text; the uninspectable reason ("" for none).  Strings: u8
+ * length, bytes. */
 int cache_detail_pack(const struct classify_result *res, unsigned char *buf, size_t size)
 {
 	size_t off = 0;
 
-	if (res->n_pii == 0 && res->n_reasons == 0)
+	if (res->n_pii == 0 && res->n_reasons == 0 && !res->uninspectable)
 		return 0;
 	if (res->n_pii > CLASSIFY_MAX_PII || res->n_reasons > CLASSIFY_MAX_REASONS || size < 1)
 		return -1;
@@ -499,6 +543,8 @@ int cache_detail_pack(const struct classify_result *res, unsigned char *buf, siz
 		    !pack_str(buf, size, &off, r->text))
 			return -1;
 	}
+	if (!pack_str(buf, size, &off, res->uninspectable ? res->uninspectable_reason : ""))
+		return -1;
 	return (int)off;
 }
 
@@ -529,5 +575,8 @@ bool cache_detail_unpack(const unsigned char *buf, size_t len, struct classify_r
 		    !unpack_str(buf, len, &off, r->text, sizeof(r->text)))
 			return false;
 	}
+	if (!unpack_str(buf, len, &off, res->uninspectable_reason,
+			sizeof(res->uninspectable_reason)))
+		return false;
 	return off == len;
 }

@@ -16,8 +16,11 @@
  * clock hand last passed goes.  Compact: a clean document costs about 100
  * bytes (level, flags, an interned MIME type, its SHA-256); reasons and
  * personal-data counts are packed only for documents that have them.
- * Persisted by cachefile.c.  Only complete answers are kept: an
- * uninspectable result (a timeout) may not repeat.
+ * Persisted by cachefile.c.  Only answers that would come again are
+ * kept: not an uninspectable one that time or memory decided (it may not
+ * repeat); one that says "too large" is kept by version only (its digest
+ * is of the part read).  Nor is an answer in which an extended attribute
+ * label counted known by content (a copy of the bytes has no label).
  *
  * Thread-safe: one mutex, held to copy in or out. */
 #ifndef WARD_AGENT_CACHE_H

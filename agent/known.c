@@ -60,8 +60,8 @@ int known_classify(struct agent *a, unsigned scanner, int fd, const struct stat 
 	if (scanner != AGENT_BACKGROUND_SCANNER)
 		atomic_fetch_add(&a->n.classified, 1);
 	r = a->ops->classify(a, scanner, fd, name, budget, timeout_ms, out);
-	/* Only a full answer is kept: a timeout may not repeat. */
-	if (r != 0 || out->uninspectable)
+	/* The cache keeps only what would come again (cache.h). */
+	if (r != 0)
 		return r;
 	if (version_keyed(a, st, seen)) {
 		struct file_version v = file_version_of(st);
@@ -90,10 +90,18 @@ int known_result(struct agent *a, unsigned scanner, int fd, const struct stat *s
 bool known_by_content(struct agent *a, int fd, struct classify_result *out,
 		      unsigned char sha256[32], bool *has_digest)
 {
+	struct classify_budget budget;
+	struct stat st;
 	uint64_t size = 0;
 	bool hit;
 
-	*has_digest = digest_fd(fd, 0, sha256, &size) == 0;
+	/* Beyond what a classifier reads, no answer is known by the whole
+	 * file's digest: not worth reading it all to find none. */
+	classify_budget_default(&budget);
+	*has_digest = false;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > budget.max_input_bytes)
+		return false;
+	*has_digest = digest_fd(fd, budget.max_input_bytes, sha256, &size) == 0;
 	hit = *has_digest && class_cache_get_sha(a->cache, sha256, size, out);
 	if (hit)
 		atomic_fetch_add(&a->n.cache_hits, 1);

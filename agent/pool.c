@@ -30,6 +30,7 @@ struct worker {
 	 * learning): an opener waits; a burst of writes must not make it wait
 	 * behind their classification. */
 	struct ring perm, note;
+	bool in_note; /* a notification is in hand (an after-write hash, say) */
 	bool stopping;
 };
 
@@ -106,6 +107,7 @@ static void *worker_main(void *arg)
 		}
 		ev = &r->slots[r->head % pool->queue_len];
 		r->head++;
+		w->in_note = r == &w->note;
 		pthread_mutex_unlock(&w->lock);
 
 		pool->ops->handle(pool->arg, w->index, ev);
@@ -115,6 +117,7 @@ static void *worker_main(void *arg)
 		 * slot is the one just finished. */
 		pthread_mutex_lock(&w->lock);
 		r->done++;
+		w->in_note = false;
 		pthread_mutex_unlock(&w->lock);
 	}
 }
@@ -221,7 +224,9 @@ static bool enqueue(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool pe
 	/* Least loaded, starting at the opener's own worker so a process's
 	 * events tend to stay in order on one queue.  A permission event
 	 * counts what waits in hand and in the permission queue (it goes
-	 * before notifications); a notification counts everything. */
+	 * before queued notifications, not before one in hand: an opener must
+	 * not wait behind an after-write check of a large file while another
+	 * worker is free); a notification counts everything. */
 	for (unsigned k = 0; k < pool->n_workers; k++) {
 		struct worker *w = &pool->workers[(first + k) % pool->n_workers];
 		uint64_t load;
@@ -230,6 +235,8 @@ static bool enqueue(struct pool *pool, int fd, pid_t pid, uint64_t mask, bool pe
 		load = w->perm.tail - w->perm.done;
 		if (!perm)
 			load += w->note.tail - w->note.done;
+		else
+			load += w->in_note;
 		pthread_mutex_unlock(&w->lock);
 		if (load < best_load) {
 			best_load = load;

@@ -81,7 +81,7 @@ static void on_written(void *arg, const struct written_file *f)
 
 	/* Whatever was known of this file by version is not it any more. */
 	class_cache_forget(p->a->cache, st->st_dev, st->st_ino);
-	if (st->st_size == 0 || (uint64_t)st->st_size > PRECLASS_MAX_BYTES)
+	if (st->st_size == 0)
 		return;
 	pthread_mutex_lock(&p->lock);
 	q = find_pending(p, st->st_dev, st->st_ino);
@@ -128,8 +128,7 @@ static bool crawl_wanted_file(void *arg, const struct stat *st)
 	struct file_version v = file_version_of(st);
 	struct classify_result res;
 
-	return st->st_size > 0 && (uint64_t)st->st_size <= PRECLASS_MAX_BYTES &&
-	       !class_cache_get(p->a->cache, &v, &res);
+	return st->st_size > 0 && !class_cache_get(p->a->cache, &v, &res);
 }
 
 /* ---- one file ---- */

@@ -32,8 +32,7 @@ struct agent;
 struct written;
 
 #define PRECLASS_BUDGET_MS 30000
-#define PRECLASS_MAX_BYTES (256ull << 20) /* larger files are left to the copy */
-#define PRECLASS_PENDING_MAX 512	  /* files waiting; more are left to a crawl */
+#define PRECLASS_PENDING_MAX 512 /* files waiting; more are left to a crawl */
 
 struct preclass_stats {
 	uint64_t classified; /* written files classified */

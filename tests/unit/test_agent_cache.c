@@ -133,17 +133,48 @@ static void a_written_file_is_forgotten_by_version(void **state)
 	class_cache_free(c);
 }
 
-static void uninspectable_is_not_kept(void **state)
+static void uninspectable_is_kept_only_when_it_would_come_again(void **state)
 {
 	struct class_cache *c;
-	struct file_version v = version(8, 42, 100, 5);
+	struct file_version v = version(8, 42, 100, 5), w = version(8, 43, 100, 5);
 	struct classify_result r = result(WARD_LEVEL_NONE, 100, 0x33), out;
 
 	(void)state;
 	assert_int_equal(class_cache_new(64, &c), 0);
 	r.uninspectable = true;
+	snprintf(r.uninspectable_reason, sizeof(r.uninspectable_reason),
+		 "time budget spent reading: scanned the first 9 MiB of 100 MiB");
 	class_cache_put(c, &v, &r);
 	assert_false(class_cache_get(c, &v, &out));
+	assert_false(class_cache_get_sha(c, r.sha256, 100, &out));
+	/* Too large: the same first bytes read again give the same answer,
+	 * but its digest is of them alone: by version only. */
+	snprintf(r.uninspectable_reason, sizeof(r.uninspectable_reason),
+		 "too large: scanned the first 256 MiB of 2048 MiB (hash of that part)");
+	class_cache_put(c, &w, &r);
+	assert_true(class_cache_get(c, &w, &out));
+	assert_true(out.uninspectable);
+	assert_string_equal(out.uninspectable_reason, r.uninspectable_reason);
+	assert_false(class_cache_get_sha(c, r.sha256, 100, &out));
+	class_cache_put_content(c, &r);
+	assert_false(class_cache_get_sha(c, r.sha256, 100, &out));
+	class_cache_forget(c, w.dev, w.ino);
+	assert_false(class_cache_get(c, &w, &out));
+	class_cache_free(c);
+}
+
+static void an_xattr_label_is_not_content(void **state)
+{
+	struct class_cache *c;
+	struct file_version v = version(8, 42, 100, 5);
+	struct classify_result r = result(WARD_LEVEL_SECRET, 100, 0x66), out;
+
+	(void)state;
+	assert_int_equal(class_cache_new(64, &c), 0);
+	snprintf(r.reasons[1].rule, sizeof(r.reasons[1].rule), "xattr-label");
+	class_cache_put(c, &v, &r);
+	assert_true(class_cache_get(c, &v, &out));
+	assert_int_equal(out.level, WARD_LEVEL_SECRET);
 	assert_false(class_cache_get_sha(c, r.sha256, 100, &out));
 	class_cache_free(c);
 }
@@ -367,7 +398,8 @@ int main(void)
 	    cmocka_unit_test(version_answers_only_for_itself),
 	    cmocka_unit_test(content_answers_only_for_those_bytes),
 	    cmocka_unit_test(a_written_file_is_forgotten_by_version),
-	    cmocka_unit_test(uninspectable_is_not_kept),
+	    cmocka_unit_test(uninspectable_is_kept_only_when_it_would_come_again),
+	    cmocka_unit_test(an_xattr_label_is_not_content),
 	    cmocka_unit_test(bounded_and_the_unused_go_first),
 	    cmocka_unit_test(detail_packs_and_refuses_garbage),
 	    cmocka_unit_test_setup_teardown(survives_a_restart, files_setup, files_teardown),

@@ -292,6 +292,33 @@ static void permission_events_go_before_notifications(void **state)
 	free(h);
 }
 
+static void an_open_does_not_wait_behind_a_notification_in_hand(void **state)
+{
+	struct harness *h = harness_new(2, 64);
+	pthread_t rt;
+	uint64_t now;
+
+	(void)state;
+	/* Worker 0 (pid 4's own) takes a 400 ms close-write check; an open by
+	 * pid 4 with a 200 ms deadline comes while it is in hand: worker 1 is
+	 * free, and it must be the one that answers. */
+	h->vary = 1000; /* event id N takes N ms */
+	pthread_create(&rt, NULL, reader, h);
+	now = monotonic_ms();
+	pool_submit(h->pool, fake_fd(), 4, 400, false, now, 0);
+	usleep(50 * 1000);
+	now = monotonic_ms();
+	pool_submit(h->pool, fake_fd(), 4, 1, true, now, now + 200);
+	while (atomic_load(&h->handled) < 2)
+		usleep(2000);
+	atomic_store(&h->stop_reader, true);
+	pthread_join(rt, NULL);
+	pool_stop(h->pool);
+	assert_int_equal(h->answers[1], 1);
+	assert_int_equal(h->by[1], POOL_BY_WORKER);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +328,7 @@ int main(void)
 	    cmocka_unit_test(race_of_a_thousand),
 	    cmocka_unit_test(notifications_need_no_answer),
 	    cmocka_unit_test(permission_events_go_before_notifications),
+	    cmocka_unit_test(an_open_does_not_wait_behind_a_notification_in_hand),
 	};
 	struct rlimit fds;
 
