@@ -362,7 +362,14 @@ int preclass_new(struct agent *a, const char *cache_path, const struct cache_ide
 		return r;
 	}
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->wake, NULL);
+	/* Timed waits on the monotonic clock (wait_ms_locked): a condition
+	 * variable waits on the wall clock unless told otherwise. */
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	*out = p;
 	return 0;
 }
