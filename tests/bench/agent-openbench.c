@@ -7,6 +7,11 @@
  *   agent-openbench eperm-src SRC DSTFILE N
  *       holds DSTFILE open for writing, then N times opens SRC (as
  *       `cat SRC > DSTFILE` does): the same figures
+ *   (either with a last argument INTERVAL_MS: that long between opens,
+ *   to sample the latency while something else runs)
+ *   agent-openbench spin SECONDS
+ *       a CPU-bound job: prints the nanoseconds of CPU-free work done in
+ *       that much wall time, i.e. how much a job got done
  * Exit status 1 when an open that should fail with EPERM did not. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,7 +81,7 @@ static int open_all(const char *dir, long n)
 	return 0;
 }
 
-static int eperm(const char *mode, const char *src, const char *dst, long n)
+static int eperm(const char *mode, const char *src, const char *dst, long n, long interval_ms)
 {
 	uint64_t *lat = NULL;
 	int held, wrong = 0;
@@ -112,6 +117,8 @@ static int eperm(const char *mode, const char *src, const char *dst, long n)
 			if (fd >= 0)
 				close(fd);
 		}
+		if (interval_ms > 0)
+			usleep((useconds_t)interval_ms * 1000);
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
 	printf("%.1f %.1f %d\n", (double)lat[n / 2] / 1000.0, (double)lat[(n * 99) / 100] / 1000.0,
@@ -121,14 +128,36 @@ static int eperm(const char *mode, const char *src, const char *dst, long n)
 	return wrong ? 1 : 0;
 }
 
+/* Rounds of a small mixing loop done in `seconds` of wall time: fewer
+ * when something else takes the CPU. */
+static int spin(double seconds)
+{
+	uint64_t end = now_ns() + (uint64_t)(seconds * 1e9), rounds = 0;
+	volatile uint64_t x = 88172645463325252ull;
+
+	while (now_ns() < end) {
+		for (int i = 0; i < 100000; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+		}
+		rounds++;
+	}
+	printf("%llu\n", (unsigned long long)rounds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "create") == 0)
 		return create(argv[2], atol(argv[3]), atol(argv[4]));
 	if (argc == 4 && strcmp(argv[1], "open") == 0)
 		return open_all(argv[2], atol(argv[3]));
-	if (argc == 5 && strncmp(argv[1], "eperm-", 6) == 0)
-		return eperm(argv[1], argv[2], argv[3], atol(argv[4]));
+	if ((argc == 5 || argc == 6) && strncmp(argv[1], "eperm-", 6) == 0)
+		return eperm(argv[1], argv[2], argv[3], atol(argv[4]),
+			     argc == 6 ? atol(argv[5]) : 0);
+	if (argc == 3 && strcmp(argv[1], "spin") == 0)
+		return spin(atof(argv[2]));
 	fprintf(stderr, "usage: see the comment at the top of agent-openbench.c\n");
 	return 2;
 }
