@@ -27,6 +27,8 @@ set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/usbstick.sh
 source tests/bench/wardd.bash
+# Each start with a state directory of its own: nothing known from before.
+fresh_wardd() { WARDD_STATE_DIR=$(mktemp -d "$WORK/state.XXXXXX") start_wardd "$@"; }
 WARD_BUILD=${WARD_BUILD:-build}
 BIN=$WARD_BUILD/bench
 CACHE=${BENCH_CACHE:-$WARD_BUILD/bench-cache/copy-v1}
@@ -151,10 +153,10 @@ office() {
 	echo "# 1. office: $n documents, $mb MB ($(cd "$src" && ls | sed 's/.*\.//' | sort | uniq -c | tr '\n' ' '))"
 	c0=$(best cp "$src") g0=$(best gio "$src")
 	# Never seen: a fresh wardd, nothing crawled, the set written before.
-	start_wardd || return 1
+	fresh_wardd || return 1
 	c3=$(copy_once cp "$src")
 	stop_wardd
-	start_wardd || return 1
+	fresh_wardd || return 1
 	g3=$(copy_once gio "$src")
 	# Written while wardd runs: people copy what they made.
 	cp -r "$src" "$WORK/office"
@@ -165,7 +167,7 @@ office() {
 	c2=$(best cp "$WORK/office")
 	g2=$(best gio "$WORK/office")
 	stop_wardd
-	start_wardd || return 1
+	fresh_wardd || return 1
 	cp -r "$src" "$WORK/office2"
 	wait_idle >/dev/null
 	g1=$(copy_once gio "$WORK/office2")
@@ -199,7 +201,7 @@ small() {
 	mb=$(du -sm "$src" | cut -f1)
 	n=$(find "$src" -type f | wc -l)
 	c0=$(best cp "$src") g0=$(best gio "$src")
-	start_wardd || return 1
+	fresh_wardd || return 1
 	cp -r "$src" "$WORK/small"
 	idle=$(wait_idle)
 	c1=$(copy_once cp "$WORK/small")
@@ -219,7 +221,7 @@ media() {
 	local src=$CACHE/media mb c0 g0 c1 g1 c3 idle
 	mb=$(du -sm "$src" | cut -f1)
 	c0=$(best cp "$src") g0=$(best gio "$src")
-	start_wardd || return 1
+	fresh_wardd || return 1
 	c3=$(copy_once cp "$src")
 	cp -r "$src" "$WORK/media"
 	idle=$(wait_idle)
@@ -243,14 +245,14 @@ cpu_ticks() { # utime + stime of a process and its children's live ones
 }
 background() {
 	local rss job0 job1 t0 t1 share src=${OFFICE_WORK:-$(office_source)}
-	start_wardd || return 1
+	fresh_wardd || return 1
 	sleep 2
 	rss=$(rss_kb "$WARDD_PID" VmRSS)
 	# A job on both cores with the agent idle, then while it crawls the set.
 	job0=$( ("$BIN/agent-openbench" spin 10 & "$BIN/agent-openbench" spin 10; wait) |
 		awk '{s += $1} END {print s}')
 	stop_wardd
-	start_wardd "$src" || return 1
+	fresh_wardd "$src" || return 1
 	sleep 6 # the crawl starts 5 s after start
 	t0=$(cpu_ticks "$WARDD_PID" $(pgrep -P "$WARDD_PID"))
 	job1=$( ("$BIN/agent-openbench" spin 10 & "$BIN/agent-openbench" spin 10; wait) |
