@@ -51,8 +51,14 @@ int privs_drop(void)
 		    in(keep_permitted_only, ARRAY_SIZE(keep_permitted_only), cap))
 			continue;
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
-		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-			return -errno;
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			/* No CAP_SETPCAP: the bounding set is someone else's
+			 * (a unit's CapabilityBoundingSet=), and stays; the
+			 * permitted and effective sets below still shrink. */
+			if (errno != EPERM)
+				return -errno;
+			break;
+		}
 	}
 	memset(data, 0, sizeof(data));
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
