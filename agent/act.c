@@ -241,6 +241,8 @@ static const char *intended_outcome(const struct act_request *req, struct act_ou
 	if (strcmp(req->event, ACT_EVENT_CLOSE_WRITE) == 0 ||
 	    strcmp(req->event, ACT_EVENT_WRITTEN_OPEN) == 0)
 		return "kept";
+	if (strcmp(req->event, ACT_EVENT_NAME) == 0)
+		return "recorded";
 	return strcmp(req->event, ACT_EVENT_OVERFLOW) == 0 ? "rescanned" : "allowed";
 }
 

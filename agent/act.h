@@ -52,6 +52,7 @@ struct subject;
 #define ACT_EVENT_CLOSE_WRITE "close-write"
 #define ACT_EVENT_WRITTEN_OPEN "written-open" /* written, paused, still held open */
 #define ACT_EVENT_OVERFLOW "overflow"	      /* notifications lost, the media walked */
+#define ACT_EVENT_NAME "name"		      /* a name with a marking created on a medium */
 #define ACT_EVENT_DEVICE "device"
 #define ACT_EVENT_DEVICE_BLOCK "device-block" /* an open on a blocked medium */
 #define ACT_EVENT_MOUNT "mount"		      /* a mount of a read-only medium */

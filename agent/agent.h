@@ -31,6 +31,7 @@
 
 struct act;
 struct landing;
+struct names;
 struct notify_hub;
 struct agent_report;
 struct preclass;
@@ -95,6 +96,8 @@ struct agent {
 	/* Its first subscriber: pre-classification, the crawl and the
 	 * cache's file (preclass.h); NULL in tests without one. */
 	struct preclass *preclass;
+	/* Names created on removable media (names.h); NULL: not followed. */
+	struct names *names;
 	char quarantine_dir[PATH_MAX];
 	char scanner_exe[PATH_MAX]; /* wardd-scanner, beside wardd */
 	pid_t self_pid;

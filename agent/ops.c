@@ -12,8 +12,10 @@
 #include "agent/act.h"
 #include "agent/agent.h"
 #include "agent/landing.h"
+#include "agent/names.h"
 #include "agent/record.h"
 #include "agent/removable.h"
+#include "common/log.h"
 #include "kmod-free/blockdev.h"
 #include "kmod-free/usbauth.h"
 
@@ -103,9 +105,15 @@ static int sys_mark_medium(struct agent *a, const char *mount_point, enum fan_sc
 	if (r < 0 || !a->landing)
 		return r;
 	r = landing_watch(a->landing, mount_point, &landing_scope);
-	if (r < 0)
+	if (r < 0) {
 		fan_unmark_medium(&a->fan, mount_point, *scope);
-	return r;
+		return r;
+	}
+	/* A record, not a control: a medium whose names cannot be followed
+	 * is still watched. */
+	if (a->names && names_watch(a->names, mount_point) < 0)
+		log_warnx("names created on %s are not followed", mount_point);
+	return 0;
 }
 
 static int sys_unmark_medium(struct agent *a, const char *mount_point, enum fan_scope scope)
@@ -113,6 +121,8 @@ static int sys_unmark_medium(struct agent *a, const char *mount_point, enum fan_
 	int r = fan_unmark_medium(&a->fan, mount_point, scope);
 	int l = a->landing ? landing_unwatch(a->landing, mount_point, scope) : 0;
 
+	if (a->names)
+		names_unwatch(a->names, mount_point);
 	return r < 0 ? r : l;
 }
 

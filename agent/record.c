@@ -45,14 +45,16 @@ static bool device_kind(const struct act_outcome *o)
 
 /* Whether the policy reports this outcome with its facts: decisions about
  * files by their action, what happens to a medium by `report
- * device-events`, answers without a decision (fail modes) always. */
+ * device-events`, answers without a decision (fail modes) and names with a
+ * marking created on a medium (evidence of a channel, names.h) always. */
 static bool reported(const struct policy *p, const struct act_outcome *o)
 {
 	bool file_event = o->event && (strcmp(o->event, ACT_EVENT_COPY_DESTINATION) == 0 ||
 				       strcmp(o->event, ACT_EVENT_COPY_SOURCE) == 0 ||
 				       strcmp(o->event, ACT_EVENT_CLOSE_WRITE) == 0);
 
-	if (!p || !o->action || strcmp(o->action, ACT_ACTION_FAIL_MODE) == 0 || o->approver)
+	if (!p || !o->action || strcmp(o->action, ACT_ACTION_FAIL_MODE) == 0 || o->approver ||
+	    (o->event && strcmp(o->event, ACT_EVENT_NAME) == 0))
 		return true;
 	if (!file_event)
 		return policy_reports_devices(p);

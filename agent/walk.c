@@ -12,6 +12,7 @@
 struct walk {
 	dev_t dev;
 	walk_visit visit;
+	walk_visit enter;
 	void *arg;
 	int unreadable;
 	bool stopped;
@@ -43,9 +44,12 @@ static void walk_dir(struct walk *w, int fd, unsigned depth)
 		    st.st_dev != w->dev)
 			continue;
 		if (!S_ISDIR(st.st_mode)) {
-			w->stopped = !w->visit(w->arg, dirfd(d), de->d_name, &st);
+			if (w->visit)
+				w->stopped = !w->visit(w->arg, dirfd(d), de->d_name, &st);
 			continue;
 		}
+		if (w->enter && !w->enter(w->arg, dirfd(d), de->d_name, &st))
+			continue;
 		if (depth + 1 >= WALK_MAX_DEPTH) {
 			w->unreadable++;
 			continue;
@@ -61,7 +65,12 @@ static void walk_dir(struct walk *w, int fd, unsigned depth)
 
 int walk_tree(int root_fd, dev_t dev, walk_visit visit, void *arg)
 {
-	struct walk w = {.dev = dev, .visit = visit, .arg = arg};
+	return walk_tree_dirs(root_fd, dev, visit, NULL, arg);
+}
+
+int walk_tree_dirs(int root_fd, dev_t dev, walk_visit visit, walk_visit enter, void *arg)
+{
+	struct walk w = {.dev = dev, .visit = visit, .enter = enter, .arg = arg};
 	int fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)

@@ -5,7 +5,8 @@
  * leaves the medium's filesystem (a mount on top of one of its
  * directories).  FUSE's own bookkeeping (.fuse_hidden*: a file unlinked
  * while open) is not visited.  The quarantine's name removal (evict.c)
- * and the landing thread's rescan after a loss (landing.c) use it. */
+ * the landing thread's rescan after a loss (landing.c) and the marks on
+ * a FUSE medium's directories (names.c) use it. */
 #ifndef WARD_AGENT_WALK_H
 #define WARD_AGENT_WALK_H
 
@@ -23,5 +24,8 @@ typedef bool (*walk_visit)(void *arg, int dirfd, const char *name, const struct 
  * staying on device dev.  Returns the number of directories that could
  * not be read (0: all of it was seen), or -errno when root_fd cannot. */
 int walk_tree(int root_fd, dev_t dev, walk_visit visit, void *arg);
+/* The same, and enter is called for every directory below root_fd before
+ * it is walked (dirfd: its parent's); false leaves it out. */
+int walk_tree_dirs(int root_fd, dev_t dev, walk_visit visit, walk_visit enter, void *arg);
 
 #endif

@@ -27,6 +27,7 @@
 #include "agent/control.h"
 #include "agent/decide.h"
 #include "agent/landing.h"
+#include "agent/names.h"
 #include "agent/notice.h"
 #include "agent/preclass.h"
 #include "agent/privs.h"
@@ -338,7 +339,8 @@ static void open_stores(struct daemon *d)
 	a->policy = policy_current_new(p);
 	if (!a->policy || act_new(&a->act) < 0 || removable_new(a, &a->removable) < 0 ||
 	    class_cache_new(a->cfg.cache_entries, &a->cache) < 0 ||
-	    landing_new(a, &a->landing) < 0 || written_new(a->self_pid, &a->written) < 0)
+	    landing_new(a, &a->landing) < 0 || written_new(a->self_pid, &a->written) < 0 ||
+	    names_new(a, &a->names) < 0)
 		fatalx("out of memory");
 	atomic_store(&a->deadline_ms, effective_deadline(a));
 	open_background(a, p);
@@ -432,6 +434,13 @@ static void start_threads(struct daemon *d)
 	r = written_start(a->written);
 	if (r < 0)
 		fatalx("cannot watch files written on internal filesystems: %s", strerror(-r));
+	/* Names are a record, not a control: wardd enforces without them. */
+	r = names_start(a->names);
+	if (r < 0) {
+		log_warnx("cannot follow names created on removable media: %s", strerror(-r));
+		names_free(a->names);
+		a->names = NULL;
+	}
 }
 
 /* The control socket and, under systemd, the watchdog's timer. */
@@ -571,6 +580,8 @@ static void shut_down(struct daemon *d)
 	landing_free(a->landing);
 	a->landing = NULL;
 	written_stop(a->written);
+	names_free(a->names);
+	a->names = NULL;
 	crash_fan_fd = -1;
 	crash_fan_src_fd = -1;
 	fan_group_close(&a->fan_src);
