@@ -32,6 +32,7 @@
 struct act;
 struct landing;
 struct names;
+struct fpstore;
 struct notify_hub;
 struct agent_report;
 struct preclass;
@@ -98,6 +99,9 @@ struct agent {
 	struct preclass *preclass;
 	/* Names created on removable media (names.h); NULL: not followed. */
 	struct names *names;
+	/* Fingerprints of the marked documents classified (fpstore.h); NULL:
+	 * nothing is recognised as derived. */
+	struct fpstore *fpstore;
 	char quarantine_dir[PATH_MAX];
 	char scanner_exe[PATH_MAX]; /* wardd-scanner, beside wardd */
 	pid_t self_pid;

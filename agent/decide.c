@@ -15,6 +15,7 @@
 
 #include "agent/act.h"
 #include "agent/agent.h"
+#include "agent/fpstore.h"
 #include "agent/landing.h"
 #include "agent/known.h"
 #include "agent/removable.h"
@@ -69,6 +70,14 @@ static int classify_cached(struct event_ctx *c, int fd, const struct stat *st, c
 {
 	int r = known_result(c->a, c->worker, fd, st, &c->seen, name, timeout_ms, out);
 
+	/* Every marked document classified: what a part of it looks like. */
+	if (r >= 0 && c->a->fpstore && out->level != WARD_LEVEL_NONE) {
+		int e = fpstore_add(c->a->fpstore, out);
+
+		if (e < 0)
+			log_warnx("fingerprints of a marked document not kept on disk: %s",
+				  strerror(-e));
+	}
 	if (for_copy && r != 1)
 		atomic_fetch_add(&c->a->n.classified_for_copy, 1);
 	return r < 0 ? r : 0;
@@ -85,6 +94,7 @@ static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
 			      const struct ward_device *device, struct policy_event *pe)
 {
 	const struct fan_opener *o = subject_opener(c->a, &c->who);
+	struct fp_match m;
 
 	subject_groups(c->a, &c->who);
 	memset(pe, 0, sizeof(*pe));
@@ -100,6 +110,25 @@ static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
 	pe->group_names = c->who.group_names;
 	pe->n_group_names = c->who.n_group_names;
 	pe->time = time(NULL);
+	/* Not marked, but made from part of a marked document? */
+	if (content && c->a->fpstore && fpstore_match(c->a->fpstore, content, &m)) {
+		pe->derived = m.level;
+		pe->derived_shared = m.shared;
+		pe->derived_from = m.sha256_hex;
+	}
+}
+
+/* What a record says of a derived document (NULL: it is not). */
+static const char *derived_detail(const struct policy_event *pe, char *buf, size_t size)
+{
+	if (pe->derived == WARD_LEVEL_NONE)
+		return NULL;
+	snprintf(buf, size,
+		 "derived: shares %u text fingerprints with a %s document (sha256 %s) classified "
+		 "before",
+		 pe->derived_shared, level_name(pe->derived),
+		 pe->derived_from ? pe->derived_from : "?");
+	return buf;
 }
 
 /* The request for an event this worker holds; the caller adds the rest. */
@@ -135,7 +164,9 @@ static void carry_out(struct event_ctx *c, const char *event, struct policy *p,
 {
 	bool deny = agent_denies(d->action);
 	struct act_request req = request(c, event, deny ? POOL_DENY : POOL_ALLOW, true);
+	char detail[256];
 
+	req.detail = derived_detail(pe, detail, sizeof(detail));
 	req.path = ctx_path(c);
 	req.source = source;
 	req.content = pe->content;
@@ -481,6 +512,7 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	struct act_request req;
 	unsigned char sha[32];
 	bool hashed;
+	char detail[256];
 
 	if (!S_ISREG(c->st.st_mode) || c->st.st_size == 0)
 		return;
@@ -512,6 +544,7 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	req.policy = p;
 	req.pe = &pe;
 	req.decision = &d;
+	req.detail = derived_detail(&pe, detail, sizeof(detail));
 	if (agent_denies(d.action))
 		req.effect = ACT_EFFECT_QUARANTINE;
 	act_carry_out(a, &req);

@@ -26,6 +26,7 @@
 #include "agent/cachefile.h"
 #include "agent/control.h"
 #include "agent/decide.h"
+#include "agent/fpstore.h"
 #include "agent/landing.h"
 #include "agent/names.h"
 #include "agent/notice.h"
@@ -332,6 +333,16 @@ static void open_stores(struct daemon *d)
 	r = quarantine_prepare(a->quarantine_dir);
 	if (r < 0)
 		fatalx("cannot prepare the evidence store %s: %s", a->quarantine_dir, strerror(-r));
+	/* Without it wardd enforces all the same: only derived documents
+	 * (part of a marked one in an unmarked file) go unrecognised. */
+	path_join(path, sizeof(path), a->cfg.state_dir, FPSTORE_FILE);
+	r = fpstore_open(path, &a->fpstore);
+	if (r < 0)
+		log_warnx("cannot open %s: %s; documents derived from marked ones are not "
+			  "recognised",
+			  path, strerror(-r));
+	else
+		log_info("fingerprints of %u marked documents loaded", fpstore_count(a->fpstore));
 	p = load_policy(a->cfg.policy_dir);
 	if (!p)
 		fatalx("cannot load the policy from %s; fix it (wardctl policy check %s)",
@@ -604,6 +615,8 @@ static void shut_down(struct daemon *d)
 	agent_report_close(a);
 	policy_current_free(a->policy);
 	class_cache_free(a->cache);
+	fpstore_free(a->fpstore);
+	a->fpstore = NULL;
 	act_free(a->act);
 	log_info("stopped");
 }

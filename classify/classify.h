@@ -19,6 +19,7 @@
 
 #define CLASSIFY_MAX_PII 8
 #define CLASSIFY_MAX_REASONS 8
+#define CLASSIFY_MAX_FINGERPRINTS 1024
 
 struct classify_budget {
 	uint64_t max_input_bytes;    /* bytes read from the file itself */
@@ -58,6 +59,12 @@ struct classify_result {
 	uint32_t n_reasons;
 	unsigned char sha256[32]; /* of the whole file as read */
 	uint64_t size;
+	/* Winnowed fingerprints of its text (classify/winnow.h): sorted,
+	 * distinct 32-bit hashes, never the text; a long text keeps only
+	 * those whose low fingerprint_shift bits are zero. */
+	uint32_t fingerprints[CLASSIFY_MAX_FINGERPRINTS];
+	uint32_t n_fingerprints;
+	uint8_t fingerprint_shift;
 };
 
 struct classify_ctx;

@@ -12,6 +12,7 @@
 
 #include "classify/classify.h"
 #include "classify/scan.h"
+#include "classify/winnow.h"
 
 /* Non-empty lines judged at the top and at the bottom of a body page. */
 #define SCAN_EDGE_LINES 5
@@ -62,6 +63,8 @@ struct scan_call {
 	char uninspectable_reason[128];
 	struct scan_candidate candidates[SCAN_MAX_CANDIDATES];
 	uint32_t n_candidates;
+	struct winnow winnow; /* fingerprints of the body text (winnow.h) */
+	uint32_t fingerprints[CLASSIFY_MAX_FINGERPRINTS];
 };
 
 /* One document being scanned: the call it belongs to, its place in the
@@ -168,7 +171,7 @@ void scan_init(struct scan *s, struct scan_call *call, uint32_t depth, const cha
 void scan_finish(struct scan *s);
 /* Moves the call's findings into out (level, declassified, pii, reasons,
  * uninspectable); mime, sha256 and size are the caller's. */
-void scan_call_result(const struct scan_call *call, struct classify_result *out);
+void scan_call_result(struct scan_call *call, struct classify_result *out);
 
 /* scan.c, exposed for unit tests: the level a line states when it stands
  * alone (brackets, a box, spaces inside, a declassification condition after

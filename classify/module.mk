@@ -35,3 +35,13 @@ $(BUILD)/bench/bench_pdf: tests/bench/bench_pdf.c $(BUILD)/libward-classify.a \
 	@echo "  BENCH   $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
 		$(call pkg_libs,$(CLASSIFY_PKGS) $(COMMON_PKGS))
+
+# Test programs for classify/ (tests/tools/classify-*.c), into $(BUILD)/tools/.
+CLASSIFY_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/classify-*.c))
+TOOLS += $(CLASSIFY_TOOLS)
+$(CLASSIFY_TOOLS): $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libward-classify.a \
+		$(BUILD)/libward-common.a
+	@mkdir -p $(dir $@)
+	@echo "  TOOL    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--start-group $(filter %.a,$^) -Wl,--end-group \
+		$(call pkg_libs,$(CLASSIFY_PKGS) $(COMMON_PKGS))

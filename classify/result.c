@@ -22,8 +22,13 @@ bool classify_result_sane(const struct classify_result *res)
 	    !memchr(res->uninspectable_reason, '\0', sizeof(res->uninspectable_reason)))
 		return false;
 	if ((unsigned)res->level > WARD_LEVEL_MAX || res->n_pii > CLASSIFY_MAX_PII ||
-	    res->n_reasons > CLASSIFY_MAX_REASONS)
+	    res->n_reasons > CLASSIFY_MAX_REASONS ||
+	    res->n_fingerprints > CLASSIFY_MAX_FINGERPRINTS || res->fingerprint_shift > 31)
 		return false;
+	/* Sorted and distinct: the agent intersects them as they come. */
+	for (uint32_t i = 1; i < res->n_fingerprints; i++)
+		if (res->fingerprints[i - 1] >= res->fingerprints[i])
+			return false;
 	for (uint32_t i = 0; i < res->n_pii; i++) {
 		if (!memchr(res->pii[i].type, '\0', sizeof(res->pii[i].type)))
 			return false;

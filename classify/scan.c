@@ -413,6 +413,8 @@ static void feed(struct scan *s, const unsigned char *p, size_t n, const bool *f
 		s->seam_len = keep;
 	}
 
+	if (s->zone == SCAN_ZONE_BODY && !s->markings_only)
+		winnow_feed(&s->call->winnow, p, n);
 	if (assembling(s))
 		feed_lines(s, p, n, flags, struck, s->page_bytes);
 	if (s->zone == SCAN_ZONE_BODY)
@@ -461,6 +463,7 @@ void scan_call_init(struct scan_call *call, const struct classify_ctx *ctx,
 	call->ctx = ctx;
 	call->budget = budget;
 	call->deadline_ms = monotonic_ms() + budget->max_millis;
+	winnow_init(&call->winnow, call->fingerprints);
 }
 
 void scan_init(struct scan *s, struct scan_call *call, uint32_t depth, const char *prefix)
@@ -485,7 +488,7 @@ static int candidate_rank(const struct scan_candidate *c)
 	return 1 + (int)c->level;
 }
 
-void scan_call_result(const struct scan_call *call, struct classify_result *out)
+void scan_call_result(struct scan_call *call, struct classify_result *out)
 {
 	static const char *const pii_names[PII_KINDS] = {
 	    [PII_NATIONAL_ID] = "roc-national-id",
@@ -494,6 +497,10 @@ void scan_call_result(const struct scan_call *call, struct classify_result *out)
 	    [PII_HOUSEHOLD_REGISTER] = "household-register",
 	};
 
+	out->n_fingerprints = winnow_finish(&call->winnow);
+	memcpy(out->fingerprints, call->fingerprints,
+	       out->n_fingerprints * sizeof(out->fingerprints[0]));
+	out->fingerprint_shift = call->winnow.shift;
 	out->level = call->level;
 	out->declassified = call->level == WARD_LEVEL_NONE && call->struck_level != WARD_LEVEL_NONE;
 	out->uninspectable = call->uninspectable;

@@ -11,8 +11,8 @@
 static bool content_cond(uint8_t kind)
 {
 	return kind == C_LEVEL || kind == C_DECLASSIFIED || kind == C_UNINSPECTABLE ||
-	       kind == C_PII || kind == C_MIME || kind == C_SHA256_SET || kind == C_SIZE ||
-	       kind == C_EVENT;
+	       kind == C_DERIVED || kind == C_PII || kind == C_MIME || kind == C_SHA256_SET ||
+	       kind == C_SIZE || kind == C_EVENT;
 }
 
 static bool device_attr_cond(uint8_t kind)
@@ -70,7 +70,7 @@ static bool parse_size(const struct token *t, uint64_t *out)
 }
 
 static const char *const cond_keywords =
-    "level, declassified, uninspectable, pii, mime, sha256, size, to, id, serial, name, vendor, "
+    "level, declassified, uninspectable, derived, pii, mime, sha256, size, to, id, serial, name, vendor, "
     "with-interface, fs, uuid, label, user, group, exe, during, outside, event, no-exemption, "
     "a device list name or *";
 
@@ -413,6 +413,10 @@ static bool cond_by_keyword(struct parser *ps, struct cond *c, struct token *kw,
 	}
 	if (tok_is(kw, "uninspectable")) {
 		c->kind = C_UNINSPECTABLE;
+		return true;
+	}
+	if (tok_is(kw, "derived")) {
+		c->kind = C_DERIVED;
 		return true;
 	}
 	if (tok_is(kw, "pii"))

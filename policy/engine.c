@@ -278,14 +278,13 @@ HOT int cond_eval_inline(struct evctx *x, const struct cond *c)
 		r = compare(c->op, ct->level, c->u.level);
 		break;
 	case C_DECLASSIFIED:
-		if (!ct)
-			return -1;
-		r = ct->declassified;
-		break;
 	case C_UNINSPECTABLE:
+	case C_DERIVED:
 		if (!ct)
 			return -1;
-		r = ct->uninspectable;
+		r = c->kind == C_DECLASSIFIED	 ? ct->declassified
+		    : c->kind == C_UNINSPECTABLE ? ct->uninspectable
+						 : ev->derived != WARD_LEVEL_NONE;
 		break;
 	case C_PII:
 		if (!ct)
@@ -582,6 +581,17 @@ static void describe_cond(struct sbuf *sb, struct evctx *x, const struct cond *c
 		sb_printf(sb, "%suninspectable%s%s%s", neg, ct && ct->uninspectable ? " (" : "",
 			  ct && ct->uninspectable ? ct->uninspectable_reason : "",
 			  ct && ct->uninspectable ? ")" : "");
+		break;
+	case C_DERIVED:
+		if (ev->derived != WARD_LEVEL_NONE)
+			sb_printf(
+			    sb, "%sderived (shares %u fingerprints with a %s document%s%.12s)", neg,
+			    ev->derived_shared, level_name(ev->derived),
+			    ev->derived_from ? " " : "", ev->derived_from ? ev->derived_from : "");
+		else
+			sb_printf(sb,
+				  "%sderived (shares no significant part with a marked document)",
+				  neg);
 		break;
 	case C_PII: {
 		uint64_t n = 0;

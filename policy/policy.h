@@ -110,8 +110,14 @@ struct policy_event {
 	size_t n_group_names;
 	const gid_t *groups; /* numeric supplementary groups */
 	size_t n_groups;
-	const char *exe;			  /* executable path of the process */
-	time_t time;				  /* when it happened (UTC seconds) */
+	const char *exe; /* executable path of the process */
+	time_t time;	 /* when it happened (UTC seconds) */
+	/* The file shares a significant part of its text with a marked
+	 * document the agent classified (classify/winnow.h, agent/fpstore.c):
+	 * that document's level; WARD_LEVEL_NONE when none is known. */
+	enum ward_level derived;
+	uint32_t derived_shared;		  /* fingerprints shared with it */
+	const char *derived_from;		  /* its SHA-256 in hex, or NULL */
 	const struct policy_token *const *tokens; /* approvals on offer, attached
 						   * with policy_token_attach */
 	size_t n_tokens;

@@ -1,8 +1,9 @@
 # Test tools: small C programs integration tests use, one per
 # tests/tools/<name>.c, built into $(BUILD)/tools/<name> and linked with the
 # common library.  tests/tools/kmodfree-*.c belong to kmod-free/module.mk,
-# tests/tools/report-*.c to report/module.mk.
-TESTS_TOOL_SRCS := $(filter-out tests/tools/kmodfree-%.c tests/tools/report-%.c,$(wildcard tests/tools/*.c))
+# tests/tools/report-*.c to report/module.mk, tests/tools/classify-*.c to
+# classify/module.mk.
+TESTS_TOOL_SRCS := $(filter-out tests/tools/kmodfree-%.c tests/tools/report-%.c tests/tools/classify-%.c,$(wildcard tests/tools/*.c))
 TESTS_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TESTS_TOOL_SRCS))
 TOOLS += $(TESTS_TOOLS)
 # Packages a tool calls itself (TOOL_PKGS), beside common's.

@@ -3,7 +3,7 @@
  *   wardctl policy check [DIR|FILE]
  *   wardctl policy explain [--policy P] [--json] [--event copy|close-write|device]
  *        [--level L] [--pii TYPE=N]... [--mime M] [--sha256 H] [--size N]
- *        [--declassified] [--uninspectable]
+ *        [--declassified] [--uninspectable] [--derived LEVEL]
  *        [--device VID:PID[:SERIAL]] [--device-id VID:PID] [--serial S] [--bus B]
  *        [--fs T] [--label L] [--uuid U] [--vendor V] [--model M] [--interfaces I]
  *        [--user U] [--uid N] [--group G]... [--exe PATH] [--time T] [--token FILE]...

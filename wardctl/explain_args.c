@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "common/i18n.h"
 #include "common/util.h"
+#include "classify/winnow.h"
 #include "wardctl/explain.h"
 
 enum {
@@ -28,6 +29,7 @@ enum {
 	O_SIZE,
 	O_DECL,
 	O_UNINSP,
+	O_DERIVED,
 	O_DEVICE,
 	O_DEVID,
 	O_SERIAL,
@@ -59,6 +61,7 @@ static const struct option opts[] = {
     {"size", required_argument, NULL, O_SIZE},
     {"declassified", no_argument, NULL, O_DECL},
     {"uninspectable", no_argument, NULL, O_UNINSP},
+    {"derived", required_argument, NULL, O_DERIVED},
     {"device", required_argument, NULL, O_DEVICE},
     {"device-id", required_argument, NULL, O_DEVID},
     {"serial", required_argument, NULL, O_SERIAL},
@@ -167,6 +170,10 @@ static int content_option(struct explain_args *a, int opt, const char *arg)
 		str_copy(c->uninspectable_reason, sizeof(c->uninspectable_reason),
 			 "given on the command line");
 		return ARG_OK;
+	case O_DERIVED:
+		/* The level of the marked document it shares a part with. */
+		a->ev.derived_shared = WINNOW_MIN_SHARED;
+		return level_parse(arg, strlen(arg), &a->ev.derived) ? ARG_OK : ARG_BAD;
 	}
 	/* O_FILE: the facts the agent would find; later options override */
 	return classify_path(arg, c) < 0 ? ARG_FAILED : ARG_OK;
@@ -301,7 +308,7 @@ static int event_option(struct explain_args *a, int opt, const char *arg)
 
 static int explain_option(struct explain_args *a, int opt, const char *arg)
 {
-	if ((opt >= O_LEVEL && opt <= O_UNINSP) || opt == O_FILE)
+	if ((opt >= O_LEVEL && opt <= O_DERIVED) || opt == O_FILE)
 		return content_option(a, opt, arg);
 	if (opt >= O_DEVICE && opt <= O_IFACES)
 		return device_option(&a->dev, opt, arg);
