@@ -34,27 +34,42 @@ static uint32_t fold(uint32_t cp)
 	return 0;
 }
 
-/* Keeps one fingerprint; past the room, only every 2^shift-th. */
+/* Whether h is kept already; if not, it is now (in the set only). */
+static bool seen(struct winnow *w, uint32_t h)
+{
+	size_t i = (h * 2654435761u) % WINNOW_SET;
+
+	while (w->used[i]) {
+		if (w->set[i] == h)
+			return true;
+		i = (i + 1) % WINNOW_SET;
+	}
+	w->used[i] = 1;
+	w->set[i] = h;
+	return false;
+}
+
+/* The room is full: keep every other sample (one more bit of shift). */
+static void thin(struct winnow *w)
+{
+	uint32_t mask, n = w->n;
+
+	w->shift++;
+	mask = (1u << w->shift) - 1;
+	memset(w->used, 0, sizeof(w->used));
+	w->n = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (!(w->fp[i] & mask) && !seen(w, w->fp[i]))
+			w->fp[w->n++] = w->fp[i];
+}
+
+/* Keeps one fingerprint once; past the room, only every 2^shift-th. */
 static void keep(struct winnow *w, uint32_t h)
 {
-	uint32_t mask;
-
-	if (w->shift && (h & ((1u << w->shift) - 1)))
+	while (w->n == CLASSIFY_MAX_FINGERPRINTS)
+		thin(w);
+	if ((w->shift && (h & ((1u << w->shift) - 1))) || seen(w, h))
 		return;
-	if (w->n == CLASSIFY_MAX_FINGERPRINTS) {
-		uint32_t n = winnow_finish(w);
-
-		if (n >= CLASSIFY_MAX_FINGERPRINTS * 3 / 4) {
-			w->shift++;
-			mask = (1u << w->shift) - 1;
-			w->n = 0;
-			for (uint32_t i = 0; i < n; i++)
-				if (!(w->fp[i] & mask))
-					w->fp[w->n++] = w->fp[i];
-			if (h & mask)
-				return;
-		}
-	}
 	w->fp[w->n++] = h;
 }
 
@@ -82,16 +97,14 @@ static void slide(struct winnow *w, uint32_t h)
 	if (pos + 1 < WINNOW_W || w->window_pos[best] + 1 == w->kept_pos)
 		return;
 	w->kept_pos = w->window_pos[best] + 1;
-	/* A run of one repeated hash (a line of one character) counts once. */
-	if (w->n == 0 || w->window[best] != w->last_kept)
-		keep(w, w->window[best]);
-	w->last_kept = w->window[best];
+	keep(w, w->window[best]);
 }
 
 static void add_char(struct winnow *w, uint32_t cp)
 {
-	size_t slot = w->chars % WINNOW_K;
+	size_t slot = w->ring_at;
 
+	w->ring_at = slot + 1 == WINNOW_K ? 0 : slot + 1;
 	if (w->chars >= WINNOW_K)
 		w->hash -= w->ring[slot] * w->pow;
 	w->ring[slot] = cp;

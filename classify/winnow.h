@@ -27,7 +27,8 @@
 #define WINNOW_K 12 /* characters per hashed run (about a short Chinese phrase) */
 #define WINNOW_W 8  /* runs per window */
 /* Text fingerprinted per document, at most (the rest is not). */
-#define WINNOW_MAX_BYTES (8u << 20)
+#define WINNOW_MAX_BYTES (2u << 20)
+#define WINNOW_SET (2 * CLASSIFY_MAX_FINGERPRINTS)
 
 /* Derived: at least WINNOW_MIN_SHARED fingerprints shared (about 60
  * characters of common text at the expected density of 2 / (W + 1)), and
@@ -39,6 +40,7 @@
 
 struct winnow {
 	uint32_t ring[WINNOW_K]; /* the last K characters */
+	size_t ring_at;		 /* the oldest of them */
 	uint64_t pow;		 /* BASE^(K-1), to take the oldest character out */
 	uint64_t hash;		 /* of the last K characters */
 	uint64_t chars;		 /* characters seen */
@@ -46,11 +48,13 @@ struct winnow {
 	uint64_t window_pos[WINNOW_W];
 	size_t best;	   /* the window's slot holding its smallest */
 	uint64_t kept_pos; /* position of the last fingerprint kept, +1 */
-	uint32_t last_kept;
-	uint64_t bytes; /* of text fed */
+	uint64_t bytes;	   /* of text fed */
 	unsigned char pending[4];
 	size_t n_pending; /* a UTF-8 character split between two calls */
 	uint32_t *fp;	  /* CLASSIFY_MAX_FINGERPRINTS */
+	/* The fingerprints kept, as a set: each kept once. */
+	uint32_t set[WINNOW_SET];
+	unsigned char used[WINNOW_SET];
 	uint32_t n;
 	uint8_t shift;
 };
