@@ -19,7 +19,7 @@ status=$?
 check_eq "default policy: exit 0" 0 "$status"
 check_eq "default policy: one line" 1 "$(printf '%s\n' "$out" | wc -l)"
 case $out in
-"policy/default: policy valid: 4 files, 1 device rule, 8 copy rules,"*"timezone Asia/Taipei") ok "default policy: summary" ;;
+"policy/default: policy valid: 4 files, 1 device rule, 9 copy rules,"*"timezone Asia/Taipei") ok "default policy: summary" ;;
 *) not_ok "default policy: summary"; diag "$out" ;;
 esac
 
@@ -52,7 +52,7 @@ expect_error "unknown level" 'copy block level >= 機秘 to removable\ncopy allo
 expect_error "unknown action" 'copy deny level >= 密\n' \
 	"1:6: unknown action 'deny' for a copy rule (expected allow, audit, warn, block or quarantine)"
 expect_error "unknown condition" 'copy block colour red\n' \
-	"1:12: unknown condition 'colour' (expected level, declassified, uninspectable, pii, mime, sha256, size, to, id, serial, name, vendor, with-interface, fs, uuid, label, user, group, exe, during, outside, event, no-exemption, a device list name or *)"
+	"1:12: unknown condition 'colour' (expected level, declassified, uninspectable, derived, pii, mime, sha256, size, to, id, serial, name, vendor, with-interface, fs, uuid, label, user, group, exe, during, outside, event, no-exemption, a device list name or *)"
 expect_error "unknown pii type" 'copy block pii passport >= 5\ncopy allow *\n' \
 	"1:16: unknown personal-data type 'passport' (expected roc-national-id, roc-resident-id, land-register, household-register or any)"
 expect_error "missing comparison" 'copy block pii any 5\n' \
