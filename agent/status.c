@@ -156,6 +156,11 @@ int status_collect(struct agent *a, struct agent_status *out)
 	out->n_watched = n;
 	free(list);
 
+	struct policy *in_force = policy_current_get(a->policy);
+
+	if (in_force)
+		policy_version_hex(in_force, out->policy_version);
+	policy_unref(in_force);
 	pool_get_stats(a->pool, &ps);
 	out->ready = atomic_load(&a->ready);
 	out->pid = a->self_pid;
@@ -254,6 +259,8 @@ static json_t *status_to_json(const struct agent_status *s, size_t n)
 		r = json_object_set_new(o, "ready", json_boolean(s->ready));
 	if (r == 0)
 		r = wjson_set_int(o, "pid", s->pid);
+	if (r == 0)
+		r = wjson_set_text(o, "policy_version", s->policy_version);
 	for (size_t i = 0; r == 0 && i < status_n_counters; i++)
 		r = wjson_set_int(o, status_counters[i].key,
 				  (int64_t)status_get(s, &status_counters[i]));
@@ -325,7 +332,7 @@ static int parse_watched(const json_t *arr, struct agent_status *out)
 int status_parse(const char *text, size_t len, struct agent_status *out, char *err, size_t errsize)
 {
 	json_t *o = wjson_parse(text, len, err, errsize);
-	const char *error;
+	const char *error, *version;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -337,6 +344,8 @@ int status_parse(const char *text, size_t len, struct agent_status *out, char *e
 		return -EBADMSG;
 	}
 	wjson_int(o, "pid", &out->pid);
+	if ((version = wjson_str(o, "policy_version")))
+		str_copy(out->policy_version, sizeof(out->policy_version), version);
 	for (size_t i = 0; i < status_n_counters; i++) {
 		int64_t v = 0;
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/policy.h"
+
 struct agent;
 
 struct status_medium {
@@ -22,6 +24,7 @@ struct status_medium {
 struct agent_status {
 	bool ready;
 	int64_t pid;
+	char policy_version[POLICY_VERSION_CHARS + 1]; /* the policy in force */
 	/* Counters, in the order of status_counters[]. */
 	uint64_t media, internal_marks, workers, deadline_ms, events, own_events, fast_allowed,
 	    denied, quarantined, ignore_marks, classified, cache_hits, answered_by_deadline,

@@ -3,7 +3,7 @@
  * docs/architecture.md says where things happen).
  *
  * Threads: main (poll loop: signals, udev, mountinfo, control socket,
- * watchdog), one fanotify reader, N workers each with its own sandboxed
+ * watchdog, the policy directory), one fanotify reader, N workers each with its own sandboxed
  * scanner process. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +30,7 @@
 #include "agent/landing.h"
 #include "agent/names.h"
 #include "agent/notice.h"
+#include "agent/policywatch.h"
 #include "agent/preclass.h"
 #include "agent/privs.h"
 #include "agent/reader.h"
@@ -68,6 +69,7 @@ struct daemon {
 	int approvals_timer;	     /* timerfd: the sender's approvals looked at */
 	struct approvals *approvals; /* from the review console, via the sender */
 	int report_timer;	     /* timerfd: the record log's upkeep, once a second */
+	struct policy_watch policy_watch;
 };
 
 /* wardd only checks what its scanners answer; classifying is
@@ -148,7 +150,7 @@ static void reload(struct daemon *d)
 	struct agent *a = &d->a;
 	struct policy *next = load_policy(a->cfg.policy_dir);
 	struct policy *before = policy_current_get(a->policy);
-	char summary[256];
+	char summary[256], hex[POLICY_VERSION_CHARS + 1];
 
 	if (next) {
 		/* The person an approval is for hears of it now. */
@@ -160,7 +162,8 @@ static void reload(struct daemon *d)
 		policy_current_set(a->policy, next);
 		atomic_fetch_add(&a->n.reloads_ok, 1);
 		policy_summary(next, summary, sizeof(summary));
-		log_info("policy reloaded from %s: %s", a->cfg.policy_dir, summary);
+		policy_version_hex(next, hex);
+		log_info("policy reloaded from %s: %s (version %s)", a->cfg.policy_dir, summary, hex);
 		atomic_store(&a->deadline_ms, effective_deadline(a));
 	} else {
 		atomic_fetch_add(&a->n.reloads_failed, 1);
@@ -496,6 +499,16 @@ static void open_approvals(struct daemon *d)
 		fatal("cannot watch for approvals");
 }
 
+/* A saved edit in the policy directory is applied like a SIGHUP. */
+static void watch_policy(struct daemon *d)
+{
+	int r = policy_watch_open(&d->policy_watch, d->a.cfg.policy_dir);
+
+	if (r < 0)
+		log_warnx("cannot watch %s (%s): policy edits apply on reload only",
+			  d->a.cfg.policy_dir, strerror(-r));
+}
+
 /* ---- the loop ---- */
 
 static void approvals_tick(struct daemon *d)
@@ -520,6 +533,14 @@ static void watchdog_tick(struct daemon *d)
 	d->watchdog_seen = hb;
 }
 
+/* A reload as systemd sees it (systemctl reload, or a saved edit). */
+static void reload_notified(struct daemon *d)
+{
+	sd_notify(0, "RELOADING=1");
+	reload(d);
+	sd_notify(0, "READY=1");
+}
+
 /* Returns false when a signal says stop. */
 static bool on_signals(struct daemon *d)
 {
@@ -528,9 +549,7 @@ static bool on_signals(struct daemon *d)
 
 	while (read(d->signals, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			sd_notify(0, "RELOADING=1");
-			reload(d);
-			sd_notify(0, "READY=1");
+			reload_notified(d);
 		} else {
 			log_info("signal %d: stopping", (int)si.ssi_signo);
 			running = false;
@@ -544,7 +563,8 @@ static void run(struct daemon *d)
 	struct agent *a = &d->a;
 
 	for (bool running = true; running;) {
-		struct pollfd pfd[7] = {
+		/* poll() skips the entries whose fd is -1. */
+		struct pollfd pfd[8] = {
 		    {d->signals, POLLIN, 0},
 		    {removable_udev_fd(a->removable), POLLIN, 0},
 		    {removable_mounts_fd(a->removable), POLLPRI, 0},
@@ -552,10 +572,11 @@ static void run(struct daemon *d)
 		    {d->approvals_timer, POLLIN, 0},
 		    {d->report_timer, POLLIN, 0},
 		    {d->watchdog, POLLIN, 0},
+		    {d->policy_watch.fd, POLLIN, 0},
 		};
 		uint64_t ticks;
 
-		if (poll(pfd, d->watchdog >= 0 ? 7 : 6, -1) < 0) {
+		if (poll(pfd, ARRAY_SIZE(pfd), policy_watch_timeout_ms(&d->policy_watch)) < 0) {
 			if (errno != EINTR)
 				log_warn("poll");
 			continue;
@@ -572,9 +593,15 @@ static void run(struct daemon *d)
 			approvals_tick(d);
 		if ((pfd[5].revents & POLLIN) && read(d->report_timer, &ticks, sizeof(ticks)) > 0)
 			agent_report_tick(a);
-		if (d->watchdog >= 0 && (pfd[6].revents & POLLIN) &&
+		if ((pfd[6].revents & POLLIN) &&
 		    read(d->watchdog, &ticks, sizeof(ticks)) > 0)
 			watchdog_tick(d);
+		if (pfd[7].revents & POLLIN)
+			policy_watch_read(&d->policy_watch);
+		if (running && policy_watch_due(&d->policy_watch)) {
+			log_info("policy directory %s changed: reloading", a->cfg.policy_dir);
+			reload_notified(d);
+		}
 	}
 }
 
@@ -611,6 +638,7 @@ static void shut_down(struct daemon *d)
 	close(d->approvals_timer);
 	approvals_free(d->approvals);
 	unlink(d->socket_path);
+	policy_watch_close(&d->policy_watch);
 	removable_free(a->removable);
 	agent_report_close(a);
 	policy_current_free(a->policy);
@@ -649,6 +677,7 @@ int main(int argc, char **argv)
 		fatalx("cannot start the background classifier: %s", strerror(-r));
 	open_control(d);
 	open_approvals(d);
+	watch_policy(d);
 	r = privs_drop();
 	if (r < 0)
 		log_warnx("cannot drop unneeded capabilities: %s", strerror(-r));

@@ -217,6 +217,11 @@ void policy_version(const struct policy *policy, unsigned char out[POLICY_VERSIO
 	memcpy(out, policy->version, POLICY_VERSION_LEN);
 }
 
+void policy_version_hex(const struct policy *policy, char out[POLICY_VERSION_CHARS + 1])
+{
+	hex_encode(policy->version, POLICY_VERSION_CHARS / 2, out);
+}
+
 struct policy *policy_load_buffer(const char *name, const char *text, size_t len,
 				  const char *base_dir, struct policy_diag *diag)
 {

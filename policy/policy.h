@@ -290,6 +290,7 @@ struct policy_token_problem {
 };
 size_t policy_token_problems(const struct policy *policy, const struct policy_token_problem **out);
 
+
 /* One line for `wardctl policy check`: "N files, N device rules, ...". */
 void policy_summary(const struct policy *policy, char *buf, size_t size);
 
@@ -298,6 +299,10 @@ void policy_summary(const struct policy *policy, char *buf, size_t size);
  * little-endian) and its bytes.  Equal versions: the same rules. */
 #define POLICY_VERSION_LEN 32
 void policy_version(const struct policy *policy, unsigned char out[POLICY_VERSION_LEN]);
+/* The same for people (`wardctl status`, the log): its first 8 bytes in
+ * hex.  Any edit changes it; reloading the same files does not. */
+#define POLICY_VERSION_CHARS 16
+void policy_version_hex(const struct policy *policy, char out[POLICY_VERSION_CHARS + 1]);
 
 /* ---- Approval tokens ---- */
 

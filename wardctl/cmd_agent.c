@@ -147,6 +147,8 @@ static void print_status(const struct agent_status *st)
 	       st->ready ? "運作中，已就緒 / running and ready"
 			 : "啟動中，尚未就緒 / starting, not ready",
 	       (long long)st->pid);
+	if (st->policy_version[0])
+		printf("  %-44s %s\n", "政策版本 / policy version", st->policy_version);
 	for (size_t i = 0; i < ARRAY_SIZE(status_labels); i++)
 		for (size_t k = 0; k < status_n_counters; k++)
 			if (strcmp(status_counters[k].key, status_labels[i].key) == 0)
