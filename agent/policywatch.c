@@ -84,6 +84,14 @@ bool policy_watch_due(struct policy_watch *w)
 	return true;
 }
 
+void policy_watch_covered(struct policy_watch *w)
+{
+	if (w->fd < 0)
+		return;
+	policy_watch_read(w);
+	w->pending = false;
+}
+
 void policy_watch_close(struct policy_watch *w)
 {
 	if (w->fd >= 0)

@@ -27,6 +27,10 @@ int policy_watch_timeout_ms(const struct policy_watch *w);
 void policy_watch_read(struct policy_watch *w);
 /* True once a settled change is due; the caller reloads. */
 bool policy_watch_due(struct policy_watch *w);
+/* A reload (of any cause) is about to read the directory: the changes
+ * inotify reported so far are in it, so none is left pending (a SIGHUP
+ * sent after a save reloads once, not twice). */
+void policy_watch_covered(struct policy_watch *w);
 void policy_watch_close(struct policy_watch *w);
 
 #endif

@@ -144,13 +144,17 @@ static uint32_t effective_deadline(struct agent *a)
 	return ms;
 }
 
-/* SIGHUP: a broken policy is logged and journaled; the old one stays. */
+/* SIGHUP, a saved edit, new approvals: a broken policy is logged and
+ * recorded; the old one stays. */
 static void reload(struct daemon *d)
 {
 	struct agent *a = &d->a;
-	struct policy *next = load_policy(a->cfg.policy_dir);
-	struct policy *before = policy_current_get(a->policy);
+	struct policy *next, *before;
 	char summary[256], hex[POLICY_VERSION_CHARS + 1];
+
+	policy_watch_covered(&d->policy_watch);
+	next = load_policy(a->cfg.policy_dir);
+	before = policy_current_get(a->policy);
 
 	if (next) {
 		/* The person an approval is for hears of it now. */
@@ -593,8 +597,7 @@ static void run(struct daemon *d)
 			approvals_tick(d);
 		if ((pfd[5].revents & POLLIN) && read(d->report_timer, &ticks, sizeof(ticks)) > 0)
 			agent_report_tick(a);
-		if ((pfd[6].revents & POLLIN) &&
-		    read(d->watchdog, &ticks, sizeof(ticks)) > 0)
+		if ((pfd[6].revents & POLLIN) && read(d->watchdog, &ticks, sizeof(ticks)) > 0)
 			watchdog_tick(d);
 		if (pfd[7].revents & POLLIN)
 			policy_watch_read(&d->policy_watch);

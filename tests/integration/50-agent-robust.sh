@@ -2,11 +2,13 @@
 # wardd never hangs and is not tricked: a stick pulled mid-copy, wardd
 # killed with SIGKILL during a copy (no opener waits; restarted, it protects
 # again), a burst of 1,000 parallel opens, SIGHUP reloads during copies, a
-# broken policy on SIGHUP keeps the old one, and a deadline too short for
+# broken policy on SIGHUP keeps the old one, so does a broken one saved in
+# the watched policy directory (a clean one is applied), and a deadline too short for
 # the classifier answers by the policy's fail mode.
 cd "$(dirname "$0")/../.."
 source tests/lib/tap.sh
 source tests/lib/usbstick.sh
+source tests/lib/policy-version.sh
 need_root
 testbed_init || { not_ok "test bed"; done_testing; exit 1; }
 source tests/integration/50-agent-lib.bash
@@ -51,6 +53,29 @@ check_eq "status counts one failed reload" 1 "$(agent_status_field policy_reload
 check "the old policy still denies the marked copy" eperm_from cp "$MI" "$M/"
 check "and still allows an unmarked one" cp "$WORK/many/f1.txt" "$M/after-broken.txt"
 rm -f "$AGENT_POLICY/60-broken.rules"
+
+# -- the policy directory is watched: a saved edit is applied without a
+# signal (a new version in wardctl status), a broken one is logged with
+# file:line:col and the policy in force stays
+policy_version() { agent_status_field policy_version | tr -d '"'; }
+# The removal just above is a saved edit too: wait until it is applied.
+for i in $(seq 1 30); do [ "$(agent_status_field policy_reload_failures)" = 1 ] &&
+	[ "$(journal_grep '"event":"policy-reload"' '"outcome":"loaded"' | wc -l)" -ge 8 ] && break; sleep 0.1; done
+v0=$(policy_version)
+check_eq "wardctl status shows the policy version" 16 ${#v0}
+printf 'devices teststicks { id 0781:5567 serial "WARDRB01" }\ncopy allow * to teststicks\n' \
+	>"$AGENT_POLICY/05-allow-test-stick.rules"
+check "a saved edit is applied without a signal" policy_version_becomes policy_version "!$v0"
+v1=$(policy_version)
+check "the marked copy goes through under it" cp "$MI" "$M/allowed-by-edit.odt"
+echo 'copy allow level >= 密 to removabel' >"$AGENT_POLICY/60-broken.rules"
+for i in $(seq 1 50); do [ "$(agent_status_field policy_reload_failures)" = 2 ] && break; sleep 0.2; done
+check_eq "a saved broken file is a failed reload" 2 "$(agent_status_field policy_reload_failures)"
+check "logged with file:line:col" grep -qE "60-broken.rules:1:[0-9]+" "$AGENT_LOG"
+check_eq "the policy in force stays" "$v1" "$(policy_version)"
+rm -f "$AGENT_POLICY/60-broken.rules" "$AGENT_POLICY/05-allow-test-stick.rules" "$M/allowed-by-edit.odt"
+check "both removed: the first version again" policy_version_becomes policy_version "$v0"
+check "and the marked copy is denied again" eperm_from cp "$MI" "$M/"
 
 # -- a burst of 1,000 parallel opens (half on the stick, half internal)
 mkdir -p "$WORK/burst" "$M/burst"

@@ -1,5 +1,6 @@
 /* agent/policywatch.c: a saved .rules file is reported once the directory
- * has settled; other files, and a policy that is one file, are not. */
+ * has settled, unless a reload read it first; other files, and a policy
+ * that is one file, are not. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,6 +123,24 @@ static void a_burst_is_one_change(void **state)
 	policy_watch_close(&w);
 }
 
+/* A reload that reads the directory after a save (systemctl reload right
+ * after an edit) has that save in it: no second reload for it. */
+static void a_reload_covers_the_saves_before_it(void **state)
+{
+	struct dir *d = *state;
+	struct policy_watch w;
+
+	assert_int_equal(policy_watch_open(&w, d->path), 0);
+	write_text(d->path, "50-copy.rules", "copy allow *\n");
+	policy_watch_covered(&w);
+	assert_int_equal(policy_watch_timeout_ms(&w), -1);
+	assert_false(changed_within(&w, POLICY_WATCH_SETTLE_MS + 300));
+	/* A save after it is a change again. */
+	write_text(d->path, "50-copy.rules", "copy block *\n");
+	assert_true(changed_within(&w, 3000));
+	policy_watch_close(&w);
+}
+
 static void other_files_ignored(void **state)
 {
 	struct dir *d = *state;
@@ -156,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(saved_rules_reported_once_settled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_burst_is_one_change, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_reload_covers_the_saves_before_it, setup, teardown),
 	    cmocka_unit_test_setup_teardown(other_files_ignored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_policy_file_is_not_watched, setup, teardown),
 	};
