@@ -167,7 +167,8 @@ static void reload(struct daemon *d)
 		atomic_fetch_add(&a->n.reloads_ok, 1);
 		policy_summary(next, summary, sizeof(summary));
 		policy_version_hex(next, hex);
-		log_info("policy reloaded from %s: %s (version %s)", a->cfg.policy_dir, summary, hex);
+		log_info("policy reloaded from %s: %s (version %s)", a->cfg.policy_dir, summary,
+			 hex);
 		atomic_store(&a->deadline_ms, effective_deadline(a));
 	} else {
 		atomic_fetch_add(&a->n.reloads_failed, 1);

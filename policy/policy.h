@@ -290,7 +290,6 @@ struct policy_token_problem {
 };
 size_t policy_token_problems(const struct policy *policy, const struct policy_token_problem **out);
 
-
 /* One line for `wardctl policy check`: "N files, N device rules, ...". */
 void policy_summary(const struct policy *policy, char *buf, size_t size);
 
