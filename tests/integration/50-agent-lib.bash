@@ -6,6 +6,8 @@
 #                                policy plus RULES_FILE(s); waits until ready
 #                                ($AGENT_EXTRA_CONF: more wardd.conf lines)
 #                                (AGENT_CRAWL: its crawl directories)
+#                                (AGENT_POLICY_SED: a sed script applied
+#                                to the copied default policy)
 #   agent_wait_idle              until the background classifier has nothing to do
 #   agent_stop                   SIGTERM by PID, SIGKILL after 5 s
 #   agent_kill                   SIGKILL by PID (a crash)
@@ -48,6 +50,9 @@ agent_start() {
 	mkdir -p "$AGENT_POLICY" "$AGENT_STATE" "$AGENT_DIR/run"
 	cp policy/default/*.rules "$AGENT_POLICY/"
 	for f in "$@"; do cp "$f" "$AGENT_POLICY/"; done
+	if [ -n "${AGENT_POLICY_SED:-}" ]; then
+		sed -i "$AGENT_POLICY_SED" "$AGENT_POLICY"/*.rules || return 1
+	fi
 	cat >"$AGENT_CONF" <<CONF
 policy_dir = $AGENT_POLICY
 state_dir = $AGENT_STATE
