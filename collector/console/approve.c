@@ -18,6 +18,7 @@
 #include "collector/console/review.h"
 #include "collector/console/users.h"
 #include "common/cleanup.h"
+#include "common/date.h"
 #include "common/i18n.h"
 #include "common/json.h"
 #include "common/util.h"
@@ -36,7 +37,7 @@ static void local_input_value(int64_t ms, char out[24])
 {
 	char iso[40];
 
-	iso_local(ms, iso, sizeof(iso));
+	date_iso_local((time_t)(ms / 1000), iso, sizeof(iso));
 	snprintf(out, 24, "%.16s", iso); /* YYYY-MM-DDTHH:MM */
 }
 

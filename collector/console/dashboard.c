@@ -13,6 +13,7 @@
 #include "collector/console/pages.h"
 #include "collector/console/query.h"
 #include "collector/console/sync.h"
+#include "common/date.h"
 #include "common/i18n.h"
 #include "common/util.h"
 
@@ -128,7 +129,8 @@ static void per_day(struct page *pg, struct query *q, int64_t from, int days)
 	for (int d = 0; d < days; d++) {
 		int64_t y = CHART_H;
 
-		roc_date(from + d * DAY_MS, pg->english, date, sizeof(date));
+		date_day_for_people((time_t)((from + d * DAY_MS) / 1000), pg->english, date,
+				    sizeof(date));
 		for (int a = 0; a < 6; a++) {
 			int64_t h = count[d][a] * (CHART_H - 10) / max;
 

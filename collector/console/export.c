@@ -18,6 +18,7 @@
 #include "collector/console/sync.h"
 #include "collector/verify.h"
 #include "common/cleanup.h"
+#include "common/date.h"
 #include "common/i18n.h"
 #include "common/util.h"
 
@@ -64,8 +65,8 @@ static void csv_row(struct page *pg, struct html *out, struct db_rows *rows)
 	int64_t ms = db_col_int(rows, 1);
 
 	csv_field(out, db_col_text(rows, 0, NULL), false);
-	iso_local(ms, iso, sizeof(iso));
-	roc_date(ms, pg->english, date, sizeof(date));
+	date_iso_local((time_t)(ms / 1000), iso, sizeof(iso));
+	date_day_for_people((time_t)(ms / 1000), pg->english, date, sizeof(date));
 	csv_field(out, iso, false);
 	csv_field(out, date, false);
 	for (int c = 2; c <= 6; c++)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#define ROC_YEAR_ONE 1912
+#include "common/date.h"
 
 static bool grow(struct html *h, size_t extra)
 {
@@ -206,52 +206,18 @@ void html_free(struct html *h)
 	memset(h, 0, sizeof(*h));
 }
 
-static void local_tm(int64_t ms, struct tm *tm)
-{
-	time_t t = (time_t)(ms / 1000);
-
-	if (!localtime_r(&t, tm))
-		memset(tm, 0, sizeof(*tm));
-}
-
-void roc_date(int64_t ms, bool english, char *out, size_t size)
-{
-	struct tm tm;
-
-	local_tm(ms, &tm);
-	if (english || tm.tm_year + 1900 < ROC_YEAR_ONE)
-		snprintf(out, size, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	else
-		snprintf(out, size, "民國 %d 年 %d 月 %d 日", tm.tm_year + 1900 - ROC_YEAR_ONE + 1,
-			 tm.tm_mon + 1, tm.tm_mday);
-}
-
-void iso_local(int64_t ms, char *out, size_t size)
-{
-	struct tm tm;
-	long off;
-
-	local_tm(ms, &tm);
-	off = tm.tm_gmtoff / 60;
-	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
-		 labs(off) / 60, labs(off) % 60);
-}
-
 void html_time(struct html *h, int64_t ms, bool english)
 {
 	char date[64], iso[40];
-	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
 
-	roc_date(ms, english, date, sizeof(date));
-	iso_local(ms, iso, sizeof(iso));
-	local_tm(ms, &tm);
+	date_for_people(t, english, date, sizeof(date));
+	date_iso_local(t, iso, sizeof(iso));
 	html_raw(h, "<time");
 	html_attr(h, "datetime", iso);
 	html_attr(h, "title", iso);
 	html_raw(h, ">");
 	html_text(h, date);
-	html_textf(h, " %02d:%02d", tm.tm_hour, tm.tm_min);
 	html_raw(h, "</time>");
 }
 

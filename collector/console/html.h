@@ -48,10 +48,6 @@ void html_free(struct html *h);
  * 10:00") in the process's time zone (Asia/Taipei), inside a <time>
  * whose datetime and title carry the ISO 8601 form with its offset. */
 void html_time(struct html *h, int64_t ms, bool english);
-/* The date alone, ROC or ISO, into out. */
-void roc_date(int64_t ms, bool english, char *out, size_t size);
-/* ISO 8601 local time with offset, "2022-01-25T10:00:00+08:00". */
-void iso_local(int64_t ms, char *out, size_t size);
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" (a form's date or datetime-local,
  * local time) to milliseconds; false otherwise. */
 bool local_time_ms(const char *text, int64_t *out);

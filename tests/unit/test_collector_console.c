@@ -101,7 +101,8 @@ static void test_escaping(void **state)
 
 static void test_dates(void **state)
 {
-	char out[64];
+	struct html h = {0};
+	char *page;
 	int64_t ms;
 
 	(void)state;
@@ -110,12 +111,17 @@ static void test_dates(void **state)
 	assert_int_equal(ms, 1643076000123);
 	assert_false(rfc3339_parse_ms("2022-01-25T02:00:00+08:00", &ms));
 	assert_false(rfc3339_parse_ms("yesterday", &ms));
-	roc_date(ms, false, out, sizeof(out));
-	assert_string_equal(out, "民國 111 年 1 月 25 日");
-	roc_date(ms, true, out, sizeof(out));
-	assert_string_equal(out, "2022-01-25");
-	iso_local(ms, out, sizeof(out));
-	assert_string_equal(out, "2022-01-25T10:00:00+08:00");
+	html_time(&h, ms, false);
+	html_time(&h, ms, true);
+	page = html_take(&h, NULL);
+	assert_non_null(page);
+	/* The day for people, the ISO form with its offset on hover. */
+	assert_string_equal(
+	    page, "<time datetime=\"2022-01-25T10:00:00+08:00\" "
+		  "title=\"2022-01-25T10:00:00+08:00\">民國 111 年 1 月 25 日 10:00</time>"
+		  "<time datetime=\"2022-01-25T10:00:00+08:00\" "
+		  "title=\"2022-01-25T10:00:00+08:00\">2022-01-25 10:00</time>");
+	free(page);
 	assert_true(local_time_ms("2022-01-25T10:00", &ms));
 	assert_int_equal(ms, 1643076000000);
 	assert_true(local_time_ms("2022-01-24", &ms));

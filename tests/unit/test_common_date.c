@@ -37,6 +37,33 @@ static void roc_calendar_in_chinese_iso_in_english(void **state)
 	assert_string_equal(buf, "1900-06-01 08:00");
 }
 
+static void the_day_alone_and_iso_with_its_offset(void **state)
+{
+	char buf[64], small[12];
+	time_t t;
+
+	(void)state;
+	setenv("TZ", "Asia/Taipei", 1);
+	tzset();
+	/* 16:30 UTC is the next day in Taipei. */
+	assert_true(date_parse_utc("2022-01-24T16:30:00Z", &t));
+	assert_int_equal(date_day_for_people(t, false, buf, sizeof(buf)),
+			 strlen("民國 111 年 1 月 25 日"));
+	assert_string_equal(buf, "民國 111 年 1 月 25 日");
+	date_day_for_people(t, true, buf, sizeof(buf));
+	assert_string_equal(buf, "2022-01-25");
+	date_iso_local(t, buf, sizeof(buf));
+	assert_string_equal(buf, "2022-01-25T00:30:00+08:00");
+	/* Cut short, still terminated; the length is what it would have been. */
+	assert_int_equal(date_for_people(t, false, small, sizeof(small)),
+			 strlen("民國 111 年 1 月 25 日 00:30"));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	date_iso_local(t, buf, sizeof(buf));
+	assert_string_equal(buf, "2022-01-24T11:30:00-05:00");
+}
+
 static void utc_instants_parse_with_or_without_milliseconds(void **state)
 {
 	time_t t;
@@ -56,6 +83,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(roc_calendar_in_chinese_iso_in_english),
+	    cmocka_unit_test(the_day_alone_and_iso_with_its_offset),
 	    cmocka_unit_test(utc_instants_parse_with_or_without_milliseconds),
 	};
 
