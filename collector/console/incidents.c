@@ -181,21 +181,37 @@ static void row(struct page *pg, struct db_rows *rows)
 	html_raw(h, "</tr>");
 }
 
-static void table(struct page *pg, struct query *q, int64_t count)
+/* The count above the list: exact up to COUNT_CAP, else "more than" or
+ * the planner's estimate. */
+static void count_line(struct html *h, int64_t count, bool estimated)
 {
-	struct html *h = &pg->h;
-	char *sql = query_sql(q, LIST_COLS, 0, (q->page - 1) * q->per_page);
-	struct db_rows *rows = sql ? db_query_adhoc(pg->db, sql, q->params, q->n + 2) : NULL;
-
-	free(sql);
-	html_raw(h, "<form method=\"get\" action=\"/bundle\" class=\"listing\"><p class=\"count\"");
+	html_raw(h, "<p class=\"count\"");
 	html_attr_int(h, "data-count", count);
+	if (estimated)
+		html_attr(h, "data-estimated", "true");
 	html_raw(h, ">");
-	if (count > COUNT_CAP)
+	if (estimated)
+		html_textf(h, _("About %lld incidents"), (long long)count);
+	else if (count > COUNT_CAP)
 		html_textf(h, _("More than %d incidents"), COUNT_CAP);
 	else
 		html_textf(h, P_("%lld incident", "%lld incidents", (unsigned long)count),
 			   (long long)count);
+}
+
+/* The page's rows; returns whether more follow (one row past the page is
+ * asked for: paging needs no count). */
+static bool table(struct page *pg, struct query *q, int64_t count, bool estimated)
+{
+	struct html *h = &pg->h;
+	char *sql = query_sql(q, LIST_COLS, q->per_page + 1, (q->page - 1) * q->per_page);
+	struct db_rows *rows = sql ? db_query_adhoc(pg->db, sql, q->params, q->n + 2) : NULL;
+	int64_t shown = 0;
+	bool more = false;
+
+	free(sql);
+	html_raw(h, "<form method=\"get\" action=\"/bundle\" class=\"listing\">");
+	count_line(h, count, estimated);
 	html_raw(h, " · <a class=\"csv\" href=\"");
 	query_link(h, q, "/incidents.csv", F_COUNT, NULL);
 	html_raw(h, "\">");
@@ -216,12 +232,18 @@ static void table(struct page *pg, struct query *q, int64_t count)
 	sort_head(pg, q, "state", _("State"));
 	sort_head(pg, q, NULL, _("Assigned to"));
 	html_raw(h, "</tr></thead><tbody>");
-	while (rows && db_next(rows))
+	while (rows && db_next(rows)) {
+		if (shown++ == q->per_page) {
+			more = true;
+			break;
+		}
 		row(pg, rows);
+	}
 	if (!rows)
 		html_elc(h, "tr", "error", _("The list could not be read."));
 	db_rows_free(rows);
 	html_raw(h, "</tbody></table></form>");
+	return more;
 }
 
 static void page_link(struct page *pg, const struct query *q, int64_t n, const char *rel,
@@ -238,7 +260,7 @@ static void page_link(struct page *pg, const struct query *q, int64_t n, const c
 	html_raw(&pg->h, "</a>");
 }
 
-static void pager(struct page *pg, const struct query *q, int64_t count)
+static void pager(struct page *pg, const struct query *q, bool more)
 {
 	html_raw(&pg->h, "<nav class=\"pager\">");
 	if (q->page > 1)
@@ -246,7 +268,7 @@ static void pager(struct page *pg, const struct query *q, int64_t count)
 	html_raw(&pg->h, " <span>");
 	html_textf(&pg->h, _("Page %lld"), (long long)q->page);
 	html_raw(&pg->h, "</span> ");
-	if (count > q->page * q->per_page)
+	if (more)
 		page_link(pg, q, q->page + 1, "next", _("Next page"));
 	html_raw(&pg->h, "</nav>");
 }
@@ -254,8 +276,7 @@ static void pager(struct page *pg, const struct query *q, int64_t count)
 void page_incidents(struct page *pg)
 {
 	struct query q;
-	int64_t count = 0;
-	bool ok;
+	bool ok, estimated;
 
 	sync_incidents(pg->con, pg->db);
 	ok = query_parse(pg, &q);
@@ -267,9 +288,9 @@ void page_incidents(struct page *pg)
 		html_text(&pg->h, _("No incident matches a refused filter."));
 		html_raw(&pg->h, "</p>");
 	} else {
-		count = query_count(pg, &q);
-		table(pg, &q, count);
-		pager(pg, &q, count);
+		int64_t count = query_count(pg, &q, &estimated);
+
+		pager(pg, &q, table(pg, &q, count, estimated));
 	}
 	page_end(pg);
 	page_send(pg, ok ? 200 : 400);

@@ -55,8 +55,10 @@ bool query_parse(struct page *pg, struct query *q);
  * (heap), the limit and offset appended to q's parameters.  limit 0: the
  * page's. */
 char *query_sql(struct query *q, const char *cols, int64_t limit, int64_t offset);
-/* How many incidents match, up to COUNT_CAP + 1. */
-int64_t query_count(struct page *pg, struct query *q);
+/* How many incidents match, up to COUNT_CAP + 1; on PostgreSQL, when its
+ * planner expects more than COUNT_CAP, that expectation (two significant
+ * digits) with *estimated set. */
+int64_t query_count(struct page *pg, struct query *q, bool *estimated);
 /* base and the query string of q (href-ready, escaped) with one filter
  * changed (key F_COUNT: none) into h.  Returns whether it wrote a '?'. */
 bool query_link(struct html *h, const struct query *q, const char *base, enum filter key,

@@ -13,6 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 leaves() { coll_sql "SELECT count(*) FROM leaves"; }
 reviews() { coll_sql "SELECT count(*) FROM review_actions"; }
 listed() { grep -o 'data-count="[0-9]*"' "$COLL_DIR/page" | head -1 | tr -dc 0-9; }
+rows_shown() { grep -o '<tr><td><input type="checkbox" name="leaf"' "$COLL_DIR/page" | wc -l; }
+has_next() { grep -q '<a rel="next"' "$COLL_DIR/page"; }
 # post_all NAME FROM_LINE: every record of NAME's log from that line on.
 post_all() { coll_post "$1" "${2:-1}" "$(coll_records "$1" | wc -l)"; }
 
@@ -107,6 +109,14 @@ console_get "$COLL_DIR/rev.jar" "/lang?to=zh&next=/incidents" >/dev/null
 # The list, and names shown as text.
 check_eq "the reviewer sees the incident list" 200 "$(console_get "$COLL_DIR/rev.jar" /incidents)"
 check_eq "23 incidents" 23 "$(listed)"
+console_get "$COLL_DIR/rev.jar" "/incidents?n=10&page=2" >/dev/null
+check_eq "ten a page: the second page shows ten" 10 "$(rows_shown)"
+check "and links to a next one" has_next
+console_get "$COLL_DIR/rev.jar" "/incidents?n=10&page=3" >/dev/null
+check_eq "the third page shows the last three" 3 "$(rows_shown)"
+check_fails "and links to no next one" has_next
+console_get "$COLL_DIR/rev.jar" "/incidents?n=23" >/dev/null
+check_fails "23 a page: all on one page, no next one" has_next
 check "a file named <script>alert(1)</script>.odt is shown as text" \
 	grep -q '&lt;script&gt;alert(1)&lt;/script&gt;.odt' "$COLL_DIR/page"
 check_fails "and never as markup" grep -q '<script>alert' "$COLL_DIR/page"
@@ -339,4 +349,28 @@ for _ in $(seq 40); do
 	[ "$(console_signin "$COLL_DIR/x.jar" nobody-here wrong)" = 429 ] && { throttled=1; break; }
 done
 check_eq "repeated sign-ins from one address are throttled (429)" 1 "$throttled"
+
+# A long list: an exact count up to 10,000; past it, PostgreSQL's planner
+# estimate ("about") rather than reading 10,001 rows, SQLite "more than".
+coll_sql "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 30000)
+  INSERT INTO incidents (leaf_idx, agent_id, observed_ms, host, username, level_rank, action,
+  outcome, file_name) SELECT 1000000 + i, 'bulk', 1700000000000 + i * 1000, 'bulk-desk',
+  'bulk-user', 0, 'audit', 'allowed', 'bulk-' || i || '.odt' FROM s" >/dev/null
+[ "$COLL_BACKEND" = postgres ] && coll_sql "ANALYZE incidents" >/dev/null
+console_get "$COLL_DIR/sup.jar" /incidents >/dev/null
+if [ "$COLL_BACKEND" = postgres ]; then
+	check "30,023 incidents: an estimate, said to be one" \
+		grep -q 'data-estimated="true">約 [0-9]* 件' "$COLL_DIR/page"
+	about=$(listed)
+	check "of about 30,000 (two significant digits): $about" \
+		bash -c "[ ${about:-0} -ge 25000 ] && [ ${about:-0} -le 35000 ] && [ $((${about:-1} % 1000)) = 0 ]"
+else
+	check "30,023 incidents: more than 10,000, not counted further" \
+		grep -q 'data-count="10001">超過 10000 件' "$COLL_DIR/page"
+fi
+check_eq "the first page of them shows 50" 50 "$(rows_shown)"
+check "and links to the next one" has_next
+console_get "$COLL_DIR/sup.jar" "/incidents?q=bulk-7.odt" >/dev/null
+check_eq "a search among them is counted exactly" 1 "$(listed)"
+check_fails "and not estimated" grep -q 'data-estimated' "$COLL_DIR/page"
 done_testing
