@@ -136,9 +136,8 @@ static void sort_head(struct page *pg, const struct query *q, const char *code, 
 	html_raw(&pg->h, "</a></th>");
 }
 
-static void row(struct page *pg, struct db_rows *rows)
+static void row(struct page *pg, struct html *h, struct db_rows *rows)
 {
-	struct html *h = &pg->h;
 	int64_t leaf = db_col_int(rows, 0), attempts = db_col_int(rows, 11);
 
 	html_raw(h, "<tr><td><input type=\"checkbox\" name=\"leaf\"");
@@ -199,17 +198,30 @@ static void count_line(struct html *h, int64_t count, bool estimated)
 			   (long long)count);
 }
 
-/* The page's rows; returns whether more follow (one row past the page is
- * asked for: paging needs no count). */
-static bool table(struct page *pg, struct query *q, int64_t count, bool estimated)
+/* The page's rows into body; returns how many the list has from the
+ * page's first on, up to one past the page (which says another follows:
+ * paging needs no count), or -1 when it could not be read. */
+static int64_t list_rows(struct page *pg, struct query *q, struct html *body)
 {
-	struct html *h = &pg->h;
 	char *sql = query_sql(q, LIST_COLS, q->per_page + 1, (q->page - 1) * q->per_page);
 	struct db_rows *rows = sql ? db_query_adhoc(pg->db, sql, q->params, q->n + 2) : NULL;
-	int64_t shown = 0;
-	bool more = false;
+	int64_t n = 0;
 
 	free(sql);
+	if (!rows)
+		return -1;
+	while (db_next(rows))
+		if (n++ < q->per_page)
+			row(pg, body, rows);
+	db_rows_free(rows);
+	return n;
+}
+
+static void table(struct page *pg, struct query *q, int64_t count, bool estimated,
+		  const struct html *body)
+{
+	struct html *h = &pg->h;
+
 	html_raw(h, "<form method=\"get\" action=\"/bundle\" class=\"listing\">");
 	count_line(h, count, estimated);
 	html_raw(h, " · <a class=\"csv\" href=\"");
@@ -232,18 +244,11 @@ static bool table(struct page *pg, struct query *q, int64_t count, bool estimate
 	sort_head(pg, q, "state", _("State"));
 	sort_head(pg, q, NULL, _("Assigned to"));
 	html_raw(h, "</tr></thead><tbody>");
-	while (rows && db_next(rows)) {
-		if (shown++ == q->per_page) {
-			more = true;
-			break;
-		}
-		row(pg, rows);
-	}
-	if (!rows)
+	if (body)
+		html_bytes(h, body->data, body->len);
+	else
 		html_elc(h, "tr", "error", _("The list could not be read."));
-	db_rows_free(rows);
 	html_raw(h, "</tbody></table></form>");
-	return more;
 }
 
 static void page_link(struct page *pg, const struct query *q, int64_t n, const char *rel,
@@ -273,10 +278,29 @@ static void pager(struct page *pg, const struct query *q, bool more)
 	html_raw(&pg->h, "</nav>");
 }
 
+/* The list, its count and its pager.  A list that ends on this page is
+ * counted from it; a longer one by query_count. */
+static void listing(struct page *pg, struct query *q)
+{
+	struct html body = {0};
+	int64_t n = list_rows(pg, q, &body), count;
+	bool estimated = false;
+
+	if (body.failed)
+		pg->h.failed = true;
+	if (n >= 0 && n <= q->per_page && (n > 0 || q->page == 1))
+		count = (q->page - 1) * q->per_page + n;
+	else
+		count = query_count(pg, q, &estimated);
+	table(pg, q, count, estimated, n < 0 ? NULL : &body);
+	pager(pg, q, n > q->per_page);
+	html_free(&body);
+}
+
 void page_incidents(struct page *pg)
 {
 	struct query q;
-	bool ok, estimated;
+	bool ok;
 
 	sync_incidents(pg->con, pg->db);
 	ok = query_parse(pg, &q);
@@ -288,9 +312,7 @@ void page_incidents(struct page *pg)
 		html_text(&pg->h, _("No incident matches a refused filter."));
 		html_raw(&pg->h, "</p>");
 	} else {
-		int64_t count = query_count(pg, &q, &estimated);
-
-		pager(pg, &q, table(pg, &q, count, estimated));
+		listing(pg, &q);
 	}
 	page_end(pg);
 	page_send(pg, ok ? 200 : 400);

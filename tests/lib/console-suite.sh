@@ -109,11 +109,14 @@ console_get "$COLL_DIR/rev.jar" "/lang?to=zh&next=/incidents" >/dev/null
 # The list, and names shown as text.
 check_eq "the reviewer sees the incident list" 200 "$(console_get "$COLL_DIR/rev.jar" /incidents)"
 check_eq "23 incidents" 23 "$(listed)"
+console_get "$COLL_DIR/rev.jar" "/incidents?n=10" >/dev/null
+check_eq "ten a page: the first page counts all 23" 23 "$(listed)"
 console_get "$COLL_DIR/rev.jar" "/incidents?n=10&page=2" >/dev/null
-check_eq "ten a page: the second page shows ten" 10 "$(rows_shown)"
+check_eq "the second page shows ten" 10 "$(rows_shown)"
 check "and links to a next one" has_next
 console_get "$COLL_DIR/rev.jar" "/incidents?n=10&page=3" >/dev/null
 check_eq "the third page shows the last three" 3 "$(rows_shown)"
+check_eq "and, counted from them, says 23" 23 "$(listed)"
 check_fails "and links to no next one" has_next
 console_get "$COLL_DIR/rev.jar" "/incidents?n=23" >/dev/null
 check_fails "23 a page: all on one page, no next one" has_next
