@@ -9,8 +9,10 @@
 #    timed by curl end to end: p50 and p95 per kind and over all;
 #  - the baseline in the same run: the console's stylesheet (the same
 #    listener, TLS, session-less, no database), and the ratio to it;
-#  - EXPLAIN ANALYZE of each kind's two statements (the page and its
-#    capped count), as the console sends them, into
+#  - EXPLAIN ANALYZE of each kind's statements as the console sends them
+#    (the page; its count capped at 10,001, which the console runs only
+#    when PostgreSQL's planner expects at most 10,000 rows, else it shows
+#    that estimate), into
 #    $WARD_BUILD/bench/console-plans.txt (tests/bench/console-plans.txt is
 #    a run of it kept with the sources).
 #   tests/bench/console.sh [INCIDENTS] [ROUNDS]     (1000000, 20)
@@ -128,19 +130,23 @@ for k in "${kinds[@]}"; do
 	cat "$COLL_DIR/k.ms" >>"$COLL_DIR/all.ms"
 	console_get "$jar" "/incidents?$qs" >/dev/null
 	printf '%-22s %10s %10s %8s %12.1f\n' "$label" "$(pct 50 <"$COLL_DIR/k.ms")" \
-		"$(pct 95 <"$COLL_DIR/k.ms")" "$(grep -o 'data-count="[0-9]*"' "$COLL_DIR/page" | tr -dc 0-9)" \
+		"$(pct 95 <"$COLL_DIR/k.ms")" "$(grep -o 'data-count="[0-9]*"\( data-estimated\)*' "$COLL_DIR/page" |
+			sed 's/ data-estimated/~/' | tr -dc '0-9~')" \
 		"$(awk -v a="$(pct 95 <"$COLL_DIR/k.ms")" -v b="$base95" 'BEGIN {print a / b}')"
 	{
 		echo "== $label: /incidents?$qs"
 		echo "-- the page"
-		pg_sql "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT $cols FROM incidents WHERE $where ORDER BY $order LIMIT 50 OFFSET $offset"
-		echo "-- its count (capped)"
+		pg_sql "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT $cols FROM incidents WHERE $where ORDER BY $order LIMIT 51 OFFSET $offset"
+		echo "-- the planner's estimate (a count past 10,000 is shown as it)"
+		pg_sql "EXPLAIN SELECT 1 FROM incidents WHERE $where" | head -1
+		echo "-- its count (capped; run when the estimate is 10,000 or less)"
 		pg_sql "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT count(*) FROM (SELECT 1 FROM incidents WHERE $where LIMIT 10001) t"
 		echo
 	} >>"$plans"
 done
 all50=$(pct 50 <"$COLL_DIR/all.ms")
 all95=$(pct 95 <"$COLL_DIR/all.ms")
+echo "rows: what the page says (~: the planner's estimate)"
 echo "baseline (the stylesheet, same listener): p95 $base95 ms"
 echo "all $(wc -l <"$COLL_DIR/all.ms") filtered pages: p50 $all50 ms, p95 $all95 ms" \
 	"($(awk -v a="$all95" -v b="$base95" 'BEGIN {printf "%.1f", a / b}') x the baseline)," \
