@@ -281,10 +281,12 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
 	struct result *res = calloc(n ? n : 1, sizeof(*res));
 	json_t *results = json_array();
 	char *note = NULL;
-	int e = res ? tlog_batch_begin(b->log, b->db) : -ENOMEM;
+	int e = res ? held_before(b) : -ENOMEM;
 
+	/* Held records the head reaches already are stored first: a chain
+	 * never stays held behind a predecessor that is kept. */
 	if (e == 0)
-		e = held_before(b);
+		e = drain_held(b);
 	for (i = 0; e == 0 && i < n; i++)
 		e = one_record(b, &b->in[i], &res[i]);
 	if (e == 0)
@@ -346,8 +348,12 @@ static void parsed_free(struct parsed *in, size_t n)
 	free(in);
 }
 
-/* The write transaction: the agent's state read under the lock, every
- * record placed, the checkpoint signed.  Returns the HTTP status. */
+/* The write transaction: the log lock taken first, then the agent's
+ * state read under it, every record placed, the checkpoint signed.
+ * Returns the HTTP status.  The order matters: a head read before the
+ * lock may be one that a batch of this agent on another connection or
+ * process is about to move; written back at the end, it would undo that
+ * batch's head and leave the records after it held for ever. */
 static int ingest_locked(struct batch *b, json_t *records, const char *agent_id, int64_t known_size,
 			 json_t **out, const char **code, const char **message)
 {
@@ -357,7 +363,9 @@ static int ingest_locked(struct batch *b, json_t *records, const char *agent_id,
 	*message = "the batch could not be stored; nothing was kept, retry later";
 	if (db_begin(b->db, true) < 0)
 		return 503;
-	e = store_agent_get(b->db, agent_id, &b->agent);
+	e = tlog_batch_begin(b->log, b->db);
+	if (e == 0)
+		e = store_agent_get(b->db, agent_id, &b->agent);
 	if (e == 0 && b->agent.revoked_at) {
 		db_rollback(b->db);
 		*code = "revoked";
@@ -393,7 +401,8 @@ int ingest_batch(struct collector *c, struct db *db, const char *agent_id, json_
 	*code = "unavailable";
 	*message = "out of memory; retry later";
 	b.in = calloc(n ? n : 1, sizeof(*b.in));
-	b.log = malloc(sizeof(*b.log));
+	/* zeroed: freed even when the transaction ends before the log is begun */
+	b.log = calloc(1, sizeof(*b.log));
 	store_leaf_rows_init(&b.leaves);
 	store_chain_rows_init(&b.chain);
 	if (b.in && b.log) {

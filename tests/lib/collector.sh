@@ -112,6 +112,25 @@ coll_post_body() {
 		>"$COLL_DIR/reply" 2>"$COLL_DIR/reply.err"
 }
 
+# coll_post_batches NAME URL FIRST STEP N SIZE: NAME's records 1..N in
+# batches of SIZE; batches FIRST, FIRST+STEP, ... (0-based) posted to URL
+# one after another, each reply kept in agents/NAME/replies/FROM.json.
+coll_post_batches() {
+	local name=$1 url=$2 first=$3 step=$4 n=$5 size=$6 i from body
+	local dir=$COLL_DIR/agents/$name
+	mkdir -p "$dir/replies"
+	for ((i = first; i * size < n; i += step)); do
+		from=$((i * size + 1))
+		body=$dir/replies/body-$from
+		coll_body "$name" "$from" $((from + size - 1)) >"$body" || return 1
+		"$COLL_CLIENT" post "$url" /v1/records "$dir/agent" "$COLL_CA" "$body" \
+			>"$dir/replies/$from.json" 2>>"$dir/replies/err" || return 1
+	done
+}
+
+# coll_acked NAME: the highest contiguous_seq any of NAME's replies gave.
+coll_acked() { cat "$COLL_DIR/agents/$1/replies/"*.json | jq -s 'map(.contiguous_seq) | max'; }
+
 coll_statuses() { jq -r '[.results[].status] | join(",")' "$COLL_DIR/reply"; }
 
 coll_sql() {
