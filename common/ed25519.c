@@ -85,6 +85,20 @@ int ed25519_from_seed(const unsigned char seed[ED25519_KEY_BYTES], struct ed2551
 	return key_take(pkey, true, key);
 }
 
+/* The ratchet derives a key per group commit and only ever signs with it:
+ * libsodium's key pair alone, without the OpenSSL object (whose set-up,
+ * provider look-up and allocations cost as much as a signature). */
+int ed25519_signer_from_seed(const unsigned char seed[ED25519_KEY_BYTES], struct ed25519_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	if (sodium_init() < 0 || crypto_sign_seed_keypair(key->pub, key->secret, seed) != 0) {
+		sodium_memzero(key, sizeof(*key));
+		return -EIO;
+	}
+	key->has_private = true;
+	return 0;
+}
+
 int ed25519_from_public(const unsigned char pub[ED25519_KEY_BYTES], struct ed25519_key *key)
 {
 	return key_take(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, ED25519_KEY_BYTES),
@@ -101,7 +115,7 @@ void ed25519_free(struct ed25519_key *key)
 int ed25519_sign(const struct ed25519_key *key, const void *msg, size_t len,
 		 unsigned char sig[ED25519_SIG_BYTES])
 {
-	if (!key->pkey || !key->has_private)
+	if (!key->has_private)
 		return -EINVAL;
 	return crypto_sign_detached(sig, NULL, msg, len, key->secret) == 0 ? 0 : -EIO;
 }

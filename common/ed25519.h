@@ -31,6 +31,10 @@ struct ed25519_key {
 int ed25519_generate(struct ed25519_key *key);
 /* The key pair whose private half is the 32-byte seed (RFC 8032). */
 int ed25519_from_seed(const unsigned char seed[ED25519_KEY_BYTES], struct ed25519_key *key);
+/* The same key pair for signing only: no OpenSSL object, so neither
+ * ed25519_verify nor the PEM functions take it (verify with
+ * ed25519_verify_raw and its pub). */
+int ed25519_signer_from_seed(const unsigned char seed[ED25519_KEY_BYTES], struct ed25519_key *key);
 /* A public key from its 32 raw bytes. */
 int ed25519_from_public(const unsigned char pub[ED25519_KEY_BYTES], struct ed25519_key *key);
 /* Frees the key and wipes what OpenSSL held of it. */

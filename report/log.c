@@ -6,7 +6,9 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -60,17 +62,84 @@ json_t *rlog_record_new(const struct rlog *lg, const char *kind, const struct ti
 	return record_new(&lg->origin, kind, when);
 }
 
-/* The head of the queue may sign now. */
-static void wake_queue_head(struct rlog *lg)
+static void futex_wake_one(_Atomic uint32_t *word)
 {
-	if (lg->queue_head)
-		pthread_cond_signal(&lg->queue_head->wake);
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-/* After a flush (lock held): every waiter it made durable, the first one
- * still waiting (to flush next), the queue's head (signing need not wait
- * for the flush any more) and a signer waiting to rotate. */
-static void wake_after_sync(struct rlog *lg)
+/* A request still waiting is to look again (lock held: it is on a list,
+ * so its caller is still there). */
+static void nudge(struct rlog_req *w)
+{
+	atomic_fetch_add_explicit(&w->state, 1, memory_order_release);
+	futex_wake_one(&w->state);
+}
+
+/* w's result is final (lock held): its caller is woken once the lock is
+ * dropped (rlog_unlock), so it never wakes only to wait for the lock. */
+static void settle(struct rlog *lg, struct rlog_req *w)
+{
+	w->settled = true;
+	w->wait_next = lg->finished;
+	lg->finished = w;
+}
+
+/* Drops the lock, then wakes the callers settled meanwhile.  After DONE is
+ * stored a request may be gone with its caller's stack: only the futex
+ * address is used after that (a wake-up at a dead address wakes nobody,
+ * or someone who looks again). */
+static void rlog_unlock(struct rlog *lg)
+{
+	struct rlog_req *w = lg->finished;
+
+	lg->finished = NULL;
+	pthread_mutex_unlock(&lg->lock);
+	while (w) {
+		struct rlog_req *next = w->wait_next;
+		_Atomic uint32_t *word = &w->state;
+
+		atomic_store_explicit(word, RLOG_REQ_DONE, memory_order_release);
+		futex_wake_one(word);
+		w = next;
+	}
+}
+
+/* Sleeps (lock held on entry) until w is nudged or settled.  Returns true
+ * once settled, with the lock dropped; false with the lock held again. */
+static bool req_sleep(struct rlog *lg, struct rlog_req *w)
+{
+	uint32_t seen = atomic_load_explicit(&w->state, memory_order_acquire);
+
+	rlog_unlock(lg);
+	while (seen == atomic_load_explicit(&w->state, memory_order_acquire))
+		syscall(SYS_futex, &w->state, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+	if (atomic_load_explicit(&w->state, memory_order_acquire) & RLOG_REQ_DONE)
+		return true;
+	pthread_mutex_lock(&lg->lock);
+	return false;
+}
+
+/* Waits for a settled request's DONE (its own caller settles it too). */
+static void req_wait_done(struct rlog_req *w)
+{
+	uint32_t v;
+
+	while (!((v = atomic_load_explicit(&w->state, memory_order_acquire)) & RLOG_REQ_DONE))
+		syscall(SYS_futex, &w->state, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+
+/* The head of the queue may sign now. */
+static void wake_queue_head(struct rlog *lg, const struct rlog_req *self)
+{
+	if (lg->queue_head && lg->queue_head != self)
+		nudge(lg->queue_head);
+}
+
+/* After a flush (lock held): every waiter it made durable is settled, the
+ * first one still waiting is nudged (to flush next) unless it is self
+ * (awake already), as is the queue's head (signing need not wait for the
+ * flush any more); a signer waiting to rotate is woken. */
+static void wake_after_sync(struct rlog *lg, const struct rlog_req *self)
 {
 	struct rlog_req **p = &lg->durable_waiters;
 
@@ -79,16 +148,17 @@ static void wake_after_sync(struct rlog *lg)
 
 		if (lg->broken || w->durable_at <= lg->durable.seq) {
 			*p = w->wait_next;
-			w->wait_next = NULL;
 			w->listed = false;
-			pthread_cond_signal(&w->wake);
+			if (lg->broken)
+				w->result = -EIO;
+			settle(lg, w);
 		} else {
 			p = &w->wait_next;
 		}
 	}
-	if (lg->durable_waiters)
-		pthread_cond_signal(&lg->durable_waiters->wake);
-	wake_queue_head(lg);
+	if (lg->durable_waiters && lg->durable_waiters != self && !(self && self->listed))
+		nudge(lg->durable_waiters);
+	wake_queue_head(lg, self);
 	pthread_cond_broadcast(&lg->idle);
 }
 
@@ -99,19 +169,6 @@ static void list_waiter(struct rlog *lg, struct rlog_req *w)
 	w->wait_next = lg->durable_waiters;
 	lg->durable_waiters = w;
 	w->listed = true;
-}
-
-static void unlist_waiter(struct rlog *lg, struct rlog_req *w)
-{
-	for (struct rlog_req **p = &lg->durable_waiters; w->listed && *p; p = &(*p)->wait_next) {
-		if (*p == w) {
-			*p = w->wait_next;
-			w->wait_next = NULL;
-			w->listed = false;
-			/* *p may be NULL now: stepping past it is undefined. */
-			break;
-		}
-	}
 }
 
 /* Moves the durable marker to target (the syncer's, without the lock). */
@@ -166,15 +223,16 @@ static void marker_catch_up(struct rlog *lg)
 		return;
 	target = lg->durable;
 	lg->syncing = true;
-	pthread_mutex_unlock(&lg->lock);
+	rlog_unlock(lg);
 	marker_write(lg, &target);
 	pthread_mutex_lock(&lg->lock);
 	lg->syncing = false;
-	wake_after_sync(lg);
+	wake_after_sync(lg, NULL);
 }
 
-/* Becomes the syncer (lock held on entry and exit, dropped over I/O). */
-static void run_sync(struct rlog *lg)
+/* Becomes the syncer (lock held on entry and exit, dropped over I/O);
+ * self is the syncer's own request, settled here with the others. */
+static void run_sync(struct rlog *lg, const struct rlog_req *self)
 {
 	struct chain_head target = lg->closed;
 	unsigned char seed[RATCHET_SEED_BYTES];
@@ -183,7 +241,7 @@ static void run_sync(struct rlog *lg)
 
 	lg->syncing = true;
 	memcpy(seed, lg->persist_seed, sizeof(seed));
-	pthread_mutex_unlock(&lg->lock);
+	rlog_unlock(lg);
 	r = sync_to(lg, fd, &target, index, seed);
 	OPENSSL_cleanse(seed, sizeof(seed));
 	pthread_mutex_lock(&lg->lock);
@@ -193,7 +251,7 @@ static void run_sync(struct rlog *lg)
 		lg->durable = target;
 	lg->syncs++;
 	lg->syncing = false;
-	wake_after_sync(lg);
+	wake_after_sync(lg, self);
 }
 
 static bool rotation_due(struct rlog *lg)
@@ -209,7 +267,7 @@ static bool rotation_due(struct rlog *lg)
 
 /* Closes the full segment (everything in it made durable first) and starts
  * the next.  The signer calls it with the lock held and no sync running. */
-static int rotate(struct rlog *lg)
+static int rotate(struct rlog *lg, const struct rlog_req *self)
 {
 	struct chain_head target = lg->closed;
 	unsigned char seed[RATCHET_SEED_BYTES];
@@ -219,7 +277,7 @@ static int rotate(struct rlog *lg)
 
 	lg->rotating = true;
 	memcpy(seed, lg->persist_seed, sizeof(seed));
-	pthread_mutex_unlock(&lg->lock);
+	rlog_unlock(lg);
 	r = sync_to(lg, lg->seg_fd, &target, index, seed);
 	OPENSSL_cleanse(seed, sizeof(seed));
 	synced = r == 0;
@@ -231,7 +289,7 @@ static int rotate(struct rlog *lg)
 	else if (target.seq > lg->durable.seq)
 		lg->durable = target;
 	lg->rotating = false;
-	wake_after_sync(lg);
+	wake_after_sync(lg, self);
 	return r;
 }
 
@@ -311,8 +369,30 @@ static struct rlog_req *take_batch(struct rlog *lg)
 	return batch;
 }
 
-/* Becomes the signer (lock held on entry and exit, dropped over I/O). */
-static void run_group(struct rlog *lg)
+/* The group's requests once written (lock held): settled, or listed to
+ * wait for the flush (one wake-up per record, not two). */
+static void after_group(struct rlog *lg, struct rlog_req *batch)
+{
+	struct rlog_req *q = batch, *next;
+
+	for (; q; q = next) {
+		next = q->next;
+		q->taken = true;
+		if (q->durable && q->result > 0 && !lg->broken &&
+		    lg->durable.seq < (uint64_t)q->result) {
+			q->durable_at = (uint64_t)q->result;
+			list_waiter(lg, q);
+		} else {
+			if (q->result > 0 && q->durable && lg->broken)
+				q->result = -EIO;
+			settle(lg, q);
+		}
+	}
+}
+
+/* Becomes the signer (lock held on entry and exit, dropped over I/O); self
+ * is the signer's own request, in the group it takes. */
+static void run_group(struct rlog *lg, struct rlog_req *self)
 {
 	struct rlog_req *batch;
 	bool announced = false;
@@ -325,7 +405,7 @@ static void run_group(struct rlog *lg)
 			pthread_cond_wait(&lg->idle, &lg->lock);
 			continue;
 		}
-		r = rotate(lg);
+		r = rotate(lg, self);
 		if (r < 0)
 			log_warnx("record log %s: cannot start a new segment: %s", lg->log_dir,
 				  strerror(-r));
@@ -333,12 +413,19 @@ static void run_group(struct rlog *lg)
 	}
 	batch = take_batch(lg);
 	size_before = lg->seg_size;
-	pthread_mutex_unlock(&lg->lock);
+	rlog_unlock(lg);
 	if (r == 0)
 		r = write_group(lg, batch, &announced);
 	else
 		for (struct rlog_req *q = batch; q; q = q->next)
 			q->result = r;
+	/* The group's payloads are freed here, together and while the
+	 * signer still has them in cache, not by each caller after its
+	 * wake-up. */
+	for (struct rlog_req *q = batch; q; q = q->next) {
+		json_decref(q->payload);
+		q->payload = NULL;
+	}
 	pthread_mutex_lock(&lg->lock);
 	if (r == -EIO)
 		lg->broken = true;
@@ -351,42 +438,34 @@ static void run_group(struct rlog *lg)
 		lg->persist_index = lg->ratchet.index;
 		memcpy(lg->persist_seed, lg->ratchet.seed, RATCHET_SEED_BYTES);
 	}
-	for (struct rlog_req *q = batch; q; q = q->next) {
-		q->done = true;
-		/* A caller that waits for the flush as well sleeps on until it:
-		 * one wake-up per record, not two. */
-		if (q->durable && q->result > 0 && !lg->broken &&
-		    lg->durable.seq < (uint64_t)q->result) {
-			q->durable_at = (uint64_t)q->result;
-			list_waiter(lg, q);
-		} else {
-			pthread_cond_signal(&q->wake);
-		}
-	}
+	after_group(lg, batch);
 	lg->groups++;
 	lg->signing = false;
-	if (lg->durable_waiters && !lg->syncing && !lg->rotating)
-		pthread_cond_signal(&lg->durable_waiters->wake);
-	wake_queue_head(lg);
+	/* The signer flushes next itself when it waits for the flush too. */
+	if (lg->durable_waiters && !lg->syncing && !lg->rotating && !self->listed)
+		nudge(lg->durable_waiters);
+	wake_queue_head(lg, self);
 }
 
-/* Waits (lock held) until seq is durable, flushing when nobody does. */
-static int64_t wait_durable(struct rlog *lg, struct rlog_req *w, int64_t seq)
+/* Waits for w (lock held on entry, dropped on return): signs the queue
+ * when nobody does, flushes when nobody does, sleeps otherwise. */
+static void await(struct rlog *lg, struct rlog_req *w)
 {
-	w->durable_at = (uint64_t)seq;
-	while (lg->durable.seq < (uint64_t)seq) {
-		if (lg->broken)
-			return -EIO;
-		if (!lg->syncing && !lg->rotating) {
-			unlist_waiter(lg, w);
-			run_sync(lg);
+	while (!w->settled) {
+		if (!w->taken) {
+			if (!lg->signing && (!lg->syncing || lg->queued >= RLOG_GROUP_EAGER)) {
+				run_group(lg, w);
+				continue;
+			}
+		} else if (!lg->syncing && !lg->rotating) {
+			run_sync(lg, w);
 			continue;
 		}
-		list_waiter(lg, w);
-		pthread_cond_wait(&w->wake, &lg->lock);
+		if (req_sleep(lg, w))
+			return;
 	}
-	unlist_waiter(lg, w);
-	return seq;
+	rlog_unlock(lg);
+	req_wait_done(w);
 }
 
 /* A record stamped before the last heartbeat's instant but given to the
@@ -405,9 +484,8 @@ static int observed_floor(struct rlog *lg, json_t *payload)
 int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
 {
 	struct rlog_req req = {.payload = payload, .durable = flags & RLOG_DURABLE};
-	int64_t result;
+	int64_t result = 0;
 
-	pthread_cond_init(&req.wake, NULL);
 	pthread_mutex_lock(&lg->lock);
 	if (lg->broken) {
 		result = -EIO;
@@ -415,26 +493,20 @@ int64_t rlog_append(struct rlog *lg, json_t *payload, unsigned flags)
 		result = -ENOBUFS;
 	} else if (observed_floor(lg, payload) < 0) {
 		result = -ENOMEM;
+	}
+	if (result < 0) {
+		rlog_unlock(lg);
+		json_decref(payload);
 	} else {
-		/* req lives on this stack until it is done, and it is done
-		 * only once a signer has taken it off the queue. */
+		/* req lives on this stack until it is settled and its DONE
+		 * seen: nobody touches it after storing DONE. */
 		*lg->queue_tail = &req;
 		// cppcheck-suppress autoVariables
 		lg->queue_tail = &req.next;
 		lg->queued++;
-		while (!req.done) {
-			if (!lg->signing && (!lg->syncing || lg->queued >= RLOG_GROUP_EAGER))
-				run_group(lg);
-			else
-				pthread_cond_wait(&req.wake, &lg->lock);
-		}
+		await(lg, &req);
 		result = req.result;
-		if (result > 0 && (flags & RLOG_DURABLE))
-			result = wait_durable(lg, &req, result);
 	}
-	pthread_mutex_unlock(&lg->lock);
-	pthread_cond_destroy(&req.wake);
-	json_decref(payload);
 	if (result < 0 && result != -ENOBUFS)
 		atomic_fetch_add(&lg->failures, 1);
 	return result;
@@ -454,7 +526,7 @@ static int close_group(struct rlog *lg)
 
 int rlog_sync(struct rlog *lg)
 {
-	struct rlog_req w = {0};
+	struct rlog_req w = {.taken = true};
 	bool open_group;
 	int64_t r = 0;
 
@@ -465,14 +537,20 @@ int rlog_sync(struct rlog *lg)
 	pthread_mutex_unlock(&lg->lock);
 	if (open_group && (r = close_group(lg)) < 0)
 		return (int)r;
-	pthread_cond_init(&w.wake, NULL);
 	pthread_mutex_lock(&lg->lock);
-	if (!open_group && lg->closed.seq)
-		r = wait_durable(lg, &w, (int64_t)lg->closed.seq);
+	if (!open_group && lg->closed.seq > lg->durable.seq && !lg->broken) {
+		w.result = (int64_t)lg->closed.seq;
+		w.durable_at = lg->closed.seq;
+		list_waiter(lg, &w);
+		await(lg, &w);
+		r = w.result;
+		pthread_mutex_lock(&lg->lock);
+	} else if (!open_group && lg->closed.seq > lg->durable.seq) {
+		r = -EIO; /* broken before it was durable */
+	}
 	if (r >= 0)
 		marker_catch_up(lg);
-	pthread_mutex_unlock(&lg->lock);
-	pthread_cond_destroy(&w.wake);
+	rlog_unlock(lg);
 	return r < 0 ? (int)r : 0;
 }
 

@@ -17,7 +17,7 @@
 /* While an fdatasync runs, a group starts only once this many records
  * wait: what arrives during one flush is signed as one group, announcing
  * one key, instead of a group (and a ratchet step) per record. */
-#define RLOG_GROUP_EAGER 16
+#define RLOG_GROUP_EAGER 32
 /* The durable marker is rewritten (a new file and a rename: as costly as
  * the fdatasync itself) after a flush at most this often; a flush within
  * the interval leaves it to the next flush or to rlog_sync. */
@@ -25,20 +25,24 @@
 #define RLOG_DROP_ACTIONS 8 /* actions counted apart in a spool-overflow record */
 
 /* One caller's record, on the caller's stack until it is done.  Each
- * waits on its own condition: whoever changes what a request waits for
+ * sleeps on its own futex word: whoever changes what a request waits for
  * wakes that request alone, never every waiter (on one core, 64 workers
- * woken for every group would spend the CPU the signatures need). */
+ * woken for every group would spend the CPU the signatures need).  A
+ * request whose record is settled is woken once, after the lock is
+ * dropped, and returns without taking the lock again. */
 struct rlog_req {
 	json_t *payload;
 	struct rlog_req *next;	    /* the signing queue */
-	struct rlog_req *wait_next; /* the list waiting for durability */
-	pthread_cond_t wake;
-	int64_t result;	     /* seq, or -errno */
-	uint64_t durable_at; /* waiting until this seq is durable */
-	bool done;
-	bool durable; /* RLOG_DURABLE: its caller waits for the flush too */
-	bool listed;  /* on durable_waiters */
+	struct rlog_req *wait_next; /* the list waiting for durability, then `finished` */
+	_Atomic uint32_t state;	    /* futex word: wake count, RLOG_REQ_DONE once settled */
+	int64_t result;		    /* seq, or -errno */
+	uint64_t durable_at;	    /* waiting until this seq is durable */
+	bool taken;		    /* a signer took it off the queue: result is set */
+	bool durable;		    /* RLOG_DURABLE: its caller waits for the flush too */
+	bool listed;		    /* on durable_waiters */
+	bool settled;		    /* on `finished`: DONE follows when the lock is dropped */
 };
+#define RLOG_REQ_DONE (1u << 31)
 
 struct rlog {
 	pthread_mutex_t lock; /* everything under "lock" below; held only briefly, never over I/O */
@@ -48,6 +52,7 @@ struct rlog {
 	struct rlog_req *queue_head, **queue_tail;
 	unsigned queued;
 	struct rlog_req *durable_waiters; /* written, waiting for a sync */
+	struct rlog_req *finished;	  /* settled: woken by whoever drops the lock next */
 	bool signing, syncing, rotating, broken;
 	struct chain_head written; /* last record written to the segment */
 	struct chain_head closed;  /* last record that announced the next key */

@@ -37,7 +37,7 @@ static int derive_key(const unsigned char seed[RATCHET_SEED_BYTES], struct ed255
 	int r;
 
 	ratchet_derive(seed, key_seed, next_seed);
-	r = ed25519_from_seed(key_seed, key);
+	r = ed25519_signer_from_seed(key_seed, key);
 	OPENSSL_cleanse(key_seed, sizeof(key_seed));
 	return r;
 }

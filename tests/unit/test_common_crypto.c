@@ -135,6 +135,30 @@ static void ed25519_rfc8037_key_and_signature(void **state)
 	ed25519_free(&key);
 }
 
+/* The ratchet's signing-only key: the RFC's key and signature too, and no
+ * OpenSSL object to verify or export with. */
+static void ed25519_signer_signs_as_the_rfc(void **state)
+{
+	unsigned char seed[32], pub[32], sig[64];
+	struct ed25519_key key;
+	const char *dot2 = strrchr(RFC8037_JWS, '.');
+	char x[96];
+
+	(void)state;
+	assert_int_equal(b64_decode(B64_URL, RFC8037_D, strlen(RFC8037_D), seed, 32), 32);
+	assert_int_equal(b64_decode(B64_URL, RFC8037_X, strlen(RFC8037_X), pub, 32), 32);
+	assert_int_equal(ed25519_signer_from_seed(seed, &key), 0);
+	assert_memory_equal(key.pub, pub, 32);
+	assert_null(key.pkey);
+	assert_int_equal(ed25519_sign(&key, RFC8037_JWS, (size_t)(dot2 - RFC8037_JWS), sig), 0);
+	b64_encode(B64_URL, sig, 64, x);
+	assert_string_equal(x, dot2 + 1);
+	assert_true(ed25519_verify_raw(key.pub, RFC8037_JWS, (size_t)(dot2 - RFC8037_JWS), sig));
+	assert_false(ed25519_verify(&key, RFC8037_JWS, (size_t)(dot2 - RFC8037_JWS), sig));
+	ed25519_free(&key);
+	assert_int_equal(ed25519_sign(&key, RFC8037_JWS, 4, sig), -EINVAL);
+}
+
 static void jws_rfc8037_vector_verifies(void **state)
 {
 	unsigned char pub[32];
@@ -265,6 +289,7 @@ int main(void)
 	    cmocka_unit_test(json_rejects_duplicates_and_reports_position),
 	    cmocka_unit_test(json_canonical_sorts_and_keeps_utf8),
 	    cmocka_unit_test(ed25519_rfc8037_key_and_signature),
+	    cmocka_unit_test(ed25519_signer_signs_as_the_rfc),
 	    cmocka_unit_test(jws_rfc8037_vector_verifies),
 	    cmocka_unit_test(jws_round_trip_and_tamper),
 	    cmocka_unit_test(jws_parse_refuses_other_shapes),
