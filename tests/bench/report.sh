@@ -15,8 +15,10 @@
 #     payloads are built before the clock starts (--prebuild: that is the
 #     decision stage's work, not the log's).
 # Records per second are given per wall-clock second and per CPU second of
-# the process (user + system), each beside the matching signature rate: on
-# a machine others load too, the CPU figures are the comparable ones.
+# the process (user + system) from the first append to the last one's
+# return and the closing sync (the 64 threads' exit is not a record's
+# cost: wardd's workers live on), each beside the matching signature rate:
+# on a machine others load too, the CPU figures are the comparable ones.
 # Each figure is the median of 3 runs.  Target: records >= 70% of signatures.
 #   tests/bench/report.sh [RECORDS] [THREADS]        (default 20000, 64)
 set -eu

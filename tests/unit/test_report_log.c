@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,83 @@ static void group_commit_across_threads(void **state)
 	assert_int_equal(durable.seq, 1600);
 	rlog_close(lg);
 	assert_clean(f, 1600);
+}
+
+struct timer {
+	struct rlog *lg;
+	_Atomic bool stop;
+	int error;
+};
+
+/* What wardd's timer thread does meanwhile: heartbeats, syncs, upkeep. */
+static void *timer_run(void *arg)
+{
+	struct timer *t = arg;
+	struct chain_head head;
+	struct timespec at;
+
+	while (!atomic_load(&t->stop) && !t->error) {
+		t->error = rlog_heartbeat_head(t->lg, &head, &at);
+		if (!t->error)
+			t->error = rlog_sync(t->lg);
+		if (!t->error)
+			t->error = rlog_maintain(t->lg);
+		usleep(2000);
+	}
+	return NULL;
+}
+
+static void *mixed_worker_run(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < w->count; i++) {
+		json_t *p = rlog_record_new(w->lg, "decision", NULL);
+		int64_t seq = rlog_append(w->lg, p, i % 3 ? RLOG_DURABLE : 0);
+
+		if (seq <= 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/* Workers waiting for their records, some durable and some not, while the
+ * timer syncs and states heartbeats: every caller comes back (a lost
+ * wake-up would hang here: the child is killed after 60 s). */
+static void appends_and_the_timer_never_stall(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlog *lg = open_log(f);
+		struct timer t = {.lg = lg};
+		struct worker w[6];
+		pthread_t tt, wt[6];
+		void *ret;
+		int bad = 0;
+
+		alarm(60);
+		pthread_create(&tt, NULL, timer_run, &t);
+		for (int i = 0; i < 6; i++) {
+			w[i] = (struct worker){lg, 300, i, 0};
+			pthread_create(&wt[i], NULL, mixed_worker_run, &w[i]);
+		}
+		for (int i = 0; i < 6; i++) {
+			pthread_join(wt[i], &ret);
+			bad |= ret != NULL;
+		}
+		atomic_store(&t.stop, true);
+		pthread_join(tt, NULL);
+		bad |= t.error != 0 || rlog_sync(lg) != 0;
+		rlog_close(lg);
+		_exit(bad);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void reopen_continues_the_chain(void **state)
@@ -687,6 +765,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(group_commit_across_threads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(appends_and_the_timer_never_stall, setup, teardown),
 	    cmocka_unit_test_setup_teardown(files_are_the_reader_groups_whatever_the_umask, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(reopen_continues_the_chain, setup, teardown),
