@@ -206,13 +206,19 @@ def make_small(out):
 
 
 def make_media(out):
+    """An MP4 whose boxes tile the file exactly: ftyp (size, type, brands),
+    then one mdat of random data to the end of the file, its size in the
+    64-bit form as large recordings have it; a strict reader finds nothing
+    amiss."""
     rng = random.Random(SEED + 2)
     size = 2 * 1024 ** 3
-    ftyp = b"ftypisom" + struct.pack(">I", 512) + b"isomiso2avc1mp41"
+    brands = b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41"
+    head = struct.pack(">I", 8 + len(brands)) + b"ftyp" + brands
+    mdat = size - len(head)
+    head += struct.pack(">I", 1) + b"mdat" + struct.pack(">Q", mdat)
+    left = size - len(head)
     with open(os.path.join(out, "video.mp4"), "wb") as f:
-        f.write(struct.pack(">I", 8 + len(ftyp)) + ftyp)
-        f.write(struct.pack(">I", 1) + b"mdat" + struct.pack(">Q", size - 8 - len(ftyp)))
-        left = size - 8 - len(ftyp) - 16
+        f.write(head)
         block = rng.randbytes(1 << 20)
         k = 0
         while left > 0:
@@ -220,6 +226,8 @@ def make_media(out):
             f.write(block[k % 1000:] + block[:k % 1000] if n == len(block) else block[:n])
             left -= n
             k += 1
+        if f.tell() != size:
+            sys.exit("copy-sets.py: the video is %d bytes, not %d" % (f.tell(), size))
 
 
 def main():

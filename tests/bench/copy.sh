@@ -18,6 +18,19 @@
 #  4. wardd's resident memory idle (<= 16 MB), and what the background
 #     classifier costs a CPU-bound job (both cores) while it classifies the
 #     office set: the job's slowdown (< 5%) and the classifier's CPU share.
+#
+# Every row copies from the page cache, none from the disk: a document a
+# person copies was usually just made or just looked at, and a copy that
+# reads the internal disk measures that disk (and whatever else the shared
+# machine asks of it) rather than wardd.  The sets made once are read in
+# full before each copy that uses them (`warm`), always while wardd is
+# stopped (an open while it runs with a stick mounted teaches it the file);
+# the rows with wardd running copy files written or copied a moment
+# before.  Caches are not dropped: that would slow every other process
+# on the machine and make the runs depend on them.  Each set ends with
+# how much of its sources was resident after the copies (`fincore`).
+# A copy that fails prints FAILED in its row and the script exits 1.
+#
 # Environment: BENCH_CACHE (build/bench-cache/copy-v1), BENCH_COPY_RUNS,
 # BENCH_COPY_SETS (office small media background: one run each holds the
 # test bed for less time), BENCH_IDLE_WAIT (s, 600),
@@ -35,13 +48,20 @@ CACHE=${BENCH_CACHE:-$WARD_BUILD/bench-cache/copy-v1}
 RUNS=${BENCH_COPY_RUNS:-2}
 SETS=${BENCH_COPY_SETS:-office small media background}
 IDLE_WAIT=${BENCH_IDLE_WAIT:-600}
+FAILED=0
 mkdir -p "$BIN" "$CACHE"
 cc -O2 -Wall -Wextra -Werror -o "$BIN/agent-openbench" tests/bench/agent-openbench.c || exit 1
 command -v gio >/dev/null || { echo "copy.sh: gio (libglib2.0-bin) is missing" >&2; exit 1; }
 
 # ---- the workloads, made once ----
+# A set's revision, raised when copy-sets.py makes it differently (its
+# .done file holds it; an empty one is revision 1): media 2 is the MP4
+# whose boxes tile the file.
+declare -A SET_REV=([office]=1 [small]=1 [media]=2)
+set_rev() { local r; r=$(cat "$CACHE/$1.done" 2>/dev/null) || { echo none; return; }; echo "${r:-1}"; }
+set_made() { [ "$(set_rev "$1")" = "${SET_REV[$1]}" ]; }
 for set in $SETS; do
-	[ "$set" = background ] || [ -f "$CACHE/$set.done" ] && continue
+	[ "$set" = background ] || set_made "$set" && continue
 	echo "# making the $set set in $CACHE/$set (once)"
 	rm -rf "${CACHE:?}/$set" && mkdir -p "$CACHE/$set"
 	python3 tests/bench/copy-sets.py "$set" "$CACHE/$set" || exit 1
@@ -50,7 +70,14 @@ for set in $SETS; do
 			grep -vc ': none; ')
 		[ "$marked" = 0 ] || { echo "copy.sh: $marked generated documents are not plain unmarked" >&2; exit 1; }
 	fi
-	touch "$CACHE/$set.done"
+	if [ "$set" = media ]; then # the default policy blocks what cannot be inspected
+		verdict=$("$WARD_BUILD/wardctl" classify "$CACHE/media/video.mp4")
+		case $verdict in
+		*": none; video/mp4 "*) ;;
+		*) echo "copy.sh: the video is not a plain unmarked MP4: $verdict" >&2; exit 1 ;;
+		esac
+	fi
+	echo "${SET_REV[$set]}" >"$CACHE/$set.done"
 done
 
 # The work directory is on the internal disk (wardd watches it, tmpfs it
@@ -78,43 +105,66 @@ wait_idle() {
 }
 now_ns() { date +%s%N; }
 
-# copy_once TOOL SRC: seconds for one copy of SRC to the stick, synced.
+# warm DIR: every file of DIR read once, into the page cache (wardd stopped).
+warm() {
+	[ -z "$WARDD_PID" ] || { echo "copy.sh: warm while wardd runs" >&2; return 1; }
+	find "$1" -type f -print0 | xargs -0 -r cat >/dev/null
+}
+# resident DIR...: the share of the files' bytes in the page cache.
+resident() {
+	find "$@" -type f -print0 | xargs -0 -r fincore -b -n -o RES,SIZE |
+		awk '{ r += $1; s += $2 } END { printf "%.1f%%", s ? 100 * r / s : 0 }'
+}
+
+file_bytes() { find "$1" -type f -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+
+# copy_once TOOL SRC: seconds for one copy of SRC to the stick, synced, or
+# FAILED (and why on stderr) when any file was not copied whole.
 copy_once() {
-	local tool=$1 src=$2 t0 t1 d
-	rm -rf "$STICK/copy"
+	local tool=$1 src=$2 t0 t1 d failed=$WORK/copy-failed
+	rm -rf "$STICK/copy" "$failed"
 	sync
 	t0=$(now_ns)
 	if [ "$tool" = cp ]; then
-		cp -r "$src" "$STICK/copy" || echo "copy.sh: cp failed" >&2
+		cp -r "$src" "$STICK/copy" || : >"$failed"
 	else # a file manager: each folder made, then its files copied by GIO
-		(cd "$src" && find . -type d) | while IFS= read -r d; do mkdir -p "$STICK/copy/$d"; done
+		(cd "$src" && find . -type d) | while IFS= read -r d; do mkdir -p "$STICK/copy/$d" || : >"$failed"; done
 		(cd "$src" && find . -type d) | while IFS= read -r d; do
 			find "$src/$d" -maxdepth 1 -type f -print0 |
 				xargs -0 -r -n 200 sh -c 'gio copy "$@" "'"$STICK/copy/$d"'/"' gio ||
-				echo "copy.sh: gio copy failed" >&2
+				: >"$failed"
 		done
 	fi
-	sync -f "$STICK/copy"
+	sync -f "$STICK/copy" || : >"$failed"
 	t1=$(now_ns)
+	# What a quarantine took back after the copy counts as not copied.
+	[ -e "$failed" ] || [ "$(file_bytes "$src")" = "$(file_bytes "$STICK/copy")" ] || : >"$failed"
 	rm -rf "$STICK/copy"
 	sync -f "$STICK"
+	if [ -e "$failed" ]; then
+		echo "copy.sh: $tool of $src failed" >&2
+		echo FAILED
+		return 1
+	fi
 	awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", ns / 1e9 }'
 }
-best() { # TOOL SRC: the best of RUNS copies
+best() { # TOOL SRC: the best of RUNS copies, FAILED if any failed
 	local b= s i
 	for i in $(seq 1 "$RUNS"); do
-		s=$(copy_once "$1" "$2")
+		s=$(copy_once "$1" "$2") || { echo FAILED; return 1; }
 		b=$(awk -v a="$b" -v s="$s" 'BEGIN { print (a == "" || s < a) ? s : a }')
 	done
 	echo "$b"
 }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
-mbps() { awk -v mb="$1" -v s="$2" 'BEGIN { printf "%.0f", mb / s }'; }
+ok() { [ -n "$1" ] && [ "$1" != FAILED ]; }
+pct() { if ok "$1" && ok "$2"; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; else echo FAILED; fi; }
+mbps() { if ok "$2"; then awk -v mb="$1" -v s="$2" 'BEGIN { printf "%.0f", mb / s }'; else echo FAILED; fi; }
 row() { printf '| %-44s | %8s | %8s | %8s | %8s | %6s |\n' "$@"; }
 # figure LABEL CP_S GIO_S TARGET: a row against the no-agent copies $c0 and
-# $g0 of $mb MB (the caller's)
+# $g0 of $mb MB (the caller's); a failed copy fails the benchmark.
 figure() {
-	row "$1" "$2" "$(mbps "$mb" "$2")" "$(pct "$c0" "$2")" \
+	ok "$2" && { [ "$3" = - ] || ok "$3"; } || FAILED=1
+	row "$1" "${2:-FAILED}" "$(mbps "$mb" "$2")" "$(pct "$c0" "$2")" \
 		"$([ "$3" = - ] && echo - || pct "$g0" "$3")" "$4"
 }
 header() {
@@ -151,11 +201,14 @@ office() {
 	mb=$(du -sm "$src" | cut -f1)
 	n=$(find "$src" -type f | wc -l)
 	echo "# 1. office: $n documents, $mb MB ($(cd "$src" && ls | sed 's/.*\.//' | sort | uniq -c | tr '\n' ' '))"
+	warm "$src" || return 1
 	c0=$(best cp "$src") g0=$(best gio "$src")
 	# Never seen: a fresh wardd, nothing crawled, the set written before.
+	warm "$src" || return 1
 	fresh_wardd || return 1
 	c3=$(copy_once cp "$src")
 	stop_wardd
+	warm "$src" || return 1
 	fresh_wardd || return 1
 	g3=$(copy_once gio "$src")
 	# Written while wardd runs: people copy what they made.
@@ -175,11 +228,14 @@ office() {
 	cp tests/corpus/office/header-mi.odt "$WORK/marked.odt"
 	mkdir -p "$STICK/lat"
 	"$BIN/agent-openbench" eperm-dest "$WORK/marked.odt" "$STICK/lat" 200 20 >"$WORK/lat" &
-	local lp=$!
-	copy_once cp "$WORK/office" >/dev/null
+	local lp=$! l_med=FAILED l_p99=FAILED l_wrong=
+	copy_once cp "$WORK/office" >/dev/null || FAILED=1
 	wait $lp
 	read -r l_med l_p99 l_wrong <"$WORK/lat"
+	[ "${l_wrong:-1}" = 0 ] || FAILED=1
 	stop_wardd
+	local res
+	res=$(resident "$src" "$WORK/office" "$WORK/office2")
 	rm -rf "$WORK/office2" "$STICK/lat"
 
 	header "office documents, $mb MB"
@@ -188,6 +244,7 @@ office() {
 	figure "wardd, the same again" "$c2" "$g2" ">= 95%"
 	figure "wardd, never seen (written while stopped)" "$c3" "$g3" ">= 50%"
 	echo "# documents classified while cp waited, written while wardd ran: $w1 of $n"
+	echo "# sources resident in the page cache after the copies: $res"
 	echo "# open() -> EPERM of a marked document during the copy (200 opens, 20 ms apart):" \
 		"median $(awk -v u="$l_med" 'BEGIN{printf "%.1f", u/1000}') ms," \
 		"p99 $(awk -v u="$l_p99" 'BEGIN{printf "%.1f", u/1000}') ms, not EPERM: $l_wrong (target p99 < 50 ms)"
@@ -200,6 +257,7 @@ small() {
 	local src=$CACHE/small mb n c0 g0 c1 g1 c2 g2 idle
 	mb=$(du -sm "$src" | cut -f1)
 	n=$(find "$src" -type f | wc -l)
+	warm "$src" || return 1
 	c0=$(best cp "$src") g0=$(best gio "$src")
 	fresh_wardd || return 1
 	cp -r "$src" "$WORK/small"
@@ -208,11 +266,14 @@ small() {
 	g1=$(copy_once gio "$WORK/small")
 	c2=$(best cp "$WORK/small") g2=$(best gio "$WORK/small")
 	stop_wardd
+	local res
+	res=$(resident "$src" "$WORK/small")
 	rm -rf "$WORK/small"
 	header "$n small files (4-64 KB), $mb MB"
 	figure "no agent" "$c0" "$g0" ""
 	figure "wardd, written while it ran (idle after ${idle}s)" "$c1" "$g1" ">= 90%"
 	figure "wardd, the same again" "$c2" "$g2" ""
+	echo "# sources resident in the page cache after the copies: $res"
 	echo
 }
 
@@ -220,18 +281,23 @@ small() {
 media() {
 	local src=$CACHE/media mb c0 g0 c1 g1 c3 idle
 	mb=$(du -sm "$src" | cut -f1)
+	warm "$src" || return 1
 	c0=$(best cp "$src") g0=$(best gio "$src")
+	warm "$src" || return 1
 	fresh_wardd || return 1
 	c3=$(copy_once cp "$src")
 	cp -r "$src" "$WORK/media"
 	idle=$(wait_idle)
 	c1=$(best cp "$WORK/media") g1=$(best gio "$WORK/media")
 	stop_wardd
+	local res
+	res=$(resident "$src" "$WORK/media")
 	rm -rf "$WORK/media"
 	header "one video file, $mb MB"
 	figure "no agent" "$c0" "$g0" ""
 	figure "wardd, written while it ran (idle after ${idle}s)" "$c1" "$g1" ">= 95%"
 	figure "wardd, never seen" "$c3" - ""
+	echo "# sources resident in the page cache after the copies: $res"
 	echo
 }
 
@@ -273,4 +339,7 @@ background() {
 	echo "# target: the job slows by < 5% (SCHED_IDLE and the idle I/O class)"
 }
 
-for set in $SETS; do "$set"; done
+for set in $SETS; do
+	"$set" || { FAILED=1; echo "copy.sh: the $set part FAILED" >&2; }
+done
+exit "$FAILED"
