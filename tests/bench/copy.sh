@@ -100,6 +100,14 @@ blockdev --setrw "$(stick_dev BENCH)" 2>/dev/null
 dd if=/dev/zero of="$STICK/fill" bs=1M count=2900 status=none 2>/dev/null
 rm -f "$STICK/fill"
 sync -f "$STICK"
+# exfat-fuse gives the clusters back once the file's release is done, a
+# moment after the unlink: no copy before they are free again.
+for i in $(seq 1 600); do
+	[ "$(df --output=pcent "$STICK" | tail -1 | tr -dc 0-9)" -le 5 ] && break
+	sleep 0.1
+done
+[ "$(df --output=pcent "$STICK" | tail -1 | tr -dc 0-9)" -le 5 ] ||
+	{ echo "copy.sh: the stick's space did not come back after it was written whole" >&2; exit 1; }
 
 # Seconds until wardd knows every file of DIR by its version (the
 # background classifier's work), or "timeout".  Not until that classifier
