@@ -55,6 +55,8 @@ DOCDIR     ?= $(DATADIR)/doc/ward
 MANDIR     ?= $(DATADIR)/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+# Programs only the packages' scripts run (packaging/agent-setup.sh).
+PKGLIBDIR  ?= $(PREFIX)/lib/ward
 # wardd's configuration and policy live in /etc/ward whatever the prefix
 # (agent/config.h); SYSCONFDIR only moves where install writes them.
 SYSCONFDIR ?= /etc

@@ -16,6 +16,9 @@
 #                          none is there yet: a reinstall never replaces an
 #                          office's own policy
 #   $(UNITDIR)/*.service   the systemd units, paths set to this layout
+#   $(PKGLIBDIR)/agent-setup
+#                          what installing the agent does (users, state,
+#                          enrollment from enroll.conf), for both packages
 #   $(SYSUSERSDIR)/<name>.conf
 #                          the users the units run as (packaging/<name>.sysusers)
 #   $(LOCALEDIR)/<lang>/LC_MESSAGES/ward.mo
@@ -63,6 +66,9 @@ install: all
 		sed $(UNIT_PATHS) $$unit >$(DESTDIR)$(UNITDIR)/$$(basename $$unit) && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$unit) || exit 1; \
 	done
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(PKGLIBDIR)
+	sed $(UNIT_PATHS) packaging/agent-setup.sh >$(DESTDIR)$(PKGLIBDIR)/agent-setup
+	chmod 0755 $(DESTDIR)$(PKGLIBDIR)/agent-setup
 	@for users in $(SYSUSERS); do \
 		echo "install $$users into $(DESTDIR)$(SYSUSERSDIR)"; \
 		$(INSTALL) -D -m 0644 $$users \

@@ -10,6 +10,10 @@
 #   box_run CMD...        a command inside (all the box's namespaces)
 #   box_stop              power off, unmount, remove (the test bed's exit hook)
 #   box_collector_up PORT the box's ward-collector made its CA and listens (20 s)
+#   box_enroll_conf PORT TOKEN  /etc/ward/enroll.conf for that collector (its CA pinned)
+#   box_watched MOUNT     the box's wardd watches MOUNT (20 s)
+#   box_eperm CMD...      CMD fails in the box with "not permitted"
+#   box_collector_has N   the box's collector holds at least N block records (30 s)
 #   $BOX_ROOT             the box's / seen from the host (writes go to the overlay)
 #   $BOX_UPPER            what the box changed: the overlay's upper directory
 BOX_DIR=
@@ -86,5 +90,43 @@ box_collector_up() {
 		sleep 0.2
 	done
 	box_run journalctl -u ward-collector --no-pager | tail -20 | sed 's/^/# /'
+	return 1
+}
+
+box_enroll_conf() {
+	local ca
+	ca=$(openssl x509 -in "$BOX_ROOT/var/lib/ward-collector/ca.pem" -outform DER |
+		sha256sum | cut -d' ' -f1)
+	mkdir -p "$BOX_ROOT/etc/ward" &&
+		printf 'url = https://127.0.0.1:%s\ntoken = %s\nca_sha256 = %s\n' "$1" "$2" "$ca" \
+			>"$BOX_ROOT/etc/ward/enroll.conf" &&
+		chmod 0600 "$BOX_ROOT/etc/ward/enroll.conf"
+}
+
+box_watched() {
+	local i
+	for i in $(seq 1 100); do
+		box_run wardctl status --json 2>/dev/null | grep -qF "\"mount\":\"$1\"" && return 0
+		sleep 0.2
+	done
+	box_run journalctl -u wardd --no-pager | tail -20 | sed 's/^/# /'
+	return 1
+}
+
+box_eperm() {
+	local out
+	out=$(box_run "$@" 2>&1) && return 1
+	[[ $out == *"not permitted"* ]]
+}
+
+# The records at the collector (docs/protocol.md §3).
+box_collector_has() {
+	local i n
+	for i in $(seq 1 150); do
+		n=$(box_run sqlite3 /var/lib/ward-collector/collector.db \
+			"SELECT count(*) FROM leaves WHERE action = 'block'" 2>/dev/null)
+		[ "$n" -ge "$1" ] 2>/dev/null && return 0
+		sleep 0.2
+	done
 	return 1
 }

@@ -8,8 +8,12 @@
 # Then the RPMs installed, by Debian's rpm with --nodeps (its database knows
 # none of the Debian packages the programs link), in a box (80-packaging-box.bash:
 # this machine's Debian 12 root under a tmpfs overlay, booted with systemd):
-# their scripts make the users, the units start the collector, wardd and,
-# once enrolled, the sender; erase stops them all and takes their files.
+# the collector's script makes its user and its unit starts it; the agent's
+# %post (packaging/agent-setup.sh, as the .deb's postinst) makes the user
+# and the state directory, enrolls the desk from /etc/ward/enroll.conf and
+# starts wardd and the sender by their units; wardd blocks a copy to a test-bed
+# stick and the record reaches the collector; erase stops them all and
+# takes their files.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -71,50 +75,83 @@ check_eq "the same configuration files" \
 	"$(for r in "${rpms[@]}"; do rpm -qp --configfiles "$r"; done | sort)"
 check_eq "no key in the RPMs" "" "$(for r in "${rpms[@]}"; do rpm -qlp "$r"; done |
 	grep -E '\.(key|pem)$|/keys/')"
-check "their scripts make the users" grep -q 'systemd-sysusers ward-sender.conf' \
+check "the agent's %post runs the .deb's setup script" grep -q '/usr/lib/ward/agent-setup' \
 	<(rpm -qp --scripts "${rpms[0]}")
 check "and the collector's" grep -q 'systemd-sysusers ward-collector.conf' \
 	<(rpm -qp --scripts "${rpms[1]}")
 
-BOX_BINDS=("$(realpath "$out/rpm/rpmbuild/RPMS"):/rpms")
+stick_insert usb1 --no-mount && dev=$(stick_dev usb1)
+[ "$(blockdev --getro "$dev")" = 1 ] && blockdev --setrw "$dev"
+check "a stick" stick_mount usb1
+M=$(stick_mnt usb1)
+
+BOX_BINDS=("$(realpath "$out/rpm/rpmbuild/RPMS"):/rpms" "$TESTBED_MEDIA")
 check "the box boots with systemd" box_start "ward-rpm-$$"
 rm -rf "$BOX_ROOT/etc/ward" "$BOX_ROOT/var/lib/ward" "$BOX_ROOT/var/lib/ward-collector" \
 	"$BOX_ROOT/usr/sbin/policy-rc.d"
-in_box=()
-for f in "${rpms[@]}"; do in_box+=("/rpms/${f#"$out"/rpm/rpmbuild/RPMS/}"); done
-out_rpm=$(box_run rpm -i --nodeps --force-debian "${in_box[@]}" 2>&1)
-status=$?
-check_eq "rpm -i installs the three" 0 $status
-[ $status -eq 0 ] || diag "$out_rpm"
-check_eq "rpm knows them" "ward-agent ward-collector ward-notify" \
-	"$(box_run rpm -qa --qf '%{NAME}\n' | grep ward | sort | xargs)"
-check "their scripts made the users" grep -q '^ward-collector:' "$BOX_ROOT/etc/passwd"
-check_eq "and the state directory, the sender's group's" 710:ward-sender \
-	"$(box_run stat -c %a:%G /var/lib/ward)"
+cp tests/corpus/office/header-mi.odt "$BOX_ROOT/root/mi.odt"
+in_box() { # PACKAGE: its path in the box
+	local f
+	for f in "${rpms[@]}"; do
+		case ${f##*/} in "$1"-0*) echo "/rpms/${f#"$out"/rpm/rpmbuild/RPMS/}" ;; esac
+	done
+}
+rpm_i() {
+	local out status
+	out=$(box_run rpm -i --nodeps --force-debian "$@" 2>&1)
+	status=$?
+	[ $status -eq 0 ] || diag "$out"
+	return $status
+}
+
+# The collector first: the desks enroll with it as they install.
+check "rpm -i ward-collector" rpm_i "$(in_box ward-collector)"
+check "its script made its user" grep -q '^ward-collector:' "$BOX_ROOT/etc/passwd"
 port=$((20000 + ($$ + 7) % 20000))
 echo "WARD_COLLECTOR_OPTIONS=--listen 127.0.0.1:$port" >"$BOX_ROOT/etc/ward/ward-collector.conf"
 active() { box_run systemctl is-active --quiet "$@"; }
 check "ward-collector starts from its unit" box_run systemctl start ward-collector
 check "it made its CA and listens" box_collector_up "$port"
-check "wardd starts from its unit" box_run systemctl start wardd
+token=$(box_run ward-collector admin --state-dir /var/lib/ward-collector --user ward-collector \
+	token create --label rpm-desk)
+check "a one-time token" test -n "$token"
+
+# The agent, enrolled unattended from /etc/ward/enroll.conf by its %post
+# (the same script as the .deb's postinst).
+check "enroll.conf" box_enroll_conf "$port" "$token"
+check "rpm -i ward-agent ward-notify" rpm_i "$(in_box ward-agent)" "$(in_box ward-notify)"
+check_eq "rpm knows the three" "ward-agent ward-collector ward-notify" \
+	"$(box_run rpm -qa --qf '%{NAME}\n' | grep ward | sort | xargs)"
+# 0710 from its script, traversable by others since wardd's first start.
+check_eq "its script made the state directory, the sender's group's" 711:ward-sender \
+	"$(box_run stat -c %a:%G /var/lib/ward)"
+check "the same setup script as the .deb's" cmp -s "$BOX_ROOT/usr/lib/ward/agent-setup" \
+	<(dpkg-deb --fsys-tarfile "${debs[0]}" | tar -xOf - ./usr/lib/ward/agent-setup)
+check "its script enrolled the desk" test -f "$BOX_ROOT/var/lib/ward/sender/collector.json"
+check "the desk has its own identity key" test -s "$BOX_ROOT/var/lib/ward/keys/identity.key"
+check "and started wardd from its unit" active wardd
+check "and ward-sender" active ward-sender
 check "and is ready" box_run sh -c 'wardctl status >/dev/null'
 check "systemctl reload wardd" box_run systemctl reload wardd
 check "still active after it" active wardd
-ca=$(openssl x509 -in "$BOX_ROOT/var/lib/ward-collector/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
-token=$(box_run ward-collector admin --state-dir /var/lib/ward-collector --user ward-collector \
-	token create --label rpm-desk)
-check "the desk enrolls" box_run wardctl enroll "https://127.0.0.1:$port" "$token" \
-	--ca-sha256 "$ca" --user ward-sender --state-dir /var/lib/ward
-check "ward-sender starts once enrolled" box_run systemctl start ward-sender
-check "and runs" active ward-sender
+check "wardd watches the stick" box_watched "$M"
+check "a copy of a 密 document to the stick is blocked" box_eperm cp /root/mi.odt "$M/"
+sender_diag() {
+	box_run journalctl -u ward-sender -u wardd --no-pager | tail -40 | sed 's/^/# /'
+	box_run ls -la /var/lib/ward /var/lib/ward/log /var/lib/ward/spool 2>&1 | sed 's/^/# /'
+	box_run cat /var/lib/ward/spool/status.json 2>&1 | sed 's/^/# /'
+	return 1
+}
+check "the block is recorded at the collector" eval 'box_collector_has 1 || sender_diag'
 out_rpm=$(box_run rpm -e ward-notify ward-agent ward-collector 2>&1)
 status=$?
 check_eq "rpm -e removes them" 0 $status
 [ $status -eq 0 ] || diag "$out_rpm"
 check_eq "nothing of Ward runs" "" "$(box_run pgrep -l ward)"
-# RPM keeps a configuration file the office edited, as .rpmsave.
+# RPM keeps a configuration file the office edited, as .rpmsave, and
+# enroll.conf is the office's, not the package's.
 check_eq "none of their files left but the edited configuration, saved" \
-	"$(printf 'etc/ward\netc/ward/ward-collector.conf.rpmsave')" \
+	"$(printf 'etc/ward\netc/ward/enroll.conf\netc/ward/ward-collector.conf.rpmsave')" \
 	"$(cd "$BOX_UPPER" && find usr etc \( -name '*ward*' -o -path '*/ward/*' \) ! -type c \
 		2>/dev/null | sort)"
 check "the desk's keys stay (state is the office's)" test -s "$BOX_ROOT/var/lib/ward/keys/identity.key"
