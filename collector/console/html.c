@@ -34,7 +34,8 @@ static bool grow(struct html *h, size_t extra)
 
 void html_bytes(struct html *h, const char *data, size_t len)
 {
-	if (!grow(h, len))
+	/* len 0 may come with data NULL (an empty buffer): nothing to copy */
+	if (len == 0 || !grow(h, len))
 		return;
 	memcpy(h->data + h->len, data, len);
 	h->len += len;

@@ -244,9 +244,9 @@ static void table(struct page *pg, struct query *q, int64_t count, bool estimate
 	sort_head(pg, q, "state", _("State"));
 	sort_head(pg, q, NULL, _("Assigned to"));
 	html_raw(h, "</tr></thead><tbody>");
-	if (body && body->len) /* no rows: nothing written, no buffer */
+	if (body)
 		html_bytes(h, body->data, body->len);
-	else if (!body)
+	else
 		html_elc(h, "tr", "error", _("The list could not be read."));
 	html_raw(h, "</tbody></table></form>");
 }
