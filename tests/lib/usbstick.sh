@@ -727,10 +727,20 @@ stick_mount() {
 }
 
 # _tb_umount MNT: unmount, retrying while busy, lazily as a last resort.
+# The kernel's mount table, not stat(2): a FUSE mount whose daemon died
+# answers ENOTCONN, and mountpoint(1) then calls it no mount point.
+_tb_mounted() {
+	local _dev mnt _rest
+	while read -r _dev mnt _rest; do
+		[ "$mnt" = "$1" ] && return 0
+	done </proc/self/mounts
+	return 1
+}
+
 _tb_umount() {
 	local mnt=$1 i
 	for ((i = 0; i < 20; i++)); do
-		mountpoint -q "$mnt" || return 0
+		_tb_mounted "$mnt" || return 0
 		umount "$mnt" 2>/dev/null && return 0
 		sleep 0.1
 	done
