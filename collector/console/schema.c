@@ -16,7 +16,11 @@
  *   periods         named periods (春節加強期) the filters offer
  *
  * The list filters are served by one index per filter, each ending in the
- * time the list is sorted by (tests/bench/console-plans.txt). */
+ * time the list is sorted by (tests/bench/console-plans.txt), and the
+ * count of a list filtered by level, state and action together by one
+ * index of the three: without it PostgreSQL counts the top-secret closed
+ * incidents by ANDing a bitmap of the 20,000 top-secret ones with one of
+ * all 200,000 closed ones (120-220 ms of a million; 2 ms with it). */
 #include "collector/console/console.h"
 
 #include <stdio.h>
@@ -82,6 +86,7 @@ static const char INDEXES[] =
     "CREATE INDEX IF NOT EXISTS incidents_state ON incidents (state, observed_ms, leaf_idx);"
     "CREATE INDEX IF NOT EXISTS incidents_level ON incidents (level_rank, observed_ms, leaf_idx);"
     "CREATE INDEX IF NOT EXISTS incidents_action ON incidents (action, observed_ms, leaf_idx);"
+    "CREATE INDEX IF NOT EXISTS incidents_level_state ON incidents (level_rank, state, action);"
     "CREATE INDEX IF NOT EXISTS incidents_host ON incidents (host, observed_ms, leaf_idx);"
     "CREATE INDEX IF NOT EXISTS incidents_user ON incidents (username, observed_ms, leaf_idx);"
     "CREATE INDEX IF NOT EXISTS incidents_device ON incidents (device_serial, observed_ms, leaf_idx);"

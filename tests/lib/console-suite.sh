@@ -357,8 +357,9 @@ check_eq "repeated sign-ins from one address are throttled (429)" 1 "$throttled"
 # estimate ("about") rather than reading 10,001 rows, SQLite "more than".
 coll_sql "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 30000)
   INSERT INTO incidents (leaf_idx, agent_id, observed_ms, host, username, level_rank, action,
-  outcome, file_name) SELECT 1000000 + i, 'bulk', 1700000000000 + i * 1000, 'bulk-desk',
-  'bulk-user', 0, 'audit', 'allowed', 'bulk-' || i || '.odt' FROM s" >/dev/null
+  outcome, file_name, state) SELECT 1000000 + i, 'bulk', 1700000000000 + i * 1000, 'bulk-desk',
+  'bulk-user', CASE WHEN i % 49 = 0 THEN 4 ELSE 0 END, 'audit', 'allowed', 'bulk-' || i || '.odt',
+  CASE WHEN i % 5 = 0 THEN 'closed' ELSE 'new' END FROM s" >/dev/null
 [ "$COLL_BACKEND" = postgres ] && coll_sql "ANALYZE incidents" >/dev/null
 console_get "$COLL_DIR/sup.jar" /incidents >/dev/null
 if [ "$COLL_BACKEND" = postgres ]; then
@@ -376,4 +377,18 @@ check "and links to the next one" has_next
 console_get "$COLL_DIR/sup.jar" "/incidents?q=bulk-7.odt" >/dev/null
 check_eq "a search among them is counted exactly" 1 "$(listed)"
 check_fails "and not estimated" grep -q 'data-estimated' "$COLL_DIR/page"
+# Top-secret and closed among them: counted exactly, from the index of
+# level, state and action, not by ANDing every closed incident's row.
+console_get "$COLL_DIR/sup.jar" "/incidents?level=4&state=closed" >/dev/null
+check_eq "top-secret and closed among them counted exactly" \
+	"$(coll_sql "SELECT count(*) FROM incidents WHERE level_rank = 4 AND state = 'closed'")" "$(listed)"
+count_sql="SELECT count(*) FROM (SELECT 1 FROM incidents WHERE level_rank = 4 AND state = 'closed' LIMIT 10001) t"
+if [ "$COLL_BACKEND" = postgres ]; then
+	plan=$(coll_sql "EXPLAIN $count_sql")
+else
+	plan=$(coll_sql "EXPLAIN QUERY PLAN $count_sql")
+fi
+check "its count reads the index of level, state and action" grep -q incidents_level_state <<<"$plan"
+check_fails "and not the state's" grep -q incidents_state <<<"$plan"
+grep -q incidents_level_state <<<"$plan" || diag "$plan"
 done_testing
