@@ -34,7 +34,7 @@ struct batch {
 	struct tlog_batch *log;
 	int64_t now;
 	unsigned held; /* records this batch held past a gap */
-	bool any_held; /* the agent has held or invalid rows (kept earlier or now) */
+	bool any_held; /* the agent has rows past its head: held or invalid (kept earlier or now) */
 	struct db_rowbuf leaves, chain; /* rows written, inserted before the next read */
 };
 
@@ -48,13 +48,17 @@ static int flush(struct batch *b)
 
 /* Whether the agent has held records at all: when not, no chain row
  * exists past the head, so a record after it needs no lookup and no
- * drain (the common case, and two round trips per record saved). */
+ * drain (the common case, and two round trips per record saved).  Held
+ * and invalid rows are all past the head (storing seq head + 1 moves the
+ * head), so the rows past it are the ones looked at: a few index
+ * entries, where counting the agent's rows that are not stored read
+ * every row of its chain, under the log lock. */
 static int held_before(struct batch *b)
 {
-	static const char sql[] = "SELECT count(*) FROM chain WHERE agent_id = ? AND"
-				  " status <> 'stored'";
-	struct db_val p[] = {DBV_TEXT(b->agent.chain.agent_id)};
-	struct db_rows *rows = db_query(b->db, sql, p, 1);
+	static const char sql[] = "SELECT count(*) FROM (SELECT 1 FROM chain WHERE agent_id = ? AND"
+				  " seq > ? LIMIT 1) t";
+	struct db_val p[] = {DBV_TEXT(b->agent.chain.agent_id), DBV_INT(b->agent.chain.head.seq)};
+	struct db_rows *rows = db_query(b->db, sql, p, 2);
 
 	if (!rows || !db_next(rows)) {
 		db_rows_free(rows);
