@@ -16,7 +16,9 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$WARD_ROOT/tests/lsan.supp:prin
 # beside the repository unless WARD_CONTEXT names another directory.
 export WARD_CONTEXT=${WARD_CONTEXT:-$(dirname "$WARD_ROOT")/shared/context}
 pattern=${1:-}
-per_test_timeout=${WARD_TEST_TIMEOUT:-900}
+# A sanitizer build's tests get WARD_SLOW times longer (tests/lib/slow.sh).
+. tests/lib/slow.sh
+per_test_timeout=${WARD_TEST_TIMEOUT:-$(ward_slow 900)}
 
 passed=0 failed=0 skipped=0
 failures=()

@@ -53,11 +53,17 @@ agent_start() {
 	if [ -n "${AGENT_POLICY_SED:-}" ]; then
 		sed -i "$AGENT_POLICY_SED" "$AGENT_POLICY"/*.rules || return 1
 	fi
+	# The policy's deadline (the lower one) scaled like wardd's own, unless
+	# the test chose the deadline.
+	if [ "$WARD_SLOW" != 1 ] && [ -z "${AGENT_DEADLINE_MS:-}" ]; then
+		perl -pi -e 's/^deadline (\d+)ms/"deadline " . $1 * $ENV{WARD_SLOW} . "ms"/e' \
+			"$AGENT_POLICY"/*.rules || return 1
+	fi
 	cat >"$AGENT_CONF" <<CONF
 policy_dir = $AGENT_POLICY
 state_dir = $AGENT_STATE
 runtime_dir = $AGENT_DIR/run
-deadline_ms = ${AGENT_DEADLINE_MS:-2000}
+deadline_ms = ${AGENT_DEADLINE_MS:-$(ward_slow 2000)}
 workers = ${AGENT_WORKERS:-4}
 verbose = ${AGENT_VERBOSE:-no}
 ${AGENT_EXTRA_CONF:-}
@@ -70,14 +76,14 @@ CONF
 	"$WARD_BUILD/wardd" --foreground --config "$AGENT_CONF" >>"$AGENT_LOG" 2>&1 &
 	AGENT_PID=$!
 	local i
-	# 30 s: under a sanitizer, on a machine loaded by other tests, startup
+	# 30 s (times WARD_SLOW): on a machine loaded by other tests, startup
 	# (scanners, udev enumeration, marks) can be slow.
-	for i in $(seq 1 300); do
+	for i in $(seq 1 "$(ward_slow 300)"); do
 		agent_ready && return 0
 		kill -0 "$AGENT_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "# wardd did not become ready within 30 s; its log:" >&2
+	echo "# wardd did not become ready within $(ward_slow 30) s; its log:" >&2
 	sed 's/^/#   /' "$AGENT_LOG" >&2
 	return 1
 }
@@ -111,7 +117,7 @@ agent_status_field() {
 # agent_wait_idle [SECONDS]: until the background classifier is idle (nothing
 # written waits to be classified, no crawl under way).
 agent_wait_idle() {
-	local i n=$((${1:-60} * 10))
+	local i n=$(ward_slow $((${1:-60} * 10)))
 	for i in $(seq 1 "$n"); do
 		[ "$(agent_status_field preclass_busy)" = 0 ] && return 0
 		sleep 0.1
@@ -124,7 +130,7 @@ agent_wait_idle() {
 # tests may have sticks of their own, so count nothing).
 agent_wait_watched() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 "$(ward_slow 100)"); do
 		"$WARD_BUILD/wardctl" status --json --config "$AGENT_CONF" 2>/dev/null |
 			grep -qF "\"mount\":\"$1\"" && return 0
 		sleep 0.1
@@ -136,7 +142,7 @@ agent_wait_watched() {
 # agent_wait_unwatched MOUNTPOINT
 agent_wait_unwatched() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 "$(ward_slow 100)"); do
 		"$WARD_BUILD/wardctl" status --json --config "$AGENT_CONF" 2>/dev/null |
 			grep -qF "\"mount\":\"$1\"" || return 0
 		sleep 0.1

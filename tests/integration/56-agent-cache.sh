@@ -35,7 +35,7 @@ known() { "$WARD_BUILD/wardctl" known --json --config "$AGENT_CONF" "$1" 2>/dev/
 known_as() { known "$1" | grep -qF "\"known\":true,\"level\":\"$2\""; }
 wait_known_as() {
 	local i
-	for i in $(seq 1 600); do
+	for i in $(seq 1 "$(ward_slow 600)"); do
 		known_as "$1" "$2" && return 0
 		sleep 0.1
 	done

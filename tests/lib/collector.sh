@@ -4,7 +4,8 @@
 # report-chain writes, batches posted with build/tools/collector-client.
 #   . tests/lib/tap.sh; . tests/lib/collector.sh
 #   coll_init sqlite|postgres      scratch dir, database, cleanup trap
-#   coll_start [OPTIONS]           ward-collector serve (COLL_URL, COLL_CA)
+#   coll_start [OPTIONS]           ward-collector serve (COLL_URL, COLL_CA), no console
+#                                  unless OPTIONS has --console
 #   coll_agent NAME N              a record log of N records and an enrolled agent
 #   coll_post NAME FROM TO [K]     posts records FROM..TO (1-based lines) of NAME's log
 #   coll_sql "SQL"                 one value from the collector's database
@@ -60,10 +61,13 @@ coll_start() {
 	# The log is appended to across restarts: only this start's lines count.
 	local from
 	from=$(($(cat "$COLL_DIR/collector.log" 2>/dev/null | wc -l) + 1))
+	# No review console unless asked for (console_start): its default port
+	# is one for the whole machine, and other collectors may hold it.  The
+	# caller's --console comes later and wins.
 	"$COLL_BUILD/ward-collector" serve --state-dir "$COLL_STATE" "${COLL_DB_ARGS[@]}" \
-		--listen "127.0.0.1:$COLL_PORT" "$@" >>"$COLL_DIR/collector.log" 2>&1 &
+		--listen "127.0.0.1:$COLL_PORT" --console off "$@" >>"$COLL_DIR/collector.log" 2>&1 &
 	COLL_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq "$(ward_slow 100)"); do
 		if tail -n "+$from" "$COLL_DIR/collector.log" 2>/dev/null | grep -q "agents: https://"; then
 			COLL_VKEY=$(coll_admin checkpoints 0 | head -1)
 			return 0

@@ -11,7 +11,8 @@
 #   sender_start USER ARGS...            ward-sender on $REPORT_STATE in the background
 #   spool_field NAME                     one field of `wardctl spool --json` on $REPORT_STATE
 #   acked_is_durable                     everything durable is acknowledged
-#   wait_for SECONDS CMD...              polls CMD every 0.1 s until it succeeds
+#   wait_for SECONDS CMD...              polls CMD every 0.1 s until it succeeds (SECONDS
+#                                        times WARD_SLOW, tests/lib/slow.sh)
 #   durable_seq [STATE]                  the log's durable head (every record up to it)
 REPORT_USERS=()
 REPORT_PIDS=()
@@ -75,7 +76,7 @@ standin_start() {
 	"${run[@]}" >>"$dir/standin.log" 2>&1 &
 	echo $! >"$dir/standin.pid"
 	REPORT_PIDS+=($!)
-	for i in $(seq 100); do
+	for i in $(seq "$(ward_slow 100)"); do
 		grep -q '^ready' "$dir/standin.log" && return 0
 		kill -0 "$(cat "$dir/standin.pid")" 2>/dev/null || break
 		sleep 0.1
@@ -121,7 +122,8 @@ acked_is_durable() {
 }
 
 wait_for() {
-	local t=$1 i
+	local t i
+	t=$(ward_slow "$1")
 	shift
 	for i in $(seq $((t * 10))); do
 		"$@" && return 0

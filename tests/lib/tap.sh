@@ -4,6 +4,8 @@
 #   check "description" command args...   ok when the command succeeds
 #   check_fails "description" command...   ok when it fails
 #   need_root / need_cmd CMD               skip the whole script otherwise
+#   ward_slow N                            N scaled for a sanitizer build (lib/slow.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/slow.sh"
 TAP_N=0
 TAP_FAILED=0
 
