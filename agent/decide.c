@@ -17,6 +17,7 @@
 #include "agent/agent.h"
 #include "agent/fpstore.h"
 #include "agent/landing.h"
+#include "agent/lineage.h"
 #include "agent/known.h"
 #include "agent/removable.h"
 #include "agent/subject.h"
@@ -70,14 +71,6 @@ static int classify_cached(struct event_ctx *c, int fd, const struct stat *st, c
 {
 	int r = known_result(c->a, c->worker, fd, st, &c->seen, name, timeout_ms, out);
 
-	/* Every marked document classified: what a part of it looks like. */
-	if (r >= 0 && c->a->fpstore && out->level != WARD_LEVEL_NONE) {
-		int e = fpstore_add(c->a->fpstore, out);
-
-		if (e < 0)
-			log_warnx("fingerprints of a marked document not kept on disk: %s",
-				  strerror(-e));
-	}
 	if (for_copy && r != 1)
 		atomic_fetch_add(&c->a->n.classified_for_copy, 1);
 	return r < 0 ? r : 0;
@@ -95,6 +88,7 @@ static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
 {
 	const struct fan_opener *o = subject_opener(c->a, &c->who);
 	struct fp_match m;
+	struct lineage_match lm;
 
 	subject_groups(c->a, &c->who);
 	memset(pe, 0, sizeof(*pe));
@@ -110,8 +104,14 @@ static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
 	pe->group_names = c->who.group_names;
 	pe->n_group_names = c->who.n_group_names;
 	pe->time = time(NULL);
-	/* Not marked, but made from part of a marked document? */
-	if (content && c->a->fpstore && fpstore_match(c->a->fpstore, content, &m)) {
+	/* Not marked, but written by a process that had opened a marked
+	 * document (its provenance), or made from part of one? */
+	if (content && lineage_match(c->a->lineage, c->a->fpstore, content, &lm)) {
+		pe->derived = lm.level;
+		pe->derived_shared = lm.shared;
+		pe->derived_from = lm.source_hex;
+		pe->derived_writer = lm.writer[0] ? lm.writer : "?";
+	} else if (content && c->a->fpstore && fpstore_match(c->a->fpstore, content, &m)) {
 		pe->derived = m.level;
 		pe->derived_shared = m.shared;
 		pe->derived_from = m.sha256_hex;
@@ -123,7 +123,19 @@ static const char *derived_detail(const struct policy_event *pe, char *buf, size
 {
 	if (pe->derived == WARD_LEVEL_NONE)
 		return NULL;
-	snprintf(buf, size,
+	if (pe->derived_writer && pe->derived_shared)
+		snprintf(buf, size,
+			 "derived (lineage) from %s: written by %s after it opened that %s "
+			 "document, and shares %u text fingerprints with it",
+			 pe->derived_from, pe->derived_writer, level_name(pe->derived),
+			 pe->derived_shared);
+	else if (pe->derived_writer)
+		snprintf(buf, size,
+			 "derived (lineage) from %s: written by %s after it opened that %s "
+			 "document; no text of its own to compare (binary, encrypted or encoded)",
+			 pe->derived_from, pe->derived_writer, level_name(pe->derived));
+	else
+		snprintf(buf, size,
 		 "derived: shares %u text fingerprints with a %s document (sha256 %s) classified "
 		 "before",
 		 pe->derived_shared, level_name(pe->derived),
@@ -164,7 +176,7 @@ static void carry_out(struct event_ctx *c, const char *event, struct policy *p,
 {
 	bool deny = agent_denies(d->action);
 	struct act_request req = request(c, event, deny ? POOL_DENY : POOL_ALLOW, true);
-	char detail[256];
+	char detail[512];
 
 	req.detail = derived_detail(pe, detail, sizeof(detail));
 	req.path = ctx_path(c);
@@ -512,7 +524,7 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	struct act_request req;
 	unsigned char sha[32];
 	bool hashed;
-	char detail[256];
+	char detail[512];
 
 	if (!S_ISREG(c->st.st_mode) || c->st.st_size == 0)
 		return;

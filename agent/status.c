@@ -13,6 +13,7 @@
 #include "agent/preclass.h"
 #include "agent/removable.h"
 #include "agent/report.h"
+#include "agent/lineage.h"
 #include "agent/written.h"
 #include "common/json.h"
 #include "common/util.h"
@@ -69,6 +70,11 @@ const struct status_counter status_counters[] = {
     COUNTER(written_files),
     COUNTER(written_lost),
     COUNTER(written_filesystems),
+    COUNTER(lineage_marked),
+    COUNTER(lineage_opens),
+    COUNTER(lineage_tainted),
+    COUNTER(lineage_checked),
+    COUNTER(lineage_derived),
     COUNTER(classified_for_copy),
     COUNTER(preclassified),
     COUNTER(crawled),
@@ -214,6 +220,16 @@ int status_collect(struct agent *a, struct agent_status *out)
 		out->written_files = ws.files;
 		out->written_lost = ws.lost;
 		out->written_filesystems = ws.filesystems;
+	}
+	if (a->lineage) {
+		struct lineage_stats ls;
+
+		lineage_get_stats(a->lineage, &ls);
+		out->lineage_marked = ls.marked;
+		out->lineage_opens = ls.opens;
+		out->lineage_tainted = ls.tainted;
+		out->lineage_checked = ls.checked;
+		out->lineage_derived = ls.derived;
 	}
 	out->classified_for_copy = atomic_load(&a->n.classified_for_copy);
 	collect_background(a, out);

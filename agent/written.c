@@ -39,7 +39,7 @@ struct written {
 	pthread_rwlock_t lock;
 	struct watched_fs fs[WRITTEN_MAX_FILESYSTEMS];
 	size_t n_fs;
-	atomic_uint_fast64_t events, files, own, lost;
+	atomic_uint_fast64_t events, files, opens, own, lost;
 };
 
 int written_new(pid_t self, struct written **out)
@@ -171,6 +171,13 @@ bool written_fsid(struct written *w, dev_t dev, uint64_t *fsid)
 	return f != NULL;
 }
 
+int written_mark_opens(struct written *w, int fd)
+{
+	if (w->group.fd < 0)
+		return -EBADF;
+	return fan_mark_opens(&w->group, fd);
+}
+
 /* ---- events ---- */
 
 static void lost_event(struct written *w, uint64_t mask)
@@ -204,9 +211,19 @@ void written_dispatch(struct written *w, const struct fan_event *ev)
 		close(ev->fd);
 		return;
 	}
-	if (fan_event_is_close_write(ev) && fstat(ev->fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		f.st = &st;
-		f.now_ms = monotonic_ms();
+	if (fstat(ev->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(ev->fd);
+		return;
+	}
+	f.st = &st;
+	f.now_ms = monotonic_ms();
+	if (fan_event_is_open(ev)) {
+		atomic_fetch_add(&w->opens, 1);
+		for (size_t i = 0; i < w->n_subs; i++)
+			if (w->subs[i].opened)
+				w->subs[i].opened(w->subs[i].arg, &f);
+	}
+	if (fan_event_is_close_write(ev)) {
 		atomic_fetch_add(&w->files, 1);
 		for (size_t i = 0; i < w->n_subs; i++)
 			w->subs[i].written(w->subs[i].arg, &f);
@@ -268,6 +285,7 @@ void written_get_stats(struct written *w, struct written_stats *out)
 {
 	out->events = atomic_load(&w->events);
 	out->files = atomic_load(&w->files);
+	out->opens = atomic_load(&w->opens);
 	out->own = atomic_load(&w->own);
 	out->lost = atomic_load(&w->lost);
 	pthread_rwlock_rdlock(&w->lock);

@@ -110,6 +110,9 @@ int fan_mark_written(const struct fan_group *group, const char *mount_point);
  * went with its superblock and the path names another filesystem: 0,
  * nothing done. */
 int fan_unmark_written(const struct fan_group *group, const char *mount_point);
+/* In the written-files group: opens of the one file at fd (an inode mark,
+ * FAN_OPEN: a notification, nobody waits for it).  Returns 0 or -errno. */
+int fan_mark_opens(const struct fan_group *group, int fd);
 
 /* Tell the kernel to stop reporting FAN_OPEN_PERM (and mask bits besides,
  * pass 0 for the default) for the inode behind fd, until the inode is
@@ -140,6 +143,10 @@ static inline bool fan_event_is_perm(const struct fan_event *ev)
 {
 	/* FAN_OPEN_PERM 0x10000, FAN_ACCESS_PERM 0x20000, FAN_OPEN_EXEC_PERM 0x40000 */
 	return (ev->mask & 0x00070000ull) != 0;
+}
+static inline bool fan_event_is_open(const struct fan_event *ev)
+{
+	return (ev->mask & 0x00000020ull) != 0; /* FAN_OPEN */
 }
 static inline bool fan_event_is_close_write(const struct fan_event *ev)
 {
