@@ -63,6 +63,20 @@ static uint32_t remaining_ms(const struct pool_event *ev)
 	return (uint32_t)(ev->deadline_ms - now);
 }
 
+/* The cache keeps no fingerprints: a file a tainted process wrote is read
+ * again so that lineage can compare its text with the source's. */
+static int classify_again(struct event_ctx *c, int fd, const struct stat *st, const char *name,
+			  uint32_t timeout_ms, struct classify_result *out)
+{
+	struct classify_budget budget;
+
+	classify_budget_default(&budget);
+	if (budget.max_millis > timeout_ms)
+		budget.max_millis = timeout_ms;
+	return known_classify(c->a, c->worker, fd, st, &c->seen, name, &budget, timeout_ms + 100,
+			      out);
+}
+
 /* Classify the file at fd (stat st, taken after c->seen), through the
  * cache.  for_copy: an opener waits for this answer (counted apart from
  * learning, so the copies that needed a scanner can be told). */
@@ -71,6 +85,8 @@ static int classify_cached(struct event_ctx *c, int fd, const struct stat *st, c
 {
 	int r = known_result(c->a, c->worker, fd, st, &c->seen, name, timeout_ms, out);
 
+	if (r == 1 && lineage_needs_text(c->a->lineage, out))
+		r = classify_again(c, fd, st, name, timeout_ms, out);
 	if (for_copy && r != 1)
 		atomic_fetch_add(&c->a->n.classified_for_copy, 1);
 	return r < 0 ? r : 0;
@@ -264,7 +280,7 @@ static int judge_one(struct event_ctx *c, const struct procfd_file *f, struct cl
 	char spath[PATH_MAX] = "";
 	int sfd;
 
-	if (known_by_version(a, &sst, res))
+	if (known_by_version(a, &sst, res) && !lineage_needs_text(a->lineage, res))
 		return 0;
 	sfd = a->ops->open_held(c->ev->pid, f);
 	if (sfd < 0)
@@ -533,7 +549,8 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	 * (exFAT keeps seconds): a copy of a document known a moment ago
 	 * (cp's source, seen by the destination side) hashes to it and is not
 	 * parsed again.  Anything else is classified and known by content. */
-	if (!known_by_content(c->a, c->ev->fd, &res, sha, &hashed)) {
+	if (!known_by_content(c->a, c->ev->fd, &res, sha, &hashed) ||
+	    lineage_needs_text(a->lineage, &res)) {
 		struct classify_budget budget;
 
 		classify_budget_default(&budget);

@@ -231,6 +231,8 @@ static void on_opened(void *arg, const struct written_file *f)
 	/* Gone already: known by pid alone (taint.h). */
 	if (procfd_lineage(f->pid, &ppid, &t.start_ticks) < 0)
 		t.start_ticks = 0;
+	else
+		t.ppid = ppid;
 	if (procfd_exe(f->pid, t.exe, sizeof(t.exe)) < 0)
 		t.exe[0] = '\0';
 	t.open_ticks = boot_ticks(l);
@@ -240,11 +242,29 @@ static void on_opened(void *arg, const struct written_file *f)
 	pthread_mutex_unlock(&l->lock);
 }
 
+static uint64_t ms_to_ticks(const struct lineage *l, uint64_t ms)
+{
+	return ms * (uint64_t)l->ticks_per_s / 1000;
+}
+
+/* The writer's own taint, or a child's that read a marked document a
+ * moment ago (the shell of `base64 doc > out` closes out last).  Lock
+ * held. */
+static const struct taint *own_taint(struct lineage *l, pid_t pid, uint64_t start,
+				     uint64_t now_ms)
+{
+	const struct taint *e = taint_find(&l->taint, pid, start, now_ms);
+
+	return e ? e
+		 : taint_find_child(&l->taint, pid, start, boot_ticks(l),
+				    ms_to_ticks(l, LINEAGE_CHILD_WINDOW_MS), now_ms);
+}
+
 /* The taint the writer carries, its own or an ancestor's whose open came
  * before the fork of the ancestor's child on the chain.  Lock held. */
 static bool writer_taint(struct lineage *l, pid_t pid, uint64_t now_ms, struct taint *out)
 {
-	uint64_t slack = LINEAGE_SLACK_MS * (uint64_t)l->ticks_per_s / 1000;
+	uint64_t slack = ms_to_ticks(l, LINEAGE_SLACK_MS);
 	uint64_t child_start = 0, start;
 	pid_t cur = pid, ppid;
 
@@ -253,10 +273,14 @@ static bool writer_taint(struct lineage *l, pid_t pid, uint64_t now_ms, struct t
 
 		if (procfd_lineage(cur, &ppid, &start) < 0) {
 			/* The writer gone: only its own taint can be known. */
-			e = cur == pid ? taint_find(&l->taint, pid, 0, now_ms) : NULL;
+			e = cur == pid ? own_taint(l, pid, 0, now_ms) : NULL;
 			if (e)
 				*out = *e;
 			return e != NULL;
+		}
+		if (cur == pid && (e = own_taint(l, pid, start, now_ms))) {
+			*out = *e;
+			return true;
 		}
 		e = taint_find(&l->taint, cur, start, now_ms);
 		if (e && (cur == pid || taint_inherited(e, child_start, slack))) {
@@ -303,6 +327,24 @@ static bool sniff_encoded(int fd)
 	return encoded;
 }
 
+/* The file is rewritten from memory once it holds twice what memory does:
+ * what was forgotten there goes from the disk too.  Lock held. */
+static int compact(struct lineage *l)
+{
+	struct stat st;
+	int e = 0;
+
+	if (fstat(l->fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < 2ull * LINEAGE_MAX_DERIVED * sizeof(struct lin_record))
+		return 0;
+	if (ftruncate(l->fd, 0) < 0)
+		return -errno;
+	for (unsigned i = 0; i < l->n_derived && e == 0; i++)
+		e = write_all(l->fd, &l->derived[i].r, sizeof(struct lin_record));
+	return e;
+}
+
 static void record(struct lineage *l, const struct written_file *f, const struct taint *t)
 {
 	struct lin_record r = {.magic = MAGIC, .level = (uint8_t)t->level, .pid = f->pid};
@@ -326,6 +368,8 @@ static void record(struct lineage *l, const struct written_file *f, const struct
 	derived_keep(l, &r);
 	l->recorded++;
 	e = write_all(l->fd, &r, sizeof(r));
+	if (e == 0)
+		e = compact(l);
 	pthread_mutex_unlock(&l->lock);
 	if (e < 0)
 		log_warnx("lineage: a derived file not kept on disk: %s", strerror(-e));
@@ -386,6 +430,21 @@ bool lineage_match(struct lineage *l, struct fpstore *fps, const struct classify
 	}
 	pthread_mutex_unlock(&l->lock);
 	return found;
+}
+
+bool lineage_needs_text(struct lineage *l, const struct classify_result *content)
+{
+	const struct derived *d;
+	bool needs;
+
+	if (!l || content->level != WARD_LEVEL_NONE || content->declassified ||
+	    content->n_fingerprints > 0)
+		return false;
+	pthread_mutex_lock(&l->lock);
+	d = derived_find(l, content->sha256);
+	needs = d && !d->r.encoded;
+	pthread_mutex_unlock(&l->lock);
+	return needs;
 }
 
 void lineage_get_stats(struct lineage *l, struct lineage_stats *out)

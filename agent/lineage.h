@@ -9,9 +9,11 @@
  *   - A process that opens one is tainted (taint.h: pid + start time, the
  *     level, the document's SHA-256, the executable, when).
  *   - A file closed after writing on an internal filesystem by a tainted
- *     process, or by a descendant forked after the taint (the parent chain
+ *     process, by a descendant forked after the taint (the parent chain
  *     read from /proc, per close-write, only while some process is
- *     tainted), is recorded as derived: its SHA-256, the source's, the
+ *     tainted), or by the parent of a process tainted in the last minute
+ *     (a shell's `> out` is closed by the shell once its child is done),
+ *     is recorded as derived: its SHA-256, the source's, the
  *     level, the writer, when, and whether its bytes are an encoding
  *     (base64, hex: text that reads as no language).  Kept in memory (the
  *     last LINEAGE_MAX_DERIVED) and in <state_dir>/lineage (root's, 0600).
@@ -44,6 +46,7 @@
 #define LINEAGE_MAX_DERIVED 4096	     /* derived files remembered in memory */
 #define LINEAGE_MAX_DEPTH 32		     /* ancestors looked at */
 #define LINEAGE_SLACK_MS 1000		     /* an open is seen this late at most */
+#define LINEAGE_CHILD_WINDOW_MS 60000	     /* a child's read, for its parent's close */
 
 struct lineage;
 struct written;
@@ -85,6 +88,12 @@ void lineage_marked(struct lineage *l, int fd, const struct stat *st,
  * marked one (fps: the marked documents' fingerprints, may be NULL). */
 bool lineage_match(struct lineage *l, struct fpstore *fps, const struct classify_result *content,
 		   struct lineage_match *out);
+
+/* Whether lineage must see the text of a document that came without
+ * fingerprints (the cache keeps none): a file a tainted process wrote, not
+ * marked, whose bytes are not an encoding.  The caller classifies it again
+ * before lineage_match. */
+bool lineage_needs_text(struct lineage *l, const struct classify_result *content);
 
 void lineage_get_stats(struct lineage *l, struct lineage_stats *out);
 

@@ -105,6 +105,28 @@ const struct taint *taint_find(struct taint_table *t, pid_t pid, uint64_t start_
 	return NULL;
 }
 
+const struct taint *taint_find_child(struct taint_table *t, pid_t pid, uint64_t start_ticks,
+				     uint64_t now_ticks, uint64_t window_ticks, uint64_t now_ms)
+{
+	const struct taint *best = NULL;
+
+	for (unsigned i = 0; i < t->n;) {
+		const struct taint *e = &t->e[i];
+
+		if (expired(t, e, now_ms)) {
+			drop(t, i);
+			t->expired++;
+			continue;
+		}
+		if (e->ppid == pid && e->open_ticks + window_ticks >= now_ticks &&
+		    (start_ticks == 0 || start_ticks <= e->open_ticks) &&
+		    (!best || e->level > best->level))
+			best = e;
+		i++;
+	}
+	return best;
+}
+
 bool taint_inherited(const struct taint *e, uint64_t child_start_ticks, uint64_t slack_ticks)
 {
 	return child_start_ticks + slack_ticks >= e->open_ticks;

@@ -22,6 +22,7 @@
 
 struct taint {
 	pid_t pid;
+	pid_t ppid;	      /* its parent when seen (0: unknown) */
 	uint64_t start_ticks; /* the process's start; 0: unknown (gone when seen) */
 	uint64_t open_ticks;  /* when its open was seen, in the same clock */
 	uint64_t seen_ms;     /* monotonic, for expiry */
@@ -50,6 +51,13 @@ void taint_add(struct taint_table *t, const struct taint *in, uint64_t now_ms);
  * entries are dropped on the way. */
 const struct taint *taint_find(struct taint_table *t, pid_t pid, uint64_t start_ticks,
 			       uint64_t now_ms);
+
+/* A child of the process pid (started at start_ticks, 0: unknown) that
+ * opened a marked document within window_ticks before now_ticks: a shell
+ * that opened `> out` for its child closes `out` after the child is gone.
+ * NULL when none. */
+const struct taint *taint_find_child(struct taint_table *t, pid_t pid, uint64_t start_ticks,
+				     uint64_t now_ticks, uint64_t window_ticks, uint64_t now_ms);
 
 /* Whether a descendant started at child_start_ticks was forked after the
  * tainted process's open (within slack_ticks: the open is seen a moment

@@ -98,9 +98,8 @@ for f in doc.b64 doc.gpg doc.zip child.b64; do
 	check "$f: recorded as derived (lineage) from the document" derived_lineage "$f"
 done
 check "cat | gzip: cp denied" eperm_from as_evader cp "$W/piped.gz" "$E/"
-check "base64 piped onto the stick: quarantined" sh -c \
-	"cat '$W/doc.b64' | as_evader dd of='$E/piped.b64' status=none; true"
-check "piped: recorded as derived (lineage)" \
+as_evader dd of="$E/piped.b64" status=none <"$W/doc.b64"
+check "base64 written onto the stick by dd: quarantined, as derived (lineage)" \
 	wait_record '"event":"close-write"' "piped.b64" '"outcome":"quarantined"' "derived (lineage)"
 check "a note written by a process that never opened it copies" \
 	as_evader cp "$W/note.txt" "$E/note.txt"
@@ -115,7 +114,7 @@ check "soffice wrote both" test -s "$W/out/deployment.odt" -a -s "$W/out/unrelat
 check "the unrelated document saved by the same soffice copies" \
 	as_evader cp "$W/out/unrelated.odt" "$E/unrelated.odt"
 check "and it is whole on the stick" cmp -s "$W/out/unrelated.odt" "$E/unrelated.odt"
-check_fails "and nothing says it is derived" record_says "unrelated.odt" "derived"
+check_fails "and nothing says it is derived" record_says "$E/unrelated.odt" "derived"
 check "the conversion of the marked one is denied" \
 	eperm_from as_evader cp "$W/out/deployment.odt" "$E/"
 check "nothing of the document on the stick" no_leak "$M" "$DOC" "$TEXT"

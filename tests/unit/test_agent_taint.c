@@ -146,6 +146,30 @@ static void descendants_forked_after_the_open_inherit(void **state)
 	assert_false(taint_inherited(&e, 800, 100));
 }
 
+/* `sh -c 'base64 doc > out'`: the shell closes out after its child read
+ * the document. */
+static void a_parent_closing_right_after_its_child_read(void **state)
+{
+	struct taint_table t;
+	struct taint child = tainted(601, 5000, 6000, WARD_LEVEL_SECRET);
+	struct taint other = tainted(602, 5000, 6000, WARD_LEVEL_TOP_SECRET);
+
+	(void)state;
+	child.ppid = 600;
+	other.ppid = 700;
+	assert_int_equal(taint_init(&t, 8, 100000), 0);
+	taint_add(&t, &child, 10);
+	taint_add(&t, &other, 10);
+	assert_int_equal(taint_find_child(&t, 600, 4000, 6100, 6000, 20)->pid, 601);
+	assert_int_equal(taint_find_child(&t, 600, 0, 6100, 6000, 20)->pid, 601);
+	/* Too long after the child's read. */
+	assert_null(taint_find_child(&t, 600, 4000, 12001, 6000, 20));
+	/* A process of that pid started after the read is not the parent. */
+	assert_null(taint_find_child(&t, 600, 6500, 6100, 6000, 20));
+	assert_null(taint_find_child(&t, 601, 0, 6100, 6000, 20));
+	taint_free(&t);
+}
+
 static void encoded_text_is_told_from_language(void **state)
 {
 	static const char b64[] =
@@ -188,6 +212,7 @@ int main(void)
 	    cmocka_unit_test(the_table_is_bounded),
 	    cmocka_unit_test(the_higher_level_stays),
 	    cmocka_unit_test(descendants_forked_after_the_open_inherit),
+	    cmocka_unit_test(a_parent_closing_right_after_its_child_read),
 	    cmocka_unit_test(encoded_text_is_told_from_language),
 	};
 
