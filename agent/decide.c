@@ -151,11 +151,12 @@ static const char *derived_detail(const struct policy_event *pe, char *buf, size
 			 "document; no text of its own to compare (binary, encrypted or encoded)",
 			 pe->derived_from, pe->derived_writer, level_name(pe->derived));
 	else
-		snprintf(buf, size,
-		 "derived: shares %u text fingerprints with a %s document (sha256 %s) classified "
-		 "before",
-		 pe->derived_shared, level_name(pe->derived),
-		 pe->derived_from ? pe->derived_from : "?");
+		snprintf(
+		    buf, size,
+		    "derived: shares %u text fingerprints with a %s document (sha256 %s) classified "
+		    "before",
+		    pe->derived_shared, level_name(pe->derived),
+		    pe->derived_from ? pe->derived_from : "?");
 	return buf;
 }
 

@@ -217,9 +217,9 @@ uint32_t fpstore_shared(struct fpstore *s, const unsigned char sha256[32],
 	pthread_rwlock_rdlock(&s->lock);
 	d = find(s, sha256);
 	if (d)
-		shared = winnow_shared(res->fingerprints, res->n_fingerprints,
-				       res->fingerprint_shift, d->fp, d->n, d->shift, &n_res,
-				       &n_doc);
+		shared =
+		    winnow_shared(res->fingerprints, res->n_fingerprints, res->fingerprint_shift,
+				  d->fp, d->n, d->shift, &n_res, &n_doc);
 	pthread_rwlock_unlock(&s->lock);
 	return shared;
 }

@@ -90,7 +90,8 @@ static void derived_keep(struct lineage *l, const struct lin_record *r)
 static bool record_sane(const struct lin_record *r)
 {
 	return memcmp(r->magic, MAGIC, 4) == 0 && r->level != WARD_LEVEL_NONE &&
-	       r->level <= WARD_LEVEL_MAX && r->encoded <= 1 && memchr(r->exe, '\0', sizeof(r->exe));
+	       r->level <= WARD_LEVEL_MAX && r->encoded <= 1 &&
+	       memchr(r->exe, '\0', sizeof(r->exe));
 }
 
 /* Reads every record; a torn or damaged tail is cut off. */
@@ -250,8 +251,7 @@ static uint64_t ms_to_ticks(const struct lineage *l, uint64_t ms)
 /* The writer's own taint, or a child's that read a marked document a
  * moment ago (the shell of `base64 doc > out` closes out last).  Lock
  * held. */
-static const struct taint *own_taint(struct lineage *l, pid_t pid, uint64_t start,
-				     uint64_t now_ms)
+static const struct taint *own_taint(struct lineage *l, pid_t pid, uint64_t start, uint64_t now_ms)
 {
 	const struct taint *e = taint_find(&l->taint, pid, start, now_ms);
 

@@ -40,13 +40,13 @@
 #include "classify/classify.h"
 
 #define LINEAGE_FILE "lineage"
-#define LINEAGE_MAX_TAINTED 1024	     /* processes */
+#define LINEAGE_MAX_TAINTED 1024		   /* processes */
 #define LINEAGE_TAINT_TTL_MS (12ull * 3600 * 1000) /* since the last open */
-#define LINEAGE_MAX_MARKED 8192		     /* marked documents watched for opens */
-#define LINEAGE_MAX_DERIVED 4096	     /* derived files remembered in memory */
-#define LINEAGE_MAX_DEPTH 32		     /* ancestors looked at */
-#define LINEAGE_SLACK_MS 1000		     /* an open is seen this late at most */
-#define LINEAGE_CHILD_WINDOW_MS 60000	     /* a child's read, for its parent's close */
+#define LINEAGE_MAX_MARKED 8192			   /* marked documents watched for opens */
+#define LINEAGE_MAX_DERIVED 4096		   /* derived files remembered in memory */
+#define LINEAGE_MAX_DEPTH 32			   /* ancestors looked at */
+#define LINEAGE_SLACK_MS 1000			   /* an open is seen this late at most */
+#define LINEAGE_CHILD_WINDOW_MS 60000		   /* a child's read, for its parent's close */
 
 struct lineage;
 struct written;
@@ -63,12 +63,12 @@ struct lineage_match {
 };
 
 struct lineage_stats {
-	uint64_t marked;   /* marked documents watched for opens */
-	uint64_t opens;	   /* opens of them seen */
-	uint64_t tainted;  /* processes tainted now */
-	uint64_t checked;  /* writes whose writer's lineage was looked up */
-	uint64_t derived;  /* files recorded as derived */
-	uint64_t evicted;  /* taints dropped for room */
+	uint64_t marked;  /* marked documents watched for opens */
+	uint64_t opens;	  /* opens of them seen */
+	uint64_t tainted; /* processes tainted now */
+	uint64_t checked; /* writes whose writer's lineage was looked up */
+	uint64_t derived; /* files recorded as derived */
+	uint64_t evicted; /* taints dropped for room */
 };
 
 /* Opens (creating) the store at path, 0600, and loads it.  Returns 0 or

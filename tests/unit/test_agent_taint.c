@@ -180,11 +180,12 @@ static void encoded_text_is_told_from_language(void **state)
 	static const char hex[] = "e69687e4bbb6e6a899e7a4ba3a20e6a99fe5af860ae69cace69687e4bb"
 				  "b6e585a7e5aeb9e782bae6a99fe5af86e8b387e69699e38082\n"
 				  "e69687e4bbb6e6a899e7a4ba3a20e6a99fe5af860ae69cace69687e4bb\n";
-	static const char armour[] = "-----BEGIN PGP MESSAGE-----\n\n"
-				     "jA0ECQMCAbcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP\n"
-				     "QRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/ABCDEFGHIJKL\n"
-				     "MNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/ABCDEFGH\n"
-				     "=abcd\n-----END PGP MESSAGE-----\n";
+	static const char armour[] =
+	    "-----BEGIN PGP MESSAGE-----\n\n"
+	    "jA0ECQMCAbcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP\n"
+	    "QRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/ABCDEFGHIJKL\n"
+	    "MNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/ABCDEFGH\n"
+	    "=abcd\n-----END PGP MESSAGE-----\n";
 	static const char english[] =
 	    "The quarterly report lists every office that asked for more staff this year,\n"
 	    "and the budget office answered each request before the end of the month.\n";
