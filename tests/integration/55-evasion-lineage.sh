@@ -52,7 +52,8 @@ wait_known_marked() {
 	return 1
 }
 check "wardd knows the document as 機密 and follows its opens" wait_known_marked "$DOC"
-check "nobody is tainted before anyone opened it" test "$(agent_status_field lineage_tainted)" = 0
+# (Other processes on this machine may be tainted by documents of their own.)
+TAINTED0=$(agent_status_field lineage_tainted)
 
 # The user's transformations, before any stick is there (lineage needs none).
 W=$H/work
@@ -74,7 +75,7 @@ time.sleep(2)' '$W/child.b64'"
 # The same through a compressor, the reader a sibling of the writer.
 as_evader bash -c "cat '$DOC' | gzip >'$W/piped.gz'"
 as_evader sh -c "echo 'a note written by nobody who read it' >'$W/note.txt'"
-check "the readers are tainted" test "$(agent_status_field lineage_tainted)" -ge 5
+check "the readers are tainted" test "$(agent_status_field lineage_tainted)" -ge $((TAINTED0 + 5))
 PARTS=$(cd "$W" && ls part-*)
 check "split made more than one part" test "$(echo "$PARTS" | wc -l)" -ge 2
 
