@@ -96,11 +96,17 @@ check "a split part without the marking: recorded as derived (lineage)" \
 	derived_lineage "$(echo "$PARTS" | tail -1)"
 for f in doc.b64 doc.gpg doc.zip child.b64; do
 	check "$f: cp denied" eperm_from as_evader cp "$W/$f" "$E/"
-	check "$f: recorded as derived (lineage) from the document" derived_lineage "$f"
+	check "$f: recorded as derived (lineage) from the document" derived_lineage "$f" ||
+		diag "$(journal_grep "$f" | tail -1)"
 done
 check "cat | gzip: cp denied" eperm_from as_evader cp "$W/piped.gz" "$E/"
-as_evader dd of="$E/piped.b64" status=none <"$W/doc.b64"
-check "base64 written onto the stick by dd: quarantined, as derived (lineage)" \
+check "dd reading a base64 copy onto the stick: denied" \
+	eperm_from as_evader dd if="$W/doc.b64" of="$E/dd.b64" status=none
+check "dd: recorded as derived (lineage)" derived_lineage dd.b64
+# Through a pipe the writer holds no source: the content is judged where
+# it lands.
+as_evader sh -c "cat '$W/doc.b64' | dd of='$E/piped.b64' status=none"
+check "base64 piped onto the stick: quarantined, as derived (lineage)" \
 	wait_record '"event":"close-write"' "piped.b64" '"outcome":"quarantined"' "derived (lineage)"
 check "a note written by a process that never opened it copies" \
 	as_evader cp "$W/note.txt" "$E/note.txt"
