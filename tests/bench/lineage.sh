@@ -81,32 +81,45 @@ wait_marked() {
 	return 1
 }
 
-# build MODE: seconds for a clean `make -j2` of the tree.
+# wardd's CPU time so far (utime + stime), in clock ticks.
+wardd_cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$WARDD_PID/stat"; }
+
+# build MODE: "SECONDS WARDD_CPU_PERCENT" for a clean `make -j2` of the
+# tree: wall time, and wardd's CPU time over the build's own (the load of
+# a shared machine changes the first a lot, the second little).
 build() {
-	local t0 t1
+	local t0 t1 w0 w1 cpu
 	make -s -C "$WORK/tree" clean >/dev/null 2>&1
 	sync
+	w0=$(wardd_cpu)
 	t0=$(date +%s.%N)
 	if [ "$1" = tainted ]; then
-		bash -c "exec 3<'$WORK/docs/marked.txt'; make -s -j2 -C '$WORK/tree' all" >/dev/null 2>&1
+		(bash -c "exec 3<'$WORK/docs/marked.txt'; make -s -j2 -C '$WORK/tree' all" >/dev/null 2>&1 &&
+			times) >"$WORK/times"
 	else
-		make -s -j2 -C "$WORK/tree" all >/dev/null 2>&1
+		(make -s -j2 -C "$WORK/tree" all >/dev/null 2>&1 && times) >"$WORK/times"
 	fi || { echo "lineage.sh: the build failed" >&2; return 1; }
 	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
+	w1=$(wardd_cpu)
+	# `times`' second line: the children's user and system time, "XmY.Zs".
+	cpu=$(sed -n 2p "$WORK/times" | tr 'ms' '  ' | awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }')
+	awk -v a="$t0" -v b="$t1" -v w="$((w1 - w0))" -v hz="$(getconf CLK_TCK)" -v c="$cpu" \
+		'BEGIN { printf "%.2f %.3f\n", b - a, 100 * w / hz / c }'
 }
 
-declare -A T=([off]="" [on]="" [tainted]="")
+declare -A T=([off]="" [on]="" [tainted]="") C=([off]="" [on]="" [tainted]="")
 make -s -j2 -C "$WORK/tree" all >/dev/null 2>&1 # warm the caches once
 for r in $(seq 1 "$ROUNDS"); do
 	for mode in off on tainted; do
 		wardd_up "$([ "$mode" = off ] && echo no || echo yes)" || exit 1
 		[ "$mode" = off ] || wait_marked || exit 1
-		s=$(build "$mode") || exit 1
+		out=$(build "$mode") || exit 1
 		[ "$mode" = tainted ] && derived=$(wardd_field lineage_derived)
 		stop_wardd
+		read -r s cpu <<<"$out"
 		T[$mode]="${T[$mode]} $s"
-		echo "# round $r $mode: ${s}s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+		C[$mode]="${C[$mode]} $cpu"
+		echo "# round $r $mode: ${s}s, wardd CPU ${cpu}% of the build's (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	done
 done
 
@@ -114,10 +127,11 @@ median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END {print a[in
 off=$(echo "${T[off]}" | median)
 echo
 echo "Lineage cost, clean make -j2 of Ward's tree, $ROUNDS rounds, stick: ${STICK:-none}"
-printf '| %-8s | %8s | %6s |\n' mode median ratio
+printf '| %-8s | %8s | %6s | %28s |\n' mode median ratio "wardd CPU / build CPU (med)"
 for mode in off on tainted; do
 	m=$(echo "${T[$mode]}" | median)
-	printf '| %-8s | %7ss | %5.3fx |\n' "$mode" "$m" "$(awk -v a="$m" -v b="$off" 'BEGIN{print a/b}')"
+	printf '| %-8s | %7ss | %5.3fx | %27s%% |\n' "$mode" "$m" \
+		"$(awk -v a="$m" -v b="$off" 'BEGIN{print a/b}')" "$(echo "${C[$mode]}" | median)"
 done
 echo "files recorded as derived in the last tainted build: ${derived:-?}"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
