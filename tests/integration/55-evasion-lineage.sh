@@ -107,7 +107,8 @@ check "dd: recorded as derived (lineage)" derived_lineage dd.b64
 # it lands.
 as_evader sh -c "cat '$W/doc.b64' | dd of='$E/piped.b64' status=none"
 check "base64 piped onto the stick: quarantined, as derived (lineage)" \
-	wait_record '"event":"close-write"' "piped.b64" '"outcome":"quarantined"' "derived (lineage)"
+	wait_record '"event":"close-write"' "piped.b64" '"outcome":"quarantined"' "derived (lineage)" ||
+	diag "$(journal_grep piped.b64 | tail -2)"
 check "a note written by a process that never opened it copies" \
 	as_evader cp "$W/note.txt" "$E/note.txt"
 
