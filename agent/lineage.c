@@ -416,7 +416,10 @@ bool lineage_match(struct lineage *l, struct fpstore *fps, const struct classify
 	pthread_mutex_lock(&l->lock);
 	d = derived_find(l, content->sha256);
 	if (d) {
-		textless = d->r.encoded || content->n_fingerprints < WINNOW_MIN_SHARED;
+		/* A few bytes carry nothing worth the doubt (a shell's `echo
+		 * done > log` after its child read a marked document). */
+		textless = content->size >= LINEAGE_MIN_TEXTLESS &&
+			   (d->r.encoded || content->n_fingerprints < WINNOW_MIN_SHARED);
 		/* Text of its own: derived only when it shares some of the
 		 * source's (an editor's unrelated save does not). */
 		if (!textless && fps)

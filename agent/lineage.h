@@ -22,7 +22,8 @@
  *     source so that an editor that opened a marked document and then saves
  *     an unrelated one does not taint it: derived when it has no text the
  *     classifier can read (compressed, encrypted, split binary) or only
- *     encoded text, or when its text shares at least WINNOW_MIN_SHARED
+ *     encoded text (and is LINEAGE_MIN_TEXTLESS bytes at least), or when
+ *     its text shares at least WINNOW_MIN_SHARED
  *     fingerprints with the source (fpstore.h); a document with text of its
  *     own that shares nothing with the source is not derived.
  *
@@ -46,7 +47,8 @@
 #define LINEAGE_MAX_DERIVED 4096		   /* derived files remembered in memory */
 #define LINEAGE_MAX_DEPTH 32			   /* ancestors looked at */
 #define LINEAGE_SLACK_MS 1000			   /* an open is seen this late at most */
-#define LINEAGE_CHILD_WINDOW_MS 60000		   /* a child's read, for its parent's close */
+#define LINEAGE_MIN_TEXTLESS 256      /* bytes: smaller files without text are not derived */
+#define LINEAGE_CHILD_WINDOW_MS 60000 /* a child's read, for its parent's close */
 
 struct lineage;
 struct written;
