@@ -120,17 +120,17 @@ static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
 	pe->group_names = c->who.group_names;
 	pe->n_group_names = c->who.n_group_names;
 	pe->time = time(NULL);
-	/* Not marked, but written by a process that had opened a marked
-	 * document (its provenance), or made from part of one? */
-	if (content && lineage_match(c->a->lineage, c->a->fpstore, content, &lm)) {
+	/* Not marked, but made from part of a marked document, or written by
+	 * a process that had opened one (its provenance)? */
+	if (content && c->a->fpstore && fpstore_match(c->a->fpstore, content, &m)) {
+		pe->derived = m.level;
+		pe->derived_shared = m.shared;
+		pe->derived_from = m.sha256_hex;
+	} else if (content && lineage_match(c->a->lineage, c->a->fpstore, content, &lm)) {
 		pe->derived = lm.level;
 		pe->derived_shared = lm.shared;
 		pe->derived_from = lm.source_hex;
 		pe->derived_writer = lm.writer[0] ? lm.writer : "?";
-	} else if (content && c->a->fpstore && fpstore_match(c->a->fpstore, content, &m)) {
-		pe->derived = m.level;
-		pe->derived_shared = m.shared;
-		pe->derived_from = m.sha256_hex;
 	}
 }
 
