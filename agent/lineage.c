@@ -56,10 +56,12 @@ struct lineage {
 	unsigned n_marked, next_marked;
 	uint64_t marks_placed;
 	bool marks_full_logged;
+	bool (*is_helper)(void *arg, pid_t pid);
+	void *helper_arg;
 	struct derived *derived;
 	unsigned n_derived, next_derived;
 	long ticks_per_s;
-	uint64_t opens, checked, recorded;
+	uint64_t reads, checked, recorded;
 };
 
 /* ---- the store ---- */
@@ -197,9 +199,9 @@ void lineage_marked(struct lineage *l, int fd, const struct stat *st,
 	memcpy(m->sha256, res->sha256, 32);
 	pthread_mutex_unlock(&l->lock);
 	if (place)
-		r = written_mark_opens(l->written, fd);
+		r = written_mark_reads(l->written, fd);
 	if (r < 0)
-		log_warnx("lineage: cannot watch a marked document for opens: %s", strerror(-r));
+		log_warnx("lineage: cannot watch a marked document for reads: %s", strerror(-r));
 }
 
 /* ---- the stream's callbacks (its thread: nothing that waits) ---- */
@@ -213,13 +215,24 @@ static uint64_t boot_ticks(const struct lineage *l)
 	       (uint64_t)ts.tv_nsec / (1000000000ull / (uint64_t)l->ticks_per_s);
 }
 
-static void on_opened(void *arg, const struct written_file *f)
+/* A read taints, an open does not: FAN_OPEN also comes for `> doc` (a
+ * write open that truncates it, then something unrelated written there),
+ * and its event descriptor carries the group's flags, not the opener's, so
+ * only /proc/PID/fdinfo could tell the two apart, and the writer of a
+ * short `> doc` has closed it by the time we look.  FAN_ACCESS comes for
+ * read(2), sendfile, splice and copy_file_range from the file, each run
+ * of them merged by the kernel into one event while it waits in the queue.
+ * A reader that only maps the file (mmap) is not seen. */
+static void on_read(void *arg, const struct written_file *f)
 {
 	struct lineage *l = arg;
 	struct taint t = {.pid = f->pid};
 	struct marked_doc *m;
 	pid_t ppid;
 
+	/* Our scanners read marked documents to classify them. */
+	if (l->is_helper && l->is_helper(l->helper_arg, f->pid))
+		return;
 	pthread_mutex_lock(&l->lock);
 	m = marked_find(l, f->st->st_dev, f->st->st_ino);
 	if (m) {
@@ -236,9 +249,9 @@ static void on_opened(void *arg, const struct written_file *f)
 		t.ppid = ppid;
 	if (procfd_exe(f->pid, t.exe, sizeof(t.exe)) < 0)
 		t.exe[0] = '\0';
-	t.open_ticks = boot_ticks(l);
+	t.read_ticks = boot_ticks(l);
 	pthread_mutex_lock(&l->lock);
-	l->opens++;
+	l->reads++;
 	taint_add(&l->taint, &t, f->now_ms);
 	pthread_mutex_unlock(&l->lock);
 }
@@ -255,9 +268,7 @@ static const struct taint *own_taint(struct lineage *l, pid_t pid, uint64_t star
 {
 	const struct taint *e = taint_find(&l->taint, pid, start, now_ms);
 
-	return e ? e
-		 : taint_find_child(&l->taint, pid, start, boot_ticks(l),
-				    ms_to_ticks(l, LINEAGE_CHILD_WINDOW_MS), now_ms);
+	return e ? e : taint_find_child(&l->taint, pid, start, LINEAGE_CHILD_WINDOW_MS, now_ms);
 }
 
 /* The taint the writer carries, its own or an ancestor's whose open came
@@ -392,11 +403,14 @@ static void on_written(void *arg, const struct written_file *f)
 		record(l, f, &t);
 }
 
-int lineage_subscribe(struct lineage *l, struct written *w)
+int lineage_subscribe(struct lineage *l, struct written *w, bool (*is_helper)(void *, pid_t),
+		      void *helper_arg)
 {
 	struct written_subscriber sub = {"process lineage", on_written, NULL, l};
 
-	sub.opened = on_opened;
+	sub.read = on_read;
+	l->is_helper = is_helper;
+	l->helper_arg = helper_arg;
 	l->written = w;
 	return written_subscribe(w, &sub);
 }
@@ -454,7 +468,7 @@ void lineage_get_stats(struct lineage *l, struct lineage_stats *out)
 {
 	pthread_mutex_lock(&l->lock);
 	out->marked = l->n_marked;
-	out->opens = l->opens;
+	out->reads = l->reads;
 	out->tainted = l->taint.n;
 	out->checked = l->checked;
 	out->derived = l->recorded;

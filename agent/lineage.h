@@ -1,12 +1,13 @@
-/* Process lineage: what a process writes after it opened a marked
+/* Process lineage: what a process writes after it read a marked
  * document follows the content even when nothing of the marking is left
  * (split, base64, gpg, a converter, a pipe to a compressor).
  *
  *   - Every marked document wardd classifies on an internal filesystem gets
- *     an inode mark for FAN_OPEN in the written-files group (written.h):
- *     a notification, nothing on the permission path; the open is told in
+ *     an inode mark for FAN_ACCESS in the written-files group (written.h):
+ *     a notification, nothing on the permission path; the read is told in
  *     the same queue as the writes that follow it, so it is known first.
- *   - A process that opens one is tainted (taint.h: pid + start time, the
+ *     A read, not an open: `> doc` opens it to overwrite it.
+ *   - A process that reads one is tainted (taint.h: pid + start time, the
  *     level, the document's SHA-256, the executable, when).
  *   - A file closed after writing on an internal filesystem by a tainted
  *     process, by a descendant forked after the taint (the parent chain
@@ -27,7 +28,7 @@
  *     fingerprints with the source (fpstore.h); a document with text of its
  *     own that shares nothing with the source is not derived.
  *
- * Threads: the opened/written callbacks run on the stream's thread;
+ * Threads: the read/written callbacks run on the stream's thread;
  * lineage_marked on workers and the background classifier; lineage_match
  * on workers.  One mutex. */
 #ifndef WARD_AGENT_LINEAGE_H
@@ -42,11 +43,11 @@
 
 #define LINEAGE_FILE "lineage"
 #define LINEAGE_MAX_TAINTED 1024		   /* processes */
-#define LINEAGE_TAINT_TTL_MS (12ull * 3600 * 1000) /* since the last open */
-#define LINEAGE_MAX_MARKED 8192			   /* marked documents watched for opens */
+#define LINEAGE_TAINT_TTL_MS (12ull * 3600 * 1000) /* since the last read */
+#define LINEAGE_MAX_MARKED 8192			   /* marked documents watched for reads */
 #define LINEAGE_MAX_DERIVED 4096		   /* derived files remembered in memory */
 #define LINEAGE_MAX_DEPTH 32			   /* ancestors looked at */
-#define LINEAGE_SLACK_MS 1000			   /* an open is seen this late at most */
+#define LINEAGE_SLACK_MS 1000			   /* a read is seen this late at most */
 #define LINEAGE_MIN_TEXTLESS 256      /* bytes: smaller files without text are not derived */
 #define LINEAGE_CHILD_WINDOW_MS 60000 /* a child's read, for its parent's close */
 
@@ -65,8 +66,8 @@ struct lineage_match {
 };
 
 struct lineage_stats {
-	uint64_t marked;  /* marked documents watched for opens */
-	uint64_t opens;	  /* opens of them seen */
+	uint64_t marked;  /* marked documents watched for reads */
+	uint64_t reads;	  /* reads of them seen (runs of reads merged) */
 	uint64_t tainted; /* processes tainted now */
 	uint64_t checked; /* writes whose writer's lineage was looked up */
 	uint64_t derived; /* files recorded as derived */
@@ -78,11 +79,14 @@ struct lineage_stats {
 int lineage_open(const char *path, struct lineage **out);
 void lineage_free(struct lineage *l);
 
-/* Subscribes to the stream (before written_start).  Returns 0 or -errno. */
-int lineage_subscribe(struct lineage *l, struct written *w);
+/* Subscribes to the stream (before written_start); reads by a process
+ * is_helper(helper_arg, pid) calls wardd's own (a scanner) taint nothing
+ * (is_helper may be NULL).  Returns 0 or -errno. */
+int lineage_subscribe(struct lineage *l, struct written *w, bool (*is_helper)(void *, pid_t),
+		      void *helper_arg);
 
 /* A document classified (any thread): a marked one on a filesystem the
- * stream watches is watched for opens from now on. */
+ * stream watches is watched for reads from now on. */
 void lineage_marked(struct lineage *l, int fd, const struct stat *st,
 		    const struct classify_result *res);
 

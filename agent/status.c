@@ -71,7 +71,7 @@ const struct status_counter status_counters[] = {
     COUNTER(written_lost),
     COUNTER(written_filesystems),
     COUNTER(lineage_marked),
-    COUNTER(lineage_opens),
+    COUNTER(lineage_reads),
     COUNTER(lineage_tainted),
     COUNTER(lineage_checked),
     COUNTER(lineage_derived),
@@ -226,7 +226,7 @@ int status_collect(struct agent *a, struct agent_status *out)
 
 		lineage_get_stats(a->lineage, &ls);
 		out->lineage_marked = ls.marked;
-		out->lineage_opens = ls.opens;
+		out->lineage_reads = ls.reads;
 		out->lineage_tainted = ls.tainted;
 		out->lineage_checked = ls.checked;
 		out->lineage_derived = ls.derived;

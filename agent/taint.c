@@ -40,7 +40,7 @@ static bool same_process(const struct taint *e, pid_t pid, uint64_t start_ticks)
 	if (e->pid != pid)
 		return false;
 	if (e->start_ticks == 0)
-		return start_ticks == 0 || start_ticks <= e->open_ticks;
+		return start_ticks == 0 || start_ticks <= e->read_ticks;
 	return start_ticks == 0 || e->start_ticks == start_ticks;
 }
 
@@ -76,7 +76,8 @@ void taint_add(struct taint_table *t, const struct taint *in, uint64_t now_ms)
 	for (unsigned i = 0; i < t->n && !e; i++)
 		if (t->e[i].pid == in->pid && t->e[i].start_ticks == in->start_ticks)
 			e = &t->e[i];
-	if (e && in->level < e->level) {
+	if (e && in->level <= e->level) {
+		/* Its children forked since the first read inherit it. */
 		e->seen_ms = now_ms;
 		return;
 	}
@@ -106,7 +107,7 @@ const struct taint *taint_find(struct taint_table *t, pid_t pid, uint64_t start_
 }
 
 const struct taint *taint_find_child(struct taint_table *t, pid_t pid, uint64_t start_ticks,
-				     uint64_t now_ticks, uint64_t window_ticks, uint64_t now_ms)
+				     uint64_t window_ms, uint64_t now_ms)
 {
 	const struct taint *best = NULL;
 
@@ -118,8 +119,8 @@ const struct taint *taint_find_child(struct taint_table *t, pid_t pid, uint64_t 
 			t->expired++;
 			continue;
 		}
-		if (e->ppid == pid && e->open_ticks + window_ticks >= now_ticks &&
-		    (start_ticks == 0 || start_ticks <= e->open_ticks) &&
+		if (e->ppid == pid && e->seen_ms + window_ms >= now_ms &&
+		    (start_ticks == 0 || start_ticks <= e->read_ticks) &&
 		    (!best || e->level > best->level))
 			best = e;
 		i++;
@@ -129,5 +130,5 @@ const struct taint *taint_find_child(struct taint_table *t, pid_t pid, uint64_t 
 
 bool taint_inherited(const struct taint *e, uint64_t child_start_ticks, uint64_t slack_ticks)
 {
-	return child_start_ticks + slack_ticks >= e->open_ticks;
+	return child_start_ticks + slack_ticks >= e->read_ticks;
 }

@@ -1,9 +1,9 @@
-/* The taint table of process lineage (lineage.h): which processes opened
+/* The taint table of process lineage (lineage.h): which processes read
  * a marked document, at what level, from which document.  A process is
  * named by its pid and its start time (clock ticks after boot, from
  * /proc/PID/stat), so a pid the kernel hands to another process later is
  * not tainted.  Bounded: at most `max` processes; an entry lives `ttl_ms`
- * (a long-lived editor stays tainted that long after its last open of a
+ * (a long-lived editor stays tainted that long after its last read of a
  * marked document), and when the table is full the entry seen longest ago
  * makes room (counted).
  *
@@ -24,7 +24,7 @@ struct taint {
 	pid_t pid;
 	pid_t ppid;	      /* its parent when seen (0: unknown) */
 	uint64_t start_ticks; /* the process's start; 0: unknown (gone when seen) */
-	uint64_t open_ticks;  /* when its open was seen, in the same clock */
+	uint64_t read_ticks;  /* when its first read was seen, in the same clock */
 	uint64_t seen_ms;     /* monotonic, for expiry */
 	enum ward_level level;
 	unsigned char source_sha256[32];
@@ -42,8 +42,9 @@ struct taint_table {
 int taint_init(struct taint_table *t, unsigned max, uint64_t ttl_ms);
 void taint_free(struct taint_table *t);
 
-/* A process opened a marked document: kept (an entry for the same process
- * keeps the higher level, and is seen again now). */
+/* A process read a marked document: kept (an entry for the same process
+ * keeps the higher level and, at the same level, its first read; it is
+ * seen again now). */
 void taint_add(struct taint_table *t, const struct taint *in, uint64_t now_ms);
 
 /* The entry of the process pid started at start_ticks (0: the process is
@@ -53,14 +54,14 @@ const struct taint *taint_find(struct taint_table *t, pid_t pid, uint64_t start_
 			       uint64_t now_ms);
 
 /* A child of the process pid (started at start_ticks, 0: unknown) that
- * opened a marked document within window_ticks before now_ticks: a shell
+ * read a marked document, last within window_ms before now_ms: a shell
  * that opened `> out` for its child closes `out` after the child is gone.
  * NULL when none. */
 const struct taint *taint_find_child(struct taint_table *t, pid_t pid, uint64_t start_ticks,
-				     uint64_t now_ticks, uint64_t window_ticks, uint64_t now_ms);
+				     uint64_t window_ms, uint64_t now_ms);
 
 /* Whether a descendant started at child_start_ticks was forked after the
- * tainted process's open (within slack_ticks: the open is seen a moment
+ * tainted process's first read (within slack_ticks: the read is seen a moment
  * after it happens). */
 bool taint_inherited(const struct taint *e, uint64_t child_start_ticks, uint64_t slack_ticks);
 

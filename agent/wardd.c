@@ -320,6 +320,11 @@ static void open_background(struct agent *a, const struct policy *p)
 		fatalx("cannot prepare the background classifier: %s", strerror(-r));
 }
 
+static bool lineage_helper(void *arg, pid_t pid)
+{
+	return reader_is_helper(arg, pid);
+}
+
 /* Process lineage, the stream's second subscriber.  Without it wardd
  * enforces all the same: only files written by processes that opened a
  * marked document go unrecognised as derived. */
@@ -332,7 +337,7 @@ static void open_lineage(struct agent *a)
 		return;
 	path_join(path, sizeof(path), a->cfg.state_dir, LINEAGE_FILE);
 	r = lineage_open(path, &a->lineage);
-	if (r == 0 && (r = lineage_subscribe(a->lineage, a->written)) < 0) {
+	if (r == 0 && (r = lineage_subscribe(a->lineage, a->written, lineage_helper, a)) < 0) {
 		lineage_free(a->lineage);
 		a->lineage = NULL;
 	}

@@ -39,7 +39,7 @@ struct written {
 	pthread_rwlock_t lock;
 	struct watched_fs fs[WRITTEN_MAX_FILESYSTEMS];
 	size_t n_fs;
-	atomic_uint_fast64_t events, files, opens, own, lost;
+	atomic_uint_fast64_t events, files, reads, own, lost;
 };
 
 int written_new(pid_t self, struct written **out)
@@ -171,11 +171,11 @@ bool written_fsid(struct written *w, dev_t dev, uint64_t *fsid)
 	return f != NULL;
 }
 
-int written_mark_opens(struct written *w, int fd)
+int written_mark_reads(struct written *w, int fd)
 {
 	if (w->group.fd < 0)
 		return -EBADF;
-	return fan_mark_opens(&w->group, fd);
+	return fan_mark_reads(&w->group, fd);
 }
 
 /* ---- events ---- */
@@ -217,11 +217,11 @@ void written_dispatch(struct written *w, const struct fan_event *ev)
 	}
 	f.st = &st;
 	f.now_ms = monotonic_ms();
-	if (fan_event_is_open(ev)) {
-		atomic_fetch_add(&w->opens, 1);
+	if (fan_event_is_read(ev)) {
+		atomic_fetch_add(&w->reads, 1);
 		for (size_t i = 0; i < w->n_subs; i++)
-			if (w->subs[i].opened)
-				w->subs[i].opened(w->subs[i].arg, &f);
+			if (w->subs[i].read)
+				w->subs[i].read(w->subs[i].arg, &f);
 	}
 	if (fan_event_is_close_write(ev)) {
 		atomic_fetch_add(&w->files, 1);
@@ -285,7 +285,7 @@ void written_get_stats(struct written *w, struct written_stats *out)
 {
 	out->events = atomic_load(&w->events);
 	out->files = atomic_load(&w->files);
-	out->opens = atomic_load(&w->opens);
+	out->reads = atomic_load(&w->reads);
 	out->own = atomic_load(&w->own);
 	out->lost = atomic_load(&w->lost);
 	pthread_rwlock_rdlock(&w->lock);

@@ -19,7 +19,7 @@
 
 static struct taint tainted(pid_t pid, uint64_t start, uint64_t open, enum ward_level level)
 {
-	struct taint t = {.pid = pid, .start_ticks = start, .open_ticks = open, .level = level};
+	struct taint t = {.pid = pid, .start_ticks = start, .read_ticks = open, .level = level};
 
 	memset(t.source_sha256, (int)pid, sizeof(t.source_sha256));
 	snprintf(t.exe, sizeof(t.exe), "/usr/bin/p%d", (int)pid);
@@ -126,9 +126,12 @@ static void the_higher_level_stays(void **state)
 	taint_add(&t, &high, 1);
 	taint_add(&t, &low, 2);
 	assert_int_equal(taint_find(&t, 400, 10, 3)->level, WARD_LEVEL_TOP_SECRET);
-	assert_int_equal(taint_find(&t, 400, 10, 3)->open_ticks, 20);
+	assert_int_equal(taint_find(&t, 400, 10, 3)->read_ticks, 20);
+	/* A later read at the same level: what it forked since the first
+	 * read still inherits. */
 	taint_add(&t, &higher, 4);
-	assert_int_equal(taint_find(&t, 400, 10, 5)->open_ticks, 40);
+	assert_int_equal(taint_find(&t, 400, 10, 5)->read_ticks, 20);
+	assert_true(taint_inherited(taint_find(&t, 400, 10, 5), 30, 0));
 	assert_int_equal(t.n, 1);
 	taint_free(&t);
 }
@@ -160,13 +163,14 @@ static void a_parent_closing_right_after_its_child_read(void **state)
 	assert_int_equal(taint_init(&t, 8, 100000), 0);
 	taint_add(&t, &child, 10);
 	taint_add(&t, &other, 10);
-	assert_int_equal(taint_find_child(&t, 600, 4000, 6100, 6000, 20)->pid, 601);
-	assert_int_equal(taint_find_child(&t, 600, 0, 6100, 6000, 20)->pid, 601);
-	/* Too long after the child's read. */
-	assert_null(taint_find_child(&t, 600, 4000, 12001, 6000, 20));
+	assert_int_equal(taint_find_child(&t, 600, 4000, 60000, 20)->pid, 601);
+	assert_int_equal(taint_find_child(&t, 600, 0, 60000, 20)->pid, 601);
+	/* Too long after the child's last read. */
+	assert_null(taint_find_child(&t, 600, 4000, 60000, 60011));
+	assert_int_equal(taint_find_child(&t, 600, 4000, 60000, 60010)->pid, 601);
 	/* A process of that pid started after the read is not the parent. */
-	assert_null(taint_find_child(&t, 600, 6500, 6100, 6000, 20));
-	assert_null(taint_find_child(&t, 601, 0, 6100, 6000, 20));
+	assert_null(taint_find_child(&t, 600, 6500, 60000, 20));
+	assert_null(taint_find_child(&t, 601, 0, 60000, 20));
 	taint_free(&t);
 }
 
