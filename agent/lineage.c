@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/exits.h"
 #include "agent/fpstore.h"
 #include "agent/taint.h"
 #include "agent/written.h"
@@ -56,6 +57,7 @@ struct lineage {
 	unsigned n_marked, next_marked;
 	uint64_t marks_placed;
 	bool marks_full_logged;
+	struct exits *exits; /* NULL: a gone reader's parent is unknown */
 	bool (*is_helper)(void *arg, pid_t pid);
 	void *helper_arg;
 	struct derived *derived;
@@ -147,6 +149,7 @@ void lineage_free(struct lineage *l)
 {
 	if (!l)
 		return;
+	exits_stop(l->exits);
 	if (l->fd >= 0)
 		close(l->fd);
 	taint_free(&l->taint);
@@ -242,11 +245,14 @@ static void on_read(void *arg, const struct written_file *f)
 	pthread_mutex_unlock(&l->lock);
 	if (!m)
 		return;
-	/* Gone already: known by pid alone (taint.h). */
-	if (procfd_lineage(f->pid, &ppid, &t.start_ticks) < 0)
+	/* Gone already: known by pid alone (taint.h), its parent from its
+	 * exit (the shell of `sh -c 'base64 doc > out'` closes out next). */
+	if (procfd_lineage(f->pid, &ppid, &t.start_ticks) < 0) {
 		t.start_ticks = 0;
-	else
+		t.ppid = exits_parent(l->exits, f->pid);
+	} else {
 		t.ppid = ppid;
+	}
 	if (procfd_exe(f->pid, t.exe, sizeof(t.exe)) < 0)
 		t.exe[0] = '\0';
 	t.read_ticks = boot_ticks(l);
@@ -407,8 +413,14 @@ int lineage_subscribe(struct lineage *l, struct written *w, bool (*is_helper)(vo
 		      void *helper_arg)
 {
 	struct written_subscriber sub = {"process lineage", on_written, NULL, l};
+	int r;
 
 	sub.read = on_read;
+	r = exits_start(&l->exits);
+	if (r < 0)
+		log_warnx("lineage: process exits not followed (%s): a reader gone before its "
+			  "read is seen has no parent",
+			  strerror(-r));
 	l->is_helper = is_helper;
 	l->helper_arg = helper_arg;
 	l->written = w;

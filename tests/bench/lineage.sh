@@ -6,14 +6,16 @@
 #   on       wardd with lineage (nobody the build runs is tainted: each
 #            close-write asks whether anyone is tainted at all, and, on a
 #            shared machine, reads the writer's /proc when someone else is)
-#   tainted  the same with the build's own shell tainted first (it opened a
+#   tainted  the same with the build's own shell tainted first (it read a
 #            marked document): every file the build writes has its parent
 #            chain read and is hashed and recorded as derived: the worst case
 # in interleaved rounds (BENCH_ROUNDS, default 3), medians reported with
 # their ratio to `off`, and the load average.  BENCH_STICK=1: a test-bed
 # stick is mounted throughout (every internal open then goes through the
 # source side's permission path too).  Targets (issue 15): on <= 1.01x
-# without a stick, <= 1.03x with one.
+# without a stick, <= 1.03x with one.  The test bed is held throughout,
+# stick or not: a wardd watches every removable mount, other people's test
+# sticks too.
 set -u
 cd "$(dirname "$0")/../.."
 source tests/lib/usbstick.sh
@@ -25,13 +27,11 @@ cleanup() {
 	stop_wardd
 	rm -rf "$WORK"
 }
+testbed_init || exit 1
+testbed_on_exit cleanup
 if [ "${BENCH_STICK:-0}" = 1 ]; then
-	testbed_init || exit 1
-	testbed_on_exit cleanup
 	stick_insert LINB --fs exfat --size 64M --serial BENCHLIN1 >/dev/null || exit 1
 	STICK=$(stick_mnt LINB)
-else
-	trap cleanup EXIT
 fi
 
 git archive HEAD | tar -x -C "$WORK" --one-top-level=tree || exit 1
@@ -94,7 +94,8 @@ build() {
 	w0=$(wardd_cpu)
 	t0=$(date +%s.%N)
 	if [ "$1" = tainted ]; then
-		(bash -c "exec 3<'$WORK/docs/marked.txt'; make -s -j2 -C '$WORK/tree' all" >/dev/null 2>&1 &&
+		(bash -c "exec 3<'$WORK/docs/marked.txt'; read -r _ <&3; make -s -j2 -C '$WORK/tree' all" \
+			>/dev/null 2>&1 &&
 			times) >"$WORK/times"
 	else
 		(make -s -j2 -C "$WORK/tree" all >/dev/null 2>&1 && times) >"$WORK/times"

@@ -5,8 +5,11 @@
 # that to an exFAT stick:
 #   - split -b 4k, base64, gpg -c, zip -e: each output is denied, and the
 #     record says "derived (lineage) from" the document's SHA-256;
-#   - a child of the reader (a shell that opened the document, its
-#     children piping it through a cipher) is a reader too: denied;
+#   - a child of the reader (a shell that read the document's first line,
+#     its children piping the rest through a cipher) is a reader too:
+#     denied;
+#   - a shell that opens the document to overwrite it (`> doc`, no read)
+#     is no reader: what it writes afterwards copies;
 #   - a LibreOffice process that opened the marked document and then saves
 #     an unrelated one: the unrelated one copies (its text shares nothing
 #     with the marked one), the conversion of the marked one does not;
@@ -37,21 +40,26 @@ for i in $(seq 1 90); do
 		"$((i + 3))" "$i" "$((i * 7 % 97))" "$((i % 5 + 2))" "$((i * 131))"
 done >>"$DOC"
 SUM=$(sha256sum <"$DOC" | cut -d' ' -f1)
+# A second 機密 document, overwritten later by a shell that never reads it.
+OLD=$H/old-plan.txt
+marked_text "$OLD" 機密 >/dev/null
 printf '採購案說明\n本案採購辦公桌椅二十組，預算新臺幣十五萬元整，由總務科辦理公開招標。\n驗收時由會計室派員會同辦理，並於驗收後十日內付款。\n' >"$H/unrelated.txt"
 chown -R "$EVADER" "$H"
 
 known() { "$WARD_BUILD/wardctl" known --json --config "$AGENT_CONF" "$1" 2>/dev/null; }
+# wait_known_marked FILE [N]: FILE known as 機密, N marked documents followed.
 wait_known_marked() {
 	local i
 	for i in $(seq 1 600); do
 		known "$1" | grep -qF '"known":true,"level":"機密"' &&
-			[ "$(agent_status_field lineage_marked)" -ge 1 ] && return 0
+			[ "$(agent_status_field lineage_marked)" -ge "${2:-1}" ] && return 0
 		sleep 0.1
 	done
 	echo "# wardd does not know $1 as 機密: $(known "$1")" >&2
 	return 1
 }
-check "wardd knows the document as 機密 and follows its opens" wait_known_marked "$DOC"
+check "wardd knows the document as 機密 and follows its reads" wait_known_marked "$DOC"
+check "and the second one" wait_known_marked "$OLD" 2
 # (Other processes on this machine may be tainted by documents of their own.)
 TAINTED0=$(agent_status_field lineage_tainted)
 
@@ -64,10 +72,10 @@ as_evader gpg --batch --quiet --homedir "$H/.gnupg" --pinentry-mode loopback --p
 	--symmetric -o "$W/doc.gpg" "$DOC" 2>/dev/null
 as_evader zip -q -j -P x "$W/doc.zip" "$DOC"
 GNUPGHOME=$H/.gnupg as_evader gpgconf --kill gpg-agent 2>/dev/null
-# A child of the reader: a shell that opened the document, and a program it
+# A child of the reader: a shell that read the document, and a program it
 # forked afterwards that encodes what it is fed and stays a moment (the
 # parent chain is read while the writer lives: see agent/README.md).
-as_evader bash -c "exec 3<'$DOC'; cat <&3 | $PY -c 'import base64, sys, time
+as_evader bash -c "exec 3<'$DOC'; read -r _ <&3; cat <&3 | $PY -c 'import base64, sys, time
 data = sys.stdin.buffer.read()
 with open(sys.argv[1], \"wb\") as out:
     out.write(base64.b64encode(data))
@@ -75,6 +83,9 @@ time.sleep(2)' '$W/child.b64'"
 # The same through a compressor, the reader a sibling of the writer.
 as_evader bash -c "cat '$DOC' | gzip >'$W/piped.gz'"
 as_evader sh -c "echo 'a note written by nobody who read it' >'$W/note.txt'"
+# A shell that opens a marked document only to overwrite it, then has a
+# child encode an unrelated one: nothing of the marked one read.
+as_evader bash -c "exec 4>'$OLD'; echo 已作廢 >&4; base64 '$H/unrelated.txt' >'$W/clean.b64'"
 check "the readers are tainted" test "$(agent_status_field lineage_tainted)" -ge $((TAINTED0 + 5))
 PARTS=$(cd "$W" && ls part-*)
 check "split made more than one part" test "$(echo "$PARTS" | wc -l)" -ge 2
@@ -107,6 +118,9 @@ check "dd reading a base64 copy onto the stick: denied" \
 check "dd: recorded as derived (lineage)" derived_lineage dd.b64
 check "a note written by a process that never opened it copies" \
 	as_evader cp "$W/note.txt" "$E/note.txt"
+check "what a shell that overwrote a marked document had encoded copies" \
+	as_evader cp "$W/clean.b64" "$E/clean.b64"
+check_fails "and nothing says it is derived" record_says "$E/clean.b64" "derived"
 
 # LibreOffice: one process opens the marked document, then an unrelated one.
 mkdir -p "$W/out"
