@@ -63,7 +63,7 @@ struct lineage {
 	struct derived *derived;
 	unsigned n_derived, next_derived;
 	long ticks_per_s;
-	uint64_t reads, checked, recorded;
+	uint64_t reads, checked, recorded, gone_readers, gone_parents;
 };
 
 /* ---- the store ---- */
@@ -258,6 +258,8 @@ static void on_read(void *arg, const struct written_file *f)
 	t.read_ticks = boot_ticks(l);
 	pthread_mutex_lock(&l->lock);
 	l->reads++;
+	l->gone_readers += t.start_ticks == 0;
+	l->gone_parents += t.start_ticks == 0 && t.ppid != 0;
 	taint_add(&l->taint, &t, f->now_ms);
 	pthread_mutex_unlock(&l->lock);
 }
@@ -481,6 +483,8 @@ void lineage_get_stats(struct lineage *l, struct lineage_stats *out)
 	pthread_mutex_lock(&l->lock);
 	out->marked = l->n_marked;
 	out->reads = l->reads;
+	out->gone_readers = l->gone_readers;
+	out->gone_parents = l->gone_parents;
 	out->tainted = l->taint.n;
 	out->checked = l->checked;
 	out->derived = l->recorded;

@@ -66,12 +66,14 @@ struct lineage_match {
 };
 
 struct lineage_stats {
-	uint64_t marked;  /* marked documents watched for reads */
-	uint64_t reads;	  /* reads of them seen (runs of reads merged) */
-	uint64_t tainted; /* processes tainted now */
-	uint64_t checked; /* writes whose writer's lineage was looked up */
-	uint64_t derived; /* files recorded as derived */
-	uint64_t evicted; /* taints dropped for room */
+	uint64_t marked;       /* marked documents watched for reads */
+	uint64_t reads;	       /* reads of them seen (runs of reads merged) */
+	uint64_t tainted;      /* processes tainted now */
+	uint64_t checked;      /* writes whose writer's lineage was looked up */
+	uint64_t derived;      /* files recorded as derived */
+	uint64_t evicted;      /* taints dropped for room */
+	uint64_t gone_readers; /* readers gone before their read was seen; */
+	uint64_t gone_parents; /* of those, with their parent from their exit */
 };
 
 /* Opens (creating) the store at path, 0600, and loads it.  Returns 0 or

@@ -75,6 +75,8 @@ const struct status_counter status_counters[] = {
     COUNTER(lineage_tainted),
     COUNTER(lineage_checked),
     COUNTER(lineage_derived),
+    COUNTER(lineage_gone_readers),
+    COUNTER(lineage_gone_parents),
     COUNTER(classified_for_copy),
     COUNTER(preclassified),
     COUNTER(crawled),
@@ -230,6 +232,8 @@ int status_collect(struct agent *a, struct agent_status *out)
 		out->lineage_tainted = ls.tainted;
 		out->lineage_checked = ls.checked;
 		out->lineage_derived = ls.derived;
+		out->lineage_gone_readers = ls.gone_readers;
+		out->lineage_gone_parents = ls.gone_parents;
 	}
 	out->classified_for_copy = atomic_load(&a->n.classified_for_copy);
 	collect_background(a, out);

@@ -86,6 +86,7 @@ as_evader sh -c "echo 'a note written by nobody who read it' >'$W/note.txt'"
 # A shell that opens a marked document only to overwrite it, then has a
 # child encode an unrelated one: nothing of the marked one read.
 as_evader bash -c "exec 4>'$OLD'; echo 已作廢 >&4; base64 '$H/unrelated.txt' >'$W/clean.b64'"
+diag "readers gone before their read was seen: $(agent_status_field lineage_gone_readers), with their parent from their exit: $(agent_status_field lineage_gone_parents)"
 check "the readers are tainted" test "$(agent_status_field lineage_tainted)" -ge $((TAINTED0 + 5))
 PARTS=$(cd "$W" && ls part-*)
 check "split made more than one part" test "$(echo "$PARTS" | wc -l)" -ge 2
