@@ -13,7 +13,9 @@
  *     process, by a descendant forked after the taint (the parent chain
  *     read from /proc, per close-write, only while some process is
  *     tainted), or by the parent of a process tainted in the last minute
- *     (a shell's `> out` is closed by the shell once its child is done),
+ *     (a shell's `> out` is closed by the shell once its child is done;
+ *     a child gone before its read is seen has its parent from its exit,
+ *     exits.h),
  *     is recorded as derived: its SHA-256, the source's, the
  *     level, the writer, when, and whether its bytes are an encoding
  *     (base64, hex: text that reads as no language).  Kept in memory (the
