@@ -5,7 +5,8 @@
 #   evader_create             an unprivileged user of the test's own (removed on exit),
 #                             its home on the internal disk: $EVADER_HOME
 #   as_evader CMD...          run CMD as that user (no capabilities, its own groups)
-#   evader_bg CMD...          the same in the background; its PID in $! and killed on exit
+#   evader_bg CMD...          the same in the background, with the caller's stdin; its PID in
+#                             $! and killed on exit
 #   evader_dir MNT            a directory of the user's own on a stick: prints it
 #   marked_text FILE LEVEL    a marked text document with a unique line; prints that line
 #   no_leak MNT DOC [TEXT]    neither DOC's bytes nor TEXT are recoverable from the
@@ -48,8 +49,10 @@ as_evader() {
 		--init-groups --inh-caps=-all --bounding-set=-all -- "$@"
 }
 
+# The caller's standard input goes with it: bash gives a background command
+# without a redirection of its own /dev/null instead (no job control here).
 evader_bg() {
-	as_evader "$@" &
+	as_evader "$@" <&0 &
 	EVADER_PIDS+=($!)
 }
 
