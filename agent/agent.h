@@ -33,7 +33,6 @@ struct act;
 struct landing;
 struct names;
 struct fpstore;
-struct lineage;
 struct notify_hub;
 struct agent_report;
 struct preclass;
@@ -103,9 +102,6 @@ struct agent {
 	/* Fingerprints of the marked documents classified (fpstore.h); NULL:
 	 * nothing is recognised as derived. */
 	struct fpstore *fpstore;
-	/* Process lineage (lineage.h): the stream's second subscriber; NULL:
-	 * nothing is recognised as derived by lineage. */
-	struct lineage *lineage;
 	char quarantine_dir[PATH_MAX];
 	char scanner_exe[PATH_MAX]; /* wardd-scanner, beside wardd */
 	pid_t self_pid;

@@ -31,7 +31,6 @@ void config_defaults(struct agent_config *cfg)
 	cfg->n_crawl = 1;
 	cfg->cache_entries = WARDD_DEFAULT_CACHE_ENTRIES;
 	cfg->background_idle = true;
-	cfg->lineage = true;
 }
 
 static int parse_uint(const char *value, uint32_t min, uint32_t max, uint32_t *out)
@@ -178,15 +177,13 @@ int config_set(struct agent_config *cfg, const char *key, const char *value, cha
 		}
 		return 0;
 	}
-	if (strcmp(key, "verbose") == 0 || strcmp(key, "lineage") == 0) {
-		bool *flag = strcmp(key, "verbose") == 0 ? &cfg->verbose : &cfg->lineage;
-
+	if (strcmp(key, "verbose") == 0) {
 		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0)
-			*flag = true;
+			cfg->verbose = true;
 		else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
-			*flag = false;
+			cfg->verbose = false;
 		else {
-			snprintf(err, errsize, "%s must be yes or no, not '%s'", key, value);
+			snprintf(err, errsize, "verbose must be yes or no, not '%s'", value);
 			return -1;
 		}
 		return 0;

@@ -7,7 +7,7 @@
  * acknowledged segment stays), heartbeat_s, coalesce_ms (the window in
  * which repeated attempts make one record),
  * crawl (a directory, one a line, or none), cache_entries, background
- * (idle | normal), lineage (yes | no).
+ * (idle | normal).
  * Unknown keys are errors, so a typo never silently weakens the agent. */
 #ifndef WARD_AGENT_CONFIG_H
 #define WARD_AGENT_CONFIG_H
@@ -58,8 +58,6 @@ struct agent_config {
 	 * ("background = idle", the default), or as any process ("normal":
 	 * a machine never idle, tests on a shared machine). */
 	bool background_idle;
-	/* Process lineage (lineage.h): "yes" (the default) or "no". */
-	bool lineage;
 };
 
 void config_defaults(struct agent_config *cfg);

@@ -17,7 +17,6 @@
 #include "agent/agent.h"
 #include "agent/fpstore.h"
 #include "agent/landing.h"
-#include "agent/lineage.h"
 #include "agent/known.h"
 #include "agent/removable.h"
 #include "agent/subject.h"
@@ -63,20 +62,6 @@ static uint32_t remaining_ms(const struct pool_event *ev)
 	return (uint32_t)(ev->deadline_ms - now);
 }
 
-/* The cache keeps no fingerprints: a file a tainted process wrote is read
- * again so that lineage can compare its text with the source's. */
-static int classify_again(struct event_ctx *c, int fd, const struct stat *st, const char *name,
-			  uint32_t timeout_ms, struct classify_result *out)
-{
-	struct classify_budget budget;
-
-	classify_budget_default(&budget);
-	if (budget.max_millis > timeout_ms)
-		budget.max_millis = timeout_ms;
-	return known_classify(c->a, c->worker, fd, st, &c->seen, name, &budget, timeout_ms + 100,
-			      out);
-}
-
 /* Classify the file at fd (stat st, taken after c->seen), through the
  * cache.  for_copy: an opener waits for this answer (counted apart from
  * learning, so the copies that needed a scanner can be told). */
@@ -85,8 +70,14 @@ static int classify_cached(struct event_ctx *c, int fd, const struct stat *st, c
 {
 	int r = known_result(c->a, c->worker, fd, st, &c->seen, name, timeout_ms, out);
 
-	if (r == 1 && lineage_needs_text(c->a->lineage, out))
-		r = classify_again(c, fd, st, name, timeout_ms, out);
+	/* Every marked document classified: what a part of it looks like. */
+	if (r >= 0 && c->a->fpstore && out->level != WARD_LEVEL_NONE) {
+		int e = fpstore_add(c->a->fpstore, out);
+
+		if (e < 0)
+			log_warnx("fingerprints of a marked document not kept on disk: %s",
+				  strerror(-e));
+	}
 	if (for_copy && r != 1)
 		atomic_fetch_add(&c->a->n.classified_for_copy, 1);
 	return r < 0 ? r : 0;
@@ -104,7 +95,6 @@ static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
 {
 	const struct fan_opener *o = subject_opener(c->a, &c->who);
 	struct fp_match m;
-	struct lineage_match lm;
 
 	subject_groups(c->a, &c->who);
 	memset(pe, 0, sizeof(*pe));
@@ -120,17 +110,11 @@ static void fill_policy_event(struct event_ctx *c, enum policy_event_kind kind,
 	pe->group_names = c->who.group_names;
 	pe->n_group_names = c->who.n_group_names;
 	pe->time = time(NULL);
-	/* Not marked, but made from part of a marked document, or written by
-	 * a process that had opened one (its provenance)? */
+	/* Not marked, but made from part of a marked document? */
 	if (content && c->a->fpstore && fpstore_match(c->a->fpstore, content, &m)) {
 		pe->derived = m.level;
 		pe->derived_shared = m.shared;
 		pe->derived_from = m.sha256_hex;
-	} else if (content && lineage_match(c->a->lineage, c->a->fpstore, content, &lm)) {
-		pe->derived = lm.level;
-		pe->derived_shared = lm.shared;
-		pe->derived_from = lm.source_hex;
-		pe->derived_writer = lm.writer[0] ? lm.writer : "?";
 	}
 }
 
@@ -139,24 +123,11 @@ static const char *derived_detail(const struct policy_event *pe, char *buf, size
 {
 	if (pe->derived == WARD_LEVEL_NONE)
 		return NULL;
-	if (pe->derived_writer && pe->derived_shared)
-		snprintf(buf, size,
-			 "derived (lineage) from %s: written by %s after it opened that %s "
-			 "document, and shares %u text fingerprints with it",
-			 pe->derived_from, pe->derived_writer, level_name(pe->derived),
-			 pe->derived_shared);
-	else if (pe->derived_writer)
-		snprintf(buf, size,
-			 "derived (lineage) from %s: written by %s after it opened that %s "
-			 "document; no text of its own to compare (binary, encrypted or encoded)",
-			 pe->derived_from, pe->derived_writer, level_name(pe->derived));
-	else
-		snprintf(
-		    buf, size,
-		    "derived: shares %u text fingerprints with a %s document (sha256 %s) classified "
-		    "before",
-		    pe->derived_shared, level_name(pe->derived),
-		    pe->derived_from ? pe->derived_from : "?");
+	snprintf(buf, size,
+		 "derived: shares %u text fingerprints with a %s document (sha256 %s) classified "
+		 "before",
+		 pe->derived_shared, level_name(pe->derived),
+		 pe->derived_from ? pe->derived_from : "?");
 	return buf;
 }
 
@@ -193,7 +164,7 @@ static void carry_out(struct event_ctx *c, const char *event, struct policy *p,
 {
 	bool deny = agent_denies(d->action);
 	struct act_request req = request(c, event, deny ? POOL_DENY : POOL_ALLOW, true);
-	char detail[512];
+	char detail[256];
 
 	req.detail = derived_detail(pe, detail, sizeof(detail));
 	req.path = ctx_path(c);
@@ -281,7 +252,7 @@ static int judge_one(struct event_ctx *c, const struct procfd_file *f, struct cl
 	char spath[PATH_MAX] = "";
 	int sfd;
 
-	if (known_by_version(a, &sst, res) && !lineage_needs_text(a->lineage, res))
+	if (known_by_version(a, &sst, res))
 		return 0;
 	sfd = a->ops->open_held(c->ev->pid, f);
 	if (sfd < 0)
@@ -541,7 +512,7 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	struct act_request req;
 	unsigned char sha[32];
 	bool hashed;
-	char detail[512];
+	char detail[256];
 
 	if (!S_ISREG(c->st.st_mode) || c->st.st_size == 0)
 		return;
@@ -550,8 +521,7 @@ static void post_write(struct event_ctx *c, const struct medium *m)
 	 * (exFAT keeps seconds): a copy of a document known a moment ago
 	 * (cp's source, seen by the destination side) hashes to it and is not
 	 * parsed again.  Anything else is classified and known by content. */
-	if (!known_by_content(c->a, c->ev->fd, &res, sha, &hashed) ||
-	    lineage_needs_text(a->lineage, &res)) {
+	if (!known_by_content(c->a, c->ev->fd, &res, sha, &hashed)) {
 		struct classify_budget budget;
 
 		classify_budget_default(&budget);

@@ -208,22 +208,6 @@ bool fpstore_match(struct fpstore *s, const struct classify_result *res, struct 
 	return found;
 }
 
-uint32_t fpstore_shared(struct fpstore *s, const unsigned char sha256[32],
-			const struct classify_result *res)
-{
-	const struct fp_doc *d;
-	uint32_t shared = 0, n_res, n_doc;
-
-	pthread_rwlock_rdlock(&s->lock);
-	d = find(s, sha256);
-	if (d)
-		shared =
-		    winnow_shared(res->fingerprints, res->n_fingerprints, res->fingerprint_shift,
-				  d->fp, d->n, d->shift, &n_res, &n_doc);
-	pthread_rwlock_unlock(&s->lock);
-	return shared;
-}
-
 unsigned fpstore_count(struct fpstore *s)
 {
 	unsigned n;

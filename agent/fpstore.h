@@ -42,11 +42,6 @@ int fpstore_add(struct fpstore *s, const struct classify_result *res);
  * (winnow_derived); the best match in *out. */
 bool fpstore_match(struct fpstore *s, const struct classify_result *res, struct fp_match *out);
 
-/* How many fingerprints a document shares with the marked document whose
- * SHA-256 is sha256 (0 when that one is not known). */
-uint32_t fpstore_shared(struct fpstore *s, const unsigned char sha256[32],
-			const struct classify_result *res);
-
 /* Marked documents kept in memory. */
 unsigned fpstore_count(struct fpstore *s);
 

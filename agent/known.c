@@ -10,14 +10,11 @@
 #include <sys/sysmacros.h>
 
 #include "agent/agent.h"
-#include "agent/fpstore.h"
-#include "agent/lineage.h"
 #include "agent/written.h"
 #include "common/digest.h"
 #include "common/i18n.h"
 #include "common/json.h"
 #include "common/level.h"
-#include "common/log.h"
 
 struct timespec known_now(void)
 {
@@ -52,21 +49,6 @@ bool known_by_version(struct agent *a, const struct stat *st, struct classify_re
 	return true;
 }
 
-/* A marked document classified or found in the cache: what a part of it
- * looks like (fpstore.h), and who opens it from now on (lineage.h). */
-static void known_marked(struct agent *a, int fd, const struct stat *st,
-			 const struct classify_result *res)
-{
-	int e;
-
-	if (res->level == WARD_LEVEL_NONE)
-		return;
-	if (a->fpstore && (e = fpstore_add(a->fpstore, res)) < 0)
-		log_warnx("fingerprints of a marked document not kept on disk: %s", strerror(-e));
-	if (a->lineage)
-		lineage_marked(a->lineage, fd, st, res);
-}
-
 int known_classify(struct agent *a, unsigned scanner, int fd, const struct stat *st,
 		   const struct timespec *seen, const char *name,
 		   const struct classify_budget *budget, uint32_t timeout_ms,
@@ -81,7 +63,6 @@ int known_classify(struct agent *a, unsigned scanner, int fd, const struct stat 
 	/* The cache keeps only what would come again (cache.h). */
 	if (r != 0)
 		return r;
-	known_marked(a, fd, st, out);
 	if (version_keyed(a, st, seen)) {
 		struct file_version v = file_version_of(st);
 
@@ -98,10 +79,8 @@ int known_result(struct agent *a, unsigned scanner, int fd, const struct stat *s
 {
 	struct classify_budget budget;
 
-	if (known_by_version(a, st, out)) {
-		known_marked(a, fd, st, out);
+	if (known_by_version(a, st, out))
 		return 1;
-	}
 	classify_budget_default(&budget);
 	if (budget.max_millis > timeout_ms)
 		budget.max_millis = timeout_ms;

@@ -17,7 +17,6 @@
 #include "agent/agent.h"
 #include "agent/crawl.h"
 #include "agent/known.h"
-#include "agent/lineage.h"
 #include "agent/written.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -165,13 +164,8 @@ static int classify_one(struct preclass *p, int fd, const struct stat *st,
 			 ((int64_t)seen->tv_nsec - (int64_t)st->st_ctim.tv_nsec) / 1000000;
 
 	if (!S_ISREG(st->st_mode) || st->st_nlink == 0 || st->st_size == 0 ||
-	    !known_internal(a, st))
+	    !known_internal(a, st) || class_cache_get(a->cache, &v, &res))
 		return 0;
-	if (class_cache_get(a->cache, &v, &res)) {
-		/* Known from before a restart: its opens are followed again. */
-		lineage_marked(a->lineage, fd, st, &res);
-		return 0;
-	}
 	if (age_ms < (int64_t)KNOWN_VERSION_MARGIN_S * 1000)
 		return -EAGAIN; /* still being written (it was not closed yet) */
 	if (!background_scanner(p))

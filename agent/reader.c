@@ -29,7 +29,7 @@ struct reader {
 	uint64_t *buf;
 };
 
-bool reader_is_helper(struct agent *a, pid_t pid)
+static bool is_helper(struct agent *a, pid_t pid)
 {
 	if (pid == a->self_pid)
 		return true;
@@ -73,7 +73,7 @@ static void reader_event(struct reader *rd, const struct fan_event *ev, bool sou
 	bool perm = fan_event_is_perm(ev);
 	uint64_t mask = ev->mask | (source ? AGENT_EV_SOURCE : 0);
 
-	if (reader_is_helper(a, ev->pid)) {
+	if (is_helper(a, ev->pid)) {
 		/* Our own opens (and our scanners') are answered at once: a
 		 * worker waiting on one must never wait on itself. */
 		if (perm)

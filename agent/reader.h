@@ -7,9 +7,7 @@
 #define WARD_AGENT_READER_H
 
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 struct agent;
 struct reader;
@@ -20,7 +18,5 @@ int reader_start(struct agent *a, struct reader **out);
 void reader_stop(struct reader *r);
 /* Counts every turn of the loop: the watchdog's sign of life. */
 uint64_t reader_heartbeat(struct reader *r);
-/* Any thread: whether pid is wardd itself or one of its scanners. */
-bool reader_is_helper(struct agent *a, pid_t pid);
 
 #endif

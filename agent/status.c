@@ -13,7 +13,6 @@
 #include "agent/preclass.h"
 #include "agent/removable.h"
 #include "agent/report.h"
-#include "agent/lineage.h"
 #include "agent/written.h"
 #include "common/json.h"
 #include "common/util.h"
@@ -70,13 +69,6 @@ const struct status_counter status_counters[] = {
     COUNTER(written_files),
     COUNTER(written_lost),
     COUNTER(written_filesystems),
-    COUNTER(lineage_marked),
-    COUNTER(lineage_reads),
-    COUNTER(lineage_tainted),
-    COUNTER(lineage_checked),
-    COUNTER(lineage_derived),
-    COUNTER(lineage_gone_readers),
-    COUNTER(lineage_gone_parents),
     COUNTER(classified_for_copy),
     COUNTER(preclassified),
     COUNTER(crawled),
@@ -222,18 +214,6 @@ int status_collect(struct agent *a, struct agent_status *out)
 		out->written_files = ws.files;
 		out->written_lost = ws.lost;
 		out->written_filesystems = ws.filesystems;
-	}
-	if (a->lineage) {
-		struct lineage_stats ls;
-
-		lineage_get_stats(a->lineage, &ls);
-		out->lineage_marked = ls.marked;
-		out->lineage_reads = ls.reads;
-		out->lineage_tainted = ls.tainted;
-		out->lineage_checked = ls.checked;
-		out->lineage_derived = ls.derived;
-		out->lineage_gone_readers = ls.gone_readers;
-		out->lineage_gone_parents = ls.gone_parents;
 	}
 	out->classified_for_copy = atomic_load(&a->n.classified_for_copy);
 	collect_background(a, out);

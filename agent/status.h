@@ -40,9 +40,6 @@ struct agent_status {
 	    landed_held, landed_waits, landed_retruncated;
 	/* Files written on internal filesystems (written.h). */
 	uint64_t written_files, written_lost, written_filesystems;
-	/* Process lineage (lineage.h). */
-	uint64_t lineage_marked, lineage_reads, lineage_tainted, lineage_checked, lineage_derived;
-	uint64_t lineage_gone_readers, lineage_gone_parents;
 	/* Pre-classification, the crawl and the cache (preclass.h, cache.h). */
 	uint64_t classified_for_copy, preclassified, crawled, preclass_pending, preclass_dropped,
 	    preclass_busy, crawl_passes, cache_entries, cache_versions, cache_evicted, cache_saves,

@@ -27,7 +27,6 @@
 #include "agent/control.h"
 #include "agent/decide.h"
 #include "agent/fpstore.h"
-#include "agent/lineage.h"
 #include "agent/landing.h"
 #include "agent/names.h"
 #include "agent/notice.h"
@@ -320,31 +319,6 @@ static void open_background(struct agent *a, const struct policy *p)
 		fatalx("cannot prepare the background classifier: %s", strerror(-r));
 }
 
-static bool lineage_helper(void *arg, pid_t pid)
-{
-	return reader_is_helper(arg, pid);
-}
-
-/* Process lineage, the stream's second subscriber.  Without it wardd
- * enforces all the same: only files written by processes that opened a
- * marked document go unrecognised as derived. */
-static void open_lineage(struct agent *a)
-{
-	char path[PATH_MAX];
-	int r;
-
-	if (!a->cfg.lineage)
-		return;
-	path_join(path, sizeof(path), a->cfg.state_dir, LINEAGE_FILE);
-	r = lineage_open(path, &a->lineage);
-	if (r == 0 && (r = lineage_subscribe(a->lineage, a->written, lineage_helper, a)) < 0) {
-		lineage_free(a->lineage);
-		a->lineage = NULL;
-	}
-	if (r < 0)
-		log_warnx("cannot follow process lineage (%s): %s", path, strerror(-r));
-}
-
 /* State directories, the record log, the evidence store, the policy,
  * and the stages' own state. */
 static void open_stores(struct daemon *d)
@@ -389,7 +363,6 @@ static void open_stores(struct daemon *d)
 		fatalx("out of memory");
 	atomic_store(&a->deadline_ms, effective_deadline(a));
 	open_background(a, p);
-	open_lineage(a);
 }
 
 /* Pop-ups: the hub (its thread starts after the signal mask is set, so it
@@ -665,8 +638,6 @@ static void shut_down(struct daemon *d)
 	scanner_stop(a->scanners[AGENT_BACKGROUND_SCANNER]);
 	written_free(a->written);
 	a->written = NULL;
-	lineage_free(a->lineage);
-	a->lineage = NULL;
 	close(d->control);
 	close(d->approvals_timer);
 	approvals_free(d->approvals);

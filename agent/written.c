@@ -39,7 +39,7 @@ struct written {
 	pthread_rwlock_t lock;
 	struct watched_fs fs[WRITTEN_MAX_FILESYSTEMS];
 	size_t n_fs;
-	atomic_uint_fast64_t events, files, reads, own, lost;
+	atomic_uint_fast64_t events, files, own, lost;
 };
 
 int written_new(pid_t self, struct written **out)
@@ -171,13 +171,6 @@ bool written_fsid(struct written *w, dev_t dev, uint64_t *fsid)
 	return f != NULL;
 }
 
-int written_mark_reads(struct written *w, int fd)
-{
-	if (w->group.fd < 0)
-		return -EBADF;
-	return fan_mark_reads(&w->group, fd);
-}
-
 /* ---- events ---- */
 
 static void lost_event(struct written *w, uint64_t mask)
@@ -211,19 +204,9 @@ void written_dispatch(struct written *w, const struct fan_event *ev)
 		close(ev->fd);
 		return;
 	}
-	if (fstat(ev->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(ev->fd);
-		return;
-	}
-	f.st = &st;
-	f.now_ms = monotonic_ms();
-	if (fan_event_is_read(ev)) {
-		atomic_fetch_add(&w->reads, 1);
-		for (size_t i = 0; i < w->n_subs; i++)
-			if (w->subs[i].read)
-				w->subs[i].read(w->subs[i].arg, &f);
-	}
-	if (fan_event_is_close_write(ev)) {
+	if (fan_event_is_close_write(ev) && fstat(ev->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		f.st = &st;
+		f.now_ms = monotonic_ms();
 		atomic_fetch_add(&w->files, 1);
 		for (size_t i = 0; i < w->n_subs; i++)
 			w->subs[i].written(w->subs[i].arg, &f);
@@ -285,7 +268,6 @@ void written_get_stats(struct written *w, struct written_stats *out)
 {
 	out->events = atomic_load(&w->events);
 	out->files = atomic_load(&w->files);
-	out->reads = atomic_load(&w->reads);
 	out->own = atomic_load(&w->own);
 	out->lost = atomic_load(&w->lost);
 	pthread_rwlock_rdlock(&w->lock);

@@ -45,10 +45,6 @@ struct written_subscriber {
 	 * files may be stale.  May be NULL. */
 	void (*lost)(void *arg);
 	void *arg;
-	/* A file marked with written_mark_reads was read (by f->pid; st
-	 * the file's); must not block.  Told before any write that follows
-	 * it in the queue.  May be NULL. */
-	void (*read)(void *arg, const struct written_file *f);
 };
 
 #define WRITTEN_MAX_SUBSCRIBERS 4
@@ -57,7 +53,6 @@ struct written_subscriber {
 struct written_stats {
 	uint64_t events;      /* read from the group */
 	uint64_t files;	      /* regular files told to the subscribers */
-	uint64_t reads;	      /* reads of marked files told */
 	uint64_t own;	      /* wardd's own writes, not told */
 	uint64_t lost;	      /* events without a descriptor */
 	uint64_t filesystems; /* internal filesystems watched now */
@@ -86,11 +81,6 @@ int written_watch(struct written *w, dev_t dev, const char *mount_point);
 /* Main thread: stop watching dev (its mount turned out to be a removable
  * medium's: what is written there is judged by content, never here). */
 void written_unwatch(struct written *w, dev_t dev);
-
-/* Any thread: reads of the file at fd are told to the subscribers'
- * `read` from now on (an inode mark in the same group, so a read is told
- * before the writes that follow it).  Returns 0 or -errno. */
-int written_mark_reads(struct written *w, int fd);
 
 /* Any thread: whether dev is a watched internal filesystem, and its
  * filesystem id (statfs f_fsid, to recognise it across restarts). */

@@ -278,13 +278,6 @@ int fan_unmark_written(const struct fan_group *group, const char *mount_point)
 	return unmark(group, FAN_MARK_FILESYSTEM, WRITTEN_MASK, mount_point);
 }
 
-int fan_mark_reads(const struct fan_group *group, int fd)
-{
-	if (fanotify_mark(group->fd, FAN_MARK_ADD | FAN_MARK_INODE, FAN_ACCESS, fd, NULL) != 0)
-		return -errno;
-	return 0;
-}
-
 int fan_ignore_inode(const struct fan_group *group, int fd, uint64_t extra_mask)
 {
 	unsigned int flags = FAN_MARK_ADD;

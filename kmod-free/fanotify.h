@@ -110,9 +110,6 @@ int fan_mark_written(const struct fan_group *group, const char *mount_point);
  * went with its superblock and the path names another filesystem: 0,
  * nothing done. */
 int fan_unmark_written(const struct fan_group *group, const char *mount_point);
-/* In the written-files group: reads of the one file at fd (an inode mark,
- * FAN_ACCESS: a notification, nobody waits for it).  Returns 0 or -errno. */
-int fan_mark_reads(const struct fan_group *group, int fd);
 
 /* Tell the kernel to stop reporting FAN_OPEN_PERM (and mask bits besides,
  * pass 0 for the default) for the inode behind fd, until the inode is
@@ -143,10 +140,6 @@ static inline bool fan_event_is_perm(const struct fan_event *ev)
 {
 	/* FAN_OPEN_PERM 0x10000, FAN_ACCESS_PERM 0x20000, FAN_OPEN_EXEC_PERM 0x40000 */
 	return (ev->mask & 0x00070000ull) != 0;
-}
-static inline bool fan_event_is_read(const struct fan_event *ev)
-{
-	return (ev->mask & 0x00000001ull) != 0; /* FAN_ACCESS */
 }
 static inline bool fan_event_is_close_write(const struct fan_event *ev)
 {

@@ -220,45 +220,6 @@ pid_t procfd_ppid(pid_t pid)
 	return (pid_t)strtol(p + 4, NULL, 10);
 }
 
-int procfd_lineage(pid_t pid, pid_t *ppid, uint64_t *start_ticks)
-{
-	char buf[1024];
-	ssize_t n = proc_read(pid, "stat", buf, sizeof(buf));
-	char *p, *end;
-
-	if (n < 0)
-		return (int)n;
-	/* From the last ')': "S ppid pgrp session tty tpgid flags minflt
-	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
-	 * threads itrealvalue starttime", starttime being field 22. */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
-		return -EPROTO;
-	*ppid = (pid_t)strtol(p + 4, &end, 10);
-	p = end;
-	for (int field = 5; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p)
-		return -EPROTO;
-	*start_ticks = strtoull(p + 1, NULL, 10);
-	return 0;
-}
-
-int procfd_exe(pid_t pid, char *buf, size_t size)
-{
-	char path[48];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	n = readlink(path, buf, size);
-	if (n < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	if ((size_t)n >= size)
-		return -ENAMETOOLONG;
-	buf[n] = '\0';
-	return 0;
-}
-
 int procfd_self_exe(char *buf, size_t size)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, size);

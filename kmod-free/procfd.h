@@ -15,7 +15,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -74,16 +73,6 @@ pid_t procfd_tgid(pid_t pid);
  * whether a process or its parent opened something on a medium).  Returns
  * the ppid, -ESRCH if gone, or -errno. */
 pid_t procfd_ppid(pid_t pid);
-
-/* What process lineage asks of a process, from one read of /proc/PID/stat:
- * its parent and its start time (clock ticks after boot: with the pid, a
- * process's identity, since a pid is reused).  Returns 0, -ESRCH if gone,
- * or -errno. */
-int procfd_lineage(pid_t pid, pid_t *ppid, uint64_t *start_ticks);
-
-/* A process's executable (readlink of /proc/PID/exe).  Returns 0, -ESRCH,
- * -ENAMETOOLONG or -errno. */
-int procfd_exe(pid_t pid, char *buf, size_t size);
 
 /* The path of our own executable (readlink of /proc/self/exe), NUL-
  * terminated.  Returns 0, -ENAMETOOLONG or -errno. */

@@ -583,11 +583,7 @@ static void describe_cond(struct sbuf *sb, struct evctx *x, const struct cond *c
 			  ct && ct->uninspectable ? ")" : "");
 		break;
 	case C_DERIVED:
-		if (ev->derived != WARD_LEVEL_NONE && ev->derived_writer)
-			sb_printf(sb, "%sderived (lineage) from %s (a %s document %s had opened)",
-				  neg, ev->derived_from ? ev->derived_from : "?",
-				  level_name(ev->derived), ev->derived_writer);
-		else if (ev->derived != WARD_LEVEL_NONE)
+		if (ev->derived != WARD_LEVEL_NONE)
 			sb_printf(
 			    sb, "%sderived (shares %u fingerprints with a %s document%s%.12s)", neg,
 			    ev->derived_shared, level_name(ev->derived),

@@ -116,11 +116,8 @@ struct policy_event {
 	 * document the agent classified (classify/winnow.h, agent/fpstore.c):
 	 * that document's level; WARD_LEVEL_NONE when none is known. */
 	enum ward_level derived;
-	uint32_t derived_shared;  /* fingerprints shared with it */
-	const char *derived_from; /* its SHA-256 in hex, or NULL */
-	/* Known by process lineage instead (agent/lineage.h): the program
-	 * that wrote it after opening that document; NULL otherwise. */
-	const char *derived_writer;
+	uint32_t derived_shared;		  /* fingerprints shared with it */
+	const char *derived_from;		  /* its SHA-256 in hex, or NULL */
 	const struct policy_token *const *tokens; /* approvals on offer, attached
 						   * with policy_token_attach */
 	size_t n_tokens;

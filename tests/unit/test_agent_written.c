@@ -116,57 +116,6 @@ static void regular_file_reaches_every_subscriber(void **state)
 	assert_int_equal(ws.own, 0);
 }
 
-struct order {
-	char seen[8];
-	int n;
-};
-
-static void note_read(void *arg, const struct written_file *f)
-{
-	struct order *o = arg;
-
-	(void)f;
-	if (o->n < 7)
-		o->seen[o->n++] = 'r';
-}
-
-static void note_write(void *arg, const struct written_file *f)
-{
-	struct order *o = arg;
-
-	(void)f;
-	if (o->n < 7)
-		o->seen[o->n++] = 'w';
-}
-
-/* Reads of files marked for them (process lineage) are told to the
- * subscribers that ask, before the write of the same event; nobody else
- * hears of them as writes. */
-static void reads_are_told_to_who_asks(void **state)
-{
-	struct world *wd = *state;
-	struct order o = {{0}, 0};
-	struct written_subscriber sub = {"lineage", note_write, NULL, &o};
-	struct written_stats ws;
-
-	sub.read = note_read;
-	assert_int_equal(written_subscribe(wd->w, &sub), 0);
-	assert_true(feed(wd, wd->file, 1000, FAN_ACCESS));
-	assert_string_equal(o.seen, "r");
-	assert_int_equal(wd->a.files, 0);
-	assert_true(feed(wd, wd->file, 1000, FAN_ACCESS | FAN_CLOSE_WRITE));
-	assert_string_equal(o.seen, "rrw");
-	assert_int_equal(wd->a.files, 1);
-	/* An open alone (a write open: `> doc`) is not a read. */
-	assert_true(feed(wd, wd->file, 1000, FAN_OPEN));
-	assert_string_equal(o.seen, "rrw");
-	assert_true(feed(wd, wd->file, 4242, FAN_ACCESS)); /* wardd's own */
-	assert_string_equal(o.seen, "rrw");
-	written_get_stats(wd->w, &ws);
-	assert_int_equal(ws.reads, 2);
-	assert_int_equal(ws.files, 1);
-}
-
 static void own_writes_are_not_told(void **state)
 {
 	struct world *wd = *state;
@@ -232,7 +181,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(regular_file_reaches_every_subscriber, setup, teardown),
 	    cmocka_unit_test_setup_teardown(own_writes_are_not_told, setup, teardown),
-	    cmocka_unit_test_setup_teardown(reads_are_told_to_who_asks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(directories_and_other_events_are_not_told, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(an_event_without_descriptor_is_lost_to_all, setup,
