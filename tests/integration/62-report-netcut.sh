@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The network between a desk and the collector is cut: the collector
-# (stand-in) lives in a network namespace of its own behind a veth pair;
-# taking the pair's far end down cuts the wire.  While it is cut the backlog
-# grows and ward-sender says the collector is unreachable; once the wire is
-# back the backlog drains and every record arrives once.
+# The network between a desk and the collector is cut: the desk (ward-sender,
+# wardctl enroll) and the collector (stand-in) each live in a network
+# namespace of their own, joined by a veth pair; taking the collector's end
+# down cuts the wire.  Neither end is in the machine's own namespace, so its
+# interfaces, routes and packet filter play no part.  While the wire is cut
+# the backlog grows and ward-sender says the collector is unreachable; once
+# it is back the backlog drains and every record arrives once.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
@@ -13,12 +15,13 @@ need_cmd ip
 
 report_init wsnc
 ns=wardnc$$
+desk=wardnd$$
 host_if=wnca$$
 peer_if=wncb$$
 net=10.$((200 + $$ % 50)).$(($$ % 250)).
 port=8443
 report_on_exit() {
-	ip link del "$host_if" 2>/dev/null
+	ip netns del "$desk" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 }
 state=$work/state
@@ -27,10 +30,28 @@ col=$work/collector
 
 unreachable() { [ "$(spool_field reachable)" = false ]; }
 
-check "a network namespace for the collector" ip netns add "$ns"
-check "a veth pair into it" ip link add "$host_if" type veth peer name "$peer_if" netns "$ns"
+# What the two ends see, when a check of the wire fails.
+show_wire() {
+	local n
+	for n in "$desk" "$ns"; do
+		diag "namespace $n:"
+		ip -n "$n" -brief addr 2>&1 | while read -r l; do diag "  $l"; done
+	done
+	diag "stand-in log:"
+	tail -n 5 "$col/standin.log" 2>&1 | while read -r l; do diag "  $l"; done
+}
+# The desk reaches the collector's port (a TCP connect from the desk's side).
+wire_carries() {
+	ip netns exec "$desk" timeout 2 bash -c "exec 3<>/dev/tcp/${net}2/$port" 2>/dev/null
+}
+
+check "a network namespace for the desk" ip netns add "$desk"
+check "and one for the collector" ip netns add "$ns"
+check "a veth pair between them" \
+	ip -n "$desk" link add "$host_if" type veth peer name "$peer_if" netns "$ns"
 check "addresses and links up" bash -c "
-	ip addr add ${net}1/30 dev $host_if && ip link set $host_if up &&
+	ip -n $desk addr add ${net}1/30 dev $host_if && ip -n $desk link set $host_if up &&
+	ip -n $desk link set lo up &&
 	ip -n $ns addr add ${net}2/30 dev $peer_if && ip -n $ns link set $peer_if up &&
 	ip -n $ns link set lo up"
 
@@ -38,11 +59,17 @@ check "a user of its own for the sender" report_user "$user"
 check "certificates for ${net}2" report_pki "$col" "${net}2"
 check "the collector stand-in listens in the namespace" \
 	standin_start "$col" "$port" tok-$$ "$ns" --host "${net}2"
+if wait_for 10 wire_carries; then
+	ok "the desk reaches the collector across the veth"
+else
+	not_ok "the desk reaches the collector across the veth"
+	show_wire
+fi
 check "300 records" "$chain" --state "$state" --count 300 --group "$user" --heartbeat
-check "enrollment across the veth" \
+check "enrollment across the veth" ip netns exec "$desk" \
 	"$wardctl" enroll "https://${net}2:$port" tok-$$ --ca-sha256 "$(report_ca_sha256 "$col")" \
 	--user "$user" --state-dir "$state"
-sender_start "$user" --heartbeat 1 --backoff-max 2
+REPORT_NETNS=$desk sender_start "$user" --heartbeat 1 --backoff-max 2
 check "delivered" wait_for 30 acked_is_durable
 h=$(durable_seq)
 check_eq "all $h at the collector" "$h $h $h" "$(standin_count "$col")"

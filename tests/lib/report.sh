@@ -103,7 +103,10 @@ standin_count() {
 sender_start() {
 	local user=$1
 	shift
-	"${WARD_BUILD:-build}/ward-sender" --state-dir "$REPORT_STATE" --user "$user" "$@" \
+	local -a in_ns=()
+	# REPORT_NETNS: the desk's own network namespace (62-report-netcut)
+	[ -n "${REPORT_NETNS:-}" ] && in_ns=(ip netns exec "$REPORT_NETNS")
+	"${in_ns[@]}" "${WARD_BUILD:-build}/ward-sender" --state-dir "$REPORT_STATE" --user "$user" "$@" \
 		2>>"$REPORT_STATE.sender.log" &
 	SENDER_PID=$!
 	REPORT_PIDS+=($!)
