@@ -102,6 +102,11 @@ int db_lock_log(struct db *db)
 	return db->drv->lock_log(db);
 }
 
+int db_defer_writes(struct db *db, bool on)
+{
+	return db->drv->defer(db, on);
+}
+
 void db_rowbuf_init(struct db_rowbuf *rb, const char *into, size_t cols, const char *suffix)
 {
 	memset(rb, 0, sizeof(*rb));

@@ -106,5 +106,13 @@ int db_begin(struct db *db, bool write);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 int db_lock_log(struct db *db);
+/* Writes that need no answer (db_exec without changes), BEGIN and the
+ * log lock are sent without waiting for the server (PostgreSQL's
+ * pipeline mode) until the next statement that reads or db_commit, so a
+ * batch costs a few round trips under the log lock rather than one per
+ * statement.  Such a write's error is returned by that later statement.
+ * Turning it off waits for what was sent.  SQLite has no round trips:
+ * nothing changes there. */
+int db_defer_writes(struct db *db, bool on);
 
 #endif

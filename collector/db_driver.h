@@ -21,6 +21,7 @@ struct db_driver {
 	int (*begin)(struct db *db, bool write);
 	int (*end)(struct db *db, bool commit);
 	int (*lock_log)(struct db *db);
+	int (*defer)(struct db *db, bool on);
 };
 
 /* Every driver's connection and result set start with these. */

@@ -1,6 +1,9 @@
 /* The PostgreSQL driver (libpq): '?' placeholders numbered to $n, each
  * statement prepared once per connection, blobs sent binary and read
- * back from bytea's hex form, the log's advisory lock. */
+ * back from bytea's hex form, the log's advisory lock, and deferred
+ * writes sent in pipeline mode.  The pipeline is small (a batch's few
+ * dozen statements with one-line answers), so a blocking connection
+ * cannot fill the server's output and stall. */
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -26,6 +29,8 @@ struct pg_db {
 	PGconn *conn;
 	struct prepared cache[STMT_CACHE];
 	unsigned prepared;
+	bool defer; /* db_defer_writes: writes go into the pipeline */
+	bool piped; /* in pipeline mode with answers not read yet */
 };
 
 struct pg_rows {
@@ -42,6 +47,54 @@ static void set_err(struct pg_db *db, const PGresult *res)
 
 	snprintf(db->base.err, sizeof(db->base.err), "%s", msg && *msg ? msg : "error");
 	db->base.err[strcspn(db->base.err, "\n")] = '\0';
+}
+
+/* The error of a failed result: -EEXIST for a unique violation. */
+static int error_of(struct pg_db *db, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	set_err(db, res);
+	return state && strcmp(state, "23505") == 0 ? -EEXIST : -EIO;
+}
+
+/* Reads the answers of everything sent in pipeline mode and leaves it:
+ * 0 or the first error.  Each statement's answers end with a NULL, the
+ * whole with PGRES_PIPELINE_SYNC; two NULLs in a row mean the
+ * connection is gone. */
+static int pipe_sync(struct pg_db *db)
+{
+	int r = 0, nulls = 0;
+
+	if (!db->piped)
+		return 0;
+	db->piped = false;
+	if (PQpipelineSync(db->conn) != 1)
+		r = error_of(db, NULL);
+	for (;;) {
+		PGresult *res = PQgetResult(db->conn);
+		ExecStatusType st;
+
+		if (!res) {
+			if (++nulls == 2) {
+				r = r ? r : error_of(db, NULL);
+				break;
+			}
+			continue;
+		}
+		nulls = 0;
+		st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (r == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+			r = st == PGRES_PIPELINE_ABORTED ? -EIO : error_of(db, res);
+		PQclear(res);
+	}
+	if (PQexitPipelineMode(db->conn) != 1 && r == 0)
+		r = error_of(db, NULL);
+	return r;
 }
 
 /* sql with each '?' replaced by $1, $2, ... (heap). */
@@ -66,18 +119,29 @@ static char *number_params(const char *sql)
 	return out;
 }
 
+/* The name of sql's prepared statement on this connection, or NULL. */
+static const char *prepared_name(const struct pg_db *db, const char *sql)
+{
+	for (unsigned i = 0; i < db->prepared; i++)
+		if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0)
+			return db->cache[i].name;
+	return NULL;
+}
+
 /* The name of sql's prepared statement on this connection, preparing it
- * the first time. */
+ * the first time (after the pipeline's answers: PQprepare waits). */
 static const char *statement(struct pg_db *db, const char *sql)
 {
+	const char *name = prepared_name(db, sql);
 	struct prepared *p;
 	PGresult *res;
 	char *text;
 	bool ok;
 
-	for (unsigned i = 0; i < db->prepared; i++)
-		if (db->cache[i].sql == sql || strcmp(db->cache[i].sql, sql) == 0)
-			return db->cache[i].name;
+	if (name)
+		return name;
+	if (pipe_sync(db) < 0)
+		return NULL;
 	if (db->prepared == STMT_CACHE) {
 		snprintf(db->base.err, sizeof(db->base.err), "too many distinct statements");
 		return NULL;
@@ -102,71 +166,120 @@ static const char *statement(struct pg_db *db, const char *sql)
 	return p->name;
 }
 
-/* Runs sql with params, prepared once (or, adhoc, unnamed: planned with
- * these values); NULL (error set) on failure. */
-static PGresult *run(struct pg_db *db, const char *sql, const struct db_val *params, size_t n,
-		     bool adhoc)
-{
+/* Parameters in libpq's form: integers as text, blobs and sized text
+ * binary. */
+struct params {
 	const char *values[MAX_PARAMS];
 	int lengths[MAX_PARAMS], formats[MAX_PARAMS];
 	char ints[MAX_PARAMS][24];
-	const char *name = adhoc ? "" : statement(db, sql);
-	PGresult *res;
-	char *text;
+};
 
-	if (!name || n > MAX_PARAMS)
-		return NULL;
+static void bind_params(struct params *b, const struct db_val *params, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
 		const struct db_val *v = &params[i];
 
-		lengths[i] = 0;
-		formats[i] = 0;
+		b->lengths[i] = 0;
+		b->formats[i] = 0;
 		switch (v->type) {
 		case DB_INT:
-			snprintf(ints[i], sizeof(ints[i]), "%" PRId64, v->i);
-			values[i] = ints[i];
+			snprintf(b->ints[i], sizeof(b->ints[i]), "%" PRId64, v->i);
+			b->values[i] = b->ints[i];
 			break;
 		case DB_TEXT:
-			values[i] = v->p;
+			b->values[i] = v->p;
 			if (v->len) {
 				/* Text parameters are NUL-terminated for libpq. */
-				formats[i] = 1;
-				lengths[i] = (int)v->len;
+				b->formats[i] = 1;
+				b->lengths[i] = (int)v->len;
 			}
 			break;
 		case DB_BLOB:
-			values[i] = v->p;
-			lengths[i] = (int)v->len;
-			formats[i] = 1;
+			b->values[i] = v->p;
+			b->lengths[i] = (int)v->len;
+			b->formats[i] = 1;
 			break;
 		default:
-			values[i] = NULL;
+			b->values[i] = NULL;
 		}
 	}
+}
+
+/* Runs sql with params, prepared once (or, adhoc, unnamed: planned with
+ * these values); NULL (error set) on failure.  Deferred writes are
+ * waited for first: their error is this statement's. */
+static PGresult *run(struct pg_db *db, const char *sql, const struct db_val *params, size_t n,
+		     bool adhoc)
+{
+	struct params b;
+	const char *name;
+	PGresult *res;
+	char *text;
+
+	if (pipe_sync(db) < 0)
+		return NULL;
+	name = adhoc ? "" : statement(db, sql);
+	if (!name || n > MAX_PARAMS)
+		return NULL;
+	bind_params(&b, params, n);
 	if (!adhoc)
-		return PQexecPrepared(db->conn, name, (int)n, values, lengths, formats, 0);
+		return PQexecPrepared(db->conn, name, (int)n, b.values, b.lengths, b.formats, 0);
 	text = number_params(sql);
 	if (!text)
 		return NULL;
-	res = PQexecParams(db->conn, text, (int)n, NULL, values, lengths, formats, 0);
+	res = PQexecParams(db->conn, text, (int)n, NULL, b.values, b.lengths, b.formats, 0);
 	free(text);
 	return res;
+}
+
+static int pipe_enter(struct pg_db *db)
+{
+	if (!db->piped && PQenterPipelineMode(db->conn) != 1)
+		return error_of(db, NULL);
+	db->piped = true;
+	return 0;
+}
+
+/* Sends a deferred write into the pipeline without waiting for it. */
+static int pipe_send(struct pg_db *db, const char *sql, const struct db_val *params, size_t n)
+{
+	const char *name = statement(db, sql);
+	struct params b;
+
+	if (!name || n > MAX_PARAMS)
+		return -EIO;
+	bind_params(&b, params, n);
+	if (pipe_enter(db) < 0)
+		return -EIO;
+	if (PQsendQueryPrepared(db->conn, name, (int)n, b.values, b.lengths, b.formats, 0) != 1)
+		return error_of(db, NULL);
+	return 0;
+}
+
+/* The same for a statement without parameters (BEGIN, the lock, COMMIT). */
+static int pipe_send_text(struct pg_db *db, const char *sql)
+{
+	if (pipe_enter(db) < 0)
+		return -EIO;
+	if (PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
+		return error_of(db, NULL);
+	return 0;
 }
 
 static int pg_exec(struct db *base, const char *sql, const struct db_val *params, size_t n,
 		   int64_t *changes)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	PGresult *res = run(db, sql, params, n, false);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	PGresult *res;
+	ExecStatusType st;
 	int r = 0;
 
+	if (db->defer && !changes)
+		return pipe_send(db, sql, params, n);
+	res = run(db, sql, params, n, false);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-
-		if (res)
-			set_err(db, res);
-		r = state && strcmp(state, "23505") == 0 ? -EEXIST : -EIO;
+		r = res ? error_of(db, res) : -EIO;
 	} else if (changes) {
 		*changes = strtoll(PQcmdTuples(res), NULL, 10);
 	}
@@ -177,10 +290,15 @@ static int pg_exec(struct db *base, const char *sql, const struct db_val *params
 static int pg_exec_script(struct db *base, const char *sql)
 {
 	struct pg_db *db = (struct pg_db *)base;
-	PGresult *res = PQexec(db->conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-	int r = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -EIO;
+	PGresult *res;
+	ExecStatusType st;
+	int r = pipe_sync(db);
 
+	if (r < 0)
+		return r;
+	res = PQexec(db->conn, sql);
+	st = PQresultStatus(res);
+	r = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : -EIO;
 	if (r < 0)
 		set_err(db, res);
 	PQclear(res);
@@ -271,26 +389,52 @@ static void pg_rows_free(struct db_rows *base)
 	free(rows);
 }
 
-static int pg_begin(struct db *db, bool write)
+/* With deferred writes, BEGIN and the lock wait for the first read and
+ * COMMIT goes in the pipeline's last round trip. */
+static int pg_begin(struct db *base, bool write)
 {
+	struct pg_db *db = (struct pg_db *)base;
+
 	(void)write;
-	return pg_exec_script(db, "BEGIN");
+	return db->defer ? pipe_send_text(db, "BEGIN") : pg_exec_script(base, "BEGIN");
 }
 
-static int pg_end(struct db *db, bool commit)
+static int pg_end(struct db *base, bool commit)
 {
-	return pg_exec_script(db, commit ? "COMMIT" : "ROLLBACK");
+	struct pg_db *db = (struct pg_db *)base;
+	int r;
+
+	if (!commit) {
+		pipe_sync(db); /* the error is the reason for the rollback */
+		return pg_exec_script(base, "ROLLBACK");
+	}
+	if (!db->piped)
+		return pg_exec_script(base, "COMMIT");
+	r = pipe_send_text(db, "COMMIT");
+	return r < 0 ? r : pipe_sync(db);
 }
 
-static int pg_lock_log(struct db *db)
+static int pg_lock_log(struct db *base)
 {
-	return pg_exec_script(db, "SELECT pg_advisory_xact_lock(" LOG_LOCK_KEY ")");
+	static const char sql[] = "SELECT pg_advisory_xact_lock(" LOG_LOCK_KEY ")";
+	struct pg_db *db = (struct pg_db *)base;
+
+	return db->defer ? pipe_send_text(db, sql) : pg_exec_script(base, sql);
+}
+
+static int pg_defer(struct db *base, bool on)
+{
+	struct pg_db *db = (struct pg_db *)base;
+
+	db->defer = on;
+	return on ? 0 : pipe_sync(db);
 }
 
 static void pg_close(struct db *base)
 {
 	struct pg_db *db = (struct pg_db *)base;
 
+	pipe_sync(db);
 	PQfinish(db->conn);
 	for (unsigned i = 0; i < db->prepared; i++)
 		free((char *)db->cache[i].sql);
@@ -311,6 +455,7 @@ static const struct db_driver pg_driver = {
     .begin = pg_begin,
     .end = pg_end,
     .lock_log = pg_lock_log,
+    .defer = pg_defer,
 };
 
 struct db *db_pg_open(const char *conninfo, char *err, size_t errsize)

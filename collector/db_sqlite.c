@@ -287,6 +287,14 @@ static int sqlite_lock_log(struct db *db)
 	return 0;
 }
 
+/* In-process: a statement costs no round trip to defer. */
+static int sqlite_defer(struct db *db, bool on)
+{
+	(void)db;
+	(void)on;
+	return 0;
+}
+
 static void sqlite_close(struct db *base)
 {
 	struct sqlite_db *db = (struct sqlite_db *)base;
@@ -313,6 +321,7 @@ static const struct db_driver sqlite_driver = {
     .begin = sqlite_begin,
     .end = sqlite_end,
     .lock_log = sqlite_lock_log,
+    .defer = sqlite_defer,
 };
 
 struct db *db_sqlite_open(const char *path, char *err, size_t errsize)

@@ -304,11 +304,10 @@ static int run_batch(struct batch *b, json_t *records, int64_t known_size, json_
 	for (i = 0; e == 0 && i < n; i++)
 		json_array_append_new(results, result_json(b, &res[i]));
 	if (e == 0) {
-		*out = json_pack("{sosI}", "results", json_incref(results), "contiguous_seq",
-				 (json_int_t)b->agent.chain.head.seq);
-		e = console_approvals_deliver(b->db, b->agent.chain.agent_id, b->now, *out);
-		if (e == 0)
-			e = receipt_tail(b->log, note, known_size, *out);
+		json_object_set(*out, "results", results);
+		json_object_set_new(*out, "contiguous_seq",
+				    json_integer((json_int_t)b->agent.chain.head.seq));
+		e = receipt_tail(b->log, note, known_size, *out);
 	}
 	json_decref(results);
 	free(note);
@@ -365,19 +364,31 @@ static int ingest_locked(struct batch *b, json_t *records, const char *agent_id,
 
 	*code = "unavailable";
 	*message = "the batch could not be stored; nothing was kept, retry later";
-	if (db_begin(b->db, true) < 0)
+	*out = json_object();
+	if (!*out || db_begin(b->db, true) < 0) {
+		json_decref(*out);
+		*out = NULL;
 		return 503;
-	e = tlog_batch_begin(b->log, b->db);
+	}
+	/* The approvals need no place in the log: read before its lock, in
+	 * the same transaction (kept as delivered only with the batch). */
+	e = console_approvals_deliver(b->db, agent_id, b->now, *out);
+	if (e == 0)
+		e = tlog_batch_begin(b->log, b->db);
 	if (e == 0)
 		e = store_agent_get(b->db, agent_id, &b->agent);
 	if (e == 0 && b->agent.revoked_at) {
 		db_rollback(b->db);
+		json_decref(*out);
+		*out = NULL;
 		*code = "revoked";
 		*message = "this agent was revoked; nothing was stored";
 		return 403;
 	}
 	if (e == -ENOENT) {
 		db_rollback(b->db);
+		json_decref(*out);
+		*out = NULL;
 		*code = "unknown-agent";
 		*message = "no enrolled agent has this certificate's id; nothing was stored";
 		return 403;
@@ -411,7 +422,15 @@ int ingest_batch(struct collector *c, struct db *db, const char *agent_id, json_
 	store_chain_rows_init(&b.chain);
 	if (b.in && b.log) {
 		prevalidate(&b, records, agent_id);
-		status = ingest_locked(&b, records, agent_id, known_size, out, code, message);
+		/* Under the log lock only reads wait for the database. */
+		if (db_defer_writes(db, true) == 0)
+			status =
+			    ingest_locked(&b, records, agent_id, known_size, out, code, message);
+		if (db_defer_writes(db, false) < 0 && status == 200) {
+			json_decref(*out);
+			*out = NULL;
+			status = 503;
+		}
 	}
 	parsed_free(b.in, n);
 	db_rowbuf_free(&b.leaves);
