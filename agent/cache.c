@@ -515,14 +515,78 @@ static bool unpack_str(const unsigned char *buf, size_t len, size_t *off, char *
 	return true;
 }
 
+/* The shift that leaves at most CACHE_FINGERPRINTS_MAX of res's
+ * fingerprints (those whose low `shift` bits are zero, as winnow.c samples). */
+static uint8_t kept_shift(const struct classify_result *res, uint32_t *kept)
+{
+	uint8_t shift = res->fingerprint_shift;
+
+	for (;;) {
+		uint32_t mask = shift >= 32 ? UINT32_MAX : (1u << shift) - 1, n = 0;
+
+		for (uint32_t i = 0; i < res->n_fingerprints; i++)
+			n += (res->fingerprints[i] & mask) == 0;
+		if (n <= CACHE_FINGERPRINTS_MAX || shift >= 31) {
+			*kept = n <= CACHE_FINGERPRINTS_MAX ? n : 0;
+			return shift;
+		}
+		shift++;
+	}
+}
+
+/* u8 shift, u16 n, n u32 fingerprints (little-endian). */
+static bool pack_fingerprints(const struct classify_result *res, unsigned char *buf, size_t size,
+			      size_t *off)
+{
+	uint32_t n;
+	uint8_t shift = kept_shift(res, &n);
+	uint32_t mask = shift >= 32 ? UINT32_MAX : (1u << shift) - 1;
+
+	if (*off + 3 + 4 * (size_t)n > size)
+		return false;
+	buf[(*off)++] = shift;
+	buf[(*off)++] = (unsigned char)n;
+	buf[(*off)++] = (unsigned char)(n >> 8);
+	for (uint32_t i = 0; i < res->n_fingerprints; i++) {
+		uint32_t fp = res->fingerprints[i];
+
+		if (n == 0 || (fp & mask) != 0)
+			continue;
+		for (int k = 0; k < 4; k++)
+			buf[(*off)++] = (unsigned char)(fp >> (8 * k));
+	}
+	return true;
+}
+
+static bool unpack_fingerprints(const unsigned char *buf, size_t len, size_t *off,
+				struct classify_result *res)
+{
+	uint32_t n;
+
+	if (*off + 3 > len || buf[*off] > 31)
+		return false;
+	res->fingerprint_shift = buf[*off];
+	n = buf[*off + 1] | (uint32_t)buf[*off + 2] << 8;
+	*off += 3;
+	if (n > CACHE_FINGERPRINTS_MAX || *off + 4 * (size_t)n > len)
+		return false;
+	for (uint32_t i = 0; i < n; i++, *off += 4)
+		res->fingerprints[i] = buf[*off] | (uint32_t)buf[*off + 1] << 8 |
+				       (uint32_t)buf[*off + 2] << 16 |
+				       (uint32_t)buf[*off + 3] << 24;
+	res->n_fingerprints = n;
+	return true;
+}
+
 /* u8 n_pii, each: type, u32 count (little-endian); u8 n_reasons, each:
- * rule, where, text; the uninspectable reason ("" for none).  Strings: u8
- * length, bytes. */
+ * rule, where, text; the uninspectable reason ("" for none); the text
+ * fingerprints (pack_fingerprints).  Strings: u8 length, bytes. */
 int cache_detail_pack(const struct classify_result *res, unsigned char *buf, size_t size)
 {
 	size_t off = 0;
 
-	if (res->n_pii == 0 && res->n_reasons == 0 && !res->uninspectable)
+	if (res->n_pii == 0 && res->n_reasons == 0 && !res->uninspectable &&
+	    res->n_fingerprints == 0)
 		return 0;
 	if (res->n_pii > CLASSIFY_MAX_PII || res->n_reasons > CLASSIFY_MAX_REASONS || size < 1)
 		return -1;
@@ -543,7 +607,8 @@ int cache_detail_pack(const struct classify_result *res, unsigned char *buf, siz
 		    !pack_str(buf, size, &off, r->text))
 			return -1;
 	}
-	if (!pack_str(buf, size, &off, res->uninspectable ? res->uninspectable_reason : ""))
+	if (!pack_str(buf, size, &off, res->uninspectable ? res->uninspectable_reason : "") ||
+	    !pack_fingerprints(res, buf, size, &off))
 		return -1;
 	return (int)off;
 }
@@ -576,7 +641,8 @@ bool cache_detail_unpack(const unsigned char *buf, size_t len, struct classify_r
 			return false;
 	}
 	if (!unpack_str(buf, len, &off, res->uninspectable_reason,
-			sizeof(res->uninspectable_reason)))
+			sizeof(res->uninspectable_reason)) ||
+	    !unpack_fingerprints(buf, len, &off, res))
 		return false;
 	return off == len;
 }

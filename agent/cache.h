@@ -85,7 +85,13 @@ void class_cache_get_stats(struct class_cache *c, struct cache_stats *out);
 
 /* ---- for cachefile.c: entries out and in ---- */
 
-#define CACHE_DETAIL_MAX 3072 /* the packed reasons and personal data at most */
+/* Text fingerprints kept with a cached answer, at most: a document with more
+ * keeps a consistent sample of them (one more bit of winnow shift at a time),
+ * so a cached answer can still be compared with the marked documents learnt
+ * later (fill_policy_event's derived check), in 1 KiB an entry at most. */
+#define CACHE_FINGERPRINTS_MAX 256
+/* the packed reasons, personal data and fingerprints at most */
+#define CACHE_DETAIL_MAX (3072 + 3 + 4 * CACHE_FINGERPRINTS_MAX)
 
 struct cache_item {
 	bool has_version;

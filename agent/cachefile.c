@@ -17,7 +17,10 @@
 #include "common/util.h"
 
 #define MAGIC "WARDCLS1"
-#define FORMAT 1
+/* 2: an entry's detail carries its text fingerprints; a format-1 entry has
+ * none, and would let a document derived from a marked one be judged
+ * unmarked, so such a file is not loaded. */
+#define FORMAT 2
 #define FILE_MAX (512u << 20) /* refused beyond: no cache of ours grows so big */
 #define EXPORT_CHUNK 32
 #define OUT_BUF (64 * 1024)

@@ -245,6 +245,62 @@ static void detail_packs_and_refuses_garbage(void **state)
 	assert_int_equal(cache_detail_pack(&r, buf, sizeof(buf)), 0);
 }
 
+/* An unmarked answer keeps its text fingerprints: a copy judged from the
+ * cache is still compared with the marked documents learnt since (a
+ * document pasted from one must not pass as plain unmarked). */
+static void unmarked_answer_keeps_its_fingerprints(void **state)
+{
+	struct class_cache *c;
+	struct classify_result r = result(WARD_LEVEL_NONE, 10, 0x61), back;
+	struct file_version v = version(8, 42, 10, 0);
+
+	(void)state;
+	r.n_fingerprints = 40;
+	r.fingerprint_shift = 1;
+	for (uint32_t i = 0; i < r.n_fingerprints; i++)
+		r.fingerprints[i] = 2 * (1000 + 7 * i);
+	assert_int_equal(class_cache_new(16, &c), 0);
+	class_cache_put(c, &v, &r);
+	assert_true(class_cache_get(c, &v, &back));
+	assert_int_equal(back.n_fingerprints, 40);
+	assert_int_equal(back.fingerprint_shift, 1);
+	assert_memory_equal(back.fingerprints, r.fingerprints, 40 * sizeof(uint32_t));
+	memset(&back, 0, sizeof(back));
+	assert_true(class_cache_get_sha(c, r.sha256, r.size, &back));
+	assert_int_equal(back.n_fingerprints, 40);
+	class_cache_free(c);
+}
+
+/* More than CACHE_FINGERPRINTS_MAX: a consistent sample (low shift bits
+ * zero), as the classifier itself samples a long text. */
+static void many_fingerprints_keep_a_consistent_sample(void **state)
+{
+	struct classify_result r = result(WARD_LEVEL_NONE, 10, 0x62), back;
+	unsigned char buf[CACHE_DETAIL_MAX];
+	uint32_t mask, j = 0;
+	int len;
+
+	(void)state;
+	r.n_fingerprints = CLASSIFY_MAX_FINGERPRINTS;
+	for (uint32_t i = 0; i < r.n_fingerprints; i++)
+		r.fingerprints[i] = i * 2654435761u % 4000037u;
+	len = cache_detail_pack(&r, buf, sizeof(buf));
+	assert_true(len > 0);
+	memset(&back, 0, sizeof(back));
+	assert_true(cache_detail_unpack(buf, (size_t)len, &back));
+	assert_true(back.fingerprint_shift > 0);
+	assert_true(back.n_fingerprints > 0 && back.n_fingerprints <= CACHE_FINGERPRINTS_MAX);
+	mask = (1u << back.fingerprint_shift) - 1;
+	for (uint32_t i = 0; i < r.n_fingerprints; i++) {
+		if (r.fingerprints[i] & mask)
+			continue;
+		assert_true(j < back.n_fingerprints);
+		assert_int_equal(back.fingerprints[j++], r.fingerprints[i]);
+	}
+	assert_int_equal(j, back.n_fingerprints);
+	assert_false(cache_detail_unpack(buf, (size_t)len - 4, &back));
+}
+
 /* ---- the file ---- */
 
 static uint64_t fs_now_on_dev_8 = 0x1234; /* which filesystem dev 8 holds now */
@@ -402,6 +458,8 @@ int main(void)
 	    cmocka_unit_test(an_xattr_label_is_not_content),
 	    cmocka_unit_test(bounded_and_the_unused_go_first),
 	    cmocka_unit_test(detail_packs_and_refuses_garbage),
+	    cmocka_unit_test(unmarked_answer_keeps_its_fingerprints),
+	    cmocka_unit_test(many_fingerprints_keep_a_consistent_sample),
 	    cmocka_unit_test_setup_teardown(survives_a_restart, files_setup, files_teardown),
 	    cmocka_unit_test_setup_teardown(another_filesystem_keeps_only_content, files_setup,
 					    files_teardown),
