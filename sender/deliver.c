@@ -215,6 +215,8 @@ int deliver_once(struct sender *s, bool *more, char *err, size_t errsize)
 		spool_alert(&s->paths,
 			    "the local log is out of order after seq %llu: sent as it is",
 			    (unsigned long long)s->acked.seq);
+	log_debug("posting %zu records, seq %llu to %llu", b.n, (unsigned long long)b.seq[0],
+		  (unsigned long long)b.seq[b.n - 1]);
 	body = batch_body(&b, s->kept.cp.size, &len);
 	r = body ? post(s, "/v1/records", body, len, &answer, err, errsize) : -ENOMEM;
 	if (r == 0)

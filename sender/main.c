@@ -6,7 +6,10 @@
  * Started as root it drops to NAME (ward-sender) before touching the
  * network; under systemd the unit starts it as that user.  It waits on the
  * log's durable marker (inotify), delivers, retries with capped exponential
- * backoff and jitter, and posts wardd's heartbeat every --heartbeat seconds.
+ * backoff and jitter (1 s doubling to --backoff-max, 60 s), and posts wardd's
+ * heartbeat every --heartbeat seconds.  New durable records, or a heartbeat
+ * the collector answers, end a backoff: delivery never waits out a long
+ * delay earned while the log was unreadable or the collector away.
  * --once delivers until nothing waits (exit 0) or an attempt fails (exit 1). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -98,13 +101,6 @@ static void sender_close(struct sender *s)
 
 /* Equal jitter: half the delay fixed, half random, so desks that lost the
  * collector together do not come back together. */
-static uint64_t backoff_next(uint64_t prev, const struct options *o)
-{
-	uint64_t next = prev ? prev * 2 : o->backoff_min_ms;
-
-	return next > o->backoff_max_ms ? o->backoff_max_ms : next;
-}
-
 static uint64_t jittered(uint64_t delay)
 {
 	return delay / 2 + (delay >= 2 ? arc4random_uniform((uint32_t)(delay / 2)) : 0);
@@ -118,7 +114,8 @@ static void save_status(struct sender *s)
 		log_warnx("cannot write %s/status.json: %s", s->paths.spool, strerror(-r));
 }
 
-/* Delivers until nothing waits or an attempt fails.  Returns 0 or -errno. */
+/* Delivers until nothing waits or an attempt fails.  Returns 0 or -errno;
+ * the caller saves the status. */
 static int deliver_all(struct sender *s)
 {
 	char err[512];
@@ -137,11 +134,50 @@ static int deliver_all(struct sender *s)
 			log_debug("delivered up to seq %llu", (unsigned long long)s->acked.seq);
 		}
 	}
-	save_status(s);
 	return r < 0 ? r : 0;
 }
 
-static void heartbeat(struct sender *s)
+/* When the daemon next delivers and posts a heartbeat (monotonic ms). */
+struct schedule {
+	bool failing;	   /* the last delivery failed */
+	uint64_t backoff;  /* the wait that failure earned; doubles per failure */
+	uint64_t last_try; /* when the last delivery started */
+	uint64_t next_try; /* UINT64_MAX: nothing to do until the log moves */
+	uint64_t next_beat;
+};
+
+static void delivered(struct schedule *t, int r, uint64_t now, const struct options *o)
+{
+	t->failing = r < 0;
+	t->last_try = now;
+	if (t->failing) {
+		t->backoff = t->backoff ? t->backoff * 2 : o->backoff_min_ms;
+		if (t->backoff > o->backoff_max_ms)
+			t->backoff = o->backoff_max_ms;
+		t->next_try = now + jittered(t->backoff);
+	} else {
+		t->backoff = 0;
+		t->next_try = UINT64_MAX;
+	}
+}
+
+/* New durable records (or the collector answered a heartbeat): whatever
+ * made the last delivery fail may be gone (the log readable again, the
+ * network back), so the backoff starts over and the next try comes at
+ * once, or while failing no later than backoff_min after the last (and no
+ * sooner than the shortest backoff already set): a busy desk whose
+ * collector is down tries about as often as it would deliver, at most two
+ * times a second. */
+static void wake(struct schedule *t, const struct options *o)
+{
+	uint64_t soon = t->failing ? t->last_try + o->backoff_min_ms : 0;
+
+	t->backoff = 0;
+	if (soon < t->next_try)
+		t->next_try = soon;
+}
+
+static int heartbeat(struct sender *s)
 {
 	char err[512];
 	int r = heartbeat_once(s, err, sizeof(err));
@@ -151,6 +187,7 @@ static void heartbeat(struct sender *s)
 		str_copy(s->status.last_error, sizeof(s->status.last_error), err);
 	}
 	save_status(s);
+	return r;
 }
 
 static int watch_log(const struct sender *s)
@@ -184,40 +221,41 @@ static void drain(int fd)
 		;
 }
 
+static int poll_timeout(const struct schedule *t, uint64_t now)
+{
+	uint64_t at = t->next_try < t->next_beat ? t->next_try : t->next_beat;
+
+	if (at <= now)
+		return 0;
+	return at - now > 3600000 ? 3600000 : (int)(at - now);
+}
+
 static void run(struct sender *s, const struct options *o)
 {
 	int ino = watch_log(s), sig = signals_fd();
-	uint64_t backoff = 0, next_try = 0, next_beat = 0;
+	struct schedule t = {.next_try = 0, .next_beat = 0};
 
 	for (;;) {
-		uint64_t now = monotonic_ms(), wake;
+		uint64_t now = monotonic_ms();
 		struct pollfd fds[2] = {{ino, POLLIN, 0}, {sig, POLLIN, 0}};
 
-		if (now >= next_try) {
-			if (deliver_all(s) < 0) {
-				backoff = backoff_next(backoff, o);
-				next_try = now + jittered(backoff);
-			} else {
-				backoff = 0;
-				next_try = UINT64_MAX; /* until the log moves */
-			}
-			s->status.backoff_ms = backoff;
+		if (now >= t.next_try) {
+			delivered(&t, deliver_all(s), now, o);
+			s->status.backoff_ms = t.backoff;
+			save_status(s);
 		}
-		if (now >= next_beat) {
-			heartbeat(s);
-			next_beat = now + o->heartbeat_ms;
+		if (now >= t.next_beat) {
+			if (heartbeat(s) == 0 && t.failing)
+				wake(&t, o); /* the collector answers again */
+			t.next_beat = now + o->heartbeat_ms;
 		}
-		wake = next_try < next_beat ? next_try : next_beat;
-		if (poll(fds, 2,
-			 wake > now ? (int)(wake - now > 3600000 ? 3600000 : wake - now) : 0) < 0 &&
-		    errno != EINTR)
+		if (poll(fds, 2, poll_timeout(&t, monotonic_ms())) < 0 && errno != EINTR)
 			fatal("poll");
 		if (fds[1].revents & POLLIN)
 			break;
 		if (fds[0].revents & POLLIN) {
 			drain(ino);
-			if (backoff == 0)
-				next_try = 0;
+			wake(&t, o);
 		}
 	}
 	close(ino);
@@ -243,7 +281,7 @@ static void parse(int argc, char **argv, struct options *o)
 					     {NULL, 0, NULL, 0}};
 	int c;
 
-	*o = (struct options){DEFAULT_STATE_DIR, DEFAULT_USER, false, false, 60000, 1000, 300000,
+	*o = (struct options){DEFAULT_STATE_DIR, DEFAULT_USER, false, false, 60000, 1000, 60000,
 			      BATCH_MAX_RECORDS};
 	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
 		switch (c) {
@@ -291,6 +329,7 @@ int main(int argc, char **argv)
 	sender_open(&s, &o);
 	if (o.once) {
 		r = deliver_all(&s);
+		save_status(&s);
 		if (r == 0)
 			heartbeat(&s);
 	} else {
