@@ -30,6 +30,19 @@ char *wjson_canonical(const json_t *v, size_t *len);
  * -EILSEQ (not UTF-8), -ELOOP (nested too deep) or -EINVAL; out is left
  * as it was on error.  (common/json_canon.c) */
 int wjson_canonical_buf(const json_t *v, struct buf *out);
+/* A member given as its canonical JSON text (json, len), or to be left out
+ * (json NULL). */
+struct wjson_member {
+	const char *key;
+	const char *json;
+	size_t len;
+};
+/* The canonical form of the object v with the members given in place of
+ * its own of the same names, as if they had been set in v (without the
+ * allocations and frees of setting them), appended to out.  The texts must
+ * be canonical themselves.  Returns as wjson_canonical_buf. */
+int wjson_canonical_with(const json_t *v, const struct wjson_member *given, size_t n_given,
+			 struct buf *out);
 
 /* Writes v on one line to out (canonical form, then '\n'); or indented
  * for people when pretty.  Returns 0 or -EIO. */

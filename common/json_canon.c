@@ -27,6 +27,7 @@ struct member {
 	const char *key;
 	size_t len;
 	json_t *value;
+	const struct wjson_member *given; /* or a member given as text */
 };
 
 /* The length of the UTF-8 sequence at p, or 0 when it is not one jansson
@@ -140,17 +141,36 @@ static int member_cmp(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-static int put_object(struct buf *b, json_t *obj, int depth)
+static bool given_key(const char *key, size_t len, const struct wjson_member *given, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(given[i].key) == len && memcmp(given[i].key, key, len) == 0)
+			return true;
+	return false;
+}
+
+/* An object's members, with those given as text in place of its own of
+ * the same name (and those given no text left out). */
+static int put_object(struct buf *b, json_t *obj, int depth, const struct wjson_member *given,
+		      size_t n_given)
 {
 	struct member stack[CANON_KEYS_ON_STACK], *m = stack;
-	size_t n = json_object_size(obj), i = 0;
+	size_t n = json_object_size(obj) + n_given, i = 0;
 	int r = 0;
 
 	if (n > CANON_KEYS_ON_STACK && !(m = malloc(n * sizeof(*m))))
 		return -ENOMEM;
-	for (void *it = json_object_iter(obj); it && i < n; it = json_object_iter_next(obj, it))
-		m[i++] = (struct member){json_object_iter_key(it), json_object_iter_key_len(it),
-					 json_object_iter_value(it)};
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+		const char *key = json_object_iter_key(it);
+		size_t len = json_object_iter_key_len(it);
+
+		if (!given_key(key, len, given, n_given))
+			m[i++] = (struct member){key, len, json_object_iter_value(it), NULL};
+	}
+	for (size_t g = 0; g < n_given; g++)
+		if (given[g].json)
+			m[i++] =
+			    (struct member){given[g].key, strlen(given[g].key), NULL, &given[g]};
 	qsort(m, i, sizeof(*m), member_cmp);
 	r = put_char(b, '{');
 	for (size_t k = 0; r == 0 && k < i; k++) {
@@ -160,7 +180,9 @@ static int put_object(struct buf *b, json_t *obj, int depth)
 			r = put_string(b, m[k].key, m[k].len);
 		if (r == 0)
 			r = put_char(b, ':');
-		if (r == 0)
+		if (r == 0 && m[k].given)
+			r = buf_append(b, m[k].given->json, m[k].given->len);
+		else if (r == 0)
 			r = put_value(b, m[k].value, depth + 1);
 	}
 	if (m != stack)
@@ -203,7 +225,7 @@ static int put_value(struct buf *b, json_t *v, int depth)
 		return -ELOOP;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		return put_object(b, v, depth);
+		return put_object(b, v, depth, NULL, 0);
 	case JSON_ARRAY:
 		return put_array(b, v, depth);
 	case JSON_STRING:
@@ -225,13 +247,22 @@ static int put_value(struct buf *b, json_t *v, int depth)
 
 int wjson_canonical_buf(const json_t *v, struct buf *out)
 {
+	if (!json_is_object(v) && !json_is_array(v))
+		return -EINVAL;
+	return wjson_canonical_with(v, NULL, 0, out);
+}
+
+int wjson_canonical_with(const json_t *v, const struct wjson_member *given, size_t n_given,
+			 struct buf *out)
+{
 	size_t start = out->len;
 	int r;
 
-	if (!json_is_object(v) && !json_is_array(v))
+	if (n_given ? !json_is_object(v) : !json_is_object(v) && !json_is_array(v))
 		return -EINVAL;
 	/* jansson's API takes no const values; nothing here changes v. */
-	r = put_value(out, (json_t *)v, 0);
+	r = json_is_object(v) ? put_object(out, (json_t *)v, 0, given, n_given)
+			      : put_value(out, (json_t *)v, 0);
 	if (r < 0 && out->data) {
 		out->len = start;
 		out->data[start] = '\0';

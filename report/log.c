@@ -303,7 +303,7 @@ static ssize_t seal_group(struct rlog *lg, struct rlog_req *batch, bool announce
 	for (struct rlog_req *q = batch; q; q = q->next) {
 		bool last = announce && q->next == NULL;
 		int r =
-		    record_seal(q->payload, &lg->ratchet, last, &lg->head, &lg->jbuf, &lg->wbuf);
+		    record_seal(q->payload, &lg->ratchet, last, &lg->head, &lg->sealer, &lg->wbuf);
 
 		if (r < 0) {
 			q->result = r;
@@ -607,7 +607,9 @@ int rlog_open(const struct rlog_options *opt, struct rlog **out, char *err, size
 	lg->opt = *opt;
 	lg->seg_fd = lg->log_dir_fd = lg->state_fd = -1;
 	lg->queue_tail = &lg->queue_head;
-	r = rlog_recover(lg, err, errsize);
+	r = record_sealer_init(&lg->sealer);
+	if (r == 0)
+		r = rlog_recover(lg, err, errsize);
 	if (r < 0) {
 		rlog_close(lg);
 		return r;
@@ -645,6 +647,6 @@ void rlog_close(struct rlog *lg)
 	ratchet_wipe(&lg->ratchet);
 	OPENSSL_cleanse(lg->persist_seed, sizeof(lg->persist_seed));
 	buf_free(&lg->wbuf);
-	buf_free(&lg->jbuf);
+	record_sealer_free(&lg->sealer);
 	free(lg);
 }

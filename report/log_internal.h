@@ -64,8 +64,8 @@ struct rlog {
 
 	/* the signer's own (one signer at a time: `signing`) */
 	struct ratchet ratchet;
-	struct buf wbuf; /* a group's lines, its memory kept from group to group */
-	struct buf jbuf; /* the canonical payload being signed, likewise */
+	struct buf wbuf;	     /* a group's lines, its memory kept from group to group */
+	struct record_sealer sealer; /* the canonical payload's buffer, SHA-256, likewise */
 	struct chain_head head;
 	int seg_fd;
 	uint64_t seg_first;

@@ -68,55 +68,94 @@ void record_hash(const char *jws, size_t len, unsigned char out[32])
 	SHA256((const unsigned char *)jws, len, out);
 }
 
-static int set_chain_members(json_t *payload, const struct ratchet *r, bool announce,
-			     const struct chain_head *head)
+int record_sealer_init(struct record_sealer *s)
 {
-	char prev[SHA256_HEX_CHARS + 1];
-	json_t *jwk;
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
 
-	hex_encode(head->hash, sizeof(head->hash), prev);
-	if (wjson_set_int(payload, "seq", (int64_t)(head->seq + 1)) < 0 ||
-	    wjson_set_str(payload, "prev", prev) < 0 ||
-	    wjson_set_int(payload, "ratchet", (int64_t)r->index) < 0)
+	s->scratch = calloc(1, sizeof(*s->scratch));
+	s->sha256 = EVP_MD_CTX_new();
+	/* The context keeps the digest: each record's init reuses it. */
+	if (!md || !s->scratch || !s->sha256 || !EVP_DigestInit_ex2(s->sha256, md, NULL)) {
+		EVP_MD_free(md);
+		record_sealer_free(s);
 		return -ENOMEM;
-	if (!announce) {
-		json_object_del(payload, "next_key");
-		return 0;
 	}
-	jwk = wjson_parse(r->next_jwk, strlen(r->next_jwk), NULL, 0);
-	if (!jwk || json_object_set_new(payload, "next_key", jwk) != 0)
-		return -ENOMEM;
+	EVP_MD_free(md);
 	return 0;
 }
 
-int record_seal(json_t *payload, const struct ratchet *r, bool announce, struct chain_head *head,
-		struct buf *scratch, struct buf *out)
+void record_sealer_free(struct record_sealer *s)
+{
+	if (s->scratch)
+		buf_free(s->scratch);
+	free(s->scratch);
+	EVP_MD_CTX_free(s->sha256);
+	s->scratch = NULL;
+	s->sha256 = NULL;
+}
+
+static int sealer_hash(struct record_sealer *s, const char *jws, size_t len, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (!EVP_DigestInit_ex2(s->sha256, NULL, NULL) || !EVP_DigestUpdate(s->sha256, jws, len) ||
+	    !EVP_DigestFinal_ex(s->sha256, out, &n) || n != 32)
+		return -EIO;
+	return 0;
+}
+
+/* The payload's canonical form with the chain members (seq, prev, ratchet
+ * and, when announcing, next_key) written in as text: the payload is not
+ * changed, no member allocated and freed per record. */
+static int canonical_sealed(const json_t *payload, const struct ratchet *r, bool announce,
+			    const struct chain_head *head, struct buf *out)
+{
+	char seq[24], ratchet[24], prev[SHA256_HEX_CHARS + 3];
+	struct wjson_member chain[4] = {
+	    {"seq", seq, (size_t)snprintf(seq, sizeof(seq), "%" PRIu64, head->seq + 1)},
+	    {"prev", prev, SHA256_HEX_CHARS + 2},
+	    {"ratchet", ratchet, (size_t)snprintf(ratchet, sizeof(ratchet), "%" PRIu64, r->index)},
+	    {"next_key", announce ? r->next_jwk : NULL, announce ? strlen(r->next_jwk) : 0},
+	};
+
+	if (head->seq + 1 > INT64_MAX || r->index > INT64_MAX)
+		return -EINVAL;
+	prev[0] = '"';
+	hex_encode(head->hash, sizeof(head->hash), prev + 1);
+	prev[SHA256_HEX_CHARS + 1] = '"';
+	prev[SHA256_HEX_CHARS + 2] = '\0';
+	buf_reset(out);
+	return wjson_canonical_with(payload, chain, 4, out);
+}
+
+int record_seal(const json_t *payload, const struct ratchet *r, bool announce,
+		struct chain_head *head, struct record_sealer *s, struct buf *out)
 {
 	char kid[JWS_KID_MAX];
 	const char *agent_id = json_string_value(json_object_get(payload, "agent_id"));
+	unsigned char hash[32];
 	size_t start = out->len;
 	int e;
 
 	if (!agent_id)
 		return -EINVAL;
-	e = set_chain_members(payload, r, announce, head);
-	if (e < 0)
-		return e;
-	buf_reset(scratch);
-	e = wjson_canonical_buf(payload, scratch);
+	e = canonical_sealed(payload, r, announce, head, s->scratch);
 	if (e < 0)
 		return e == -ENOMEM ? e : -EINVAL;
 	snprintf(kid, sizeof(kid), "%s/r%" PRIu64, agent_id, r->index);
-	e = jws_sign_buf(&r->key, kid, scratch->data, scratch->len, out);
-	if (e < 0)
-		return e;
-	e = buf_append(out, "\n", 1);
+	e = jws_sign_buf(&r->key, kid, s->scratch->data, s->scratch->len, out);
+	if (e == 0)
+		e = buf_append(out, "\n", 1);
+	if (e == 0)
+		e = sealer_hash(s, out->data + start, out->len - start - 1, hash);
 	if (e < 0) {
-		out->len = start;
-		out->data[start] = '\0';
+		if (out->data) {
+			out->len = start;
+			out->data[start] = '\0';
+		}
 		return e;
 	}
 	head->seq++;
-	record_hash(out->data + start, out->len - start - 1, head->hash);
+	memcpy(head->hash, hash, sizeof(hash));
 	return 0;
 }

@@ -10,6 +10,7 @@
 #define WARD_REPORT_RECORD_H
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,14 +50,25 @@ json_t *record_new(const struct record_origin *o, const char *kind, const struct
 /* UTC RFC 3339 with milliseconds: 2022-01-25T02:00:00.123Z. */
 void rfc3339_ms(const struct timespec *t, char out[RFC3339_MAX]);
 
+/* What sealing keeps from record to record (one per signer): the buffer
+ * the canonical payload is built in, and a SHA-256 context whose digest
+ * was fetched once (a fetch per record cost more than the hash). */
+struct record_sealer {
+	struct buf *scratch;
+	EVP_MD_CTX *sha256;
+};
+/* Returns 0 or -ENOMEM. */
+int record_sealer_init(struct record_sealer *s);
+void record_sealer_free(struct record_sealer *s);
+
 /* Seals payload at head.seq + 1 under ratchet key r->index (announcing
  * r's next key when announce) and signs it: the JWS and a newline are
- * appended to out (the canonical payload is built in scratch, both kept by
- * the caller from record to record); *head moves to the new record.
- * Returns 0, -ENOMEM, -EINVAL (too large) or -EIO; out is left as it was
- * on error. */
-int record_seal(json_t *payload, const struct ratchet *r, bool announce, struct chain_head *head,
-		struct buf *scratch, struct buf *out);
+ * appended to out; *head moves to the new record.  The chain members are
+ * written into the canonical payload, not set in payload, which is left
+ * as it was.  Returns 0, -ENOMEM, -EINVAL (too large) or -EIO; out is
+ * left as it was on error. */
+int record_seal(const json_t *payload, const struct ratchet *r, bool announce,
+		struct chain_head *head, struct record_sealer *s, struct buf *out);
 
 /* SHA-256 of a record's exact JWS bytes. */
 void record_hash(const char *jws, size_t len, unsigned char out[32]);

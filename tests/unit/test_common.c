@@ -280,6 +280,47 @@ static void json_canonical_is_janssons_sorted_compact_form(void **state)
 	json_decref(k1);
 }
 
+/* Members given as text come out exactly as if set in the object (in
+ * place of its own, or left out), on random objects of up to 40 members. */
+static void json_canonical_with_given_members_is_as_if_set(void **state)
+{
+	uint32_t seed = 7;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		json_t *v = json_object(), *expect;
+		char *theirs, key[16];
+		struct wjson_member given[3] = {
+		    {"seq", "42", 2},
+		    {"value0", "\"x\"", 3},
+		    {"gone", NULL, 0},
+		};
+
+		for (int k = 0; k < i % 40; k++) {
+			snprintf(key, sizeof(key), "value%d", (k * 7 + i) % 45);
+			json_object_set_new(v, key, random_value(&seed, 1));
+		}
+		json_object_set_new(v, "gone", json_true());
+		expect = json_deep_copy(v);
+		json_object_set_new(expect, "seq", json_integer(42));
+		json_object_set_new(expect, "value0", json_string("x"));
+		json_object_del(expect, "gone");
+		theirs = json_dumps(expect, JSON_COMPACT | JSON_SORT_KEYS);
+		buf_reset(&b);
+		assert_int_equal(buf_append(&b, "x", 1), 0);
+		assert_int_equal(wjson_canonical_with(v, given, 3, &b), 0);
+		assert_string_equal(b.data + 1, theirs);
+		/* The object itself is left as it was. */
+		assert_true(json_is_true(json_object_get(v, "gone")));
+		assert_null(json_object_get(v, "seq"));
+		free(theirs);
+		json_decref(expect);
+		json_decref(v);
+	}
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +333,7 @@ int main(void)
 	    cmocka_unit_test(buf_grows_and_keeps_text_terminated),
 	    cmocka_unit_test(json_lossy_strings_keep_the_fact),
 	    cmocka_unit_test(json_canonical_is_janssons_sorted_compact_form),
+	    cmocka_unit_test(json_canonical_with_given_members_is_as_if_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,7 +48,8 @@ static void ratchet_matches_independent_vectors(void **state)
 {
 	unsigned char seed[32], key_seed[32], next_seed[32], pub[32];
 	struct ratchet r;
-	char jwk[ED25519_JWK_MAX];
+	char jwk[ED25519_JWK_MAX], *canonical;
+	json_t *parsed;
 
 	(void)state;
 	test_seed(seed);
@@ -63,6 +64,13 @@ static void ratchet_matches_independent_vectors(void **state)
 	hex_is(r.next.pub, 32, PUB2);
 	ed25519_jwk(r.next.pub, jwk);
 	assert_string_equal(jwk, r.next_jwk);
+	/* Canonical already: record_seal writes it into the payload as it is. */
+	parsed = wjson_parse(r.next_jwk, strlen(r.next_jwk), NULL, 0);
+	canonical = wjson_canonical(parsed, NULL);
+	assert_non_null(canonical);
+	assert_string_equal(canonical, r.next_jwk);
+	free(canonical);
+	json_decref(parsed);
 	/* A step: key 2 signs, seed 1 is gone from the struct. */
 	assert_int_equal(ratchet_step(&r), 0);
 	assert_int_equal(r.index, 2);
