@@ -76,7 +76,8 @@ check_eq "all $h at the collector" "$h $h $h" "$(standin_count "$col")"
 
 check "the wire is cut" ip -n "$ns" link set "$peer_if" down
 check "200 records while cut" "$chain" --state "$state" --count 200 --group "$user"
-check "the sender finds the collector unreachable" wait_for 40 unreachable
+# A post in flight when the wire is cut waits out its 60 s timeout first.
+check "the sender finds the collector unreachable" wait_for 80 unreachable
 check "200 more: the backlog grows" "$chain" --state "$state" --count 200 --group "$user"
 check "400 records and more wait" test "$(spool_field waiting)" -ge 400
 check_eq "everything written since waits" $(($(durable_seq) - h)) "$(spool_field waiting)"
